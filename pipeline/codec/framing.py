@@ -1,0 +1,62 @@
+"""Avro single-object encoding: 0xC3 0x01, 8-byte CRC-64-AVRO fingerprint, then the body."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import fastavro
+
+from pipeline.codec.schema_store import SchemaEntry, SchemaStore
+from pipeline.errors import CodecError
+
+MAGIC = b"\xc3\x01"
+HEADER_SIZE = 10
+
+
+def encode(entry: SchemaEntry, datum: dict[str, Any]) -> bytes:
+    """Encode ``datum`` with ``entry``'s schema as one single-object-encoded record."""
+    buf = io.BytesIO()
+    buf.write(MAGIC)
+    buf.write(entry.fingerprint)
+    try:
+        fastavro.schemaless_writer(buf, entry.parsed, datum, strict=True)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CodecError("encode_failed", f"record does not fit schema {entry.name}: {exc}") from exc
+    return buf.getvalue()
+
+
+def read_fingerprint(raw: bytes) -> bytes:
+    """The fingerprint of a single-object-encoded record, or a CodecError saying why not."""
+    if len(raw) < HEADER_SIZE or raw[:2] != MAGIC:
+        raise CodecError(
+            "not_single_object",
+            f"not Avro single-object encoding: expected C3 01 and an 8-byte fingerprint, "
+            f"got {len(raw)} bytes starting {raw[:2].hex() or 'nothing'}",
+        )
+    return raw[2:HEADER_SIZE]
+
+
+def decode(raw: bytes, store: SchemaStore) -> tuple[SchemaEntry, dict[str, Any]]:
+    """Decode one record; errors carry a dead-letter reason and no record content."""
+    fp = read_fingerprint(raw)
+    entry = store.get(fp)
+    if entry is None:
+        raise CodecError("unknown_fingerprint", f"no known schema has fingerprint {fp.hex()}")
+    buf = io.BytesIO(raw)
+    buf.seek(HEADER_SIZE)
+    try:
+        datum = fastavro.schemaless_reader(buf, entry.parsed, None)
+    except Exception as exc:  # noqa: BLE001 - any decoder failure on hostile bytes is a dead letter
+        raise CodecError(
+            "undecodable_body",
+            f"body does not decode as {entry.name} ({type(exc).__name__})",
+        ) from exc
+    if buf.tell() != len(raw):
+        raise CodecError(
+            "undecodable_body",
+            f"{len(raw) - buf.tell()} trailing bytes after a {entry.name} record",
+        )
+    if not isinstance(datum, dict):
+        raise CodecError("undecodable_body", f"{entry.name} is not a record schema")
+    return entry, datum

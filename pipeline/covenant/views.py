@@ -1,0 +1,139 @@
+"""A recipient's view: its Avro schema, derived from the signal schema, and the projection into it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.covenant.fields import ENVELOPE, FieldTree, non_null
+
+VIEW_NAMESPACE = "nl.ketenstroom.view"
+_NAMED = ("record", "enum", "fixed")
+
+Projector = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def view_namespace(recipient: str) -> str:
+    """Avro namespace of a recipient's views (Avro names allow no dashes)."""
+    return f"{VIEW_NAMESPACE}.{re.sub(r'[^A-Za-z0-9_]', '_', recipient)}"
+
+
+def derive_view_schema(
+    signal_schema: dict[str, Any], tree: FieldTree, always: frozenset[str], recipient: str
+) -> dict[str, Any]:
+    """The view schema: envelope plus the fields of ``tree``.
+
+    A field that is not disclosed for every record (``always``) becomes nullable: for a record
+    where no grant covers it, it is null.
+    """
+    namespace = view_namespace(recipient)
+    defined: set[str] = set()
+    envelope = next(f for f in signal_schema["fields"] if f["name"] == ENVELOPE)
+    fields = [{"name": ENVELOPE, "type": _dedupe(envelope["type"], defined)}]
+    fields += _view_fields(signal_schema, tree, "", always, namespace, defined)
+    return {
+        "type": "record",
+        "name": f"{namespace}.{signal_schema['name'].rsplit('.', 1)[-1]}",
+        "doc": f"View of {signal_schema['name']} for {recipient}",
+        "fields": fields,
+    }
+
+
+def _view_fields(
+    record: dict[str, Any],
+    tree: FieldTree,
+    prefix: str,
+    always: frozenset[str],
+    namespace: str,
+    defined: set[str],
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for field in record["fields"]:
+        name = field["name"]
+        if name not in tree:
+            continue
+        sub = tree[name]
+        path = f"{prefix}{name}"
+        inner, nullable = non_null(field["type"])
+        if sub is None:
+            view_type = _dedupe(inner, defined)
+            sometimes_absent = path not in always
+        else:
+            short = inner["name"].rsplit(".", 1)[-1]
+            view_type = {
+                "type": "record",
+                "name": f"{namespace}.{short}",
+                "fields": _view_fields(inner, sub, f"{path}.", always, namespace, defined),
+            }
+            sometimes_absent = not any(p.startswith(f"{path}.") for p in always)
+        if nullable or sometimes_absent:
+            out.append({"name": name, "type": ["null", view_type], "default": None})
+        else:
+            out.append({"name": name, "type": view_type})
+    return out
+
+
+def _dedupe(schema: Any, defined: set[str]) -> Any:
+    """Copy an expanded type, replacing second and later definitions of a named type by its name."""
+    if isinstance(schema, list):
+        return [_dedupe(s, defined) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kind = schema.get("type")
+    if kind in _NAMED:
+        name = schema["name"]
+        if name in defined:
+            return name
+        defined.add(name)
+        if kind == "record":
+            fields = [{**f, "type": _dedupe(f["type"], defined)} for f in schema["fields"]]
+            return {**schema, "fields": fields}
+        return dict(schema)
+    if kind == "array":
+        return {**schema, "items": _dedupe(schema["items"], defined)}
+    if kind == "map":
+        return {**schema, "values": _dedupe(schema["values"], defined)}
+    return dict(schema)
+
+
+def make_projector(tree: FieldTree, active: frozenset[str]) -> Projector:
+    """A function that copies the ``active`` leaf fields of a record into its view, others null."""
+    top = _record_projector(tree, active, "")
+
+    def project(datum: dict[str, Any]) -> dict[str, Any]:
+        view = top(datum)
+        view[ENVELOPE] = datum[ENVELOPE]
+        return view
+
+    return project
+
+
+_COPY = "copy"
+_NULL = "null"
+
+
+def _record_projector(tree: FieldTree, active: frozenset[str], prefix: str) -> Projector:
+    steps: list[tuple[str, str | Projector]] = []
+    for name, sub in tree.items():
+        path = f"{prefix}{name}"
+        if sub is None:
+            steps.append((name, _COPY if path in active else _NULL))
+        elif any(p.startswith(f"{path}.") for p in active):
+            steps.append((name, _record_projector(sub, active, f"{path}.")))
+        else:
+            steps.append((name, _NULL))
+
+    def project(datum: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, step in steps:
+            if step is _COPY:
+                out[name] = datum[name]
+            elif step is _NULL:
+                out[name] = None
+            else:
+                value = datum[name]
+                out[name] = None if value is None else step(value)  # type: ignore[operator]
+        return out
+
+    return project

@@ -1,0 +1,1 @@
+"""The pure routing core: raw inbound record in, views, disclosure log and dead letters out."""

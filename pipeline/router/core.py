@@ -1,0 +1,99 @@
+"""route(): the whole routing decision as one pure function, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pipeline import topics
+from pipeline.codec.framing import decode, encode
+from pipeline.covenant.policy import Policy
+from pipeline.errors import CodecError
+from pipeline.router.dead_letter import Reason, dead_letter
+from pipeline.router.disclosure import disclosure_record
+from pipeline.router.records import Inbound, Outbound, RouteResult
+from pipeline.signals.validation import validate_signal
+
+EVENT_ID_HEADER = "ketenstroom-event-id"
+SCHEMA_HEADER = "ketenstroom-schema"
+TRACEPARENT_HEADER = "traceparent"
+
+
+def route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
+    """Decide what becomes of one inbound record. Never raises: failures become dead letters."""
+    try:
+        return _route(record, policy, now)
+    except CodecError as exc:
+        return _dead(record, exc.reason, exc.detail, policy)
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the record or stop the worker
+        return _dead(record, Reason.INTERNAL_ERROR, f"{type(exc).__name__} while routing", policy)
+
+
+def _dead(record: Inbound, reason: str, detail: str, policy: Policy) -> RouteResult:
+    return RouteResult(dead_letter=dead_letter(record, reason, detail, policy.version))
+
+
+def _route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
+    partner = topics.partner_of_inbound(record.topic)
+    if partner is None or partner not in policy.sources:
+        return _dead(
+            record,
+            Reason.UNKNOWN_SOURCE_TOPIC,
+            f"topic {record.topic!r} is not the inbound topic of a registered partner",
+            policy,
+        )
+    if not record.value:
+        return _dead(record, Reason.EMPTY_VALUE, "record has no value", policy)
+    entry, datum = decode(record.value, policy.store)
+    if entry.kind != "signal":
+        return _dead(
+            record,
+            Reason.NOT_A_SIGNAL,
+            f"schema {entry.name} is not an inbound signal type",
+            policy,
+        )
+    validate_signal(entry.short_name, datum, now)
+    envelope = datum["envelope"]
+    if envelope["source"] != partner:
+        return _dead(
+            record,
+            Reason.SOURCE_MISMATCH,
+            f"claimed source {envelope['source']!r} differs from topic partner {partner!r}",
+            policy,
+        )
+    return _disclose(envelope, datum, entry.short_name, policy, now)
+
+
+def _disclose(
+    envelope: dict[str, Any], datum: dict[str, Any], signal_type: str, policy: Policy, now: dt.datetime
+) -> RouteResult:
+    event_id = str(envelope["event_id"])
+    key = event_id.encode()
+    deliveries: list[Outbound] = []
+    log: list[Outbound] = []
+    recipients: list[str] = []
+    for plan in policy.plans_for(envelope["source"], signal_type):
+        rendered = plan.render(datum)
+        if rendered is None:
+            continue
+        headers = (
+            (EVENT_ID_HEADER, key),
+            (SCHEMA_HEADER, plan.schema.fingerprint_hex.encode()),
+            (TRACEPARENT_HEADER, f"00-{envelope['trace_id']}-{envelope['span_id']}-01".encode()),
+        )
+        deliveries.append(Outbound(plan.topic, key, encode(plan.schema, rendered.datum), headers))
+        entry = disclosure_record(
+            envelope, plan.recipient, rendered.fields, rendered.grants,
+            plan.schema.fingerprint_hex, now,
+        )
+        log.append(_log_record(entry, event_id, plan.recipient, policy))
+        recipients.append(plan.recipient)
+    if not deliveries:
+        entry = disclosure_record(envelope, None, (), (), None, now)
+        log.append(_log_record(entry, event_id, None, policy))
+    return RouteResult(tuple(deliveries), tuple(log), None, tuple(recipients))
+
+
+def _log_record(entry: dict[str, Any], event_id: str, recipient: str | None, policy: Policy) -> Outbound:
+    key = f"{event_id}/{recipient or '-'}".encode()
+    return Outbound(topics.DISCLOSURE_LOG, key, encode(policy.log_schema, entry))

@@ -1,0 +1,60 @@
+"""Dead letters: the original bytes and headers, plus a machine-readable reason."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pipeline import topics
+from pipeline.router.records import Inbound, Outbound
+
+REASON_HEADER = "ketenstroom-reason"
+DETAIL_HEADER = "ketenstroom-detail"
+ORIGIN_TOPIC_HEADER = "ketenstroom-origin-topic"
+ORIGIN_PARTITION_HEADER = "ketenstroom-origin-partition"
+ORIGIN_OFFSET_HEADER = "ketenstroom-origin-offset"
+POLICY_HEADER = "ketenstroom-policy"
+_OWN_HEADERS = frozenset(
+    {REASON_HEADER, DETAIL_HEADER, ORIGIN_TOPIC_HEADER, ORIGIN_PARTITION_HEADER,
+     ORIGIN_OFFSET_HEADER, POLICY_HEADER}
+)
+
+
+class Reason(StrEnum):
+    """Why a record became a dead letter. Stable strings: scripts and dashboards key on them."""
+
+    UNKNOWN_SOURCE_TOPIC = "unknown_source_topic"
+    EMPTY_VALUE = "empty_value"
+    NOT_SINGLE_OBJECT = "not_single_object"
+    UNKNOWN_FINGERPRINT = "unknown_fingerprint"
+    UNDECODABLE_BODY = "undecodable_body"
+    NOT_A_SIGNAL = "not_a_signal"
+    INVALID_RECORD = "invalid_record"
+    SOURCE_MISMATCH = "source_mismatch"
+    ENCODE_FAILED = "encode_failed"
+    INTERNAL_ERROR = "internal_error"
+
+
+def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) -> Outbound:
+    """The dead letter for ``record``; ``detail`` must hold no record content."""
+    original = tuple((k, v) for k, v in record.headers if k not in _OWN_HEADERS)
+    headers = (
+        *original,
+        (REASON_HEADER, reason.encode()),
+        (DETAIL_HEADER, detail.encode()),
+        (ORIGIN_TOPIC_HEADER, record.topic.encode()),
+        (ORIGIN_PARTITION_HEADER, str(record.partition).encode()),
+        (ORIGIN_OFFSET_HEADER, str(record.offset).encode()),
+        (POLICY_HEADER, policy_version.encode()),
+    )
+    return Outbound(
+        topic=topics.DEAD_LETTER,
+        key=record.key or f"{record.topic}/{record.partition}/{record.offset}".encode(),
+        value=record.value or b"",
+        headers=headers,
+    )
+
+
+def header(headers: tuple[tuple[str, bytes], ...], name: str) -> str | None:
+    """The last value of a header as text, or None."""
+    found = [v for k, v in headers if k == name]
+    return found[-1].decode(errors="replace") if found else None

@@ -1,0 +1,1 @@
+"""Rules of the signal types themselves: identifiers, envelope, semantic validation."""

@@ -1,0 +1,52 @@
+"""Semantic checks that Avro cannot express; a failure makes the record a dead letter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pipeline.errors import InvalidRecordError
+from pipeline.signals.bsn import is_valid_bsn
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_SPAN_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def validate_signal(event_type: str, datum: dict[str, Any], now: dt.datetime) -> None:
+    """Raise InvalidRecordError (without any personal value in its message) if the record is wrong."""
+    envelope = datum["envelope"]
+    if envelope["event_type"] != event_type:
+        raise InvalidRecordError(
+            f"envelope.event_type {envelope['event_type']!r} differs from the schema {event_type!r}"
+        )
+    if not _TRACE_ID.fullmatch(envelope["trace_id"]) or envelope["trace_id"] == "0" * 32:
+        raise InvalidRecordError("envelope.trace_id is not a W3C trace id (32 lowercase hex)")
+    if not _SPAN_ID.fullmatch(envelope["span_id"]) or envelope["span_id"] == "0" * 16:
+        raise InvalidRecordError("envelope.span_id is not a W3C span id (16 lowercase hex)")
+    occurred: dt.datetime = envelope["occurred_at"]
+    if occurred > now + CLOCK_SKEW:
+        raise InvalidRecordError("envelope.occurred_at lies in the future")
+    if envelope["recorded_at"] < occurred:
+        raise InvalidRecordError("envelope.recorded_at lies before envelope.occurred_at")
+    subject = datum.get("slachtoffer")
+    if subject is not None:
+        _validate_person(subject, occurred.date(), "slachtoffer")
+
+
+def _validate_person(person: dict[str, Any], event_date: dt.date, path: str) -> None:
+    bsn = person.get("bsn")
+    if bsn is not None and not is_valid_bsn(bsn):
+        raise InvalidRecordError(f"{path}.bsn is not a valid BSN (fails the 11-check)")
+    born = person.get("geboortedatum")
+    if born is not None and born > event_date:
+        raise InvalidRecordError(f"{path}.geboortedatum lies after the event")
+
+
+def is_minor(birth_date: dt.date | None, on: dt.date) -> bool:
+    """True if someone born on ``birth_date`` is younger than 18 on ``on``; False if unknown."""
+    if birth_date is None:
+        return False
+    had_birthday = (on.month, on.day) >= (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - (0 if had_birthday else 1) < 18

@@ -1,0 +1,29 @@
+"""Topic names. Identity is the topic: a partner writes only to its own inbound topic."""
+
+from __future__ import annotations
+
+INBOUND_PREFIX = "signalen."
+INBOX_PREFIX = "inbox."
+DEAD_LETTER = "ketenstroom.dlq"
+DISCLOSURE_LOG = "ketenstroom.verantwoording"
+SCHEMAS = "ketenstroom.schemas"
+
+#: Compacted topics: the latest value per key is the state.
+COMPACTED = frozenset({SCHEMAS})
+
+
+def inbound(partner_id: str) -> str:
+    """The topic only ``partner_id`` may write signals to."""
+    return f"{INBOUND_PREFIX}{partner_id}"
+
+
+def inbox(partner_id: str) -> str:
+    """The topic only ``partner_id`` may read its views from."""
+    return f"{INBOX_PREFIX}{partner_id}"
+
+
+def partner_of_inbound(topic: str) -> str | None:
+    """The partner whose inbound topic this is, or None for any other topic."""
+    if topic.startswith(INBOUND_PREFIX) and len(topic) > len(INBOUND_PREFIX):
+        return topic[len(INBOUND_PREFIX) :]
+    return None
