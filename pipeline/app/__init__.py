@@ -1,0 +1,1 @@
+"""The Faust application around the pure router: consume, route(), produce, commit."""

@@ -1,0 +1,43 @@
+"""Start a router worker: load and compile the policy, provision topics, publish schemas, run."""
+
+from __future__ import annotations
+
+import logging
+
+from faust.worker import Worker
+
+from pipeline.app.faust_app import create_app
+from pipeline.broker.admin import provision_topics
+from pipeline.client.schema_topic import publish_schemas
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.loader import load_covenants
+from pipeline.covenant.policy import Policy
+from pipeline.codec.schema_store import load_store
+from pipeline.registry import Registry, load_registry
+from pipeline.settings import Settings
+
+log = logging.getLogger("ketenstroom.worker")
+
+
+def load_policy(settings: Settings) -> tuple[Registry, Policy]:
+    """The registry and the compiled policy from the files on disk (raises on any problem)."""
+    registry = load_registry(settings.convenanten_dir)
+    store = load_store(settings.schemas_dir)
+    policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store)
+    return registry, policy
+
+
+def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, policy: Policy) -> None:
+    """Topics exist and every schema a client may meet is on the schema topic."""
+    provision_topics(settings, bootstrap, registry)
+    publish_schemas(settings, bootstrap, list(policy.store))
+
+
+def run_worker(settings: Settings, loglevel: str = "warning") -> None:
+    """Run one router worker until SIGTERM/SIGINT (blocks; exits the process when done)."""
+    bootstrap = settings.require_bootstrap()
+    registry, policy = load_policy(settings)
+    prepare_cluster(settings, bootstrap, registry, policy)
+    app = create_app(settings, bootstrap, registry, policy)
+    log.info("router worker starting with policy %s", policy.version)
+    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -1,0 +1,54 @@
+"""Read a whole topic as it stands now (for schema state, inboxes, the log and dead letters)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from pipeline.broker.connection import client_config
+from pipeline.errors import BrokerError
+from pipeline.settings import Settings
+
+
+def read_to_end(
+    settings: Settings, bootstrap: str, topic: str, timeout: float = 20.0
+) -> list[Any]:
+    """Every record of ``topic`` from the beginning up to its high watermark, in partition order.
+
+    Ends at the fetch high watermark, not ListOffsets(latest): some brokers under-report the
+    latter while producers batch (see shared/TANSU.md).
+    """
+    try:
+        consumer = KafkaConsumer(
+            **client_config(settings, bootstrap),
+            enable_auto_commit=False,
+            group_id=None,
+            consumer_timeout_ms=int(timeout * 1000),
+        )
+    except KafkaError as exc:
+        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise BrokerError(f"topic {topic!r} does not exist; run `ketenstroom topics create`")
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        records: dict[int, list[Any]] = {tp.partition: [] for tp in tps}
+        pending = set(tps)
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise BrokerError(f"reading {topic!r} did not reach its end within {timeout:.0f} s")
+            for tp, batch in consumer.poll(timeout_ms=200).items():
+                records[tp.partition].extend(batch)
+            for tp in list(pending):
+                high = consumer.highwater(tp)
+                if high is not None and consumer.position(tp) >= high:
+                    pending.discard(tp)
+        return [r for p in sorted(records) for r in records[p]]
+    finally:
+        consumer.close()

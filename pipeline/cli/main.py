@@ -1,0 +1,204 @@
+"""``ketenstroom``: the command-line entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipeline.cli.output import console, errors, print_demo
+from pipeline.errors import BrokerError, KetenstroomError
+from pipeline.settings import Settings
+
+app = typer.Typer(
+    name="ketenstroom",
+    help="Covenant-governed data sharing between chain partners against human trafficking.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+schemas_app = typer.Typer(help="Avro schemas of the signal types.", no_args_is_help=True)
+convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(convenant_app, name="convenant")
+app.add_typer(topics_app, name="topics")
+
+As = Annotated[str, typer.Option("--as", help="Your partner id (see convenanten/deelnemers.yaml).")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.command()
+def demo(
+    signals: Annotated[int, typer.Option(help="How many synthetic signals to publish.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic stream.")] = 2024,
+) -> None:
+    """Run the whole pipeline once: broker, router worker, synthetic partners, a summary."""
+    from pipeline.demo import run_demo
+
+    settings = _settings()
+    where = "the embedded broker" if settings.broker == "embedded" else settings.bootstrap_servers
+    console.print(f"Starting the demo on {where} with {signals} synthetic signals ...")
+    report = run_demo(settings, signals=signals, seed=seed)
+    print_demo(report)
+    if not report.nothing_lost:
+        raise typer.Exit(1)
+
+
+@app.command()
+def broker() -> None:
+    """Run the embedded broker in the foreground until Ctrl-C."""
+    import time
+
+    from pipeline.broker.embedded import EmbeddedBroker
+
+    with EmbeddedBroker() as running:
+        console.print(f"Embedded broker on {running.bootstrap_servers}. In other shells:")
+        console.print(
+            f"  export KETENSTROOM_BROKER=external KETENSTROOM_BOOTSTRAP_SERVERS={running.bootstrap_servers}"
+        )
+        console.print("Stop with Ctrl-C (memory storage: everything is gone after).")
+        try:
+            while running.running:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def worker(
+    loglevel: Annotated[str, typer.Option(help="Faust log level.")] = "warning",
+) -> None:
+    """Run one router worker (start several to scale out; they share one consumer group)."""
+    from pipeline.app.worker import run_worker
+
+    run_worker(_settings(), loglevel)
+
+
+def _read_documents(source: str) -> list[dict[str, Any]]:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    return data if isinstance(data, list) else [data]
+
+
+@app.command()
+def publish(
+    file: Annotated[str, typer.Argument(help="JSON file with one signal or a list; - for stdin.")],
+    partner: As,
+    event_type: Annotated[str | None, typer.Option("--type", help="Signal type, if not in envelope.event_type.")] = None,
+) -> None:
+    """Validate, encode and send signals as PARTNER; prints each event id. Nothing is sent if one is invalid."""
+    from pipeline.client.publisher import Publisher
+    from pipeline.codec.schema_store import load_store
+
+    settings = _settings()
+    documents = _read_documents(file)
+    store = load_store(settings.schemas_dir)
+    with Publisher(settings, settings.require_bootstrap(), partner, store) as publisher:
+        for published in publisher.publish_many(documents, event_type):
+            console.print(published.event_id, highlight=False)
+
+
+@app.command()
+def inbox(
+    partner: As,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Print every view in PARTNER's inbox, decoded with the schema topic."""
+    from pipeline.client.inbox import read_inbox
+    from pipeline.codec.json_input import to_json
+
+    settings = _settings()
+    views = read_inbox(settings, settings.require_bootstrap(), partner)
+    for view in views:
+        if as_json:
+            print(to_json({"key": view.key, "schema": view.schema_name, "view": view.datum}))
+        else:
+            console.rule(f"{view.schema_name} · {view.key}")
+            console.print_json(to_json(view.datum))
+    if not as_json:
+        console.print(f"{len(views)} view(s) in inbox.{partner}")
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic the partner registry asks for (idempotent)."""
+    from pipeline.broker.admin import provision_topics
+    from pipeline.registry import load_registry
+
+    settings = _settings()
+    created = provision_topics(settings, settings.require_bootstrap(), load_registry(settings.convenanten_dir))
+    console.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
+
+
+@schemas_app.command("list")
+def schemas_list() -> None:
+    """Every schema with its kind and fingerprint."""
+    from pipeline.codec.schema_store import load_store
+
+    for entry in sorted(load_store(_settings().schemas_dir), key=lambda e: (e.kind, e.name)):
+        console.print(f"{entry.fingerprint_hex}  {entry.kind:<6}  {entry.name}", highlight=False)
+
+
+@schemas_app.command("fields")
+def schemas_fields(signal_type: str) -> None:
+    """The field paths of a signal type, as a covenant names them."""
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.fields import leaf_paths
+
+    for path in leaf_paths(load_store(_settings().schemas_dir).current(signal_type).expanded):
+        console.print(path, highlight=False)
+
+
+@schemas_app.command("check")
+def schemas_check(
+    against: Annotated[str, typer.Option(help="Baseline: a git revision or a schema directory.")] = "HEAD",
+) -> None:
+    """Refuse schema changes that break backward compatibility (new schemas must read old data)."""
+    from pipeline.codec.compatibility import check_against
+
+    problems = check_against(_settings().schemas_dir, against)
+    for problem in problems:
+        errors.print(f"[red]incompatible[/red] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"schemas are backward compatible with {against}")
+
+
+@convenant_app.command("check")
+def convenant_check(
+    path: Annotated[Path | None, typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR).")] = None,
+) -> None:
+    """Validate every covenant file against the registry and the schemas."""
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.compiler import compile_policy
+    from pipeline.covenant.loader import load_covenants
+    from pipeline.registry import load_registry
+
+    settings = _settings()
+    directory = path or settings.convenanten_dir
+    policy = compile_policy(
+        load_covenants(directory), load_registry(directory), load_store(settings.schemas_dir)
+    )
+    views = sum(len(plans) for plans in policy.plans.values())
+    console.print(f"ok: {policy.version}, {views} view(s) over {len(policy.plans)} (source, type) pair(s)")
+
+
+def main() -> None:
+    """Entry point: run the CLI; a KetenstroomError prints its message and exits non-zero."""
+    try:
+        app()
+    except BrokerError as exc:
+        errors.print(f"[red]broker error:[/red] {exc}", highlight=False)
+        sys.exit(3)
+    except KetenstroomError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)

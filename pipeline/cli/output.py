@@ -1,0 +1,48 @@
+"""How the CLI prints: rich tables for people, JSON for scripts, errors that say what to do."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.demo import DemoReport
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def print_demo(report: DemoReport) -> None:
+    """The demo summary: per recipient what arrived, dead letters, disclosures, accounting."""
+    ledger = report.ledger
+    table = Table(title=f"What each recipient received (policy {report.policy_version})")
+    table.add_column("recipient", style="bold")
+    table.add_column("views", justify="right")
+    table.add_column("signal types")
+    table.add_column("fields disclosed (envelope always travels)")
+    for recipient, summary in report.recipients.items():
+        types = ", ".join(f"{t} {n}" for t, n in sorted(summary.types.items())) or "-"
+        fields = ", ".join(sorted(summary.fields)) if summary.views else "[dim]nothing[/dim]"
+        table.add_row(recipient, str(summary.views), types, fields)
+    console.print(table)
+
+    bsn = sorted(r for r, s in report.recipients.items() if "slachtoffer.bsn" in s.fields)
+    console.print(f"BSN disclosed to: [bold]{', '.join(bsn) or 'nobody'}[/bold] (default deny elsewhere)")
+
+    dlq = Table(title="Dead letters (original bytes kept, reason in a header)")
+    dlq.add_column("reason")
+    dlq.add_column("count", justify="right")
+    dlq.add_column("example detail")
+    examples = {d.reason: d.detail for d in ledger.dead_letters.values()}
+    for reason, count in sorted(ledger.dead_letter_reasons().items()):
+        dlq.add_row(reason, str(count), examples[reason])
+    console.print(dlq)
+
+    delivered = len(ledger.delivered_events())
+    total = report.published + report.hostile
+    verdict = "[green]nothing lost[/green]" if report.nothing_lost else "[red]RECORDS MISSING[/red]"
+    console.print(
+        f"{len(ledger.disclosures)} disclosures logged in ketenstroom.verantwoording.\n"
+        f"Accounting: {total} inputs ({report.published} signals + {report.hostile} hostile) = "
+        f"{delivered} delivered + {len(ledger.no_recipient)} no recipient + "
+        f"{len(ledger.dead_letters)} dead letters: {verdict}. ({report.seconds:.1f} s)"
+    )

@@ -1,0 +1,43 @@
+"""Read a partner's inbox and decode each view with the schema topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline import topics
+from pipeline.broker.reading import read_to_end
+from pipeline.client.schema_topic import load_schema_topic
+from pipeline.codec.framing import decode, read_fingerprint
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class View:
+    """One view as the recipient received it."""
+
+    key: str
+    schema_name: str
+    datum: dict[str, Any]
+    partition: int
+    offset: int
+
+
+def decode_all(raw_records: list[Any], store_loader: Any) -> list[View]:
+    """Decode records; the schema topic is re-read once if a fingerprint is not yet known."""
+    store: SchemaStore = store_loader()
+    unknown = [r for r in raw_records if store.get(read_fingerprint(r.value)) is None]
+    if unknown:
+        store = store_loader()
+    views = []
+    for record in raw_records:
+        entry, datum = decode(record.value, store)
+        views.append(View(record.key.decode(), entry.name, datum, record.partition, record.offset))
+    return views
+
+
+def read_inbox(settings: Settings, bootstrap: str, partner: str) -> list[View]:
+    """Every view in ``partner``'s inbox, decoded."""
+    raw = read_to_end(settings, bootstrap, topics.inbox(partner))
+    return decode_all(raw, lambda: load_schema_topic(settings, bootstrap))

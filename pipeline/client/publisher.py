@@ -1,0 +1,118 @@
+"""Publish signals as a partner: validate, encode, send to one's own inbound topic, confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from pipeline import topics
+from pipeline.broker.connection import client_config
+from pipeline.codec.framing import encode
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.errors import BrokerError
+from pipeline.router.core import EVENT_ID_HEADER, TRACEPARENT_HEADER
+from pipeline.settings import Settings
+from pipeline.signals.prepare import prepare
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A validated signal, encoded and ready to send."""
+
+    event_id: str
+    event_type: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A signal the broker has acknowledged."""
+
+    event_id: str
+    event_type: str
+    topic: str
+    partition: int
+    offset: int
+
+
+class Publisher:
+    """A partner's publishing client. Validation happens before anything is sent."""
+
+    def __init__(self, settings: Settings, bootstrap: str, partner: str, store: SchemaStore) -> None:
+        self.settings = settings
+        self.partner = partner
+        self.topic = topics.inbound(partner)
+        self.store = store
+        try:
+            self._producer = KafkaProducer(
+                **client_config(settings, bootstrap),
+                acks="all",
+                retries=3,
+                linger_ms=5,
+                max_block_ms=int(settings.request_timeout_s * 1000),
+            )
+        except KafkaError as exc:
+            raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+
+    def encode(self, document: dict[str, Any], event_type: str | None = None) -> Encoded:
+        """Validate and encode one document; raises (and sends nothing) if it is invalid."""
+        entry, datum = prepare(document, self.partner, self.store, dt.datetime.now(dt.UTC), event_type)
+        envelope = datum["envelope"]
+        event_id = str(envelope["event_id"])
+        traceparent = f"00-{envelope['trace_id']}-{envelope['span_id']}-01"
+        return Encoded(
+            event_id=event_id,
+            event_type=entry.short_name,
+            key=event_id.encode(),
+            value=encode(entry, datum),
+            headers=((EVENT_ID_HEADER, event_id.encode()), (TRACEPARENT_HEADER, traceparent.encode())),
+        )
+
+    def send_raw(self, key: bytes | None, value: bytes, headers: tuple[tuple[str, bytes], ...] = ()) -> Any:
+        """Send bytes as they are to this partner's inbound topic; returns the producer future."""
+        return self._producer.send(self.topic, key=key, value=value, headers=list(headers))
+
+    def publish(self, document: dict[str, Any], event_type: str | None = None) -> Published:
+        """Validate, encode, send and wait for the broker's acknowledgement."""
+        return self.publish_many([document], event_type)[0]
+
+    def publish_many(
+        self, documents: list[dict[str, Any]], event_type: str | None = None
+    ) -> list[Published]:
+        """Validate all documents first (none is sent if one is invalid), then send and confirm all."""
+        encoded = [self.encode(doc, event_type) for doc in documents]
+        futures = [self.send_raw(e.key, e.value, e.headers) for e in encoded]
+        try:
+            metadata = [f.get(timeout=self.settings.request_timeout_s) for f in futures]
+        except KafkaError as exc:
+            raise BrokerError(
+                f"Kafka did not acknowledge the signal(s) on {self.topic}: {exc}. "
+                "Treat them as not published and publish again (event ids make it safe)."
+            ) from exc
+        return [
+            Published(e.event_id, e.event_type, md.topic, md.partition, md.offset)
+            for e, md in zip(encoded, metadata, strict=True)
+        ]
+
+    def flush(self) -> None:
+        """Wait until everything sent so far has left the client."""
+        self._producer.flush(timeout=self.settings.request_timeout_s)
+
+    def close(self) -> None:
+        """Flush and close the producer."""
+        self._producer.close(timeout=self.settings.request_timeout_s)
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,160 @@
+"""The demo: broker, topics, a router worker, a synthetic stream from several partners, a summary."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.app.process import WorkerProcess
+from pipeline.app.worker import load_policy, prepare_cluster
+from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.client.inbox import read_inbox
+from pipeline.client.publisher import Publisher
+from pipeline.codec.framing import MAGIC, encode
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.errors import BrokerError
+from pipeline.ops.accounting import Ledger, read_ledger
+from pipeline.settings import Settings
+from pipeline.signals.prepare import prepare
+from pipeline.synthetic.generator import SignalFactory
+
+#: Short consumer-group timings: joins on the embedded broker wait half the session timeout.
+EMBEDDED_TIMINGS = {"session_timeout_s": 3.0, "heartbeat_interval_s": 0.5, "rebalance_timeout_s": 3.0}
+
+
+@dataclass
+class RecipientSummary:
+    """What one recipient received."""
+
+    views: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    fields: set[str] = field(default_factory=set)
+
+
+@dataclass
+class DemoReport:
+    """Everything the demo measured, for printing and for tests."""
+
+    published: int
+    hostile: int
+    ledger: Ledger
+    recipients: dict[str, RecipientSummary]
+    policy_version: str
+    seconds: float
+
+    @property
+    def nothing_lost(self) -> bool:
+        """Every input is a disclosure, a no-recipient entry or a dead letter."""
+        return len(self.ledger.accounted()) == self.published + self.hostile
+
+
+def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) -> list[str]:
+    """Send four records the router must refuse; returns the keys they carry."""
+    store = publishers["politie"].store
+    now = dt.datetime.now(dt.UTC)
+    keys = []
+    # 1. spoofed source: a valid signal claiming to come from nla, written on politie's topic
+    spoof = factory.make("nla", "Signaal").document
+    entry, datum = prepare(spoof, "nla", store, now)
+    keys.append(str(datum["envelope"]["event_id"]))
+    publishers["politie"].send_raw(keys[-1].encode(), encode(entry, datum))
+    # 2. invalid BSN (fails the 11-check), bypassing the client's own validation
+    bad = factory.make("politie", "Signaal").document
+    entry, datum = prepare(bad, "politie", store, now)
+    datum["slachtoffer"]["bsn"] = "123456789"
+    keys.append(str(datum["envelope"]["event_id"]))
+    publishers["politie"].send_raw(keys[-1].encode(), encode(entry, datum))
+    # 3. garbage bytes and 4. an unknown schema fingerprint
+    keys.append("demo-garbage")
+    publishers["comensha"].send_raw(b"demo-garbage", b"this is not Avro at all")
+    keys.append("demo-unknown-schema")
+    publishers["nla"].send_raw(b"demo-unknown-schema", MAGIC + b"\x00" * 8 + b"\x02")
+    for publisher in publishers.values():
+        publisher.flush()
+    return keys
+
+
+def _wait_for_ledger(
+    settings: Settings,
+    bootstrap: str,
+    store: SchemaStore,
+    expected: set[str],
+    timeout: float,
+    worker: WorkerProcess,
+) -> Ledger:
+    deadline = time.monotonic() + timeout
+    while True:
+        ledger = read_ledger(settings, bootstrap, store)
+        if expected <= ledger.accounted():
+            return ledger
+        if not worker.alive:
+            raise BrokerError(f"the router worker stopped:\n{worker.output()[-3000:]}")
+        if time.monotonic() > deadline:
+            missing = len(expected - ledger.accounted())
+            raise BrokerError(
+                f"{missing} of {len(expected)} inputs not accounted for after {timeout:.0f} s; "
+                f"worker output:\n{worker.output()[-3000:]}"
+            )
+        time.sleep(0.5)
+
+
+def run_demo(settings: Settings, signals: int = 300, seed: int = 2024, timeout: float = 120.0) -> DemoReport:
+    """Run the whole demo and return its report; the broker and worker are stopped afterwards."""
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if settings.broker == "embedded":
+            broker = stack.enter_context(EmbeddedBroker())
+            settings = settings.model_copy(
+                update={"bootstrap_servers": broker.bootstrap_servers, "broker": "external",
+                        **EMBEDDED_TIMINGS}
+            )
+        bootstrap = settings.require_bootstrap()
+        registry, policy = load_policy(settings)
+        prepare_cluster(settings, bootstrap, registry, policy)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ketenstroom-demo-")))
+        worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))
+
+        factory = SignalFactory(seed)
+        stream = list(factory.stream(signals))
+        senders = {s.source for s in stream} | {"politie", "comensha", "nla"}
+        publishers = {
+            source: stack.enter_context(Publisher(settings, bootstrap, source, policy.store))
+            for source in sorted(senders)
+        }
+        expected: set[str] = set()
+        by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for signal in stream:
+            by_source[signal.source].append(signal.document)
+        for source, documents in by_source.items():
+            expected |= {p.event_id for p in publishers[source].publish_many(documents)}
+        hostile = _hostile_inputs(publishers, factory)
+        expected |= set(hostile)
+
+        ledger = _wait_for_ledger(settings, bootstrap, policy.store, expected, timeout, worker)
+        recipients: dict[str, RecipientSummary] = {}
+        for partner in registry.deelnemers:
+            if not partner.ontvangt:
+                continue
+            summary = RecipientSummary()
+            for view in read_inbox(settings, bootstrap, partner.id):
+                summary.views += 1
+                summary.types[view.schema_name.rsplit(".", 1)[-1]] += 1
+            for disclosure in ledger.disclosures.values():
+                if disclosure["recipient"] == partner.id:
+                    summary.fields |= set(disclosure["fields"])
+            recipients[partner.id] = summary
+        return DemoReport(
+            published=len(expected) - len(hostile),
+            hostile=len(hostile),
+            ledger=ledger,
+            recipients=recipients,
+            policy_version=policy.version,
+            seconds=time.monotonic() - started,
+        )
+

@@ -1,0 +1,1 @@
+"""Operations: accounting (nothing lost), and later lag, metrics and health."""

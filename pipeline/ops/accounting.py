@@ -1,0 +1,78 @@
+"""The ledger: read the disclosure log and the dead-letter topic, and account for every input."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline import topics
+from pipeline.broker.reading import read_to_end
+from pipeline.codec.framing import decode
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.router.dead_letter import (
+    DETAIL_HEADER,
+    ORIGIN_OFFSET_HEADER,
+    ORIGIN_PARTITION_HEADER,
+    ORIGIN_TOPIC_HEADER,
+    REASON_HEADER,
+    header,
+)
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A dead letter as an operator sees it (never its content)."""
+
+    key: str
+    reason: str
+    detail: str
+    origin: str
+
+
+@dataclass
+class Ledger:
+    """Disclosures, 'no recipient' entries and dead letters, de-duplicated by their keys."""
+
+    disclosures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    no_recipient: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dead_letters: dict[str, DeadLetter] = field(default_factory=dict)
+
+    def accounted(self) -> set[str]:
+        """Keys (event ids) of every input that ended as a disclosure, no-recipient or dead letter."""
+        delivered = {d["event_id"] for d in self.disclosures.values()}
+        return delivered | set(self.no_recipient) | set(self.dead_letters)
+
+    def delivered_events(self) -> set[str]:
+        """Event ids that reached at least one recipient."""
+        return {d["event_id"] for d in self.disclosures.values()}
+
+    def dead_letter_reasons(self) -> Counter[str]:
+        """How many dead letters per reason."""
+        return Counter(d.reason for d in self.dead_letters.values())
+
+
+def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledger:
+    """Read the whole disclosure log and dead-letter topic. Duplicates (at-least-once) collapse."""
+    ledger = Ledger()
+    for record in read_to_end(settings, bootstrap, topics.DISCLOSURE_LOG):
+        _, entry = decode(record.value, store)
+        if entry["outcome"] == "NO_RECIPIENT":
+            ledger.no_recipient[entry["event_id"]] = entry
+        else:
+            ledger.disclosures[record.key.decode()] = entry
+    for record in read_to_end(settings, bootstrap, topics.DEAD_LETTER):
+        headers = tuple(record.headers or ())
+        origin = "/".join(
+            header(headers, h) or "?"
+            for h in (ORIGIN_TOPIC_HEADER, ORIGIN_PARTITION_HEADER, ORIGIN_OFFSET_HEADER)
+        )
+        key = record.key.decode(errors="replace") if record.key else origin
+        ledger.dead_letters[key] = DeadLetter(
+            key=key,
+            reason=header(headers, REASON_HEADER) or "?",
+            detail=header(headers, DETAIL_HEADER) or "",
+            origin=origin,
+        )
+    return ledger
