@@ -25,7 +25,11 @@ from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
 
 #: Short consumer-group timings: joins on the embedded broker wait half the session timeout.
-EMBEDDED_TIMINGS = {"session_timeout_s": 3.0, "heartbeat_interval_s": 0.5, "rebalance_timeout_s": 3.0}
+EMBEDDED_TIMINGS = {
+    "session_timeout_s": 3.0,
+    "heartbeat_interval_s": 0.5,
+    "rebalance_timeout_s": 3.0,
+}
 
 
 @dataclass
@@ -104,15 +108,20 @@ def _wait_for_ledger(
         time.sleep(0.5)
 
 
-def run_demo(settings: Settings, signals: int = 300, seed: int = 2024, timeout: float = 120.0) -> DemoReport:
+def run_demo(
+    settings: Settings, signals: int = 300, seed: int = 2024, timeout: float = 120.0
+) -> DemoReport:
     """Run the whole demo and return its report; the broker and worker are stopped afterwards."""
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if settings.broker == "embedded":
             broker = stack.enter_context(EmbeddedBroker())
             settings = settings.model_copy(
-                update={"bootstrap_servers": broker.bootstrap_servers, "broker": "external",
-                        **EMBEDDED_TIMINGS}
+                update={
+                    "bootstrap_servers": broker.bootstrap_servers,
+                    "broker": "external",
+                    **EMBEDDED_TIMINGS,
+                }
             )
         bootstrap = settings.require_bootstrap()
         registry, policy = load_policy(settings)
@@ -157,4 +166,3 @@ def run_demo(settings: Settings, signals: int = 300, seed: int = 2024, timeout: 
             policy_version=policy.version,
             seconds=time.monotonic() - started,
         )
-

@@ -81,7 +81,9 @@ def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: P
             if result.dead_letter is not None:
                 log.warning(
                     "dead letter from %s/%d@%d: %s",
-                    record.topic, record.partition, record.offset,
+                    record.topic,
+                    record.partition,
+                    record.offset,
                     dict(result.dead_letter.headers).get("ketenstroom-reason", b"?").decode(),
                 )
 

@@ -9,10 +9,10 @@ from faust.worker import Worker
 from pipeline.app.faust_app import create_app
 from pipeline.broker.admin import provision_topics
 from pipeline.client.schema_topic import publish_schemas
+from pipeline.codec.schema_store import load_store
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
-from pipeline.codec.schema_store import load_store
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -34,10 +35,10 @@ def provision_topics(settings: Settings, bootstrap: str, registry: Registry) -> 
             for name in missing
         ]
         if new:
-            try:
+            # Another worker may provision them at the same moment; the broker still creates
+            # each of the others, it only reports the first error.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another worker provisioned them at the same moment
         _wait_for(admin, wanted)
         return missing
     finally:

@@ -13,9 +13,7 @@ from pipeline.errors import BrokerError
 from pipeline.settings import Settings
 
 
-def read_to_end(
-    settings: Settings, bootstrap: str, topic: str, timeout: float = 20.0
-) -> list[Any]:
+def read_to_end(settings: Settings, bootstrap: str, topic: str, timeout: float = 20.0) -> list[Any]:
     """Every record of ``topic`` from the beginning up to its high watermark, in partition order.
 
     Ends at the fetch high watermark, not ListOffsets(latest): some brokers under-report the

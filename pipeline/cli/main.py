@@ -85,7 +85,9 @@ def _read_documents(source: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+        raise typer.BadParameter(
+            f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from exc
     return data if isinstance(data, list) else [data]
 
 
@@ -93,7 +95,9 @@ def _read_documents(source: str) -> list[dict[str, Any]]:
 def publish(
     file: Annotated[str, typer.Argument(help="JSON file with one signal or a list; - for stdin.")],
     partner: As,
-    event_type: Annotated[str | None, typer.Option("--type", help="Signal type, if not in envelope.event_type.")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help="Signal type, if not in envelope.event_type.")
+    ] = None,
 ) -> None:
     """Validate, encode and send signals as PARTNER; prints each event id. Nothing is sent if one is invalid."""
     from pipeline.client.publisher import Publisher
@@ -135,7 +139,9 @@ def topics_create() -> None:
     from pipeline.registry import load_registry
 
     settings = _settings()
-    created = provision_topics(settings, settings.require_bootstrap(), load_registry(settings.convenanten_dir))
+    created = provision_topics(
+        settings, settings.require_bootstrap(), load_registry(settings.convenanten_dir)
+    )
     console.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
 
 
@@ -160,7 +166,9 @@ def schemas_fields(signal_type: str) -> None:
 
 @schemas_app.command("check")
 def schemas_check(
-    against: Annotated[str, typer.Option(help="Baseline: a git revision or a schema directory.")] = "HEAD",
+    against: Annotated[
+        str, typer.Option(help="Baseline: a git revision or a schema directory.")
+    ] = "HEAD",
 ) -> None:
     """Refuse schema changes that break backward compatibility (new schemas must read old data)."""
     from pipeline.codec.compatibility import check_against
@@ -175,7 +183,10 @@ def schemas_check(
 
 @convenant_app.command("check")
 def convenant_check(
-    path: Annotated[Path | None, typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR).")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
+    ] = None,
 ) -> None:
     """Validate every covenant file against the registry and the schemas."""
     from pipeline.codec.schema_store import load_store
@@ -189,7 +200,9 @@ def convenant_check(
         load_covenants(directory), load_registry(directory), load_store(settings.schemas_dir)
     )
     views = sum(len(plans) for plans in policy.plans.values())
-    console.print(f"ok: {policy.version}, {views} view(s) over {len(policy.plans)} (source, type) pair(s)")
+    console.print(
+        f"ok: {policy.version}, {views} view(s) over {len(policy.plans)} (source, type) pair(s)"
+    )
 
 
 def main() -> None:

@@ -11,27 +11,43 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def compact_fields(fields: set[str]) -> str:
+    """Field paths grouped by their record: ``slachtoffer(achternaam, voornamen)``."""
+    groups: dict[str, list[str]] = {}
+    for path in sorted(fields):
+        head, _, rest = path.partition(".")
+        groups.setdefault(head, []).append(rest)
+    return ", ".join(
+        head if members == [""] else f"{head}({', '.join(members)})"
+        for head, members in groups.items()
+    )
+
+
 def print_demo(report: DemoReport) -> None:
     """The demo summary: per recipient what arrived, dead letters, disclosures, accounting."""
     ledger = report.ledger
     table = Table(title=f"What each recipient received (policy {report.policy_version})")
-    table.add_column("recipient", style="bold")
+    table.add_column("recipient", style="bold", no_wrap=True)
     table.add_column("views", justify="right")
     table.add_column("signal types")
-    table.add_column("fields disclosed (envelope always travels)")
-    for recipient, summary in report.recipients.items():
+    table.add_column("fields disclosed (the envelope always travels)", overflow="fold")
+    for recipient, summary in sorted(report.recipients.items(), key=lambda kv: -kv[1].views):
         types = ", ".join(f"{t} {n}" for t, n in sorted(summary.types.items())) or "-"
-        fields = ", ".join(sorted(summary.fields)) if summary.views else "[dim]nothing[/dim]"
+        fields = (
+            compact_fields(summary.fields) if summary.views else "[dim]nothing (default deny)[/dim]"
+        )
         table.add_row(recipient, str(summary.views), types, fields)
     console.print(table)
 
     bsn = sorted(r for r, s in report.recipients.items() if "slachtoffer.bsn" in s.fields)
-    console.print(f"BSN disclosed to: [bold]{', '.join(bsn) or 'nobody'}[/bold] (default deny elsewhere)")
+    console.print(
+        f"BSN disclosed to: [bold]{', '.join(bsn) or 'nobody'}[/bold] (default deny elsewhere)"
+    )
 
     dlq = Table(title="Dead letters (original bytes kept, reason in a header)")
     dlq.add_column("reason")
     dlq.add_column("count", justify="right")
-    dlq.add_column("example detail")
+    dlq.add_column("example detail", overflow="fold")
     examples = {d.reason: d.detail for d in ledger.dead_letters.values()}
     for reason, count in sorted(ledger.dead_letter_reasons().items()):
         dlq.add_row(reason, str(count), examples[reason])

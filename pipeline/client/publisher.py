@@ -45,7 +45,9 @@ class Published:
 class Publisher:
     """A partner's publishing client. Validation happens before anything is sent."""
 
-    def __init__(self, settings: Settings, bootstrap: str, partner: str, store: SchemaStore) -> None:
+    def __init__(
+        self, settings: Settings, bootstrap: str, partner: str, store: SchemaStore
+    ) -> None:
         self.settings = settings
         self.partner = partner
         self.topic = topics.inbound(partner)
@@ -63,7 +65,9 @@ class Publisher:
 
     def encode(self, document: dict[str, Any], event_type: str | None = None) -> Encoded:
         """Validate and encode one document; raises (and sends nothing) if it is invalid."""
-        entry, datum = prepare(document, self.partner, self.store, dt.datetime.now(dt.UTC), event_type)
+        entry, datum = prepare(
+            document, self.partner, self.store, dt.datetime.now(dt.UTC), event_type
+        )
         envelope = datum["envelope"]
         event_id = str(envelope["event_id"])
         traceparent = f"00-{envelope['trace_id']}-{envelope['span_id']}-01"
@@ -72,10 +76,15 @@ class Publisher:
             event_type=entry.short_name,
             key=event_id.encode(),
             value=encode(entry, datum),
-            headers=((EVENT_ID_HEADER, event_id.encode()), (TRACEPARENT_HEADER, traceparent.encode())),
+            headers=(
+                (EVENT_ID_HEADER, event_id.encode()),
+                (TRACEPARENT_HEADER, traceparent.encode()),
+            ),
         )
 
-    def send_raw(self, key: bytes | None, value: bytes, headers: tuple[tuple[str, bytes], ...] = ()) -> Any:
+    def send_raw(
+        self, key: bytes | None, value: bytes, headers: tuple[tuple[str, bytes], ...] = ()
+    ) -> Any:
         """Send bytes as they are to this partner's inbound topic; returns the producer future."""
         return self._producer.send(self.topic, key=key, value=value, headers=list(headers))
 
@@ -113,6 +122,9 @@ class Publisher:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

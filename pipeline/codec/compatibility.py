@@ -16,7 +16,7 @@ from pipeline.errors import SchemaError
 
 def backward_problems(old: list[SchemaEntry], new: list[SchemaEntry]) -> list[str]:
     """Why ``new`` cannot read data written with ``old`` (signal and log schemas); empty if it can."""
-    checker = ReaderWriterCompatibilityChecker()
+    checker = ReaderWriterCompatibilityChecker()  # type: ignore[no-untyped-call]
     current = {e.name: e for e in new}
     problems = []
     for writer in old:
@@ -24,7 +24,9 @@ def backward_problems(old: list[SchemaEntry], new: list[SchemaEntry]) -> list[st
             continue  # shared types are checked as part of every schema that uses them
         reader = current.get(writer.name)
         if reader is None:
-            problems.append(f"{writer.name}: removed; records written with it could no longer be read")
+            problems.append(
+                f"{writer.name}: removed; records written with it could no longer be read"
+            )
             continue
         result = checker.get_compatibility(
             avro.schema.parse(json.dumps(reader.expanded)),
@@ -54,9 +56,7 @@ def raw_at_revision(schemas_dir: Path, revision: str) -> dict[str, dict[str, Any
 
 def _git(cwd: Path, *args: str) -> str:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
         raise SchemaError(f"git {' '.join(args)} failed: {detail.strip()}") from exc
@@ -67,5 +67,7 @@ def check_against(schemas_dir: Path, baseline: str) -> list[str]:
     """Problems of the working schemas against a baseline: a directory or a git revision."""
     new = entries_from_raw(read_schema_dir(schemas_dir))
     base_dir = Path(baseline)
-    old_raw = read_schema_dir(base_dir) if base_dir.is_dir() else raw_at_revision(schemas_dir, baseline)
+    old_raw = (
+        read_schema_dir(base_dir) if base_dir.is_dir() else raw_at_revision(schemas_dir, baseline)
+    )
     return backward_problems(entries_from_raw(old_raw), new)

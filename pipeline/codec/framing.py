@@ -22,7 +22,9 @@ def encode(entry: SchemaEntry, datum: dict[str, Any]) -> bytes:
     try:
         fastavro.schemaless_writer(buf, entry.parsed, datum, strict=True)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CodecError("encode_failed", f"record does not fit schema {entry.name}: {exc}") from exc
+        raise CodecError(
+            "encode_failed", f"record does not fit schema {entry.name}: {exc}"
+        ) from exc
     return buf.getvalue()
 
 
@@ -47,7 +49,7 @@ def decode(raw: bytes, store: SchemaStore) -> tuple[SchemaEntry, dict[str, Any]]
     buf.seek(HEADER_SIZE)
     try:
         datum = fastavro.schemaless_reader(buf, entry.parsed, None)
-    except Exception as exc:  # noqa: BLE001 - any decoder failure on hostile bytes is a dead letter
+    except Exception as exc:
         raise CodecError(
             "undecodable_body",
             f"body does not decode as {entry.name} ({type(exc).__name__})",

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import fastavro
-from fastavro.schema import SchemaParseException, UnknownType, fingerprint, to_parsing_canonical_form
+from fastavro.schema import (
+    SchemaParseException,
+    UnknownType,
+    fingerprint,
+    to_parsing_canonical_form,
+)
 
 from pipeline.errors import SchemaError
 
@@ -50,16 +55,22 @@ def _plain(schema: Any) -> Any:
     return schema
 
 
-def make_entry(schema: dict[str, Any], kind: SchemaKind, named: dict[str, Any] | None = None) -> SchemaEntry:
+def make_entry(
+    schema: dict[str, Any], kind: SchemaKind, named: dict[str, Any] | None = None
+) -> SchemaEntry:
     """Parse one schema (its named references resolved from ``named``) into a store entry."""
     try:
-        expanded = _plain(fastavro.parse_schema(schema, named_schemas=dict(named or {}), expand=True))
-        parsed = fastavro.parse_schema(expanded)
+        expanded = _plain(
+            fastavro.parse_schema(schema, named_schemas=dict(named or {}), expand=True)
+        )
+        parsed: Any = fastavro.parse_schema(expanded)
         canonical = to_parsing_canonical_form(parsed)
     except (SchemaParseException, UnknownType, ValueError, TypeError, KeyError) as exc:
         raise SchemaError(f"invalid Avro schema {schema.get('name', '?')!r}: {exc}") from exc
+    if not isinstance(expanded, dict):
+        raise SchemaError("a top-level schema must be a named record")
     return SchemaEntry(
-        name=str(parsed["name"]),
+        name=str(expanded["name"]),
         kind=kind,
         fingerprint=bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")),
         canonical=canonical,
@@ -108,14 +119,18 @@ class SchemaStore:
 def read_schema_dir(schemas_dir: Path) -> dict[str, dict[str, Any]]:
     """The raw JSON of every ``.avsc`` under ``schemas_dir``, keyed by relative path."""
     if not schemas_dir.is_dir():
-        raise SchemaError(f"schema directory {schemas_dir} does not exist (KETENSTROOM_SCHEMAS_DIR)")
+        raise SchemaError(
+            f"schema directory {schemas_dir} does not exist (KETENSTROOM_SCHEMAS_DIR)"
+        )
     raw: dict[str, dict[str, Any]] = {}
     for path in sorted(schemas_dir.rglob("*.avsc")):
         rel = path.relative_to(schemas_dir).as_posix()
         try:
             raw[rel] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise SchemaError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+            raise SchemaError(
+                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            ) from exc
     return raw
 
 

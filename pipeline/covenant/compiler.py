@@ -196,7 +196,9 @@ def compile_policy(
                 field_order=tuple(p for p in leaf_paths(signal.expanded) if p in every),
             )
         )
-    version = "+".join(sorted(f"{c.model.convenant.id}@{c.model.convenant.versie}" for c in covenants))
+    version = "+".join(
+        sorted(f"{c.model.convenant.id}@{c.model.convenant.versie}" for c in covenants)
+    )
     return Policy(
         version=version or "none",
         sources=frozenset(p.id for p in registry.deelnemers if p.publiceert),

@@ -25,7 +25,7 @@ def route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
         return _route(record, policy, now)
     except CodecError as exc:
         return _dead(record, exc.reason, exc.detail, policy)
-    except Exception as exc:  # noqa: BLE001 - a bug must not lose the record or stop the worker
+    except Exception as exc:
         return _dead(record, Reason.INTERNAL_ERROR, f"{type(exc).__name__} while routing", policy)
 
 
@@ -65,7 +65,11 @@ def _route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
 
 
 def _disclose(
-    envelope: dict[str, Any], datum: dict[str, Any], signal_type: str, policy: Policy, now: dt.datetime
+    envelope: dict[str, Any],
+    datum: dict[str, Any],
+    signal_type: str,
+    policy: Policy,
+    now: dt.datetime,
 ) -> RouteResult:
     event_id = str(envelope["event_id"])
     key = event_id.encode()
@@ -83,8 +87,12 @@ def _disclose(
         )
         deliveries.append(Outbound(plan.topic, key, encode(plan.schema, rendered.datum), headers))
         entry = disclosure_record(
-            envelope, plan.recipient, rendered.fields, rendered.grants,
-            plan.schema.fingerprint_hex, now,
+            envelope,
+            plan.recipient,
+            rendered.fields,
+            rendered.grants,
+            plan.schema.fingerprint_hex,
+            now,
         )
         log.append(_log_record(entry, event_id, plan.recipient, policy))
         recipients.append(plan.recipient)
@@ -94,6 +102,8 @@ def _disclose(
     return RouteResult(tuple(deliveries), tuple(log), None, tuple(recipients))
 
 
-def _log_record(entry: dict[str, Any], event_id: str, recipient: str | None, policy: Policy) -> Outbound:
+def _log_record(
+    entry: dict[str, Any], event_id: str, recipient: str | None, policy: Policy
+) -> Outbound:
     key = f"{event_id}/{recipient or '-'}".encode()
     return Outbound(topics.DISCLOSURE_LOG, key, encode(policy.log_schema, entry))

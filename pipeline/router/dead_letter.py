@@ -14,8 +14,14 @@ ORIGIN_PARTITION_HEADER = "ketenstroom-origin-partition"
 ORIGIN_OFFSET_HEADER = "ketenstroom-origin-offset"
 POLICY_HEADER = "ketenstroom-policy"
 _OWN_HEADERS = frozenset(
-    {REASON_HEADER, DETAIL_HEADER, ORIGIN_TOPIC_HEADER, ORIGIN_PARTITION_HEADER,
-     ORIGIN_OFFSET_HEADER, POLICY_HEADER}
+    {
+        REASON_HEADER,
+        DETAIL_HEADER,
+        ORIGIN_TOPIC_HEADER,
+        ORIGIN_PARTITION_HEADER,
+        ORIGIN_OFFSET_HEADER,
+        POLICY_HEADER,
+    }
 )
 
 

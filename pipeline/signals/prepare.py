@@ -18,7 +18,9 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
-def complete_envelope(document: dict[str, Any], event_type: str, source: str, now: dt.datetime) -> dict[str, Any]:
+def complete_envelope(
+    document: dict[str, Any], event_type: str, source: str, now: dt.datetime
+) -> dict[str, Any]:
     """A copy of ``document`` whose envelope has every field, filled from the publisher's context."""
     doc = copy.deepcopy(document)
     envelope = doc.setdefault("envelope", {})

@@ -13,8 +13,17 @@ from faker import Faker
 
 GEMEENTEN = ("GM0344", "GM0307", "GM0355", "GM0356", "GM0345", "GM0353", "GM0363", "GM0599")
 NATIONALITEITEN = ("NLD", "ROU", "BGR", "POL", "NGA", "UKR", "CHN", "VNM", "HUN", "ERI", None)
-SECTOREN = ("land- en tuinbouw", "horeca", "schoonmaak", "bouw", "logistiek", "prostitutie",
-            "nagelstudio", "distributiecentra", "huishoudelijk werk")
+SECTOREN = (
+    "land- en tuinbouw",
+    "horeca",
+    "schoonmaak",
+    "bouw",
+    "logistiek",
+    "prostitutie",
+    "nagelstudio",
+    "distributiecentra",
+    "huishoudelijk werk",
+)
 
 #: (source, signal type, weight): what the demo partners publish, and how often.
 DEFAULT_MIX: tuple[tuple[str, str, int], ...] = (
@@ -84,14 +93,29 @@ class SignalFactory:
         }
 
     def signaal(self, source: str) -> dict[str, Any]:
-        melder = {"politie": "POLITIE", "nla": "NLA", "kmar": "KMAR", "gemeente-utrecht": "GEMEENTE",
-                  "comensha": "OVERIG", "fairwork": "FAIRWORK"}.get(source, "OVERIG")
-        indicators = ["GEEN_EIGEN_WOONRUIMTE", "LANGE_WERKDAGEN", "ONDERBETALING",
-                      "GEEN_TOEGANG_PASPOORT", "SCHULD_AAN_WERKGEVER", "WONEN_OP_WERKPLEK", "BEDREIGING"]
+        melder = {
+            "politie": "POLITIE",
+            "nla": "NLA",
+            "kmar": "KMAR",
+            "gemeente-utrecht": "GEMEENTE",
+            "comensha": "OVERIG",
+            "fairwork": "FAIRWORK",
+        }.get(source, "OVERIG")
+        indicators = [
+            "GEEN_EIGEN_WOONRUIMTE",
+            "LANGE_WERKDAGEN",
+            "ONDERBETALING",
+            "GEEN_TOEGANG_PASPOORT",
+            "SCHULD_AAN_WERKGEVER",
+            "WONEN_OP_WERKPLEK",
+            "BEDREIGING",
+        ]
         return {
             "envelope": self._envelope("Signaal", source),
             "melder_type": melder,
-            "uitbuitingsvorm": self.rng.choice(["SEKSUEEL", "ARBEID", "ARBEID", "CRIMINEEL", "ONBEKEND"]),
+            "uitbuitingsvorm": self.rng.choice(
+                ["SEKSUEEL", "ARBEID", "ARBEID", "CRIMINEEL", "ONBEKEND"]
+            ),
             "sector": self.rng.choice(SECTOREN),
             "indicatoren": self.rng.sample(indicators, self.rng.randint(1, 4)),
             "slachtoffer": self.person(),
@@ -108,7 +132,9 @@ class SignalFactory:
             "signaal_ref": self._uuid(),
             "van": source,
             "naar": "zorgcoordinatie-utrecht",
-            "dossiertype": self.rng.choice(["REGISTRATIE", "REGISTRATIE_OPVANG", "REGISTRATIE_INFO_ADVIES"]),
+            "dossiertype": self.rng.choice(
+                ["REGISTRATIE", "REGISTRATIE_OPVANG", "REGISTRATIE_INFO_ADVIES"]
+            ),
             "opvang_gevraagd": self.rng.random() < 0.5,
             "bedenktijd_gevraagd": self.rng.random() < 0.3,
             "toestemming_ref": f"TS-{self.rng.randint(1000, 9999)}",
@@ -125,8 +151,15 @@ class SignalFactory:
             "sector": self.rng.choice(SECTOREN),
             "kvk_nummer": self.fake.bothify("########"),
             "bevindingen": self.rng.sample(
-                ["ILLEGALE_TEWERKSTELLING", "BOVENMATIGE_WERKTIJDEN", "ONDERBETALING",
-                 "SCHIJNCONSTRUCTIE", "UITBUITING"], self.rng.randint(1, 3)),
+                [
+                    "ILLEGALE_TEWERKSTELLING",
+                    "BOVENMATIGE_WERKTIJDEN",
+                    "ONDERBETALING",
+                    "SCHIJNCONSTRUCTIE",
+                    "UITBUITING",
+                ],
+                self.rng.randint(1, 3),
+            ),
             "aangetroffen_werkenden": self.rng.randint(1, 40),
             "mogelijke_slachtoffers": self.rng.randint(0, 5),
             "gekoppelde_signalen": [],
@@ -136,15 +169,21 @@ class SignalFactory:
         return {
             "envelope": self._envelope("Statusupdate", source),
             "ref_id": self._uuid(),
-            "status": self.rng.choice(["ONTVANGEN", "BEOORDEELD", "OPSPORINGSONDERZOEK", "AFGESLOTEN"]),
+            "status": self.rng.choice(
+                ["ONTVANGEN", "BEOORDEELD", "OPSPORINGSONDERZOEK", "AFGESLOTEN"]
+            ),
             "reden": None,
             "bewaren_tot": None,
         }
 
     def make(self, source: str, event_type: str) -> SyntheticSignal:
         """One document of ``event_type`` from ``source``."""
-        build = {"Signaal": self.signaal, "Verwijzing": self.verwijzing,
-                 "Controle": self.controle, "Statusupdate": self.statusupdate}[event_type]
+        build = {
+            "Signaal": self.signaal,
+            "Verwijzing": self.verwijzing,
+            "Controle": self.controle,
+            "Statusupdate": self.statusupdate,
+        }[event_type]
         return SyntheticSignal(source, event_type, build(source))
 
     def stream(
