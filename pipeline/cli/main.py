@@ -106,7 +106,7 @@ def publish(
     settings = _settings()
     documents = _read_documents(file)
     store = load_store(settings.schemas_dir)
-    with Publisher(settings, settings.require_bootstrap(), partner, store) as publisher:
+    with Publisher(settings, settings.bootstrap_servers, partner, store) as publisher:
         for published in publisher.publish_many(documents, event_type):
             console.print(published.event_id, highlight=False)
 

@@ -46,22 +46,31 @@ class Publisher:
     """A partner's publishing client. Validation happens before anything is sent."""
 
     def __init__(
-        self, settings: Settings, bootstrap: str, partner: str, store: SchemaStore
+        self, settings: Settings, bootstrap: str | None, partner: str, store: SchemaStore
     ) -> None:
         self.settings = settings
         self.partner = partner
         self.topic = topics.inbound(partner)
         self.store = store
-        try:
-            self._producer = KafkaProducer(
-                **client_config(settings, bootstrap),
-                acks="all",
-                retries=3,
-                linger_ms=5,
-                max_block_ms=int(settings.request_timeout_s * 1000),
-            )
-        except KafkaError as exc:
-            raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+        self._bootstrap = bootstrap
+        self._client: KafkaProducer | None = None
+
+    @property
+    def _producer(self) -> KafkaProducer:
+        """The Kafka producer, connected on first use (validation needs no broker)."""
+        if self._client is None:
+            self._bootstrap = self._bootstrap or self.settings.require_bootstrap()
+            try:
+                self._client = KafkaProducer(
+                    **client_config(self.settings, self._bootstrap),
+                    acks="all",
+                    retries=3,
+                    linger_ms=5,
+                    max_block_ms=int(self.settings.request_timeout_s * 1000),
+                )
+            except KafkaError as exc:
+                raise BrokerError(f"cannot reach Kafka at {self._bootstrap}: {exc}") from exc
+        return self._client
 
     def encode(self, document: dict[str, Any], event_type: str | None = None) -> Encoded:
         """Validate and encode one document; raises (and sends nothing) if it is invalid."""
@@ -112,11 +121,14 @@ class Publisher:
 
     def flush(self) -> None:
         """Wait until everything sent so far has left the client."""
-        self._producer.flush(timeout=self.settings.request_timeout_s)
+        if self._client is not None:
+            self._client.flush(timeout=self.settings.request_timeout_s)
 
     def close(self) -> None:
-        """Flush and close the producer."""
-        self._producer.close(timeout=self.settings.request_timeout_s)
+        """Flush and close the producer, if one was made."""
+        if self._client is not None:
+            self._client.close(timeout=self.settings.request_timeout_s)
+            self._client = None
 
     def __enter__(self) -> Publisher:
         return self

@@ -41,7 +41,7 @@ def from_json(schema: Any, value: Any, path: str = "") -> Any:
             raise JsonInputError(f"{path}: give a time zone, e.g. 2024-03-01T12:00:00+01:00 or Z")
         return stamp
     if logical == "uuid":
-        return str(_parse(uuid.UUID, value, path, "a UUID"))
+        return _parse(uuid.UUID, value, path, "a UUID")
     if kind == "record":
         return _from_record(schema, value, path)
     if kind == "enum":

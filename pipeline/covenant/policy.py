@@ -54,7 +54,9 @@ class ViewPlan:
     grants: tuple[Grant, ...]
     tree: FieldTree
     field_order: tuple[str, ...]
-    _projectors: dict[frozenset[str], Projector] = field(default_factory=dict, compare=False)
+    _projectors: dict[frozenset[str], Projector] = field(
+        default_factory=dict, compare=False, init=False, repr=False
+    )
 
     def render(self, datum: dict[str, Any]) -> Rendered | None:
         """The view for this record, or None when no grant applies to it."""

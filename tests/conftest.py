@@ -1,0 +1,54 @@
+"""Shared fixtures: the real schemas, registry and covenants of the repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.codec.schema_store import SchemaStore, load_store
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.loader import load_covenants
+from pipeline.covenant.policy import Policy
+from pipeline.registry import Registry, load_registry
+from pipeline.synthetic.generator import SignalFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "schemas"
+CONVENANTEN = ROOT / "convenanten"
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def store() -> SchemaStore:
+    return load_store(SCHEMAS)
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry(CONVENANTEN)
+
+
+@pytest.fixture(scope="session")
+def policy(store: SchemaStore, registry: Registry) -> Policy:
+    return compile_policy(load_covenants(CONVENANTEN), registry, store)
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+@pytest.fixture
+def factory() -> SignalFactory:
+    return SignalFactory(seed=7, now=NOW)
+
+
+@pytest.fixture
+def covenant_dir(tmp_path: Path) -> Path:
+    """A private copy of convenanten/ that a test may edit."""
+    target = tmp_path / "convenanten"
+    shutil.copytree(CONVENANTEN, target)
+    return target

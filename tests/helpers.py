@@ -1,0 +1,53 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pipeline import topics
+from pipeline.codec.framing import decode, encode
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.policy import Policy
+from pipeline.router.dead_letter import REASON_HEADER, header
+from pipeline.router.records import Inbound, RouteResult
+from pipeline.signals.prepare import prepare
+
+
+def inbound(source: str, value: bytes | None, key: bytes | None = None, topic: str | None = None) -> Inbound:
+    return Inbound(topic or topics.inbound(source), 0, 0, key, value)
+
+
+def signal_bytes(store: SchemaStore, document: dict[str, Any], source: str, now: dt.datetime) -> tuple[dict[str, Any], bytes]:
+    entry, datum = prepare(document, source, store, now)
+    return datum, encode(entry, datum)
+
+
+def views_by_recipient(result: RouteResult, policy: Policy) -> dict[str, dict[str, Any]]:
+    return {
+        o.topic.removeprefix(topics.INBOX_PREFIX): decode(o.value, policy.store)[1]
+        for o in result.deliveries
+    }
+
+
+def log_entries(result: RouteResult, policy: Policy) -> list[dict[str, Any]]:
+    return [decode(o.value, policy.store)[1] for o in result.log]
+
+
+def reason(result: RouteResult) -> str | None:
+    assert result.dead_letter is not None, "expected a dead letter"
+    return header(result.dead_letter.headers, REASON_HEADER)
+
+
+def leaves(datum: Any, prefix: str = "") -> dict[str, Any]:
+    """Non-null leaf values of a view (envelope left out), by field path."""
+    out: dict[str, Any] = {}
+    for name, value in datum.items():
+        path = f"{prefix}{name}"
+        if path == "envelope":
+            continue
+        if isinstance(value, dict):
+            out.update(leaves(value, f"{path}."))
+        elif value is not None:
+            out[path] = value
+    return out

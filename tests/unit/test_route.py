@@ -1,0 +1,163 @@
+"""route(): per-recipient views, default deny, disclosure log, dead letters."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from pipeline import topics
+from pipeline.codec.framing import MAGIC, encode
+from pipeline.router.core import route
+from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADER, header
+from pipeline.router.records import Inbound
+from pipeline.signals.prepare import prepare
+from tests.helpers import inbound, leaves, log_entries, reason, signal_bytes, views_by_recipient
+
+
+@pytest.fixture
+def politie_signal(store, factory, now):
+    document = factory.make("politie", "Signaal").document
+    document["slachtoffer"]["bsn"] = "111222333"
+    return signal_bytes(store, document, "politie", now)
+
+
+def test_three_recipients_get_three_different_views(policy, now, politie_signal):
+    datum, raw = politie_signal
+    result = route(inbound("politie", raw), policy, now)
+    assert result.dead_letter is None
+    views = views_by_recipient(result, policy)
+    assert set(views) == {"om", "zorgcoordinatie-utrecht", "gemeente-utrecht", "comensha"}
+    assert "slachtoffer.bsn" in leaves(views["om"])
+    assert set(leaves(views["gemeente-utrecht"])) <= {
+        "uitbuitingsvorm", "sector", "indicatoren", "slachtoffer.adres.gemeentecode", "minderjarig"
+    }
+    assert "slachtoffer.voornamen" in leaves(views["comensha"])
+    assert "slachtoffer.bsn" not in leaves(views["comensha"])
+    assert "omschrijving" not in leaves(views["zorgcoordinatie-utrecht"])  # weglaten
+    for view in views.values():
+        assert view["envelope"]["event_id"] == datum["envelope"]["event_id"]
+
+
+def test_default_deny_undisclosed_values_never_reach_the_bytes(policy, now, politie_signal):
+    datum, raw = politie_signal
+    result = route(inbound("politie", raw), policy, now)
+    surname = datum["slachtoffer"]["achternaam"].encode()
+    for out in result.deliveries:
+        if out.topic == topics.inbox("om"):
+            assert b"111222333" in out.value
+        else:
+            assert b"111222333" not in out.value
+        if out.topic == topics.inbox("gemeente-utrecht"):
+            assert surname not in out.value
+    for entry in result.log:
+        assert b"111222333" not in entry.value and surname not in entry.value
+
+
+def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politie_signal):
+    datum, raw = politie_signal
+    result = route(inbound("politie", raw), policy, now)
+    entries = log_entries(result, policy)
+    assert len(entries) == len(result.deliveries) == 4
+    om = next(e for e in entries if e["recipient"] == "om")
+    assert om["outcome"] == "DISCLOSED"
+    assert om["trace_id"] == datum["envelope"]["trace_id"]
+    assert om["parent_span_id"] == datum["envelope"]["span_id"]
+    assert "slachtoffer.bsn" in om["fields"]
+    (grant,) = om["grants"]
+    assert (grant["covenant_id"], grant["covenant_version"], grant["rule_id"]) == (
+        "midden-nederland", "2025.1", "R1"
+    )
+    assert grant["legal_basis"] == "wjsg" and grant["article"] == "4.1"
+    gemeente = next(e for e in entries if e["recipient"] == "gemeente-utrecht")
+    assert "slachtoffer.bsn" not in gemeente["fields"]
+
+
+def test_routing_is_deterministic_so_replays_are_idempotent(policy, now, politie_signal):
+    _, raw = politie_signal
+    first = route(inbound("politie", raw), policy, now)
+    second = route(inbound("politie", raw), policy, now)
+    assert first.outputs == second.outputs
+
+
+def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):
+    _, raw = signal_bytes(store, factory.make("politie", "Statusupdate").document, "politie", now)
+    result = route(inbound("politie", raw), policy, now)
+    assert result.deliveries == () and result.dead_letter is None
+    (entry,) = log_entries(result, policy)
+    assert entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None and entry["fields"] == []
+
+
+def test_a_source_without_rules_gets_nothing_through(store, policy, factory, now):
+    _, raw = signal_bytes(store, factory.make("gemeente-utrecht", "Signaal").document, "gemeente-utrecht", now)
+    result = route(inbound("gemeente-utrecht", raw), policy, now)
+    assert result.deliveries == ()
+    assert log_entries(result, policy)[0]["outcome"] == "NO_RECIPIENT"
+
+
+def test_events_before_the_covenant_took_effect_are_not_disclosed(store, policy, factory):
+    then = dt.datetime(2025, 2, 28, 12, tzinfo=dt.UTC)  # covenant valid from 2025-03-01
+    document = factory.make("politie", "Signaal").document
+    document["envelope"]["occurred_at"] = document["envelope"]["recorded_at"] = then.isoformat()
+    document["slachtoffer"]["geboortedatum"] = "1990-01-01"
+    _, raw = signal_bytes(store, document, "politie", then)
+    result = route(inbound("politie", raw), policy, then)
+    assert result.deliveries == ()
+    assert log_entries(result, policy)[0]["outcome"] == "NO_RECIPIENT"
+
+
+def test_spoofed_source_is_a_dead_letter_with_original_bytes(store, policy, factory, now):
+    _, raw = signal_bytes(store, factory.make("nla", "Signaal").document, "nla", now)
+    record = Inbound(topics.inbound("politie"), 2, 41, b"k", raw, (("x-original", b"1"),))
+    result = route(record, policy, now)
+    assert reason(result) == "source_mismatch"
+    assert result.deliveries == () and result.log == ()
+    dead = result.dead_letter
+    assert dead.value == raw and dead.key == b"k" and ("x-original", b"1") in dead.headers
+    assert header(dead.headers, ORIGIN_TOPIC_HEADER) == "signalen.politie"
+    assert header(dead.headers, ORIGIN_OFFSET_HEADER) == "41"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b"garbage", "not_single_object"),
+        (None, "empty_value"),
+        (b"", "empty_value"),
+        (MAGIC + b"\x01" * 8, "unknown_fingerprint"),
+    ],
+)
+def test_bad_bytes_are_dead_letters(policy, now, value, expected):
+    assert reason(route(inbound("politie", value), policy, now)) == expected
+
+
+def test_unknown_inbound_topic_is_refused(policy, now, politie_signal):
+    _, raw = politie_signal
+    assert reason(route(inbound("x", raw, topic="signalen.onbekend"), policy, now)) == "unknown_source_topic"
+    assert reason(route(inbound("x", raw, topic="inbox.om"), policy, now)) == "unknown_source_topic"
+
+
+def test_a_view_schema_on_an_inbound_topic_is_not_a_signal(policy, now, politie_signal):
+    _, raw = politie_signal
+    view_bytes = route(inbound("politie", raw), policy, now).deliveries[0].value
+    assert reason(route(inbound("politie", view_bytes), policy, now)) == "not_a_signal"
+
+
+def test_invalid_bsn_is_a_dead_letter_not_a_pseudonym(store, policy, factory, now):
+    entry, datum = prepare(factory.make("politie", "Signaal").document, "politie", store, now)
+    datum["slachtoffer"]["bsn"] = "123456789"
+    result = route(inbound("politie", encode(entry, datum)), policy, now)
+    assert reason(result) == "invalid_record"
+    assert b"123456789" not in b"".join(v for _, v in result.dead_letter.headers)
+
+
+def test_a_bug_in_a_plan_becomes_a_dead_letter_not_a_crash(policy, now, politie_signal):
+    _, raw = politie_signal
+    plans = policy.plans_for("politie", "Signaal")
+    grant = dataclasses.replace(plans[0].grants[0], fields=frozenset({"no_such_field"}))
+    broken = dataclasses.replace(plans[0], tree={"no_such_field": None}, grants=(grant,))
+    broken_policy = dataclasses.replace(
+        policy, plans={**policy.plans, ("politie", "Signaal"): (broken,)}
+    )
+    result = route(inbound("politie", raw), broken_policy, now)
+    assert reason(result) == "internal_error"
+    assert result.deliveries == () and result.log == ()
