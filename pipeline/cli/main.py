@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from pipeline.cli.output import console, errors, print_demo
-from pipeline.errors import BrokerError, KetenstroomError
+from pipeline.errors import BrokerError, CovenantError, KetenstroomError
 from pipeline.settings import Settings
 
 app = typer.Typer(
@@ -212,6 +212,11 @@ def main() -> None:
     except BrokerError as exc:
         errors.print(f"[red]broker error:[/red] {exc}", highlight=False)
         sys.exit(3)
+    except CovenantError as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error:[/red] {problem}", highlight=False, markup=True)
+        errors.print(f"{len(exc.problems)} problem(s); nothing was changed", highlight=False)
+        sys.exit(1)
     except KetenstroomError as exc:
         errors.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(1)

@@ -8,7 +8,8 @@ from rich.table import Table
 from pipeline.demo import DemoReport
 
 console = Console()
-errors = Console(stderr=True)
+#: file:line:column messages must stay on one line for editors and grep
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def compact_fields(fields: set[str]) -> str:

@@ -43,14 +43,16 @@ def backward_problems(old: list[SchemaEntry], new: list[SchemaEntry]) -> list[st
 
 def raw_at_revision(schemas_dir: Path, revision: str) -> dict[str, dict[str, Any]]:
     """The ``.avsc`` files of ``schemas_dir`` as they were at a git revision."""
-    repo = _git(schemas_dir, "rev-parse", "--show-toplevel").strip()
-    rel_dir = schemas_dir.resolve().relative_to(Path(repo).resolve()).as_posix()
-    listing = _git(schemas_dir, "ls-tree", "-r", "--name-only", revision, "--", rel_dir)
+    repo = Path(_git(schemas_dir, "rev-parse", "--show-toplevel").strip())
+    rel_dir = schemas_dir.resolve().relative_to(repo.resolve()).as_posix()
+    listing = _git(repo, "ls-tree", "-r", "--name-only", revision, "--", rel_dir)
     raw = {}
     for path in listing.splitlines():
         if path.endswith(".avsc"):
-            text = _git(schemas_dir, "show", f"{revision}:{path}")
+            text = _git(repo, "show", f"{revision}:{path}")
             raw[path[len(rel_dir) + 1 :]] = json.loads(text)
+    if not raw:
+        raise SchemaError(f"no schemas under {rel_dir}/ at revision {revision}")
     return raw
 
 

@@ -1,0 +1,113 @@
+"""Covenant checking: every problem names file:line:column and what to do."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.loader import load_covenants
+from pipeline.errors import CovenantError
+from pipeline.registry import load_registry
+
+
+def _compile(directory: Path, store):
+    return compile_policy(load_covenants(directory), load_registry(directory), store)
+
+
+def _edit(directory: Path, old: str, new: str) -> Path:
+    path = directory / "midden-nederland.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def _problems(directory, store) -> list[str]:
+    with pytest.raises(CovenantError) as err:
+        _compile(directory, store)
+    return err.value.problems
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_the_shipped_covenant_compiles(covenant_dir, store):
+    policy = _compile(covenant_dir, store)
+    assert policy.version == "midden-nederland@2025.1"
+
+
+def test_misspelt_field_gets_file_line_and_a_suggestion(covenant_dir, store):
+    path = _edit(covenant_dir, "      slachtoffer.bsn: doorgeven", "      slachtoffer.bsnn: doorgeven")
+    (problem,) = _problems(covenant_dir, store)
+    assert problem.startswith(f"{path}:{_line_of(path, 'slachtoffer.bsnn')}:")
+    assert "unknown field slachtoffer.bsnn in rule R1; did you mean slachtoffer.bsn?" in problem
+
+
+def test_a_group_of_fields_must_be_spelt_out(covenant_dir, store):
+    _edit(covenant_dir, "      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+          "      slachtoffer.adres: doorgeven\n      minderjarig: doorgeven\n      urgent")
+    (problem,) = _problems(covenant_dir, store)
+    assert "slachtoffer.adres in rule R2 is a group of fields" in problem
+    assert "slachtoffer.adres.postcode" in problem
+
+
+def test_unknown_party_and_undefined_purpose_and_basis(covenant_dir, store):
+    path = _edit(covenant_dir, "    ontvangers: [om]", "    ontvangers: [ommm]")
+    _edit(covenant_dir, "    doel: opsporing", "    doel: opsporen")
+    _edit(covenant_dir, "    grondslag: wjsg", "    grondslag: wjsgg")
+    problems = _problems(covenant_dir, store)
+    assert len(problems) == 3
+    assert any("'ommm' in rule R1 is not a party" in p and "did you mean om?" in p for p in problems)
+    assert any("doel 'opsporen'" in p and "did you mean opsporing?" in p for p in problems)
+    assert any("grondslag 'wjsgg'" in p for p in problems)
+    assert all(re.match(rf"{re.escape(str(path))}:\d+:\d+: ", p) for p in problems)
+
+
+def test_unknown_signal_type(covenant_dir, store):
+    _edit(covenant_dir, "    signaaltype: Controle", "    signaaltype: Inspectie")
+    (problem,) = _problems(covenant_dir, store)
+    assert "unknown signal type 'Inspectie'" in problem and "Controle" in problem
+
+
+def test_treatments_not_yet_available_are_refused(covenant_dir, store):
+    _edit(covenant_dir, "      slachtoffer.bsn: weglaten", "      slachtoffer.bsn: pseudoniem")
+    (problem,) = _problems(covenant_dir, store)
+    assert "treatment 'pseudoniem'" in problem and "not available" in problem
+
+
+def test_structural_errors_point_at_the_field(covenant_dir, store):
+    path = _edit(covenant_dir, "      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode",
+                 "      slachtoffer.geslacht: doorgevn\n      slachtoffer.adres.gemeentecode")
+    (problem,) = _problems(covenant_dir, store)
+    assert problem.startswith(f"{path}:{_line_of(path, 'doorgevn')}:")
+    assert "regels.1.velden.slachtoffer.geslacht" in problem
+
+
+def test_yaml_syntax_error_has_a_position(covenant_dir, store):
+    path = _edit(covenant_dir, "  titel: Convenant", "  titel: [Convenant")
+    (problem,) = _problems(covenant_dir, store)
+    assert problem.startswith(str(path)) and "not valid YAML" in problem
+
+
+def test_validity_period_must_be_ordered(covenant_dir, store):
+    _edit(covenant_dir, "    tot: 2030-03-01", "    tot: 2020-03-01")
+    (problem,) = _problems(covenant_dir, store)
+    assert "tot must lie after van" in problem
+
+
+def test_registry_duplicates_are_refused(covenant_dir, store):
+    registry = covenant_dir / "deelnemers.yaml"
+    registry.write_text(registry.read_text() + "  - id: om\n    naam: Nog een OM\n    soort: om\n")
+    with pytest.raises(CovenantError, match="'om' appears twice"):
+        load_registry(covenant_dir)
+
+
+def test_a_registry_recipient_without_inbox_cannot_receive(covenant_dir, store):
+    registry = covenant_dir / "deelnemers.yaml"
+    registry.write_text(registry.read_text().replace(
+        "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n",
+        "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n    ontvangt: false\n"))
+    problems = _problems(covenant_dir, store)
+    assert any("'om' in rule R1: the registry says ontvangt: false" in p for p in problems)
