@@ -17,9 +17,8 @@ from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
-from pipeline.codec.schema_store import SchemaStore
 from pipeline.errors import BrokerError
-from pipeline.ops.accounting import Ledger, read_ledger
+from pipeline.ops.accounting import Ledger, wait_for_ledger
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
@@ -84,28 +83,9 @@ def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) ->
     return keys
 
 
-def _wait_for_ledger(
-    settings: Settings,
-    bootstrap: str,
-    store: SchemaStore,
-    expected: set[str],
-    timeout: float,
-    worker: WorkerProcess,
-) -> Ledger:
-    deadline = time.monotonic() + timeout
-    while True:
-        ledger = read_ledger(settings, bootstrap, store)
-        if expected <= ledger.accounted():
-            return ledger
-        if not worker.alive:
-            raise BrokerError(f"the router worker stopped:\n{worker.output()[-3000:]}")
-        if time.monotonic() > deadline:
-            missing = len(expected - ledger.accounted())
-            raise BrokerError(
-                f"{missing} of {len(expected)} inputs not accounted for after {timeout:.0f} s; "
-                f"worker output:\n{worker.output()[-3000:]}"
-            )
-        time.sleep(0.5)
+def _worker_ok(worker: WorkerProcess) -> None:
+    if not worker.alive:
+        raise BrokerError(f"the router worker stopped:\n{worker.output()[-3000:]}")
 
 
 def run_demo(
@@ -145,7 +125,9 @@ def run_demo(
         hostile = _hostile_inputs(publishers, factory)
         expected |= set(hostile)
 
-        ledger = _wait_for_ledger(settings, bootstrap, policy.store, expected, timeout, worker)
+        ledger = wait_for_ledger(
+            settings, bootstrap, policy.store, expected, timeout, lambda: _worker_ok(worker)
+        )
         recipients: dict[str, RecipientSummary] = {}
         for partner in registry.deelnemers:
             if not partner.ontvangt:

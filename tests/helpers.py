@@ -14,11 +14,15 @@ from pipeline.router.records import Inbound, RouteResult
 from pipeline.signals.prepare import prepare
 
 
-def inbound(source: str, value: bytes | None, key: bytes | None = None, topic: str | None = None) -> Inbound:
+def inbound(
+    source: str, value: bytes | None, key: bytes | None = None, topic: str | None = None
+) -> Inbound:
     return Inbound(topic or topics.inbound(source), 0, 0, key, value)
 
 
-def signal_bytes(store: SchemaStore, document: dict[str, Any], source: str, now: dt.datetime) -> tuple[dict[str, Any], bytes]:
+def signal_bytes(
+    store: SchemaStore, document: dict[str, Any], source: str, now: dt.datetime
+) -> tuple[dict[str, Any], bytes]:
     entry, datum = prepare(document, source, store, now)
     return datum, encode(entry, datum)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from pipeline.cli.output import console, errors, print_demo
 from pipeline.errors import BrokerError, CovenantError, KetenstroomError
@@ -175,7 +176,7 @@ def schemas_check(
 
     problems = check_against(_settings().schemas_dir, against)
     for problem in problems:
-        errors.print(f"[red]incompatible[/red] {problem}", highlight=False)
+        errors.print(f"[red]incompatible[/red] {escape(problem)}", highlight=False)
     if problems:
         raise typer.Exit(1)
     console.print(f"schemas are backward compatible with {against}")
@@ -210,13 +211,13 @@ def main() -> None:
     try:
         app()
     except BrokerError as exc:
-        errors.print(f"[red]broker error:[/red] {exc}", highlight=False)
+        errors.print(f"[red]broker error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(3)
     except CovenantError as exc:
         for problem in exc.problems:
-            errors.print(f"[red]error:[/red] {problem}", highlight=False, markup=True)
+            errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
         errors.print(f"{len(exc.problems)} problem(s); nothing was changed", highlight=False)
         sys.exit(1)
     except KetenstroomError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(1)

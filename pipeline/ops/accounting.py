@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +12,7 @@ from pipeline import topics
 from pipeline.broker.reading import read_to_end
 from pipeline.codec.framing import decode
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.errors import BrokerError
 from pipeline.router.dead_letter import (
     DETAIL_HEADER,
     ORIGIN_OFFSET_HEADER,
@@ -76,3 +79,26 @@ def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledge
             origin=origin,
         )
     return ledger
+
+
+def wait_for_ledger(
+    settings: Settings,
+    bootstrap: str,
+    store: SchemaStore,
+    expected: set[str],
+    timeout: float,
+    check_alive: Callable[[], None] = lambda: None,
+) -> Ledger:
+    """Poll the ledger until every expected key is accounted for; ``check_alive`` may raise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ledger = read_ledger(settings, bootstrap, store)
+        if expected <= ledger.accounted():
+            return ledger
+        check_alive()
+        if time.monotonic() > deadline:
+            missing = len(expected - ledger.accounted())
+            raise BrokerError(
+                f"{missing} of {len(expected)} inputs not accounted for after {timeout:.0f} s"
+            )
+        time.sleep(0.5)

@@ -14,7 +14,8 @@ def test_valid_bsns(bsn):
 
 
 @pytest.mark.parametrize(
-    "bsn", ["123456789", "000000000", "12345678", "1234567820", "12345678a", "１２３４５６７８２", ""]
+    "bsn",
+    ["123456789", "000000000", "12345678", "1234567820", "12345678a", "１２３４５６７８２", ""],
 )
 def test_invalid_bsns(bsn):
     assert not is_valid_bsn(bsn)

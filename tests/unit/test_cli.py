@@ -13,7 +13,12 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None)
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, env={**clean, **(env or {})}, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        timeout=60,
     )
 
 
@@ -25,23 +30,33 @@ def test_convenant_check_passes_on_the_shipped_files():
 
 def test_convenant_check_fails_with_file_and_line(covenant_dir: Path):
     path = covenant_dir / "midden-nederland.yaml"
-    path.write_text(path.read_text().replace("slachtoffer.bsn: doorgeven", "slachtoffer.bsnn: doorgeven"))
+    path.write_text(
+        path.read_text().replace("slachtoffer.bsn: doorgeven", "slachtoffer.bsnn: doorgeven")
+    )
     done = run("convenant", "check", str(covenant_dir))
     assert done.returncode == 1
     assert f"{path}:" in done.stderr and "did you mean slachtoffer.bsn?" in done.stderr
 
 
 def test_publish_refuses_invalid_input_before_touching_a_broker():
-    bad = json.dumps({"envelope": {"event_type": "Signaal"}, "melder_type": "POLITIE",
-                      "uitbuitingsvorm": "ARBEID", "minderjarig": False,
-                      "slachtoffer": {"bsn": "123456789"}})
+    bad = json.dumps(
+        {
+            "envelope": {"event_type": "Signaal"},
+            "melder_type": "POLITIE",
+            "uitbuitingsvorm": "ARBEID",
+            "minderjarig": False,
+            "slachtoffer": {"bsn": "123456789"},
+        }
+    )
     done = run("publish", "--as", "politie", "-", stdin=bad)
     assert done.returncode == 1
     assert "slachtoffer.bsn is not a valid BSN" in done.stderr
 
 
 def test_publish_without_a_broker_says_how_to_get_one():
-    good = json.dumps({"envelope": {"event_type": "Statusupdate"}, "ref_id": "x", "status": "ONTVANGEN"})
+    good = json.dumps(
+        {"envelope": {"event_type": "Statusupdate"}, "ref_id": "x", "status": "ONTVANGEN"}
+    )
     done = run("publish", "--as", "politie", "-", stdin=good)
     assert done.returncode == 1
     assert "ketenstroom broker" in done.stderr

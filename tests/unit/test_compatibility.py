@@ -35,7 +35,9 @@ def test_a_new_field_without_default_is_refused(tmp_path):
     new = _copy(tmp_path, "new")
     _add_field(new, {"name": "toelichting", "type": "string"})
     (problem,) = check_against(new, str(SCHEMAS))
-    assert "nl.ketenstroom.Statusupdate" in problem and "reader_field_missing_default_value" in problem
+    assert (
+        "nl.ketenstroom.Statusupdate" in problem and "reader_field_missing_default_value" in problem
+    )
 
 
 def test_removing_a_signal_type_is_refused(tmp_path):
@@ -50,7 +52,11 @@ def test_against_a_git_revision(tmp_path):
 
     repo = tmp_path / "repo"
     schemas = _copy(repo, "schemas")
-    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"]):
+    for cmd in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+    ):
         subprocess.run(["git", *cmd], cwd=repo, check=True)
     assert check_against(schemas, "HEAD") == []
     _add_field(schemas, {"name": "toelichting", "type": "string"})

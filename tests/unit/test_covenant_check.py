@@ -39,15 +39,20 @@ def test_the_shipped_covenant_compiles(covenant_dir, store):
 
 
 def test_misspelt_field_gets_file_line_and_a_suggestion(covenant_dir, store):
-    path = _edit(covenant_dir, "      slachtoffer.bsn: doorgeven", "      slachtoffer.bsnn: doorgeven")
+    path = _edit(
+        covenant_dir, "      slachtoffer.bsn: doorgeven", "      slachtoffer.bsnn: doorgeven"
+    )
     (problem,) = _problems(covenant_dir, store)
     assert problem.startswith(f"{path}:{_line_of(path, 'slachtoffer.bsnn')}:")
     assert "unknown field slachtoffer.bsnn in rule R1; did you mean slachtoffer.bsn?" in problem
 
 
 def test_a_group_of_fields_must_be_spelt_out(covenant_dir, store):
-    _edit(covenant_dir, "      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
-          "      slachtoffer.adres: doorgeven\n      minderjarig: doorgeven\n      urgent")
+    _edit(
+        covenant_dir,
+        "      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+        "      slachtoffer.adres: doorgeven\n      minderjarig: doorgeven\n      urgent",
+    )
     (problem,) = _problems(covenant_dir, store)
     assert "slachtoffer.adres in rule R2 is a group of fields" in problem
     assert "slachtoffer.adres.postcode" in problem
@@ -59,7 +64,9 @@ def test_unknown_party_and_undefined_purpose_and_basis(covenant_dir, store):
     _edit(covenant_dir, "    grondslag: wjsg", "    grondslag: wjsgg")
     problems = _problems(covenant_dir, store)
     assert len(problems) == 3
-    assert any("'ommm' in rule R1 is not a party" in p and "did you mean om?" in p for p in problems)
+    assert any(
+        "'ommm' in rule R1 is not a party" in p and "did you mean om?" in p for p in problems
+    )
     assert any("doel 'opsporen'" in p and "did you mean opsporing?" in p for p in problems)
     assert any("grondslag 'wjsgg'" in p for p in problems)
     assert all(re.match(rf"{re.escape(str(path))}:\d+:\d+: ", p) for p in problems)
@@ -78,8 +85,11 @@ def test_treatments_not_yet_available_are_refused(covenant_dir, store):
 
 
 def test_structural_errors_point_at_the_field(covenant_dir, store):
-    path = _edit(covenant_dir, "      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode",
-                 "      slachtoffer.geslacht: doorgevn\n      slachtoffer.adres.gemeentecode")
+    path = _edit(
+        covenant_dir,
+        "      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode",
+        "      slachtoffer.geslacht: doorgevn\n      slachtoffer.adres.gemeentecode",
+    )
     (problem,) = _problems(covenant_dir, store)
     assert problem.startswith(f"{path}:{_line_of(path, 'doorgevn')}:")
     assert "regels.1.velden.slachtoffer.geslacht" in problem
@@ -106,8 +116,11 @@ def test_registry_duplicates_are_refused(covenant_dir, store):
 
 def test_a_registry_recipient_without_inbox_cannot_receive(covenant_dir, store):
     registry = covenant_dir / "deelnemers.yaml"
-    registry.write_text(registry.read_text().replace(
-        "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n",
-        "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n    ontvangt: false\n"))
+    registry.write_text(
+        registry.read_text().replace(
+            "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n",
+            "  - id: om\n    naam: Openbaar Ministerie\n    soort: om\n    ontvangt: false\n",
+        )
+    )
     problems = _problems(covenant_dir, store)
     assert any("'om' in rule R1: the registry says ontvangt: false" in p for p in problems)

@@ -12,7 +12,9 @@ from pipeline.signals.prepare import prepare
 
 def test_fingerprint_known_answer_from_the_avro_spec():
     # The Avro spec's CRC-64-AVRO of "int" is 0x7275d51a3f395c8f, written little-endian.
-    entry = make_entry({"type": "record", "name": "A", "fields": [{"name": "a", "type": "int"}]}, "log")
+    entry = make_entry(
+        {"type": "record", "name": "A", "fields": [{"name": "a", "type": "int"}]}, "log"
+    )
     assert entry.fingerprint == bytes.fromhex(
         avro.schema.parse('{"type":"record","name":"A","fields":[{"name":"a","type":"int"}]}')
         .fingerprint()
@@ -56,7 +58,7 @@ def test_round_trip_is_single_object_encoding(store, factory, now):
         (b"", "not_single_object"),
         (b"\xc3\x01\x00", "not_single_object"),
         (b"\xc3\x02" + b"\x00" * 20, "not_single_object"),
-        (b"{\"json\": true}", "not_single_object"),
+        (b'{"json": true}', "not_single_object"),
         (MAGIC + b"\xff" * 8 + b"\x00", "unknown_fingerprint"),
     ],
 )

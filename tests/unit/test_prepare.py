@@ -59,7 +59,10 @@ def test_signal_type_must_be_given(store, now):
         ({"uitbuitingsvorm": "HANDEL"}, "uitbuitingsvorm: 'HANDEL' is not one of"),
         ({"onbekend_veld": 1}, "unknown field"),
         ({"urgent": "ja"}, "urgent: expected boolean"),
-        ({"envelope": {"event_type": "Signaal", "occurred_at": "2026-05-30T10:00:00"}}, "give a time zone"),
+        (
+            {"envelope": {"event_type": "Signaal", "occurred_at": "2026-05-30T10:00:00"}},
+            "give a time zone",
+        ),
         ({"slachtoffer": {"geboortedatum": "30-05-2001"}, "minderjarig": False}, "expected a date"),
     ],
 )
@@ -71,7 +74,9 @@ def test_json_errors_name_the_field(store, now, change, message):
 def test_to_json_writes_iso_dates(store, now):
     _, datum = prepare(MINIMAL, "politie", store, now)
     text = to_json(datum)
-    assert '"occurred_at": "2026-05-30T08:00:00Z"' in text and '"geboortedatum": "2010-07-01"' in text
+    assert (
+        '"occurred_at": "2026-05-30T08:00:00Z"' in text and '"geboortedatum": "2010-07-01"' in text
+    )
 
 
 def test_from_json_rejects_booleans_as_numbers():

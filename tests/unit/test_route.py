@@ -29,7 +29,11 @@ def test_three_recipients_get_three_different_views(policy, now, politie_signal)
     assert set(views) == {"om", "zorgcoordinatie-utrecht", "gemeente-utrecht", "comensha"}
     assert "slachtoffer.bsn" in leaves(views["om"])
     assert set(leaves(views["gemeente-utrecht"])) <= {
-        "uitbuitingsvorm", "sector", "indicatoren", "slachtoffer.adres.gemeentecode", "minderjarig"
+        "uitbuitingsvorm",
+        "sector",
+        "indicatoren",
+        "slachtoffer.adres.gemeentecode",
+        "minderjarig",
     }
     assert "slachtoffer.voornamen" in leaves(views["comensha"])
     assert "slachtoffer.bsn" not in leaves(views["comensha"])
@@ -65,7 +69,9 @@ def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politi
     assert "slachtoffer.bsn" in om["fields"]
     (grant,) = om["grants"]
     assert (grant["covenant_id"], grant["covenant_version"], grant["rule_id"]) == (
-        "midden-nederland", "2025.1", "R1"
+        "midden-nederland",
+        "2025.1",
+        "R1",
     )
     assert grant["legal_basis"] == "wjsg" and grant["article"] == "4.1"
     gemeente = next(e for e in entries if e["recipient"] == "gemeente-utrecht")
@@ -84,11 +90,15 @@ def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):
     result = route(inbound("politie", raw), policy, now)
     assert result.deliveries == () and result.dead_letter is None
     (entry,) = log_entries(result, policy)
-    assert entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None and entry["fields"] == []
+    assert (
+        entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None and entry["fields"] == []
+    )
 
 
 def test_a_source_without_rules_gets_nothing_through(store, policy, factory, now):
-    _, raw = signal_bytes(store, factory.make("gemeente-utrecht", "Signaal").document, "gemeente-utrecht", now)
+    _, raw = signal_bytes(
+        store, factory.make("gemeente-utrecht", "Signaal").document, "gemeente-utrecht", now
+    )
     result = route(inbound("gemeente-utrecht", raw), policy, now)
     assert result.deliveries == ()
     assert log_entries(result, policy)[0]["outcome"] == "NO_RECIPIENT"
@@ -132,7 +142,10 @@ def test_bad_bytes_are_dead_letters(policy, now, value, expected):
 
 def test_unknown_inbound_topic_is_refused(policy, now, politie_signal):
     _, raw = politie_signal
-    assert reason(route(inbound("x", raw, topic="signalen.onbekend"), policy, now)) == "unknown_source_topic"
+    assert (
+        reason(route(inbound("x", raw, topic="signalen.onbekend"), policy, now))
+        == "unknown_source_topic"
+    )
     assert reason(route(inbound("x", raw, topic="inbox.om"), policy, now)) == "unknown_source_topic"
 
 

@@ -28,7 +28,12 @@ def test_fields_not_always_granted_become_nullable(store):
     assert types["melder_type"][0] == "null"
     assert types["slachtoffer"][0] == "null"
     assert entry.name == "nl.ketenstroom.view.gemeente_x.Signaal"
-    assert [f["name"] for f in entry.expanded["fields"]] == ["envelope", "melder_type", "slachtoffer", "urgent"]
+    assert [f["name"] for f in entry.expanded["fields"]] == [
+        "envelope",
+        "melder_type",
+        "slachtoffer",
+        "urgent",
+    ]
 
 
 def test_projection_copies_active_fields_and_nulls_the_rest(store, factory, now):

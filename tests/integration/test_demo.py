@@ -1,0 +1,28 @@
+"""`ketenstroom demo`, as `make demo` runs it (its own embedded broker and worker)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.demo import run_demo
+from pipeline.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_accounts_for_every_input_and_cleans_up():
+    report = run_demo(Settings(broker="embedded"), signals=60, seed=5)
+    assert report.nothing_lost
+    assert report.hostile == 4
+    assert set(report.ledger.dead_letter_reasons()) == {
+        "source_mismatch",
+        "invalid_record",
+        "not_single_object",
+        "unknown_fingerprint",
+    }
+    om = report.recipients["om"]
+    assert om.views > 0 and "slachtoffer.bsn" in om.fields
+    assert report.recipients["comensha"].views > 0
+    assert "slachtoffer.bsn" not in report.recipients["comensha"].fields
+    assert report.recipients["fairwork"].views == 0
+    assert sum(s.views for s in report.recipients.values()) == len(report.ledger.disclosures)

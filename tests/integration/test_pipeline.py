@@ -1,0 +1,122 @@
+"""publish -> route -> inbox on a real broker, with a spoofed source and garbage bytes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.app.process import settings_env
+from pipeline.client.inbox import read_inbox
+from pipeline.client.publisher import Publisher
+from pipeline.codec.framing import encode
+from pipeline.ops.accounting import wait_for_ledger
+from pipeline.signals.prepare import prepare
+from pipeline.synthetic.generator import SignalFactory
+from tests.conftest import ROOT
+from tests.helpers import leaves
+
+pytestmark = pytest.mark.integration
+
+
+def _alive(worker):
+    def check() -> None:
+        assert worker.alive, worker.output()[-3000:]
+
+    return check
+
+
+def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
+    bootstrap = cluster.require_bootstrap()
+    factory = SignalFactory(seed=11)
+    signals = [factory.make("politie", "Signaal").document for _ in range(3)]
+    for i, doc in enumerate(signals):
+        doc["slachtoffer"]["bsn"] = ["111222333", "123456782", "999990019"][i]
+    with (
+        Publisher(cluster, bootstrap, "politie", store) as politie,
+        Publisher(cluster, bootstrap, "nla", store) as nla,
+        Publisher(cluster, bootstrap, "gemeente-utrecht", store) as gemeente,
+    ):
+        politie_ids = {p.event_id for p in politie.publish_many(signals)}
+        controle_ids = {
+            p.event_id
+            for p in nla.publish_many([factory.make("nla", "Controle").document for _ in range(2)])
+        }
+        unrouted = gemeente.publish(factory.make("gemeente-utrecht", "Signaal").document).event_id
+        # hostile: nla's signal written on politie's topic, and bytes that are not Avro at all
+        entry, datum = prepare(factory.make("nla", "Signaal").document, "nla", store, factory.now)
+        spoof_id = str(datum["envelope"]["event_id"])
+        politie.send_raw(spoof_id.encode(), encode(entry, datum)).get(timeout=10)
+        gemeente.send_raw(b"garbage-key", b"\x00\x01 definitely not avro").get(timeout=10)
+
+    expected = politie_ids | controle_ids | {unrouted, spoof_id, "garbage-key"}
+    ledger = wait_for_ledger(cluster, bootstrap, policy.store, expected, 60, _alive(worker))
+
+    # nothing lost: every input is a disclosure, a no-recipient entry or a dead letter
+    assert expected <= ledger.accounted()
+    assert ledger.delivered_events() & expected == politie_ids | controle_ids
+    assert unrouted in ledger.no_recipient
+    assert ledger.dead_letters[spoof_id].reason == "source_mismatch"
+    assert ledger.dead_letters["garbage-key"].reason == "not_single_object"
+
+    inbox = {
+        partner: [v for v in read_inbox(cluster, bootstrap, partner) if v.key in expected]
+        for partner in ("om", "gemeente-utrecht", "comensha", "riec-midden-nederland")
+    }
+    assert {v.key for v in inbox["om"]} == politie_ids
+    assert {v.key for v in inbox["gemeente-utrecht"]} == politie_ids | controle_ids
+    assert {v.key for v in inbox["comensha"]} == politie_ids
+    assert {v.key for v in inbox["riec-midden-nederland"]} == controle_ids
+    om_bsns = {v.datum["slachtoffer"]["bsn"] for v in inbox["om"]}
+    assert om_bsns == {"111222333", "123456782", "999990019"}
+    for view in inbox["comensha"]:
+        fields = leaves(view.datum)
+        assert "slachtoffer.voornamen" in fields and "slachtoffer.bsn" not in fields
+    for view in inbox["gemeente-utrecht"]:
+        assert not any(
+            f.startswith(("slachtoffer.voornamen", "slachtoffer.achternaam", "slachtoffer.bsn"))
+            for f in leaves(view.datum)
+        )
+    # one disclosure per delivered view
+    disclosed = [d for d in ledger.disclosures.values() if d["event_id"] in expected]
+    assert len(disclosed) == sum(len(views) for views in inbox.values()) + len(
+        politie_ids
+    )  # + zorgcoordinatie
+
+
+def test_cli_publish_and_inbox(cluster, worker, policy):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
+    env.update(settings_env(cluster))
+    document = SignalFactory(seed=12).make("nla", "Controle").document
+    published = subprocess.run(
+        [sys.executable, "-m", "pipeline", "publish", "--as", "nla", "-"],
+        input=json.dumps(document),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert published.returncode == 0, published.stderr
+    event_id = published.stdout.strip()
+    assert event_id == document["envelope"]["event_id"]
+    wait_for_ledger(
+        cluster, cluster.require_bootstrap(), policy.store, {event_id}, 60, _alive(worker)
+    )
+    shown = subprocess.run(
+        [sys.executable, "-m", "pipeline", "inbox", "--as", "riec-midden-nederland", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    views = [json.loads(line) for line in shown.stdout.splitlines()]
+    mine = [v for v in views if v["key"] == event_id]
+    assert len(mine) == 1
+    assert mine[0]["view"]["kvk_nummer"] == document["kvk_nummer"]
+    assert "aangetroffen_werkenden" not in mine[0]["view"]  # not granted by R5
