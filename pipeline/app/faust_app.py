@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,10 +14,14 @@ import faust
 from pipeline.covenant.policy import Policy
 from pipeline.registry import Registry
 from pipeline.router.core import route
+from pipeline.router.dead_letter import REASON_HEADER
 from pipeline.router.records import Headers, Inbound, RouteResult
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
+
+#: Exit status when outputs could not be delivered (EX_SOFTWARE): restart me, I committed nothing.
+EXIT_UNDELIVERED = 70
 
 
 def _headers(raw: Any) -> Headers:
@@ -47,44 +52,51 @@ def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: P
         web_enabled=False,
     )
     inbound = app.topic(*registry.inbound_topics(), key_type=bytes, value_type=bytes)
-    outputs: dict[str, Any] = {}
 
-    def output(name: str) -> Any:
-        if name not in outputs:
-            outputs[name] = app.topic(name, key_type=bytes, value_type=bytes)
-        return outputs[name]
-
-    async def produce(result: RouteResult) -> None:
-        """Send every output and wait for Kafka's acknowledgement of each."""
+    async def produce(results: list[RouteResult]) -> None:
+        """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
+        producer = app.producer
         pending = [
-            await output(o.topic).send(key=o.key, value=o.value, headers=list(o.headers))
+            await producer.send(o.topic, o.key, o.value, None, None, list(o.headers))
+            for result in results
             for o in result.outputs
         ]
         await asyncio.gather(*pending)
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        # The event is acknowledged (and its offset becomes committable) only when this body
-        # has finished, i.e. after every output was acknowledged: at-least-once, nothing lost.
-        async for event in stream.events():
-            message = event.message
-            record = Inbound(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                headers=_headers(message.headers),
-            )
-            result = route(record, policy, dt.datetime.now(dt.UTC))
-            await produce(result)
-            if result.dead_letter is not None:
-                log.warning(
-                    "dead letter from %s/%d@%d: %s",
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    dict(result.dead_letter.headers).get("ketenstroom-reason", b"?").decode(),
+        # take_events acknowledges a batch once this body returns, so offsets become committable
+        # only after every output of the batch was acknowledged: at-least-once, nothing lost.
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
+            now = dt.datetime.now(dt.UTC)
+            results = [route(_inbound(event.message), policy, now) for event in events]
+            try:
+                await produce(results)
+            except Exception:
+                # take_events would still acknowledge this batch when the loop unwinds, and its
+                # offsets would be committed with outputs missing. Crash instead: nothing is
+                # committed, and the batch is routed again on restart (outputs are deterministic).
+                log.critical(
+                    "outputs not acknowledged by Kafka; exiting without commit", exc_info=True
                 )
+                logging.shutdown()
+                os._exit(EXIT_UNDELIVERED)
+            for result in results:
+                if result.dead_letter is not None:
+                    log.warning(
+                        "dead letter: %s",
+                        dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
+                    )
 
     return app
+
+
+def _inbound(message: Any) -> Inbound:
+    return Inbound(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=_headers(message.headers),
+    )
