@@ -27,18 +27,21 @@ def compact_fields(fields: set[str]) -> str:
 def print_demo(report: DemoReport) -> None:
     """The demo summary: per recipient what arrived, dead letters, disclosures, accounting."""
     ledger = report.ledger
+    received = {r: s for r, s in report.recipients.items() if s.views}
     table = Table(title=f"What each recipient received (policy {report.policy_version})")
     table.add_column("recipient", style="bold", no_wrap=True)
     table.add_column("views", justify="right")
     table.add_column("signal types")
-    table.add_column("fields disclosed (the envelope always travels)", overflow="fold")
-    for recipient, summary in sorted(report.recipients.items(), key=lambda kv: -kv[1].views):
-        types = ", ".join(f"{t} {n}" for t, n in sorted(summary.types.items())) or "-"
-        fields = (
-            compact_fields(summary.fields) if summary.views else "[dim]nothing (default deny)[/dim]"
-        )
-        table.add_row(recipient, str(summary.views), types, fields)
+    table.add_column("fields", justify="right")
+    for recipient, summary in sorted(received.items(), key=lambda kv: -kv[1].views):
+        types = ", ".join(f"{t} {n}" for t, n in sorted(summary.types.items()))
+        table.add_row(recipient, str(summary.views), types, str(len(summary.fields)))
     console.print(table)
+    console.print("Fields disclosed (the envelope with event id and trace context always travels):")
+    for recipient, summary in sorted(received.items(), key=lambda kv: -kv[1].views):
+        console.print(f"  [bold]{recipient}[/bold]: {compact_fields(summary.fields)}", soft_wrap=True)
+    nothing = sorted(r for r, s in report.recipients.items() if not s.views)
+    console.print(f"Received nothing (default deny): {', '.join(nothing) or '-'}", soft_wrap=True)
 
     bsn = sorted(r for r, s in report.recipients.items() if "slachtoffer.bsn" in s.fields)
     console.print(
