@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from typing import Any
 
 from pipeline import topics
@@ -12,6 +15,7 @@ from pipeline.covenant.policy import Policy
 from pipeline.router.dead_letter import REASON_HEADER, header
 from pipeline.router.records import Inbound, RouteResult
 from pipeline.signals.prepare import prepare
+from tests.conftest import ROOT
 
 
 def inbound(
@@ -55,3 +59,20 @@ def leaves(datum: Any, prefix: str = "") -> dict[str, Any]:
         elif value is not None:
             out[path] = value
     return out
+
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pipeline ARGS`` as a user would, with only the given KETENSTROOM_ settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        timeout=120,
+    )

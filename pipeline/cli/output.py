@@ -39,7 +39,9 @@ def print_demo(report: DemoReport) -> None:
     console.print(table)
     console.print("Fields disclosed (the envelope with event id and trace context always travels):")
     for recipient, summary in sorted(received.items(), key=lambda kv: -kv[1].views):
-        console.print(f"  [bold]{recipient}[/bold]: {compact_fields(summary.fields)}", soft_wrap=True)
+        console.print(
+            f"  [bold]{recipient}[/bold]: {compact_fields(summary.fields)}", soft_wrap=True
+        )
     nothing = sorted(r for r, s in report.recipients.items() if not s.views)
     console.print(f"Received nothing (default deny): {', '.join(nothing) or '-'}", soft_wrap=True)
 

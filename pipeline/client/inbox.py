@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,9 @@ class View:
     offset: int
 
 
-def decode_all(raw_records: list[Any], store_loader: Any) -> list[View]:
+def decode_all(raw_records: list[Any], store_loader: Callable[[], SchemaStore]) -> list[View]:
     """Decode records; the schema topic is re-read once if a fingerprint is not yet known."""
-    store: SchemaStore = store_loader()
+    store = store_loader()
     unknown = [r for r in raw_records if store.get(read_fingerprint(r.value)) is None]
     if unknown:
         store = store_loader()

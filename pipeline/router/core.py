@@ -75,7 +75,6 @@ def _disclose(
     key = event_id.encode()
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
-    recipients: list[str] = []
     for plan in policy.plans_for(envelope["source"], signal_type):
         rendered = plan.render(datum)
         if rendered is None:
@@ -95,11 +94,10 @@ def _disclose(
             now,
         )
         log.append(_log_record(entry, event_id, plan.recipient, policy))
-        recipients.append(plan.recipient)
     if not deliveries:
         entry = disclosure_record(envelope, None, (), (), None, now)
         log.append(_log_record(entry, event_id, None, policy))
-    return RouteResult(tuple(deliveries), tuple(log), None, tuple(recipients))
+    return RouteResult(tuple(deliveries), tuple(log))
 
 
 def _log_record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -40,7 +40,6 @@ class RouteResult:
     deliveries: tuple[Outbound, ...] = ()
     log: tuple[Outbound, ...] = ()
     dead_letter: Outbound | None = None
-    recipients: tuple[str, ...] = field(default=())
 
     @property
     def outputs(self) -> tuple[Outbound, ...]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,8 +13,7 @@ from pipeline.codec.framing import encode
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
-from tests.conftest import ROOT
-from tests.helpers import leaves
+from tests.helpers import leaves, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -88,32 +84,16 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
 
 
 def test_cli_publish_and_inbox(cluster, worker, policy):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
-    env.update(settings_env(cluster))
+    env = settings_env(cluster)
     document = SignalFactory(seed=12).make("nla", "Controle").document
-    published = subprocess.run(
-        [sys.executable, "-m", "pipeline", "publish", "--as", "nla", "-"],
-        input=json.dumps(document),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    published = run_cli("publish", "--as", "nla", "-", stdin=json.dumps(document), env=env)
     assert published.returncode == 0, published.stderr
     event_id = published.stdout.strip()
     assert event_id == document["envelope"]["event_id"]
     wait_for_ledger(
         cluster, cluster.require_bootstrap(), policy.store, {event_id}, 60, _alive(worker)
     )
-    shown = subprocess.run(
-        [sys.executable, "-m", "pipeline", "inbox", "--as", "riec-midden-nederland", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    shown = run_cli("inbox", "--as", "riec-midden-nederland", "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     views = [json.loads(line) for line in shown.stdout.splitlines()]
     mine = [v for v in views if v["key"] == event_id]

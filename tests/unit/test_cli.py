@@ -1,25 +1,9 @@
 """The CLI as a user runs it: exit codes and messages, no broker needed."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
-
-
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**clean, **(env or {})},
-        timeout=60,
-    )
+from tests.helpers import run_cli as run
 
 
 def test_convenant_check_passes_on_the_shipped_files():
