@@ -76,9 +76,17 @@ def validate_model(source: YamlSource, model: type[M]) -> M:
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
+        errors = exc.errors()
+        locs = [tuple(err["loc"]) for err in errors]
         problems = []
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if isinstance(p, str | int)]
-            field = ".".join(str(p) for p in loc) or "(file)"
-            problems.append(f"{source.where(loc)}: {field}: {err['msg']}")
+        for err, loc in zip(errors, locs, strict=True):
+            # pydantic also reports a parent list as too short when its items failed: noise
+            if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
+                continue
+            path = [p for p in loc if isinstance(p, str | int)]
+            field = ".".join(str(p) for p in path) or "(file)"
+            message = err["msg"]
+            if err["type"] == "missing":
+                message = f"required; add `{path[-1]}:` here"
+            problems.append(f"{source.where(path)}: {field}: {message}")
         raise CovenantError(problems) from exc

@@ -61,7 +61,6 @@ def leaves(datum: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-
 def run_cli(
     *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -5,13 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline import topics
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore, make_entry
+from pipeline.covenant.conditions import all_of, check_condition
 from pipeline.covenant.fields import group_paths, leaf_paths, tree_of
 from pipeline.covenant.loader import LoadedCovenant
-from pipeline.covenant.model import SUPPORTED_TREATMENTS, Behandeling, Convenant, Regel
+from pipeline.covenant.model import (
+    CATEGORY_PROPERTY,
+    SUPPORTED_TREATMENTS,
+    Behandeling,
+    Categorie,
+    Convenant,
+    Kop,
+    Regel,
+)
 from pipeline.covenant.policy import Grant, Policy, ViewPlan
 from pipeline.covenant.views import derive_view_schema
 from pipeline.errors import CovenantError
@@ -21,6 +31,7 @@ from pipeline.yaml_source import YamlSource
 #: Covenant dates are Dutch legal dates: a day starts at midnight in the Netherlands.
 LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
 LOG_SCHEMA = "nl.ketenstroom.log.Verantwoording"
+_ARTICLE = {Categorie.BIJZONDER: "AVG art. 9", Categorie.STRAFRECHTELIJK: "AVG art. 10"}
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -128,6 +139,37 @@ class _Checker:
                     f"treatment {treatment.value!r} for {path} in rule {rule.id} is not available "
                     "in this version; use doorgeven or weglaten",
                 )
+            elif path in leaves and treatment is not Behandeling.WEGLATEN:
+                self.check_category(kop, source, where, rule, path, leaves[path])
+        for j, cond in enumerate(rule.voorwaarden):
+            wrong = check_condition(cond, leaves)
+            if wrong:
+                self.problem(source, (*at, "voorwaarden", j, "veld"), f"rule {rule.id}: {wrong}")
+
+    def check_category(
+        self,
+        kop: Kop,
+        source: YamlSource,
+        where: tuple[str | int, ...],
+        rule: Regel,
+        path: str,
+        field: dict[str, Any],
+    ) -> None:
+        """Special-category (art. 9) and criminal (art. 10) data need a basis that allows them."""
+        basis = kop.grondslagen.get(rule.grondslag)
+        if basis is None:
+            return  # reported as an undefined grondslag already
+        needed = [Categorie(c) for c in field.get(CATEGORY_PROPERTY, [])]
+        missing = [c for c in needed if c not in basis.staat_toe]
+        if missing:
+            names = ", ".join(f"{c.value} ({_ARTICLE[c]})" for c in missing)
+            self.problem(
+                source,
+                where,
+                f"rule {rule.id} discloses {path}, which holds {names} data, under grondslag "
+                f"{rule.grondslag!r}, which does not allow it; use a grondslag whose staat_toe "
+                f"lists {', '.join(c.value for c in missing)}, or weglaten",
+            )
 
 
 def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
@@ -136,6 +178,7 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
     out = []
     for rule in loaded.model.regels:
         fields = frozenset(p for p, t in rule.velden.items() if t is Behandeling.DOORGEVEN)
+        conditions = tuple(c.describe() for c in rule.voorwaarden)
         register = kop.verwerkingsregister or f"urn:ketenstroom:verwerking:{kop.id}"
         grant = Grant(
             covenant_id=kop.id,
@@ -148,6 +191,9 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
             fields=fields,
             valid_from=_start_of(kop.geldig.van),
             valid_until=_start_of(kop.geldig.tot) if kop.geldig.tot else None,
+            retention=rule.bewaartermijn,
+            conditions=conditions,
+            condition=all_of(rule.voorwaarden),
         )
         for src in rule.bronnen:
             for recipient in rule.ontvangers:

@@ -23,9 +23,9 @@ def _is_record(field_type: Any) -> bool:
     return isinstance(field_type, dict) and field_type.get("type") == "record"
 
 
-def leaf_paths(schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Every leaf field path of an expanded record schema (envelope excluded) and its type."""
-    paths: dict[str, Any] = {}
+def leaf_paths(schema: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Every leaf field path of an expanded record schema (envelope excluded) and its field."""
+    paths: dict[str, dict[str, Any]] = {}
     for field in schema["fields"]:
         name = field["name"]
         if not prefix and name == ENVELOPE:
@@ -34,7 +34,7 @@ def leaf_paths(schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if _is_record(inner):
             paths.update(leaf_paths(inner, f"{prefix}{name}."))
         else:
-            paths[f"{prefix}{name}"] = field["type"]
+            paths[f"{prefix}{name}"] = field
     return paths
 
 

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+#: ISO 8601 duration in years, months, weeks and days (e.g. P5Y, P18M, P6M2W).
+ISO_DURATION = r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$"
+
+
+class Categorie(StrEnum):
+    """Categories of personal data that need a legal basis allowing them (AVG art. 9 and 10)."""
+
+    BIJZONDER = "bijzonder"
+    STRAFRECHTELIJK = "strafrechtelijk"
+
+
+#: Avro field property that marks a field's data categories, e.g. ``["bijzonder"]``.
+CATEGORY_PROPERTY = "gegevenscategorie"
 
 
 class Behandeling(StrEnum):
@@ -42,6 +56,61 @@ class Geldigheid(BaseModel):
         return self
 
 
+class Grondslag(BaseModel):
+    """A legal basis: its description and which special data categories it allows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    omschrijving: str = Field(min_length=1)
+    staat_toe: tuple[Categorie, ...] = ()
+
+
+class Voorwaarde(BaseModel):
+    """A declarative condition on one field; all conditions of a rule must hold.
+
+    Exactly one test: ``is`` (equals; for a list: contains), ``in`` (one of; for a list: any of),
+    ``vanaf``/``tot`` (range, ``tot`` exclusive), or ``minderjarig`` (a birth date field: minor or
+    not at event time; an unknown birth date satisfies neither).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    veld: str
+    is_: Any = Field(None, alias="is")
+    in_: tuple[Any, ...] | None = Field(None, alias="in", min_length=1)
+    vanaf: int | float | dt.date | None = None
+    tot: int | float | dt.date | None = None
+    minderjarig: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Voorwaarde:
+        tests = [
+            "is_" in self.model_fields_set,
+            self.in_ is not None,
+            self.vanaf is not None or self.tot is not None,
+            self.minderjarig is not None,
+        ]
+        if sum(tests) != 1:
+            raise ValueError(
+                f"condition on {self.veld}: give exactly one of is, in, vanaf/tot, minderjarig"
+            )
+        return self
+
+    def describe(self) -> str:
+        """The condition in one short line, for explain and diff."""
+        if "is_" in self.model_fields_set:
+            return f"{self.veld} is {self.is_}"
+        if self.in_ is not None:
+            return f"{self.veld} in {', '.join(map(str, self.in_))}"
+        if self.minderjarig is not None:
+            return f"{self.veld}: {'minderjarig' if self.minderjarig else 'meerderjarig'}"
+        bounds = [
+            f">= {self.vanaf}" if self.vanaf is not None else "",
+            f"< {self.tot}" if self.tot is not None else "",
+        ]
+        return f"{self.veld} {' and '.join(b for b in bounds if b)}"
+
+
 class Kop(BaseModel):
     """The covenant's heading: identity, version, period, parties, purposes, legal bases."""
 
@@ -53,10 +122,18 @@ class Kop(BaseModel):
     geldig: Geldigheid
     partijen: tuple[str, ...] = Field(min_length=1)
     doelen: dict[str, str] = Field(min_length=1)
-    grondslagen: dict[str, str] = Field(min_length=1)
+    grondslagen: dict[str, Grondslag] = Field(min_length=1)
     verwerkingsregister: str | None = Field(
         None, description="Base URI of the register of processing activities."
     )
+
+    @field_validator("grondslagen", mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        """``wgs: Wet ...`` is short for ``wgs: {omschrijving: Wet ...}``."""
+        if isinstance(value, dict):
+            return {k: {"omschrijving": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
 
 class Regel(BaseModel):
@@ -72,7 +149,18 @@ class Regel(BaseModel):
     ontvangers: tuple[str, ...] = Field(min_length=1)
     doel: str
     grondslag: str
+    bewaartermijn: str = Field(pattern=ISO_DURATION, description="ISO 8601 duration, e.g. P5Y.")
+    voorwaarden: tuple[Voorwaarde, ...] = ()
     velden: dict[str, Behandeling] = Field(min_length=1)
+
+    @field_validator("bewaartermijn")
+    @classmethod
+    def _not_empty_duration(cls, value: str) -> str:
+        if value == "P":
+            raise ValueError(
+                "bewaartermijn needs a length, e.g. P5Y (five years) or P6M (six months)"
+            )
+        return value
 
 
 class Convenant(BaseModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
+from pipeline.covenant.conditions import Predicate
 from pipeline.covenant.fields import FieldTree
 from pipeline.covenant.views import Projector, make_projector
 
@@ -26,12 +27,18 @@ class Grant:
     fields: frozenset[str]
     valid_from: dt.datetime
     valid_until: dt.datetime | None
+    retention: str
+    conditions: tuple[str, ...] = ()
+    condition: Predicate | None = field(default=None, compare=False, repr=False)
 
-    def applies(self, occurred_at: dt.datetime) -> bool:
-        """True if the event happened within the covenant's validity period."""
-        return self.valid_from <= occurred_at and (
-            self.valid_until is None or occurred_at < self.valid_until
-        )
+    def applies(self, datum: dict[str, Any]) -> bool:
+        """True if the event lies in the covenant's validity period and the rule's conditions hold."""
+        occurred_at = datum["envelope"]["occurred_at"]
+        if occurred_at < self.valid_from:
+            return False
+        if self.valid_until is not None and occurred_at >= self.valid_until:
+            return False
+        return self.condition is None or self.condition(datum)
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,7 @@ class ViewPlan:
 
     def render(self, datum: dict[str, Any]) -> Rendered | None:
         """The view for this record, or None when no grant applies to it."""
-        occurred = datum["envelope"]["occurred_at"]
-        grants = tuple(g for g in self.grants if g.applies(occurred))
+        grants = tuple(g for g in self.grants if g.applies(datum))
         if not grants:
             return None
         active = frozenset().union(*(g.fields for g in grants))

@@ -57,6 +57,8 @@ def disclosure_record(
                 "purpose": g.purpose,
                 "legal_basis": g.legal_basis,
                 "fields": sorted(g.fields),
+                "retention": g.retention,
+                "conditions": list(g.conditions),
             }
             for g in grants
         ],

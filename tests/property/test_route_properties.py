@@ -93,10 +93,11 @@ def test_no_value_reaches_a_recipient_whose_rule_does_not_grant_it(
     document["omschrijving"] = text
     entry, datum = prepare(document, source, store, NOW)
     result = route(Inbound(topics.inbound(source), 0, 0, None, encode(entry, datum)), policy, NOW)
-    granted = {
-        plan.topic: frozenset().union(*(g.fields for g in plan.grants))
-        for plan in policy.plans_for(source, "Signaal")
-    }
+    granted = {}
+    for plan in policy.plans_for(source, "Signaal"):
+        applying = [g for g in plan.grants if g.applies(datum)]
+        if applying:
+            granted[plan.topic] = frozenset().union(*(g.fields for g in applying))
     secrets = {
         "slachtoffer.bsn": bsn,
         "slachtoffer.voornamen": first,

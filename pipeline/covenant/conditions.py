@@ -1,0 +1,126 @@
+"""Rule conditions (voorwaarden): checked against the schema, compiled to predicates. No eval."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.covenant.fields import non_null
+from pipeline.covenant.model import Voorwaarde
+from pipeline.signals.validation import is_minor
+
+Predicate = Callable[[dict[str, Any]], bool]
+_NUMERIC = {"int", "long", "float", "double"}
+
+
+def _kind(field_type: Any) -> tuple[str, Any]:
+    """('enum', symbols) | ('array', item kind) | ('date', None) | ('timestamp', None) | (prim, None)."""
+    inner, _ = non_null(field_type)
+    if isinstance(inner, dict):
+        if inner.get("logicalType") == "date":
+            return "date", None
+        if str(inner.get("logicalType", "")).startswith("timestamp"):
+            return "timestamp", None
+        if inner["type"] == "enum":
+            return "enum", inner["symbols"]
+        if inner["type"] == "array":
+            return "array", _kind(inner["items"])
+        return str(inner["type"]), None
+    return str(inner), None
+
+
+def check_condition(cond: Voorwaarde, leaves: dict[str, dict[str, Any]]) -> str | None:
+    """What is wrong with a condition for this signal type, or None."""
+    if cond.veld not in leaves:
+        return f"condition on unknown field {cond.veld}"
+    kind, detail = _kind(leaves[cond.veld]["type"])
+    element_kind, element_detail = detail if kind == "array" else (kind, detail)
+    values = [cond.is_] if "is_" in cond.model_fields_set else list(cond.in_ or ())
+    if values and element_kind == "enum":
+        wrong = [v for v in values if v not in element_detail]
+        if wrong:
+            return f"{cond.veld} has no value {', '.join(map(str, wrong))}; it is one of {', '.join(element_detail)}"
+    if cond.minderjarig is not None and kind != "date":
+        return f"minderjarig tests a birth date; {cond.veld} is not a date"
+    if (cond.vanaf is not None or cond.tot is not None) and kind not in _NUMERIC | {
+        "date",
+        "timestamp",
+    }:
+        return f"vanaf/tot need a number or date field; {cond.veld} is {kind}"
+    return None
+
+
+def _value(datum: dict[str, Any], path: str) -> Any:
+    value: Any = datum
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = value[part]
+    return value
+
+
+def _comparable(value: Any, bound: Any) -> Any:
+    if (
+        isinstance(value, dt.datetime)
+        and isinstance(bound, dt.date)
+        and not isinstance(bound, dt.datetime)
+    ):
+        return value.date()
+    return value
+
+
+def compile_condition(cond: Voorwaarde) -> Predicate:
+    """A predicate over a decoded record; a missing (null) value never satisfies a condition."""
+    path = cond.veld
+    if "is_" in cond.model_fields_set:
+        expected = cond.is_
+
+        def is_(datum: dict[str, Any]) -> bool:
+            value = _value(datum, path)
+            return (
+                expected in value
+                if isinstance(value, list)
+                else value is not None and value == expected
+            )
+
+        return is_
+    if cond.in_ is not None:
+        allowed = frozenset(cond.in_)
+
+        def in_(datum: dict[str, Any]) -> bool:
+            value = _value(datum, path)
+            if isinstance(value, list):
+                return any(v in allowed for v in value)
+            return value is not None and value in allowed
+
+        return in_
+    if cond.minderjarig is not None:
+        wanted = cond.minderjarig
+
+        def minor(datum: dict[str, Any]) -> bool:
+            born = _value(datum, path)
+            if born is None:
+                return False
+            return is_minor(born, datum["envelope"]["occurred_at"].date()) is wanted
+
+        return minor
+    low, high = cond.vanaf, cond.tot
+
+    def in_range(datum: dict[str, Any]) -> bool:
+        value = _value(datum, path)
+        if value is None:
+            return False
+        if low is not None and _comparable(value, low) < low:
+            return False
+        return high is None or _comparable(value, high) < high
+
+    return in_range
+
+
+def all_of(conditions: tuple[Voorwaarde, ...]) -> Predicate | None:
+    """One predicate for all conditions of a rule (None: the rule is unconditional)."""
+    if not conditions:
+        return None
+    predicates = [compile_condition(c) for c in conditions]
+    return lambda datum: all(p(datum) for p in predicates)

@@ -1,0 +1,131 @@
+"""Conditions, data categories and retention in covenant rules."""
+
+import datetime as dt
+
+import pytest
+
+from pipeline.covenant.conditions import compile_condition
+from pipeline.covenant.model import Voorwaarde
+from pipeline.router.core import route
+from tests.helpers import inbound, log_entries, signal_bytes, views_by_recipient
+from tests.unit.test_covenant_check import _compile, _edit, _problems
+
+
+def _signal(store, factory, now, born: str):
+    document = factory.make("politie", "Signaal").document
+    document["slachtoffer"]["geboortedatum"] = born
+    return signal_bytes(store, document, "politie", now)[1]
+
+
+def test_veilig_thuis_receives_only_minors(store, policy, factory, now):
+    minor = route(inbound("politie", _signal(store, factory, now, "2012-01-01")), policy, now)
+    adult = route(inbound("politie", _signal(store, factory, now, "1990-01-01")), policy, now)
+    assert "veilig-thuis-utrecht" in views_by_recipient(minor, policy)
+    assert "veilig-thuis-utrecht" not in views_by_recipient(adult, policy)
+    entry = next(e for e in log_entries(minor, policy) if e["recipient"] == "veilig-thuis-utrecht")
+    (grant,) = entry["grants"]
+    assert grant["rule_id"] == "R7" and grant["retention"] == "P1Y"
+    assert grant["conditions"] == ["slachtoffer.geboortedatum: minderjarig"]
+
+
+def _datum(**values):
+    return {"envelope": {"occurred_at": dt.datetime(2026, 6, 1, tzinfo=dt.UTC)}, **values}
+
+
+@pytest.mark.parametrize(
+    ("condition", "datum", "holds"),
+    [
+        ({"veld": "urgent", "is": True}, _datum(urgent=True), True),
+        ({"veld": "urgent", "is": True}, _datum(urgent=False), False),
+        (
+            {"veld": "uitbuitingsvorm", "in": ["SEKSUEEL", "ARBEID"]},
+            _datum(uitbuitingsvorm="ARBEID"),
+            True,
+        ),
+        ({"veld": "uitbuitingsvorm", "in": ["SEKSUEEL"]}, _datum(uitbuitingsvorm="ARBEID"), False),
+        (
+            {"veld": "indicatoren", "is": "BEDREIGING"},
+            _datum(indicatoren=["BEDREIGING", "OVERIG"]),
+            True,
+        ),
+        ({"veld": "indicatoren", "in": ["BEDREIGING"]}, _datum(indicatoren=["OVERIG"]), False),
+        ({"veld": "mogelijke_slachtoffers", "vanaf": 1}, _datum(mogelijke_slachtoffers=1), True),
+        (
+            {"veld": "mogelijke_slachtoffers", "vanaf": 1, "tot": 5},
+            _datum(mogelijke_slachtoffers=5),
+            False,
+        ),
+        (
+            {"veld": "datum", "vanaf": dt.date(2026, 1, 1)},
+            _datum(datum=dt.date(2025, 12, 31)),
+            False,
+        ),
+        ({"veld": "p.born", "minderjarig": True}, _datum(p={"born": dt.date(2010, 1, 1)}), True),
+        ({"veld": "p.born", "minderjarig": False}, _datum(p={"born": dt.date(2010, 1, 1)}), False),
+        ({"veld": "p.born", "minderjarig": True}, _datum(p={"born": None}), False),
+        ({"veld": "p.born", "minderjarig": False}, _datum(p=None), False),
+        ({"veld": "sector", "is": None}, _datum(sector=None), False),
+    ],
+)
+def test_condition_semantics(condition, datum, holds):
+    assert compile_condition(Voorwaarde.model_validate(condition))(datum) is holds
+
+
+def test_a_condition_needs_exactly_one_test():
+    with pytest.raises(ValueError, match="exactly one"):
+        Voorwaarde.model_validate({"veld": "urgent", "is": True, "in": [True]})
+    with pytest.raises(ValueError, match="exactly one"):
+        Voorwaarde.model_validate({"veld": "urgent"})
+
+
+def test_conditions_are_checked_against_the_schema(covenant_dir, store):
+    _edit(
+        covenant_dir,
+        "        minderjarig: true",
+        "        minderjarig: true\n      - veld: uitbuitingsvorm\n        in: [SEKS]",
+    )
+    (problem,) = _problems(covenant_dir, store)
+    assert "uitbuitingsvorm has no value SEKS; it is one of SEKSUEEL" in problem
+
+
+def test_minor_test_needs_a_date_field(covenant_dir, store):
+    _edit(
+        covenant_dir,
+        "      - veld: slachtoffer.geboortedatum",
+        "      - veld: slachtoffer.voornamen",
+    )
+    (problem,) = _problems(covenant_dir, store)
+    assert "minderjarig tests a birth date" in problem
+
+
+def test_special_category_data_needs_a_basis_that_allows_it(covenant_dir, store):
+    path = _edit(
+        covenant_dir, "      staat_toe: [bijzonder]\n    wgs:", "      staat_toe: []\n    wgs:"
+    )
+    (problem,) = _problems(covenant_dir, store)
+    assert problem.startswith(str(path))
+    assert "rule R7 discloses uitbuitingsvorm, which holds bijzonder (AVG art. 9) data" in problem
+    assert "grondslag 'wmo-2015'" in problem
+
+
+def test_leaving_out_special_data_needs_no_basis_for_it(covenant_dir, store):
+    _edit(covenant_dir, "      staat_toe: [bijzonder]\n    wgs:", "      staat_toe: []\n    wgs:")
+    _edit(
+        covenant_dir,
+        "    velden:\n      uitbuitingsvorm: doorgeven\n      indicatoren: doorgeven\n      urgent",
+        "    velden:\n      uitbuitingsvorm: weglaten\n      indicatoren: doorgeven\n      urgent",
+    )
+    _compile(covenant_dir, store)
+
+
+@pytest.mark.parametrize("term", ["5 jaar", "P", "PT5H", "5Y"])
+def test_retention_must_be_an_iso_duration(covenant_dir, store, term):
+    _edit(covenant_dir, "    bewaartermijn: P5Y", f"    bewaartermijn: {term}")
+    (problem,) = _problems(covenant_dir, store)
+    assert "bewaartermijn" in problem
+
+
+def test_missing_retention_says_what_to_add(covenant_dir, store):
+    _edit(covenant_dir, "    bewaartermijn: P5Y\n", "")
+    (problem,) = _problems(covenant_dir, store)
+    assert "regels.0.bewaartermijn: required; add `bewaartermijn:` here" in problem
