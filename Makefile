@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/ketenstroom convenant check
+	$(BIN)/ketenstroom convenant test
 	$(BIN)/python -m pytest tests --ignore=tests/benchmarks -q
 
 lint: $(STAMP)

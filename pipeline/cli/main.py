@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.output import console, errors, print_demo
+from pipeline.covenant.policy import Policy
 from pipeline.errors import BrokerError, CovenantError, KetenstroomError
 from pipeline.settings import Settings
 
@@ -182,6 +183,17 @@ def schemas_check(
     console.print(f"schemas are backward compatible with {against}")
 
 
+def _compile_dir(directory: Path, settings: Settings) -> Policy:
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.compiler import compile_policy
+    from pipeline.covenant.loader import load_covenants
+    from pipeline.registry import load_registry
+
+    return compile_policy(
+        load_covenants(directory), load_registry(directory), load_store(settings.schemas_dir)
+    )
+
+
 @convenant_app.command("check")
 def convenant_check(
     path: Annotated[
@@ -190,20 +202,38 @@ def convenant_check(
     ] = None,
 ) -> None:
     """Validate every covenant file against the registry and the schemas."""
-    from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.compiler import compile_policy
-    from pipeline.covenant.loader import load_covenants
-    from pipeline.registry import load_registry
-
     settings = _settings()
-    directory = path or settings.convenanten_dir
-    policy = compile_policy(
-        load_covenants(directory), load_registry(directory), load_store(settings.schemas_dir)
-    )
+    policy = _compile_dir(path or settings.convenanten_dir, settings)
     views = sum(len(plans) for plans in policy.plans.values())
     console.print(
         f"ok: {policy.version}, {views} view(s) over {len(policy.plans)} (source, type) pair(s)"
     )
+
+
+@convenant_app.command("test")
+def convenant_test(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
+    ] = None,
+) -> None:
+    """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
+    from pipeline.covenant.examples import run_examples
+
+    settings = _settings()
+    directory = path or settings.convenanten_dir
+    results = run_examples(directory, _compile_dir(directory, settings))
+    for result in results:
+        mark = "[green]ok  [/green]" if result.passed else "[red]FAIL[/red]"
+        console.print(
+            f"{mark} {escape(result.name)}  [dim]{escape(result.where)}[/dim]", soft_wrap=True
+        )
+        for problem in result.problems:
+            console.print(f"       {escape(problem)}", soft_wrap=True)
+    failed = sum(not r.passed for r in results)
+    console.print(f"{len(results) - failed} passed, {failed} failed")
+    if failed or not results:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,132 @@
+"""Example tests next to a covenant (``*.voorbeelden.yaml``): this signal, these fields, per recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline import topics
+from pipeline.codec.framing import decode, encode
+from pipeline.covenant.loader import EXAMPLES_SUFFIX
+from pipeline.covenant.policy import Policy
+from pipeline.errors import KetenstroomError
+from pipeline.router.core import route
+from pipeline.router.records import Inbound
+from pipeline.signals.prepare import prepare
+from pipeline.yaml_source import YamlSource, read_yaml, validate_model
+
+NOTHING = "niets"
+
+
+class Voorbeeld(BaseModel):
+    """One example: a signal from a source, and exactly what each recipient must receive."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    naam: str = Field(min_length=1)
+    bron: str
+    signaal: dict[str, Any]
+    verwacht: dict[str, list[str] | Literal["niets"]] = Field(min_length=1)
+
+
+class Voorbeelden(BaseModel):
+    """A whole examples file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voorbeelden: tuple[Voorbeeld, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """The outcome of one example; ``problems`` is empty when it passed."""
+
+    where: str
+    name: str
+    problems: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True if every recipient got exactly what the example says."""
+        return not self.problems
+
+
+def _plain(value: Any) -> Any:
+    """YAML reads unquoted dates and times as objects; the publisher takes ISO-8601 text."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def disclosed_fields(example: Voorbeeld, policy: Policy, now: dt.datetime) -> dict[str, set[str]]:
+    """Which fields each recipient receives for the example's signal (from the disclosure log)."""
+    entry, datum = prepare(_plain(example.signaal), example.bron, policy.store, now)
+    record = Inbound(topics.inbound(example.bron), 0, 0, None, encode(entry, datum))
+    result = route(record, policy, now)
+    if result.dead_letter is not None:
+        reason = dict(result.dead_letter.headers).get("ketenstroom-detail", b"").decode()
+        raise KetenstroomError(f"the example signal itself is refused: {reason}")
+    received: dict[str, set[str]] = {}
+    for log in result.log:
+        disclosure = decode(log.value, policy.store)[1]
+        if disclosure["recipient"] is not None:
+            received[disclosure["recipient"]] = set(disclosure["fields"])
+    return received
+
+
+def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[str]:
+    """Differences between what the example expects and what the policy discloses."""
+    try:
+        received = disclosed_fields(example, policy, now)
+    except KetenstroomError as exc:
+        return [str(exc)]
+    problems = []
+    for recipient in sorted(set(received) | set(example.verwacht)):
+        expected = example.verwacht.get(recipient, NOTHING)
+        got = received.get(recipient)
+        if expected == NOTHING:
+            if got is not None:
+                named = "" if recipient in example.verwacht else " (not named in the example)"
+                problems.append(
+                    f"{recipient} receives {', '.join(sorted(got)) or 'the envelope'}{named}, expected nothing"
+                )
+            continue
+        if got is None:
+            problems.append(f"{recipient} receives nothing, expected {', '.join(expected)}")
+            continue
+        missing, extra = sorted(set(expected) - got), sorted(got - set(expected))
+        if missing:
+            problems.append(f"{recipient} does not receive {', '.join(missing)}")
+        if extra:
+            problems.append(f"{recipient} also receives {', '.join(extra)}")
+    return problems
+
+
+def example_files(convenanten_dir: Path) -> list[Path]:
+    """Every ``*.voorbeelden.yaml`` in the covenant directory."""
+    return sorted(convenanten_dir.glob(f"*{EXAMPLES_SUFFIX}"))
+
+
+def run_examples(
+    convenanten_dir: Path, policy: Policy, now: dt.datetime | None = None
+) -> list[ExampleResult]:
+    """Run every example file against the compiled policy."""
+    moment = now or dt.datetime.now(dt.UTC)
+    results = []
+    for path in example_files(convenanten_dir):
+        source: YamlSource = read_yaml(path)
+        model = validate_model(source, Voorbeelden)
+        for index, example in enumerate(model.voorbeelden):
+            problems = check_example(example, policy, moment)
+            results.append(
+                ExampleResult(source.where(("voorbeelden", index)), example.naam, tuple(problems))
+            )
+    return results
