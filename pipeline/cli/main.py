@@ -236,6 +236,59 @@ def convenant_test(
         raise typer.Exit(1)
 
 
+@convenant_app.command("explain")
+def convenant_explain(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, markdown or html.")
+    ] = "table",
+    recipient: Annotated[str | None, typer.Option(help="Only this recipient.")] = None,
+    signal_type: Annotated[
+        str | None, typer.Option("--type", help="Only this signal type.")
+    ] = None,
+) -> None:
+    """Who sees which field of which signal type, how (treatment) and why (rule, article, basis)."""
+    from rich.table import Table
+
+    from pipeline.covenant.explain import HEADERS, disclosure_matrix, grouped, to_html, to_markdown
+    from pipeline.covenant.loader import load_covenants
+
+    settings = _settings()
+    directory = path or settings.convenanten_dir
+    policy = _compile_dir(directory, settings)  # refuse to explain an invalid covenant
+    rows = [
+        r
+        for r in disclosure_matrix(load_covenants(directory))
+        if (recipient is None or r.recipient == recipient)
+        and (signal_type is None or r.signal_type == signal_type)
+    ]
+    title = f"Disclosure matrix: {policy.version}"
+    if output_format == "markdown":
+        print(to_markdown(rows, title), end="")
+    elif output_format == "html":
+        print(to_html(rows, title), end="")
+    elif output_format == "table":
+        console.print(f"[bold]{title}[/bold]")
+        sections: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for signal, receiver, *rest in grouped(rows):
+            sections.setdefault((signal, receiver), []).append(tuple(rest))
+        for (signal, receiver), cells in sections.items():
+            table = Table(title=f"{signal} -> {receiver}", title_justify="left", expand=True)
+            for header in HEADERS[2:]:
+                table.add_column(header, overflow="fold")
+            for field, treatment, why in cells:
+                table.add_row(
+                    field, treatment, why, style="dim" if treatment == "weglaten" else None
+                )
+            console.print(table)
+        console.print("Fields no rule names are never disclosed (default deny).")
+    else:
+        raise typer.BadParameter("--format is table, markdown or html")
+
+
 def main() -> None:
     """Entry point: run the CLI; a KetenstroomError prints its message and exits non-zero."""
     try:
