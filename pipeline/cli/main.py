@@ -289,6 +289,52 @@ def convenant_explain(
         raise typer.BadParameter("--format is table, markdown or html")
 
 
+@convenant_app.command("diff")
+def convenant_diff(
+    old: Annotated[
+        str,
+        typer.Argument(help="Before: a covenant file, a directory, or a git revision (e.g. HEAD)."),
+    ],
+    new: Annotated[
+        str | None,
+        typer.Argument(help="After: file, directory or revision (default: the working directory)."),
+    ] = None,
+) -> None:
+    """What a change discloses newly, withdraws, or treats differently, per recipient and field."""
+    from pipeline.covenant.diff import diff_covenants, load_side, summarise
+
+    directory = _settings().convenanten_dir
+    changes = diff_covenants(load_side(old, directory), load_side(new or str(directory), directory))
+    if not changes:
+        console.print("No change in what is disclosed, to whom, how or why.")
+        return
+    console.print(
+        f"[bold]What changes from {escape(old)} to {escape(new or 'the working directory')}[/bold]"
+    )
+    styles = {"newly disclosed": "bold red", "treated differently": "yellow", "withdrawn": "green"}
+    kind = None
+    for group in summarise(changes):
+        if group.kind != kind:
+            kind = group.kind
+            console.print(f"\n[{styles.get(kind.value, 'bold')}]{kind.value.upper()}[/]")
+        console.print(
+            f"  [bold]{group.recipient}[/bold] {group.signal_type} from {', '.join(group.sources)}: "
+            f"{', '.join(group.fields)}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        if group.before != "-":
+            console.print(f"      was: {escape(group.before)}", soft_wrap=True, highlight=False)
+        if group.after != "-":
+            console.print(f"      now: {escape(group.after)}", soft_wrap=True, highlight=False)
+    counts = {k: sum(c.kind == k for c in changes) for k in dict.fromkeys(c.kind for c in changes)}
+    console.print(
+        "\n"
+        + ", ".join(f"{n} {k.value}" for k, n in counts.items())
+        + " (counted per field and source)"
+    )
+
+
 def main() -> None:
     """Entry point: run the CLI; a KetenstroomError prints its message and exits non-zero."""
     try:
@@ -299,7 +345,7 @@ def main() -> None:
     except CovenantError as exc:
         for problem in exc.problems:
             errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
-        errors.print(f"{len(exc.problems)} problem(s); nothing was changed", highlight=False)
+        errors.print(f"{len(exc.problems)} problem(s)", highlight=False)
         sys.exit(1)
     except KetenstroomError as exc:
         errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)

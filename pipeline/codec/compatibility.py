@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,8 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from pipeline.codec.schema_store import SchemaEntry, entries_from_raw, read_schema_dir
-from pipeline.errors import SchemaError
+from pipeline.errors import KetenstroomError, SchemaError
+from pipeline.git_revision import files_at_revision
 
 
 def backward_problems(old: list[SchemaEntry], new: list[SchemaEntry]) -> list[str]:
@@ -43,26 +43,11 @@ def backward_problems(old: list[SchemaEntry], new: list[SchemaEntry]) -> list[st
 
 def raw_at_revision(schemas_dir: Path, revision: str) -> dict[str, dict[str, Any]]:
     """The ``.avsc`` files of ``schemas_dir`` as they were at a git revision."""
-    repo = Path(_git(schemas_dir, "rev-parse", "--show-toplevel").strip())
-    rel_dir = schemas_dir.resolve().relative_to(repo.resolve()).as_posix()
-    listing = _git(repo, "ls-tree", "-r", "--name-only", revision, "--", rel_dir)
-    raw = {}
-    for path in listing.splitlines():
-        if path.endswith(".avsc"):
-            text = _git(repo, "show", f"{revision}:{path}")
-            raw[path[len(rel_dir) + 1 :]] = json.loads(text)
-    if not raw:
-        raise SchemaError(f"no schemas under {rel_dir}/ at revision {revision}")
-    return raw
-
-
-def _git(cwd: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise SchemaError(f"git {' '.join(args)} failed: {detail.strip()}") from exc
-    return done.stdout
+        files = files_at_revision(schemas_dir, revision, ".avsc")
+    except KetenstroomError as exc:
+        raise SchemaError(str(exc)) from exc
+    return {rel: json.loads(text) for rel, text in files.items()}
 
 
 def check_against(schemas_dir: Path, baseline: str) -> list[str]:
