@@ -78,7 +78,7 @@ class Registry(BaseModel):
 
     def all_topics(self) -> list[str]:
         """Every topic the pipeline needs, inbound, inboxes and its own."""
-        own = [topics.DEAD_LETTER, topics.DISCLOSURE_LOG, topics.SCHEMAS]
+        own = [topics.DEAD_LETTER, topics.DISCLOSURE_LOG, topics.SCHEMAS, topics.COVENANTS]
         return self.inbound_topics() + self.inbox_topics() + own
 
 

@@ -7,9 +7,10 @@ INBOX_PREFIX = "inbox."
 DEAD_LETTER = "ketenstroom.dlq"
 DISCLOSURE_LOG = "ketenstroom.verantwoording"
 SCHEMAS = "ketenstroom.schemas"
+COVENANTS = "ketenstroom.convenanten"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS})
+COMPACTED = frozenset({SCHEMAS, COVENANTS})
 
 
 def inbound(partner_id: str) -> str:

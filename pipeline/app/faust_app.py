@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pipeline.covenant.policy import Policy
-from pipeline.registry import Registry
+from pipeline import topics
+from pipeline.covenant.bundle import PolicyHolder
 from pipeline.router.core import route
 from pipeline.router.dead_letter import REASON_HEADER
 from pipeline.router.records import Headers, Inbound, RouteResult
@@ -31,7 +32,7 @@ def _headers(raw: Any) -> Headers:
     return tuple((str(k), bytes(v) if v is not None else b"") for k, v in items)
 
 
-def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: Policy) -> faust.App:
+def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faust.App:
     """The router app. One consumer group; scale out by starting more workers."""
     app = faust.App(
         settings.router_group_id,
@@ -51,7 +52,7 @@ def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: P
         producer_acks=-1,
         web_enabled=False,
     )
-    inbound = app.topic(*registry.inbound_topics(), key_type=bytes, value_type=bytes)
+    inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
     async def produce(results: list[RouteResult]) -> None:
         """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
@@ -69,6 +70,7 @@ def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: P
         # only after every output of the batch was acknowledged: at-least-once, nothing lost.
         async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
             now = dt.datetime.now(dt.UTC)
+            policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
             results = [route(_inbound(event.message), policy, now) for event in events]
             try:
                 await produce(results)
@@ -87,6 +89,26 @@ def create_app(settings: Settings, bootstrap: str, registry: Registry, policy: P
                         "dead letter: %s",
                         dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
                     )
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def watch_covenants() -> None:
+        """Every worker follows the control topic itself (no consumer group: all see every bundle)."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        )
+        partition = TopicPartition(topics.COVENANTS, 0)
+        await consumer.start()
+        try:
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            while True:
+                batches = await consumer.getmany(timeout_ms=1000)
+                for records in batches.values():
+                    for record in records:
+                        if record.value:
+                            holder.apply(record.value)
+        finally:
+            await consumer.stop()
 
     return app
 

@@ -8,8 +8,10 @@ from faust.worker import Worker
 
 from pipeline.app.faust_app import create_app
 from pipeline.broker.admin import provision_topics
+from pipeline.client.covenant_topic import published_bundles
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.codec.schema_store import load_store
+from pipeline.covenant.bundle import PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
@@ -33,11 +35,21 @@ def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, poli
     publish_schemas(settings, bootstrap, list(policy.store))
 
 
+def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
+    """The policy to start with: the last valid published bundle, else the files on disk."""
+    registry, policy = load_policy(settings)
+    holder = PolicyHolder(policy, registry, load_store(settings.schemas_dir))
+    provision_topics(settings, bootstrap, registry)
+    for raw in published_bundles(settings, bootstrap):
+        holder.apply(raw)
+    publish_schemas(settings, bootstrap, list(holder.policy.store))
+    return holder
+
+
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     """Run one router worker until SIGTERM/SIGINT (blocks; exits the process when done)."""
     bootstrap = settings.require_bootstrap()
-    registry, policy = load_policy(settings)
-    prepare_cluster(settings, bootstrap, registry, policy)
-    app = create_app(settings, bootstrap, registry, policy)
-    log.info("router worker starting with policy %s", policy.version)
+    holder = start_policy(settings, bootstrap)
+    app = create_app(settings, bootstrap, holder)
+    log.info("router worker starting with policy %s", holder.policy.version)
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

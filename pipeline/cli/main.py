@@ -335,6 +335,44 @@ def convenant_diff(
     )
 
 
+@convenant_app.command("publish")
+def convenant_publish(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
+    ] = None,
+) -> None:
+    """Check, test and publish the covenants; running workers switch to them without a restart."""
+    from pipeline.broker.admin import provision_topics
+    from pipeline.client.covenant_topic import publish_bundle
+    from pipeline.client.schema_topic import publish_schemas
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.bundle import Bundle
+    from pipeline.covenant.examples import run_examples
+    from pipeline.registry import load_registry
+
+    settings = _settings()
+    directory = path or settings.convenanten_dir
+    bootstrap = settings.require_bootstrap()
+    registry = load_registry(directory)
+    bundle = Bundle.from_directory(directory)
+    policy = bundle.compile(registry, load_store(settings.schemas_dir))
+    failed = [r for r in run_examples(directory, policy) if not r.passed]
+    for result in failed:
+        errors.print(
+            f"[red]example fails:[/red] {escape(result.name)}: {escape('; '.join(result.problems))}"
+        )
+    if failed:
+        errors.print("not published: fix the covenant or its examples (ketenstroom convenant test)")
+        raise typer.Exit(1)
+    provision_topics(settings, bootstrap, registry)
+    publish_schemas(settings, bootstrap, list(policy.store))  # views decodable before first use
+    publish_bundle(settings, bootstrap, bundle)
+    console.print(
+        f"published {policy.version} (digest {bundle.digest[:12]}); workers switch within seconds"
+    )
+
+
 def main() -> None:
     """Entry point: run the CLI; a KetenstroomError prints its message and exits non-zero."""
     try:

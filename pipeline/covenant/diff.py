@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pipeline.covenant.explain import MatrixRow, disclosure_matrix
-from pipeline.covenant.loader import EXAMPLES_SUFFIX, LoadedCovenant, load_covenants
+from pipeline.covenant.loader import LoadedCovenant, load_covenant_texts, load_covenants
 from pipeline.covenant.model import Behandeling, Convenant
-from pipeline.errors import CovenantError
 from pipeline.git_revision import files_at_revision
-from pipeline.registry import REGISTRY_FILE
 from pipeline.yaml_source import read_yaml, validate_model
 
 
@@ -122,14 +119,4 @@ def load_side(spec: str, default_dir: Path) -> list[LoadedCovenant]:
     if path.is_dir():
         return load_covenants(path)
     files = files_at_revision(default_dir, spec, ".yaml")
-    with tempfile.TemporaryDirectory(prefix="ketenstroom-diff-") as tmp:
-        for rel, text in files.items():
-            if "/" in rel or rel == REGISTRY_FILE or rel.endswith(EXAMPLES_SUFFIX):
-                continue
-            (Path(tmp) / rel).write_text(text, encoding="utf-8")
-        try:
-            return load_covenants(Path(tmp))
-        except CovenantError as exc:
-            # name the files as they are known: REVISION:directory/file
-            shown = f"{spec}:{default_dir.name}"
-            raise CovenantError([p.replace(tmp, shown) for p in exc.problems]) from exc
+    return load_covenant_texts(files, f"{spec}:{default_dir.name}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,3 +51,23 @@ def load_covenants(convenanten_dir: Path) -> list[LoadedCovenant]:
     if dupes:
         raise CovenantError([f"covenant id {d!r} is used by more than one file" for d in dupes])
     return loaded
+
+
+def load_covenant_texts(files: dict[str, str], label: str) -> list[LoadedCovenant]:
+    """Load covenants given as {file name: YAML text}; problems name the files as ``label:name``."""
+    with tempfile.TemporaryDirectory(prefix="ketenstroom-covenants-") as tmp:
+        for name, text in files.items():
+            if "/" in name or name == REGISTRY_FILE or name.endswith(EXAMPLES_SUFFIX):
+                continue
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        try:
+            loaded = load_covenants(Path(tmp))
+        except CovenantError as exc:
+            raise CovenantError([p.replace(tmp, label) for p in exc.problems]) from exc
+    # later problems (compiling) must name the files as the user knows them, not the temp dir
+    return [
+        LoadedCovenant(
+            c.model, dataclasses.replace(c.source, path=Path(label) / c.source.path.name)
+        )
+        for c in loaded
+    ]

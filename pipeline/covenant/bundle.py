@@ -1,0 +1,95 @@
+"""The covenant bundle: what `convenant publish` puts on the control topic, and how workers adopt it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.loader import covenant_files, load_covenant_texts
+from pipeline.covenant.policy import Policy
+from pipeline.errors import CovenantError, KetenstroomError
+from pipeline.registry import Registry
+
+log = logging.getLogger("ketenstroom.covenants")
+BUNDLE_KEY = b"bundle"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Covenant files as published: their texts, a digest of them, and when."""
+
+    files: dict[str, str]
+    published_at: str
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 over the file names and texts: identifies the content."""
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return h.hexdigest()
+
+    def to_bytes(self) -> bytes:
+        """The value written to the control topic."""
+        return json.dumps(
+            {"format": 1, "published_at": self.published_at, "files": self.files}, sort_keys=True
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Bundle:
+        """Parse a control-topic value; anything malformed is a CovenantError."""
+        try:
+            body = json.loads(raw)
+            files = body["files"]
+            if body.get("format") != 1 or not isinstance(files, dict) or not files:
+                raise ValueError("not a format-1 bundle with files")
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+                raise ValueError("file names and texts must be strings")
+            return cls(files=files, published_at=str(body.get("published_at", "")))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise CovenantError([f"covenant bundle is malformed: {exc}"]) from exc
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> Bundle:
+        """Every covenant file of a directory (not the registry or examples)."""
+        return cls(
+            files={p.name: p.read_text(encoding="utf-8") for p in covenant_files(directory)},
+            published_at=dt.datetime.now(dt.UTC).isoformat(),
+        )
+
+    def compile(self, registry: Registry, store: SchemaStore) -> Policy:
+        """Load and compile; raises CovenantError listing every problem."""
+        return compile_policy(load_covenant_texts(self.files, "bundle"), registry, store)
+
+
+class PolicyHolder:
+    """The active policy of a worker. A switch replaces one reference: a batch sees one policy."""
+
+    def __init__(self, policy: Policy, registry: Registry, store: SchemaStore) -> None:
+        self.policy = policy
+        self.registry = registry
+        self.store = store
+        self.digest: str | None = None
+
+    def apply(self, raw: bytes) -> bool:
+        """Adopt a bundle from the control topic; an invalid one is refused and logged."""
+        try:
+            bundle = Bundle.from_bytes(raw)
+            if bundle.digest == self.digest:
+                return False
+            policy = bundle.compile(self.registry, self.store)
+        except KetenstroomError as exc:
+            log.error("covenant bundle refused, keeping %s: %s", self.policy.version, exc)
+            return False
+        except Exception:  # a hostile bundle must never stop routing
+            log.exception("covenant bundle refused, keeping %s", self.policy.version)
+            return False
+        log.warning("covenant policy switched: %s -> %s", self.policy.version, policy.version)
+        self.policy, self.digest = policy, bundle.digest
+        return True
