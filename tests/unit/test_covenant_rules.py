@@ -129,3 +129,46 @@ def test_missing_retention_says_what_to_add(covenant_dir, store):
     _edit(covenant_dir, "    bewaartermijn: P5Y\n", "")
     (problem,) = _problems(covenant_dir, store)
     assert "regels.0.bewaartermijn: required; add `bewaartermijn:` here" in problem
+
+
+SECOND = """
+convenant:
+  id: landelijk-registratie
+  titel: Landelijke afspraken registratie CoMensha (voorbeeld)
+  versie: "1"
+  geldig: {van: 2024-01-01}
+  partijen: [politie, comensha]
+  doelen: {registratie: Landelijke registratie van mogelijke slachtoffers}
+  grondslagen:
+    wpg-16: Wet politiegegevens artikel 16
+regels:
+  - id: L1
+    bronnen: [politie]
+    signaaltype: Signaal
+    ontvangers: [comensha]
+    doel: registratie
+    grondslag: wpg-16
+    bewaartermijn: P10Y
+    velden:
+      slachtoffer.adres.gemeentecode: doorgeven
+"""
+
+
+def test_several_covenants_each_account_for_what_they_allow(covenant_dir, store, factory, now):
+    (covenant_dir / "landelijk.yaml").write_text(SECOND)
+    policy = _compile(covenant_dir, store)
+    assert policy.version == "landelijk-registratie@1+midden-nederland@2025.1"
+    document = factory.make("politie", "Signaal").document
+    result = route(
+        inbound("politie", signal_bytes(store, document, "politie", now)[1]), policy, now
+    )
+    view = views_by_recipient(result, policy)["comensha"]
+    assert (
+        view["slachtoffer"]["adres"]["gemeentecode"]
+        == document["slachtoffer"]["adres"]["gemeentecode"]
+    )
+    entry = next(e for e in log_entries(result, policy) if e["recipient"] == "comensha")
+    grants = {(g["covenant_id"], g["rule_id"]): g for g in entry["grants"]}
+    assert set(grants) == {("midden-nederland", "R4"), ("landelijk-registratie", "L1")}
+    assert grants[("landelijk-registratie", "L1")]["fields"] == ["slachtoffer.adres.gemeentecode"]
+    assert "slachtoffer.adres.gemeentecode" in entry["fields"]
