@@ -11,7 +11,7 @@ from pipeline.broker.admin import provision_topics
 from pipeline.client.covenant_topic import published_bundles
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.codec.schema_store import load_store
-from pipeline.covenant.bundle import PolicyHolder
+from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
@@ -39,6 +39,7 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     """The policy to start with: the last valid published bundle, else the files on disk."""
     registry, policy = load_policy(settings)
     holder = PolicyHolder(policy, registry, load_store(settings.schemas_dir))
+    holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
     provision_topics(settings, bootstrap, registry)
     for raw in published_bundles(settings, bootstrap):
         holder.apply(raw)

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 
 from pipeline.cli.output import console, errors, print_demo
 from pipeline.covenant.policy import Policy
-from pipeline.errors import BrokerError, CovenantError, KetenstroomError
+from pipeline.errors import BrokerError, ConfigurationError, CovenantError, KetenstroomError
 from pipeline.settings import Settings
 
 app = typer.Typer(
@@ -32,7 +33,11 @@ As = Annotated[str, typer.Option("--as", help="Your partner id (see convenanten/
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ConfigurationError(f"settings: {problems}") from exc
 
 
 @app.command()
@@ -55,16 +60,21 @@ def demo(
 @app.command()
 def broker() -> None:
     """Run the embedded broker in the foreground until Ctrl-C."""
+    import signal
     import time
 
     from pipeline.broker.embedded import EmbeddedBroker
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # leave the with-block, which stops the broker process
+
+    signal.signal(signal.SIGTERM, stop)
     with EmbeddedBroker() as running:
         console.print(f"Embedded broker on {running.bootstrap_servers}. In other shells:")
         console.print(
             f"  export KETENSTROOM_BROKER=external KETENSTROOM_BOOTSTRAP_SERVERS={running.bootstrap_servers}"
         )
-        console.print("Stop with Ctrl-C (memory storage: everything is gone after).")
+        console.print("Stop with Ctrl-C or SIGTERM (memory storage: everything is gone after).")
         try:
             while running.running:
                 time.sleep(0.5)
