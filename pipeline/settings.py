@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     )
     schemas_dir: Path = _REPO_ROOT / "schemas"
     convenanten_dir: Path = _REPO_ROOT / "convenanten"
+    keyring: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "keyring.json",
+        description="The router's keyring (secret; never in the repository).",
+    )
+    recipient_keys_dir: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "ontvangers",
+        description="Where a recipient's private key file <partner>.sleutel.json lives.",
+    )
     router_group_id: str = "ketenstroom-router"
     partitions: int = Field(3, ge=1, description="Partitions of provisioned data topics.")
     replication_factor: int = Field(1, ge=1)

@@ -12,6 +12,7 @@ from pipeline.codec.schema_store import SchemaStore, load_store
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
+from pipeline.privacy.keyring import Keyring, RecipientKeys, generate_keys
 from pipeline.registry import Registry, load_registry
 from pipeline.synthetic.generator import SignalFactory
 
@@ -32,8 +33,19 @@ def registry() -> Registry:
 
 
 @pytest.fixture(scope="session")
-def policy(store: SchemaStore, registry: Registry) -> Policy:
-    return compile_policy(load_covenants(CONVENANTEN), registry, store)
+def keys(registry: Registry) -> tuple[Keyring, dict[str, RecipientKeys]]:
+    """A keyring and every recipient's private keys, made for this test session."""
+    return generate_keys(registry.ids)
+
+
+@pytest.fixture(scope="session")
+def keyring(keys) -> Keyring:
+    return keys[0]
+
+
+@pytest.fixture(scope="session")
+def policy(store: SchemaStore, registry: Registry, keyring: Keyring) -> Policy:
+    return compile_policy(load_covenants(CONVENANTEN), registry, store, keyring)
 
 
 @pytest.fixture

@@ -15,17 +15,24 @@ from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
+from pipeline.privacy.keyring import Keyring, read_keyring
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.worker")
 
 
+def load_keyring(settings: Settings) -> Keyring | None:
+    """The router's keyring, or None if there is none (then no rule may need keys)."""
+    return read_keyring(settings.keyring) if settings.keyring.exists() else None
+
+
 def load_policy(settings: Settings) -> tuple[Registry, Policy]:
     """The registry and the compiled policy from the files on disk (raises on any problem)."""
     registry = load_registry(settings.convenanten_dir)
     store = load_store(settings.schemas_dir)
-    policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store)
+    keyring = load_keyring(settings)
+    policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
     return registry, policy
 
 
@@ -38,7 +45,9 @@ def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, poli
 def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     """The policy to start with: the last valid published bundle, else the files on disk."""
     registry, policy = load_policy(settings)
-    holder = PolicyHolder(policy, registry, load_store(settings.schemas_dir))
+    holder = PolicyHolder(
+        policy, registry, load_store(settings.schemas_dir), load_keyring(settings)
+    )
     holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
     provision_topics(settings, bootstrap, registry)
     for raw in published_bundles(settings, bootstrap):

@@ -197,10 +197,14 @@ def _compile_dir(directory: Path, settings: Settings) -> Policy:
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.compiler import compile_policy
     from pipeline.covenant.loader import load_covenants
+    from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.registry import load_registry
 
+    registry = load_registry(directory)
+    # which fields leave, and in which form, does not depend on key values: throwaway keys
+    keyring = ephemeral_keyring(registry.ids)
     return compile_policy(
-        load_covenants(directory), load_registry(directory), load_store(settings.schemas_dir)
+        load_covenants(directory), registry, load_store(settings.schemas_dir), keyring
     )
 
 
@@ -366,7 +370,11 @@ def convenant_publish(
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
     bundle = Bundle.from_directory(directory)
-    policy = bundle.compile(registry, load_store(settings.schemas_dir))
+    from pipeline.privacy.keyring import ephemeral_keyring
+
+    policy = bundle.compile(
+        registry, load_store(settings.schemas_dir), ephemeral_keyring(registry.ids)
+    )
     failed = [r for r in run_examples(directory, policy) if not r.passed]
     for result in failed:
         errors.print(

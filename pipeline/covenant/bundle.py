@@ -14,6 +14,7 @@ from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import covenant_files, load_covenant_texts
 from pipeline.covenant.policy import Policy
 from pipeline.errors import CovenantError, KetenstroomError
+from pipeline.privacy.keyring import Keyring
 from pipeline.registry import Registry
 
 log = logging.getLogger("ketenstroom.covenants")
@@ -63,18 +64,21 @@ class Bundle:
             published_at=dt.datetime.now(dt.UTC).isoformat(),
         )
 
-    def compile(self, registry: Registry, store: SchemaStore) -> Policy:
+    def compile(self, registry: Registry, store: SchemaStore, keyring: Keyring | None) -> Policy:
         """Load and compile; raises CovenantError listing every problem."""
-        return compile_policy(load_covenant_texts(self.files, "bundle"), registry, store)
+        return compile_policy(load_covenant_texts(self.files, "bundle"), registry, store, keyring)
 
 
 class PolicyHolder:
     """The active policy of a worker. A switch replaces one reference: a batch sees one policy."""
 
-    def __init__(self, policy: Policy, registry: Registry, store: SchemaStore) -> None:
+    def __init__(
+        self, policy: Policy, registry: Registry, store: SchemaStore, keyring: Keyring | None = None
+    ) -> None:
         self.policy = policy
         self.registry = registry
         self.store = store
+        self.keyring = keyring
         self.digest: str | None = None
 
     def apply(self, raw: bytes) -> bool:
@@ -83,7 +87,7 @@ class PolicyHolder:
             bundle = Bundle.from_bytes(raw)
             if bundle.digest == self.digest:
                 return False
-            policy = bundle.compile(self.registry, self.store)
+            policy = bundle.compile(self.registry, self.store, self.keyring)
         except KetenstroomError as exc:
             log.error("covenant bundle refused, keeping %s: %s", self.policy.version, exc)
             return False

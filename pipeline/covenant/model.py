@@ -30,15 +30,12 @@ class Behandeling(StrEnum):
     DOORGEVEN = "doorgeven"
     WEGLATEN = "weglaten"
     PSEUDONIEM = "pseudoniem"
+    PSEUDONIEM_HERLEIDBAAR = "pseudoniem-herleidbaar"
     GEBOORTEJAAR = "geboortejaar"
     LEEFTIJDSCATEGORIE = "leeftijdscategorie"
     PC4 = "pc4"
     GEMEENTE = "gemeente"
     VERSLEUTELD = "versleuteld"
-
-
-#: Treatments this version can carry out; the others are refused by `convenant check`.
-SUPPORTED_TREATMENTS = frozenset({Behandeling.DOORGEVEN, Behandeling.WEGLATEN})
 
 
 class Geldigheid(BaseModel):
@@ -123,6 +120,10 @@ class Kop(BaseModel):
     partijen: tuple[str, ...] = Field(min_length=1)
     doelen: dict[str, str] = Field(min_length=1)
     grondslagen: dict[str, Grondslag] = Field(min_length=1)
+    koppeldomeinen: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Named linkage domains: parties that share pseudonyms. Default: each recipient alone.",
+    )
     verwerkingsregister: str | None = Field(
         None, description="Base URI of the register of processing activities."
     )

@@ -11,6 +11,7 @@ from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.conditions import Predicate
 from pipeline.covenant.fields import FieldTree
 from pipeline.covenant.views import Projector, make_projector
+from pipeline.privacy.treatments import Context, Transform
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Grant:
     valid_from: dt.datetime
     valid_until: dt.datetime | None
     retention: str
+    treatments: tuple[tuple[str, str], ...] = ()
+    domain: str = ""
     conditions: tuple[str, ...] = ()
     condition: Predicate | None = field(default=None, compare=False, repr=False)
 
@@ -61,11 +64,12 @@ class ViewPlan:
     grants: tuple[Grant, ...]
     tree: FieldTree
     field_order: tuple[str, ...]
+    transforms: dict[str, Transform] = field(default_factory=dict, compare=False, repr=False)
     _projectors: dict[frozenset[str], Projector] = field(
         default_factory=dict, compare=False, init=False, repr=False
     )
 
-    def render(self, datum: dict[str, Any]) -> Rendered | None:
+    def render(self, datum: dict[str, Any], ctx: Context) -> Rendered | None:
         """The view for this record, or None when no grant applies to it."""
         grants = tuple(g for g in self.grants if g.applies(datum))
         if not grants:
@@ -74,9 +78,11 @@ class ViewPlan:
         projector = self._projectors.get(active)
         if projector is None:
             # Memo of a pure function of (tree, active): filled once per distinct grant set.
-            projector = self._projectors.setdefault(active, make_projector(self.tree, active))
+            projector = self._projectors.setdefault(
+                active, make_projector(self.tree, active, self.transforms)
+            )
         fields = tuple(f for f in self.field_order if f in active)
-        return Rendered(projector(datum), fields, grants)
+        return Rendered(projector(datum, ctx), fields, grants)
 
 
 @dataclass(frozen=True)

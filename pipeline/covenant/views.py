@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.covenant.fields import ENVELOPE, FieldTree, non_null
+from pipeline.privacy.treatments import Context, Transform
 
 VIEW_NAMESPACE = "nl.ketenstroom.view"
 _NAMED = ("record", "enum", "fixed")
 
-Projector = Callable[[dict[str, Any]], dict[str, Any]]
+Projector = Callable[[dict[str, Any], Context], dict[str, Any]]
 
 
 def view_namespace(recipient: str) -> str:
@@ -20,7 +21,11 @@ def view_namespace(recipient: str) -> str:
 
 
 def derive_view_schema(
-    signal_schema: dict[str, Any], tree: FieldTree, always: frozenset[str], recipient: str
+    signal_schema: dict[str, Any],
+    tree: FieldTree,
+    always: frozenset[str],
+    recipient: str,
+    leaf_types: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The view schema: envelope plus the fields of ``tree``.
 
@@ -31,7 +36,7 @@ def derive_view_schema(
     defined: set[str] = set()
     envelope = next(f for f in signal_schema["fields"] if f["name"] == ENVELOPE)
     fields = [{"name": ENVELOPE, "type": _dedupe(envelope["type"], defined)}]
-    fields += _view_fields(signal_schema, tree, "", always, namespace, defined)
+    fields += _view_fields(signal_schema, tree, "", always, namespace, defined, leaf_types or {})
     return {
         "type": "record",
         "name": f"{namespace}.{signal_schema['name'].rsplit('.', 1)[-1]}",
@@ -47,6 +52,7 @@ def _view_fields(
     always: frozenset[str],
     namespace: str,
     defined: set[str],
+    leaf_types: dict[str, Any],
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for field in record["fields"]:
@@ -55,7 +61,7 @@ def _view_fields(
             continue
         sub = tree[name]
         path = f"{prefix}{name}"
-        inner, nullable = non_null(field["type"])
+        inner, nullable = non_null(leaf_types.get(path, field["type"]))
         if sub is None:
             view_type = _dedupe(inner, defined)
             sometimes_absent = path not in always
@@ -64,7 +70,9 @@ def _view_fields(
             view_type = {
                 "type": "record",
                 "name": f"{namespace}.{short}",
-                "fields": _view_fields(inner, sub, f"{path}.", always, namespace, defined),
+                "fields": _view_fields(
+                    inner, sub, f"{path}.", always, namespace, defined, leaf_types
+                ),
             }
             sometimes_absent = not any(p.startswith(f"{path}.") for p in always)
         if nullable or sometimes_absent:
@@ -97,12 +105,15 @@ def _dedupe(schema: Any, defined: set[str]) -> Any:
     return dict(schema)
 
 
-def make_projector(tree: FieldTree, active: frozenset[str]) -> Projector:
-    """A function that copies the ``active`` leaf fields of a record into its view, others null."""
-    top = _record_projector(tree, active, "")
+def make_projector(
+    tree: FieldTree, active: frozenset[str], transforms: dict[str, Transform] | None = None
+) -> Projector:
+    """A function that puts the ``active`` leaf fields of a record (transformed where a treatment
+    says so) into its view, and null in every other field of the view."""
+    top = _record_projector(tree, active, "", transforms or {})
 
-    def project(datum: dict[str, Any]) -> dict[str, Any]:
-        view = top(datum)
+    def project(datum: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        view = top(datum, ctx)
         view[ENVELOPE] = datum[ENVELOPE]
         return view
 
@@ -113,27 +124,36 @@ _COPY = "copy"
 _NULL = "null"
 
 
-def _record_projector(tree: FieldTree, active: frozenset[str], prefix: str) -> Projector:
-    steps: list[tuple[str, str | Projector]] = []
+def _record_projector(
+    tree: FieldTree, active: frozenset[str], prefix: str, transforms: dict[str, Transform]
+) -> Projector:
+    steps: list[tuple[str, str, Any]] = []
     for name, sub in tree.items():
         path = f"{prefix}{name}"
         if sub is None:
-            steps.append((name, _COPY if path in active else _NULL))
+            if path not in active:
+                steps.append((name, _NULL, None))
+            elif path in transforms:
+                steps.append((name, "transform", transforms[path]))
+            else:
+                steps.append((name, _COPY, None))
         elif any(p.startswith(f"{path}.") for p in active):
-            steps.append((name, _record_projector(sub, active, f"{path}.")))
+            steps.append((name, "record", _record_projector(sub, active, f"{path}.", transforms)))
         else:
-            steps.append((name, _NULL))
+            steps.append((name, _NULL, None))
 
-    def project(datum: dict[str, Any]) -> dict[str, Any]:
+    def project(datum: dict[str, Any], ctx: Context) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, step in steps:
-            if step is _COPY:
+        for name, kind, step in steps:
+            if kind is _COPY:
                 out[name] = datum[name]
-            elif step is _NULL:
+            elif kind is _NULL:
                 out[name] = None
+            elif kind == "transform":
+                out[name] = step(datum[name], datum, ctx)
             else:
                 value = datum[name]
-                out[name] = None if value is None else step(value)  # type: ignore[operator]
+                out[name] = None if value is None else step(value, ctx)
         return out
 
     return project

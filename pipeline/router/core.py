@@ -9,6 +9,7 @@ from pipeline import topics
 from pipeline.codec.framing import decode, encode
 from pipeline.covenant.policy import Policy
 from pipeline.errors import CodecError
+from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
 from pipeline.router.disclosure import disclosure_record
 from pipeline.router.records import Inbound, Outbound, RouteResult
@@ -75,8 +76,9 @@ def _disclose(
     key = event_id.encode()
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
+    occurred = envelope["occurred_at"].date()
     for plan in policy.plans_for(envelope["source"], signal_type):
-        rendered = plan.render(datum)
+        rendered = plan.render(datum, Context(now, event_id, occurred, plan.recipient))
         if rendered is None:
             continue
         headers = (

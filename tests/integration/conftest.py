@@ -12,6 +12,7 @@ from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.demo import EMBEDDED_TIMINGS
+from pipeline.privacy.keyring import write_secret_file
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -25,12 +26,20 @@ def broker() -> Iterator[EmbeddedBroker]:
 
 
 @pytest.fixture(scope="module")
-def cluster(broker: EmbeddedBroker) -> Settings:
-    """Settings for this broker, with a consumer group of its own per test module."""
+def cluster(broker: EmbeddedBroker, keys, tmp_path_factory) -> Settings:
+    """Settings for this broker, with a consumer group of its own per test module, and the
+    session's keyring and recipient keys written where the worker and clients look."""
+    keydir = Path(tmp_path_factory.mktemp("keys"))
+    keyring, private = keys
+    write_secret_file(keydir / "keyring.json", keyring)
+    for partner, recipient_keys in private.items():
+        write_secret_file(keydir / "ontvangers" / f"{partner}.sleutel.json", recipient_keys)
     return Settings(
         broker="external",
         bootstrap_servers=broker.bootstrap_servers,
         router_group_id=f"router-{uuid.uuid4().hex[:8]}",
+        keyring=keydir / "keyring.json",
+        recipient_keys_dir=keydir / "ontvangers",
         **EMBEDDED_TIMINGS,
     )
 

@@ -70,14 +70,14 @@ def _until(condition, timeout: float = 30.0) -> bool:
     return False
 
 
-def test_live_switch_and_refusal(cluster, worker, registry, store, policy):
+def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, policy):
     factory = SignalFactory(seed=21)
     bootstrap = cluster.require_bootstrap()
     assert not _fairwork_receives(cluster, store, policy, worker, factory)
 
     v2 = _version_2()
     # publish the view schemas of v2 first, as `convenant publish` does
-    compiled = v2.compile(registry, store)
+    compiled = v2.compile(registry, store, keyring)
     publish_schemas(cluster, bootstrap, list(compiled.store))
     publish_bundle(cluster, bootstrap, v2)
     assert _until(lambda: _fairwork_receives(cluster, store, compiled, worker, factory)), (

@@ -4,8 +4,8 @@ from pipeline.covenant.bundle import Bundle, PolicyHolder
 from tests.conftest import CONVENANTEN
 
 
-def _holder(policy, registry, store) -> PolicyHolder:
-    return PolicyHolder(policy, registry, store)
+def _holder(policy, registry, store, keyring=None) -> PolicyHolder:
+    return PolicyHolder(policy, registry, store, keyring)
 
 
 def _bundle(replace: tuple[str, str] | None = None) -> Bundle:

@@ -8,11 +8,15 @@ import pytest
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.errors import CovenantError
+from pipeline.privacy.keyring import ephemeral_keyring
 from pipeline.registry import load_registry
 
 
 def _compile(directory: Path, store):
-    return compile_policy(load_covenants(directory), load_registry(directory), store)
+    registry = load_registry(directory)
+    return compile_policy(
+        load_covenants(directory), registry, store, ephemeral_keyring(registry.ids)
+    )
 
 
 def _edit(directory: Path, old: str, new: str) -> Path:
@@ -78,10 +82,55 @@ def test_unknown_signal_type(covenant_dir, store):
     assert "unknown signal type 'Inspectie'" in problem and "Controle" in problem
 
 
-def test_treatments_not_yet_available_are_refused(covenant_dir, store):
-    _edit(covenant_dir, "      slachtoffer.bsn: weglaten", "      slachtoffer.bsn: pseudoniem")
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("      sector: doorgeven\n      indicatoren: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig",
+         "      sector: pc4\n      indicatoren: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig",
+         "pc4 applies to a postcode field; sector is not one"),
+        ("      slachtoffer.voornamen: doorgeven\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+         "      slachtoffer.voornamen: geboortejaar\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+         "geboortejaar needs a date field; slachtoffer.voornamen is not one"),
+        ("      indicatoren: doorgeven\n      slachtoffer.bsn: doorgeven",
+         "      indicatoren: pseudoniem\n      slachtoffer.bsn: doorgeven",
+         "pseudoniem applies to text, number or date fields; indicatoren is array"),
+    ],
+)
+def test_treatments_must_fit_the_field(covenant_dir, store, old, new, message):
+    _edit(covenant_dir, old, new)
     (problem,) = _problems(covenant_dir, store)
-    assert "treatment 'pseudoniem'" in problem and "not available" in problem
+    assert message in problem
+
+
+def test_one_field_gets_one_treatment_per_recipient(covenant_dir, store):
+    # a second rule gives om the BSN as a pseudonym, while R1 passes it on
+    path = covenant_dir / "midden-nederland.yaml"
+    path.write_text(path.read_text() + """
+  - id: R9
+    bronnen: [politie]
+    signaaltype: Signaal
+    ontvangers: [om]
+    doel: opsporing
+    grondslag: wjsg
+    bewaartermijn: P1Y
+    velden:
+      slachtoffer.bsn: pseudoniem
+""")
+    (problem,) = _problems(covenant_dir, store)
+    assert "slachtoffer.bsn of Signaal from politie to om: rule R1 says doorgeven (om), rule R9 says pseudoniem (om)" in problem
+
+
+def test_keyed_treatments_need_a_keyring_and_recipient_keys(covenant_dir, store):
+    from pipeline.privacy.keyring import Keyring
+
+    _edit(covenant_dir, "      slachtoffer.bsn: weglaten", "      slachtoffer.bsn: versleuteld")
+    registry = load_registry(covenant_dir)
+    with pytest.raises(CovenantError) as err:
+        compile_policy(load_covenants(covenant_dir), registry, store, None)
+    assert "the router needs a keyring" in str(err.value)
+    with pytest.raises(CovenantError) as err:
+        compile_policy(load_covenants(covenant_dir), registry, store, Keyring())
+    assert "who has no public key in the keyring: ketenstroom keys recipient --for zorgcoordinatie-utrecht" in str(err.value)
 
 
 def test_structural_errors_point_at_the_field(covenant_dir, store):

@@ -7,6 +7,7 @@ import fastavro
 from pipeline.codec.schema_store import make_entry
 from pipeline.covenant.fields import group_paths, leaf_paths, tree_of
 from pipeline.covenant.views import derive_view_schema, make_projector
+from pipeline.privacy.treatments import Context
 
 
 def test_leaf_and_group_paths_of_signaal(store):
@@ -43,13 +44,14 @@ def test_projection_copies_active_fields_and_nulls_the_rest(store, factory, now)
     schema = store.current("Signaal").expanded
     every = frozenset({"urgent", "slachtoffer.voornamen", "slachtoffer.adres.postcode"})
     tree = tree_of(every, schema)
-    view = make_projector(tree, frozenset({"urgent", "slachtoffer.adres.postcode"}))(datum)
+    ctx = Context(now, "e", now.date(), "x")
+    view = make_projector(tree, frozenset({"urgent", "slachtoffer.adres.postcode"}))(datum, ctx)
     assert view["urgent"] == datum["urgent"]
     assert view["slachtoffer"]["voornamen"] is None
     assert view["slachtoffer"]["adres"] == {"postcode": datum["slachtoffer"]["adres"]["postcode"]}
     assert view["envelope"] is datum["envelope"]
     entry = make_entry(derive_view_schema(schema, tree, frozenset(), "x"), "view")
     assert fastavro.validation.validate(view, entry.parsed)
-    nothing = make_projector(tree, frozenset({"urgent"}))(datum)
+    nothing = make_projector(tree, frozenset({"urgent"}))(datum, ctx)
     assert nothing["slachtoffer"] is None
     assert isinstance(nothing["envelope"]["occurred_at"], dt.datetime)

@@ -1,0 +1,1 @@
+"""Privacy transforms and keys: keyed pseudonyms, generalisations, recipient encryption."""

@@ -1,0 +1,131 @@
+"""Covenant treatments as field transforms: what a field becomes on its way to one recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.covenant.fields import non_null
+from pipeline.covenant.model import Behandeling
+from pipeline.privacy import encryption, generalise
+from pipeline.privacy.keyring import Keyring, in_force, unb64
+from pipeline.privacy.normalise import identifier_type, normalise
+from pipeline.privacy.pseudonyms import pseudonym, reversible
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a transform may know about the record besides the field: when, which event, for whom."""
+
+    now: dt.datetime
+    event_id: str
+    occurred: dt.date
+    recipient: str
+
+
+Transform = Callable[[Any, dict[str, Any], Context], Any]
+"""(value, the record holding the field, context) -> the value the recipient receives."""
+
+_STRING = "string"
+
+
+def _logical(field_type: Any) -> str | None:
+    inner, _ = non_null(field_type)
+    return inner.get("logicalType") if isinstance(inner, dict) else None
+
+
+def _base(field_type: Any) -> Any:
+    inner, _ = non_null(field_type)
+    return inner["type"] if isinstance(inner, dict) else inner
+
+
+def applicable(treatment: Behandeling, path: str, field_type: Any) -> str | None:
+    """Why a treatment cannot apply to this field, or None if it can."""
+    is_date = _logical(field_type) == "date"
+    base = _base(field_type)
+    if treatment in (Behandeling.GEBOORTEJAAR, Behandeling.LEEFTIJDSCATEGORIE) and not is_date:
+        return f"{treatment.value} needs a date field; {path} is not one"
+    if treatment is Behandeling.PC4 and not path.endswith("postcode"):
+        return f"pc4 applies to a postcode field; {path} is not one"
+    if treatment is Behandeling.GEMEENTE and ".adres." not in f".{path}":
+        return f"gemeente applies to a field of an address (adres.*); {path} is not one"
+    if treatment in (
+        Behandeling.PSEUDONIEM,
+        Behandeling.PSEUDONIEM_HERLEIDBAAR,
+        Behandeling.VERSLEUTELD,
+    ) and (base not in ("string", "int", "long") and not is_date):
+        return f"{treatment.value} applies to text, number or date fields; {path} is {base}"
+    return None
+
+
+def output_type(treatment: Behandeling, field_type: Any) -> Any:
+    """The Avro type the recipient's view carries for a treated field (always nullable)."""
+    if treatment is Behandeling.DOORGEVEN:
+        return field_type
+    if treatment is Behandeling.GEBOORTEJAAR:
+        return ["null", "int"]
+    return ["null", _STRING]
+
+
+def make_transform(
+    treatment: Behandeling, path: str, domain: str, keyring: Keyring
+) -> Transform | None:
+    """The transform for a treated field (None for doorgeven: the value is copied)."""
+    kind = identifier_type(path)
+    leaf = path.rsplit(".", 1)[-1]
+    if treatment is Behandeling.DOORGEVEN:
+        return None
+    if treatment is Behandeling.PSEUDONIEM:
+        versions = keyring.pseudoniem
+        secrets = {v.versie: unb64(v.materiaal) for v in versions}
+
+        def to_pseudonym(value: Any, record: dict[str, Any], ctx: Context) -> Any:
+            if value is None:
+                return None
+            key = in_force(versions, ctx.now, "pseudoniem")
+            return pseudonym(normalise(kind, value), secrets[key.versie], key.versie, domain, kind)
+
+        return to_pseudonym
+    if treatment is Behandeling.PSEUDONIEM_HERLEIDBAAR:
+        r_versions = keyring.herleidbaar
+        r_secrets = {v.versie: unb64(v.materiaal) for v in r_versions}
+
+        def to_reversible(value: Any, record: dict[str, Any], ctx: Context) -> Any:
+            if value is None:
+                return None
+            key = in_force(r_versions, ctx.now, "herleidbaar")
+            return reversible(
+                normalise(kind, value), r_secrets[key.versie], key.versie, domain, kind
+            )
+
+        return to_reversible
+    if treatment is Behandeling.GEBOORTEJAAR:
+        return lambda value, record, ctx: None if value is None else generalise.birth_year(value)
+    if treatment is Behandeling.LEEFTIJDSCATEGORIE:
+        return lambda value, record, ctx: (
+            None if value is None else generalise.age_band(value, ctx.occurred)
+        )
+    if treatment is Behandeling.PC4:
+        return lambda value, record, ctx: None if value is None else generalise.pc4(value)
+    if treatment is Behandeling.GEMEENTE:
+        return lambda value, record, ctx: None if value is None else record.get("gemeentecode")
+    if treatment is Behandeling.VERSLEUTELD:
+        return _encrypting(path, leaf, keyring)
+    raise ValueError(f"no transform for {treatment.value}")  # weglaten never reaches a view
+
+
+def _encrypting(path: str, leaf: str, keyring: Keyring) -> Transform:
+    def to_ciphertext(value: Any, record: dict[str, Any], ctx: Context) -> Any:
+        if value is None:
+            return None
+        key = in_force(
+            keyring.ontvangers.get(ctx.recipient, ()), ctx.now, f"{ctx.recipient} public"
+        )
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return encryption.encrypt(
+            text, unb64(key.materiaal), key.versie, ctx.event_id, ctx.recipient, path
+        )
+
+    return to_ciphertext
