@@ -19,6 +19,8 @@ from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
 from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
+from pipeline.privacy.keyring import generate_keys, write_secret_file
+from pipeline.registry import load_registry
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
@@ -83,6 +85,17 @@ def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) ->
     return keys
 
 
+def _with_dev_keys(settings: Settings, workdir: Path) -> Settings:
+    """A development keyring and every recipient's key pair, made for this run only."""
+    keyring, private = generate_keys(load_registry(settings.convenanten_dir).ids)
+    write_secret_file(workdir / "keyring.json", keyring)
+    for partner, keys in private.items():
+        write_secret_file(workdir / "ontvangers" / f"{partner}.sleutel.json", keys)
+    return settings.model_copy(
+        update={"keyring": workdir / "keyring.json", "recipient_keys_dir": workdir / "ontvangers"}
+    )
+
+
 def _worker_ok(worker: WorkerProcess) -> None:
     if not worker.alive:
         raise BrokerError(f"the router worker stopped:\n{worker.output()[-3000:]}")
@@ -104,9 +117,10 @@ def run_demo(
                 }
             )
         bootstrap = settings.require_bootstrap()
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ketenstroom-demo-")))
+        settings = _with_dev_keys(settings, workdir)
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ketenstroom-demo-")))
         worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))
 
         factory = SignalFactory(seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.errors import ConfigurationError
@@ -63,3 +63,12 @@ class Settings(BaseSettings):
             "no running broker configured: start one with `ketenstroom broker` and export the "
             "KETENSTROOM_BOOTSTRAP_SERVERS it prints, or point it at your Kafka cluster"
         )
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a ConfigurationError that says which."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ConfigurationError(f"settings: {problems}") from exc

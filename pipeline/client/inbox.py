@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,8 @@ from pipeline.broker.reading import read_to_end
 from pipeline.client.schema_topic import load_schema_topic
 from pipeline.codec.framing import decode, read_fingerprint
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.privacy.keyring import read_recipient_keys
+from pipeline.privacy.view_decryption import decrypt_view
 from pipeline.settings import Settings
 
 
@@ -38,7 +41,15 @@ def decode_all(raw_records: list[Any], store_loader: Callable[[], SchemaStore]) 
     return views
 
 
-def read_inbox(settings: Settings, bootstrap: str, partner: str) -> list[View]:
-    """Every view in ``partner``'s inbox, decoded."""
+def read_inbox(
+    settings: Settings, bootstrap: str, partner: str, decrypt: bool = True
+) -> list[View]:
+    """Every view in ``partner``'s inbox, decoded; encrypted fields opened when the partner's
+    private key file is in ``recipient_keys_dir`` (and ``decrypt`` is on)."""
     raw = read_to_end(settings, bootstrap, topics.inbox(partner))
-    return decode_all(raw, lambda: load_schema_topic(settings, bootstrap))
+    views = decode_all(raw, lambda: load_schema_topic(settings, bootstrap))
+    key_file = settings.recipient_keys_dir / f"{partner}.sleutel.json"
+    if not decrypt or not key_file.exists():
+        return views
+    keys = read_recipient_keys(key_file)
+    return [dataclasses.replace(v, datum=decrypt_view(v.datum, keys)) for v in views]

@@ -30,7 +30,17 @@ class Voorbeeld(BaseModel):
     naam: str = Field(min_length=1)
     bron: str
     signaal: dict[str, Any]
-    verwacht: dict[str, list[str] | Literal["niets"]] = Field(min_length=1)
+    verwacht: dict[str, list[str | dict[str, str]] | Literal["niets"]] = Field(min_length=1)
+
+    def expected(self, recipient: str) -> dict[str, str] | None:
+        """Field -> treatment the recipient must receive (a bare field name means doorgeven)."""
+        entries = self.verwacht.get(recipient, NOTHING)
+        if entries == NOTHING:
+            return None
+        out: dict[str, str] = {}
+        for entry in entries:
+            out.update({entry: "doorgeven"} if isinstance(entry, str) else entry)
+        return out
 
 
 class Voorbeelden(BaseModel):
@@ -66,33 +76,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def disclosed_fields(example: Voorbeeld, policy: Policy, now: dt.datetime) -> dict[str, set[str]]:
-    """Which fields each recipient receives for the example's signal (from the disclosure log)."""
+def disclosed_fields(
+    example: Voorbeeld, policy: Policy, now: dt.datetime
+) -> dict[str, dict[str, str]]:
+    """Per recipient, field -> treatment for the example's signal (read from the disclosure log)."""
     entry, datum = prepare(_plain(example.signaal), example.bron, policy.store, now)
     record = Inbound(topics.inbound(example.bron), 0, 0, None, encode(entry, datum))
     result = route(record, policy, now)
     if result.dead_letter is not None:
         reason = dict(result.dead_letter.headers).get("ketenstroom-detail", b"").decode()
         raise KetenstroomError(f"the example signal itself is refused: {reason}")
-    received: dict[str, set[str]] = {}
+    received: dict[str, dict[str, str]] = {}
     for log in result.log:
         disclosure = decode(log.value, policy.store)[1]
         if disclosure["recipient"] is not None:
-            received[disclosure["recipient"]] = set(disclosure["fields"])
+            treatments: dict[str, str] = {}
+            for grant in disclosure["grants"]:
+                treatments.update(grant["treatments"])
+            received[disclosure["recipient"]] = {
+                f: treatments.get(f, "doorgeven") for f in disclosure["fields"]
+            }
     return received
 
 
 def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[str]:
-    """Differences between what the example expects and what the policy discloses."""
+    """Differences between what the example expects and what the policy discloses, and how."""
     try:
         received = disclosed_fields(example, policy, now)
     except KetenstroomError as exc:
         return [str(exc)]
     problems = []
     for recipient in sorted(set(received) | set(example.verwacht)):
-        expected = example.verwacht.get(recipient, NOTHING)
+        expected = example.expected(recipient)
         got = received.get(recipient)
-        if expected == NOTHING:
+        if expected is None:
             if got is not None:
                 named = "" if recipient in example.verwacht else " (not named in the example)"
                 problems.append(
@@ -102,11 +119,16 @@ def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[
         if got is None:
             problems.append(f"{recipient} receives nothing, expected {', '.join(expected)}")
             continue
-        missing, extra = sorted(set(expected) - got), sorted(got - set(expected))
+        missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
         if missing:
             problems.append(f"{recipient} does not receive {', '.join(missing)}")
         if extra:
             problems.append(f"{recipient} also receives {', '.join(extra)}")
+        for field in sorted(set(expected) & set(got)):
+            if expected[field] != got[field]:
+                problems.append(
+                    f"{recipient} receives {field} as {got[field]}, expected {expected[field]}"
+                )
     return problems
 
 

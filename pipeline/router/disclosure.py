@@ -48,6 +48,7 @@ def disclosure_record(
         "outcome": "DISCLOSED" if recipient is not None else "NO_RECIPIENT",
         "fields": list(fields),
         "view_fingerprint": view_fingerprint,
+        "reason": None,
         "grants": [
             {
                 "covenant_id": g.covenant_id,
@@ -59,6 +60,8 @@ def disclosure_record(
                 "fields": sorted(g.fields),
                 "retention": g.retention,
                 "conditions": list(g.conditions),
+                "treatments": dict(g.treatments),
+                "linkage_domain": g.domain or None,
             }
             for g in grants
         ],

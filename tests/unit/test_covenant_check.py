@@ -85,15 +85,21 @@ def test_unknown_signal_type(covenant_dir, store):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("      sector: doorgeven\n      indicatoren: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig",
-         "      sector: pc4\n      indicatoren: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig",
-         "pc4 applies to a postcode field; sector is not one"),
-        ("      slachtoffer.voornamen: doorgeven\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
-         "      slachtoffer.voornamen: geboortejaar\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
-         "geboortejaar needs a date field; slachtoffer.voornamen is not one"),
-        ("      indicatoren: doorgeven\n      slachtoffer.bsn: doorgeven",
-         "      indicatoren: pseudoniem\n      slachtoffer.bsn: doorgeven",
-         "pseudoniem applies to text, number or date fields; indicatoren is array"),
+        (
+            "      sector: doorgeven\n      indicatoren: doorgeven\n      slachtoffer.bsn: pseudoniem-herleidbaar",
+            "      sector: pc4\n      indicatoren: doorgeven\n      slachtoffer.bsn: pseudoniem-herleidbaar",
+            "pc4 applies to a postcode field; sector is not one",
+        ),
+        (
+            "      slachtoffer.voornamen: doorgeven\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+            "      slachtoffer.voornamen: geboortejaar\n      slachtoffer.achternaam: doorgeven\n      slachtoffer.geboortedatum: doorgeven\n      slachtoffer.geslacht: doorgeven\n      slachtoffer.adres.gemeentecode: doorgeven\n      minderjarig: doorgeven\n      urgent",
+            "geboortejaar needs a date field; slachtoffer.voornamen is not one",
+        ),
+        (
+            "      indicatoren: doorgeven\n      slachtoffer.bsn: doorgeven",
+            "      indicatoren: pseudoniem\n      slachtoffer.bsn: doorgeven",
+            "pseudoniem applies to text, number or date fields; indicatoren is array",
+        ),
     ],
 )
 def test_treatments_must_fit_the_field(covenant_dir, store, old, new, message):
@@ -105,7 +111,9 @@ def test_treatments_must_fit_the_field(covenant_dir, store, old, new, message):
 def test_one_field_gets_one_treatment_per_recipient(covenant_dir, store):
     # a second rule gives om the BSN as a pseudonym, while R1 passes it on
     path = covenant_dir / "midden-nederland.yaml"
-    path.write_text(path.read_text() + """
+    path.write_text(
+        path.read_text()
+        + """
   - id: R9
     bronnen: [politie]
     signaaltype: Signaal
@@ -115,22 +123,28 @@ def test_one_field_gets_one_treatment_per_recipient(covenant_dir, store):
     bewaartermijn: P1Y
     velden:
       slachtoffer.bsn: pseudoniem
-""")
+"""
+    )
     (problem,) = _problems(covenant_dir, store)
-    assert "slachtoffer.bsn of Signaal from politie to om: rule R1 says doorgeven (om), rule R9 says pseudoniem (om)" in problem
+    assert (
+        "slachtoffer.bsn of Signaal from politie to om: rule R1 says doorgeven (om), rule R9 says pseudoniem (om)"
+        in problem
+    )
 
 
 def test_keyed_treatments_need_a_keyring_and_recipient_keys(covenant_dir, store):
     from pipeline.privacy.keyring import Keyring
 
-    _edit(covenant_dir, "      slachtoffer.bsn: weglaten", "      slachtoffer.bsn: versleuteld")
-    registry = load_registry(covenant_dir)
+    registry = load_registry(covenant_dir)  # the shipped covenant encrypts the BSN in rule R2
     with pytest.raises(CovenantError) as err:
         compile_policy(load_covenants(covenant_dir), registry, store, None)
     assert "the router needs a keyring" in str(err.value)
     with pytest.raises(CovenantError) as err:
         compile_policy(load_covenants(covenant_dir), registry, store, Keyring())
-    assert "who has no public key in the keyring: ketenstroom keys recipient --for zorgcoordinatie-utrecht" in str(err.value)
+    assert (
+        "who has no public key in the keyring: ketenstroom keys recipient --for zorgcoordinatie-utrecht"
+        in str(err.value)
+    )
 
 
 def test_structural_errors_point_at_the_field(covenant_dir, store):

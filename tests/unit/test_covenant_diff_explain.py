@@ -15,10 +15,11 @@ def test_matrix_names_every_rule_field_recipient_and_source():
     om_bsn = [r for r in rows if r.recipient == "om" and r.field == "slachtoffer.bsn"]
     assert {r.source for r in om_bsn} == {"politie", "nla"}
     assert all(r.rule == "R1" and r.legal_basis == "wjsg" and r.article == "4.1" for r in om_bsn)
-    weglaten = [
-        r for r in rows if r.recipient == "zorgcoordinatie-utrecht" and r.field == "slachtoffer.bsn"
+    zorg = [
+        r for r in rows if r.recipient == "zorgcoordinatie-utrecht" and r.signal_type == "Signaal"
     ]
-    assert {r.treatment.value for r in weglaten} == {"weglaten"}
+    assert {r.treatment.value for r in zorg if r.field == "slachtoffer.bsn"} == {"versleuteld"}
+    assert {r.treatment.value for r in zorg if r.field == "omschrijving"} == {"weglaten"}
     minors = [r for r in rows if r.recipient == "veilig-thuis-utrecht"]
     assert minors and all(r.conditions == "slachtoffer.geboortedatum: minderjarig" for r in minors)
 
@@ -37,7 +38,7 @@ def test_no_change_no_diff(covenant_dir):
 
 
 def test_diff_reports_new_withdrawn_and_other_grounds(covenant_dir):
-    _edit(covenant_dir, "      slachtoffer.bsn: weglaten", "      slachtoffer.bsn: doorgeven")
+    _edit(covenant_dir, "      omschrijving: weglaten", "      omschrijving: doorgeven")
     _edit(
         covenant_dir,
         "    ontvangers: [riec-midden-nederland, gemeente-utrecht]",
@@ -51,7 +52,7 @@ def test_diff_reports_new_withdrawn_and_other_grounds(covenant_dir):
     changes = diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir))
     groups = {(g.kind, g.recipient, g.signal_type): g for g in summarise(changes)}
     new = groups[(ChangeKind.DISCLOSED, "zorgcoordinatie-utrecht", "Signaal")]
-    assert new.fields == ("slachtoffer.bsn",) and new.sources == ("comensha", "nla", "politie")
+    assert new.fields == ("omschrijving",) and new.sources == ("comensha", "nla", "politie")
     gone = groups[(ChangeKind.WITHDRAWN, "gemeente-utrecht", "Controle")]
     assert "kvk_nummer" in gone.fields and gone.after == "-"
     longer = groups[(ChangeKind.GROUNDS, "comensha", "Signaal")]

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.codec.framing import MAGIC, encode
+from pipeline.privacy.view_decryption import decrypt_view
 from pipeline.router.core import route
 from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADER, header
 from pipeline.router.records import Inbound
@@ -27,14 +28,22 @@ def test_three_recipients_get_three_different_views(policy, now, politie_signal)
     assert result.dead_letter is None
     views = views_by_recipient(result, policy)
     assert set(views) == {"om", "zorgcoordinatie-utrecht", "gemeente-utrecht", "comensha"}
-    assert "slachtoffer.bsn" in leaves(views["om"])
-    assert set(leaves(views["gemeente-utrecht"])) <= {
+    assert leaves(views["om"])["slachtoffer.bsn"] == "111222333"
+    gemeente = leaves(views["gemeente-utrecht"])
+    assert set(gemeente) <= {
         "uitbuitingsvorm",
         "sector",
         "indicatoren",
         "slachtoffer.adres.gemeentecode",
         "minderjarig",
+        "slachtoffer.bsn",
+        "slachtoffer.geboortedatum",
+        "slachtoffer.adres.postcode",
     }
+    assert gemeente["slachtoffer.bsn"].startswith("RP1.k1.gemeente-utrecht.bsn.")
+    assert gemeente["slachtoffer.geboortedatum"] in {"18-22", "23-29", "30-39", "40-49", "50-64"}
+    assert gemeente["slachtoffer.adres.postcode"] == datum["slachtoffer"]["adres"]["postcode"][:4]
+    assert leaves(views["zorgcoordinatie-utrecht"])["slachtoffer.bsn"].startswith("ENC1.k1.")
     assert "slachtoffer.voornamen" in leaves(views["comensha"])
     assert "slachtoffer.bsn" not in leaves(views["comensha"])
     assert "omschrijving" not in leaves(views["zorgcoordinatie-utrecht"])  # weglaten
@@ -75,14 +84,33 @@ def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politi
     )
     assert grant["legal_basis"] == "wjsg" and grant["article"] == "4.1"
     gemeente = next(e for e in entries if e["recipient"] == "gemeente-utrecht")
-    assert "slachtoffer.bsn" not in gemeente["fields"]
+    (grant,) = gemeente["grants"]
+    assert grant["treatments"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
+    assert grant["linkage_domain"] == "gemeente-utrecht"
+    comensha = next(e for e in entries if e["recipient"] == "comensha")
+    assert "slachtoffer.bsn" not in comensha["fields"]
 
 
-def test_routing_is_deterministic_so_replays_are_idempotent(policy, now, politie_signal):
+def test_routing_is_deterministic_so_replays_are_idempotent(policy, keys, now, politie_signal):
+    """Same keys, same log records, same views; only encrypted fields differ (fresh ephemeral key)."""
     _, raw = politie_signal
     first = route(inbound("politie", raw), policy, now)
     second = route(inbound("politie", raw), policy, now)
-    assert first.outputs == second.outputs
+    assert first.log == second.log
+    assert [o.key for o in first.deliveries] == [o.key for o in second.deliveries]
+    zorg = topics.inbox("zorgcoordinatie-utrecht")
+    assert [o for o in first.deliveries if o.topic != zorg] == [
+        o for o in second.deliveries if o.topic != zorg
+    ]
+    _, private = keys
+    opened = [
+        decrypt_view(
+            views_by_recipient(result, policy)["zorgcoordinatie-utrecht"],
+            private["zorgcoordinatie-utrecht"],
+        )
+        for result in (first, second)
+    ]
+    assert opened[0] == opened[1] and opened[0]["slachtoffer"]["bsn"] == "111222333"
 
 
 def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):

@@ -1,0 +1,154 @@
+"""``ketenstroom keys`` and ``ketenstroom reidentify``: key files and controlled re-identification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated, Literal
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.cli.output import console
+from pipeline.errors import ConfigurationError
+from pipeline.privacy.keyring import (
+    Keyring,
+    RecipientKeys,
+    new_recipient_key,
+    read_keyring,
+    read_recipient_keys,
+    unb64,
+    write_secret_file,
+)
+from pipeline.settings import load_settings
+
+keys_app = typer.Typer(
+    help="Key files: the router's keyring and recipients' key pairs.", no_args_is_help=True
+)
+
+From = Annotated[
+    str | None,
+    typer.Option("--vanaf", help="In force from (ISO date/time, UTC if no zone); default now."),
+]
+
+
+def _start(vanaf: str | None) -> dt.datetime:
+    if vanaf is None:
+        return dt.datetime.now(dt.UTC)
+    moment = dt.datetime.fromisoformat(vanaf)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Create the router's keyring (pseudonym and re-identification secrets, version 1)."""
+    path = load_settings().keyring
+    if path.exists():
+        raise ConfigurationError(
+            f"{path} exists already; use `ketenstroom keys rotate` for new versions"
+        )
+    now = dt.datetime.now(dt.UTC)
+    write_secret_file(
+        path, Keyring().with_secret("pseudoniem", now).with_secret("herleidbaar", now)
+    )
+    console.print(
+        f"keyring created: {path} (mode 0600; keep it out of the repository and backed up)"
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    kind: Annotated[str, typer.Argument(help="pseudoniem or herleidbaar")],
+    vanaf: From = None,
+) -> None:
+    """Add a new version of a secret, in force from a start date. Old versions stay (to read old data)."""
+    if kind not in ("pseudoniem", "herleidbaar"):
+        raise typer.BadParameter("kind is pseudoniem or herleidbaar")
+    path = load_settings().keyring
+    secret_kind: Literal["pseudoniem", "herleidbaar"] = (
+        "pseudoniem" if kind == "pseudoniem" else "herleidbaar"
+    )
+    keyring = read_keyring(path).with_secret(secret_kind, _start(vanaf))
+    write_secret_file(path, keyring)
+    latest = getattr(keyring, secret_kind)[-1]
+    console.print(f"{kind} key version {latest.versie} in force from {latest.vanaf.isoformat()}")
+
+
+@keys_app.command("recipient")
+def keys_recipient(
+    partner: Annotated[str, typer.Option("--for", help="The recipient's partner id.")],
+    vanaf: From = None,
+) -> None:
+    """Create (or rotate) a recipient's X25519 key pair: the private key stays with the recipient."""
+    settings = load_settings()
+    private_path = settings.recipient_keys_dir / f"{partner}.sleutel.json"
+    current = (
+        read_recipient_keys(private_path)
+        if private_path.exists()
+        else RecipientKeys(partner=partner)
+    )
+    start = _start(vanaf)
+    updated, public = new_recipient_key(current, start)
+    keyring, version = read_keyring(settings.keyring).with_recipient(partner, public, start)
+    write_secret_file(private_path, updated)
+    write_secret_file(settings.keyring, keyring)
+    console.print(
+        f"{partner}: key version {version}; private key {private_path} (give it to {partner} only)"
+    )
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Key versions and recipients' public key fingerprints. Never shows a secret."""
+    keyring = read_keyring(load_settings().keyring)
+    table = Table(title="Keys")
+    for header in ("key", "version", "in force from", "fingerprint (SHA-256 of public key)"):
+        table.add_column(header)
+    for kind in ("pseudoniem", "herleidbaar"):
+        for v in getattr(keyring, kind):
+            table.add_row(kind, str(v.versie), v.vanaf.isoformat(), "(secret)")
+    for partner, versions in sorted(keyring.ontvangers.items()):
+        for v in versions:
+            digest = hashlib.sha256(unb64(v.materiaal)).hexdigest()[:16]
+            table.add_row(f"ontvanger {partner}", str(v.versie), v.vanaf.isoformat(), digest)
+    console.print(table)
+
+
+def reidentify_command(
+    label: Annotated[str, typer.Argument(help="A reversible pseudonym (RP1....).")],
+    reason: Annotated[str, typer.Option("--reden", help="Why (recorded in the disclosure log).")],
+    requester: Annotated[str, typer.Option("--door", help="Who asks (partner id or officer).")],
+) -> None:
+    """Turn a reversible pseudonym back into the identifier, with a reason; the act is logged first."""
+    from kafka import KafkaProducer
+
+    from pipeline import topics
+    from pipeline.broker.connection import client_config
+    from pipeline.codec.framing import encode
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.compiler import LOG_SCHEMA
+    from pipeline.privacy.reidentification import (
+        MIN_REASON,
+        reidentification_record,
+        reidentify_label,
+    )
+
+    if len(reason.strip()) < MIN_REASON:
+        raise typer.BadParameter(
+            f"give a real reason (at least {MIN_REASON} characters)", param_hint="--reden"
+        )
+    settings = load_settings()
+    keyring = read_keyring(settings.keyring)
+    identifier = reidentify_label(label, keyring)  # fails for anything but a valid RP1 label
+    record = reidentification_record(label, requester, reason, dt.datetime.now(dt.UTC))
+    entry = load_store(settings.schemas_dir).current(LOG_SCHEMA)
+    producer = KafkaProducer(**client_config(settings, settings.require_bootstrap()), acks="all")
+    try:  # logged and acknowledged before anything is shown
+        producer.send(
+            topics.DISCLOSURE_LOG, key=record["event_id"].encode(), value=encode(entry, record)
+        ).get(timeout=settings.request_timeout_s)
+    finally:
+        producer.close()
+    console.print(f"logged as {record['event_id']} in {topics.DISCLOSURE_LOG}")
+    console.print(escape(identifier), highlight=False)
