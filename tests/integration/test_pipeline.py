@@ -6,10 +6,12 @@ import json
 
 import pytest
 
+from pipeline import topics
 from pipeline.app.process import settings_env
+from pipeline.broker.reading import read_to_end
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
-from pipeline.codec.framing import encode
+from pipeline.codec.framing import decode, encode
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
@@ -117,3 +119,31 @@ def test_cli_publish_and_inbox(cluster, worker, policy):
     assert len(mine) == 1
     assert mine[0]["view"]["kvk_nummer"] == document["kvk_nummer"]
     assert "aangetroffen_werkenden" not in mine[0]["view"]  # not granted by R5
+
+
+def test_reidentification_needs_a_reason_and_is_logged(cluster, worker, policy):
+    env = settings_env(cluster)
+    views = read_inbox(cluster, cluster.require_bootstrap(), "gemeente-utrecht")
+    label = next(
+        v.datum["slachtoffer"]["bsn"]
+        for v in views
+        if v.datum.get("slachtoffer") and v.datum["slachtoffer"]["bsn"]
+    )
+    refused = run_cli("reidentify", label, "--reden", "kort", "--door", "fg-gemeente", env=env)
+    assert refused.returncode != 0 and "real reason" in refused.stderr
+    done = run_cli(
+        "reidentify",
+        label,
+        "--reden",
+        "acuut gevaar, melding 2026-118",
+        "--door",
+        "fg-gemeente",
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] in {"111222333", "123456782", "999990019"}
+    ledger_records = read_to_end(cluster, cluster.require_bootstrap(), topics.DISCLOSURE_LOG)
+    logged = [decode(r.value, policy.store)[1] for r in ledger_records]
+    (act,) = [e for e in logged if e["outcome"] == "REIDENTIFIED"]
+    assert act["reason"] == "acuut gevaar, melding 2026-118" and act["source"] == "fg-gemeente"
+    assert act["data_subject_id"] == label
