@@ -39,7 +39,12 @@ class RecipientSummary:
 
     views: int = 0
     types: Counter[str] = field(default_factory=Counter)
-    fields: set[str] = field(default_factory=set)
+    treatments: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> set[str]:
+        """Every field path this recipient received in any form."""
+        return set(self.treatments)
 
 
 @dataclass
@@ -152,7 +157,11 @@ def run_demo(
                 summary.types[view.schema_name.rsplit(".", 1)[-1]] += 1
             for disclosure in ledger.disclosures.values():
                 if disclosure["recipient"] == partner.id:
-                    summary.fields |= set(disclosure["fields"])
+                    how: dict[str, str] = {}
+                    for grant in disclosure["grants"]:
+                        how.update(grant["treatments"])
+                    for path in disclosure["fields"]:
+                        summary.treatments[path] = how.get(path, "doorgeven")
             recipients[partner.id] = summary
         return DemoReport(
             published=len(expected) - len(hostile),

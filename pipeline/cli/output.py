@@ -12,10 +12,13 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 
-def compact_fields(fields: set[str]) -> str:
-    """Field paths grouped by their record: ``slachtoffer(achternaam, voornamen)``."""
+def compact_fields(treatments: dict[str, str]) -> str:
+    """Field paths grouped by their record, with any treatment other than doorgeven:
+    ``slachtoffer(achternaam, bsn=pseudoniem)``."""
     groups: dict[str, list[str]] = {}
-    for path in sorted(fields):
+    for path in sorted(treatments):
+        shown = path if treatments[path] == "doorgeven" else f"{path}={treatments[path]}"
+        path = shown
         head, _, rest = path.partition(".")
         groups.setdefault(head, []).append(rest)
     return ", ".join(
@@ -40,15 +43,17 @@ def print_demo(report: DemoReport) -> None:
     console.print("Fields disclosed (the envelope with event id and trace context always travels):")
     for recipient, summary in sorted(received.items(), key=lambda kv: -kv[1].views):
         console.print(
-            f"  [bold]{recipient}[/bold]: {compact_fields(summary.fields)}", soft_wrap=True
+            f"  [bold]{recipient}[/bold]: {compact_fields(summary.treatments)}", soft_wrap=True
         )
     nothing = sorted(r for r, s in report.recipients.items() if not s.views)
     console.print(f"Received nothing (default deny): {', '.join(nothing) or '-'}", soft_wrap=True)
 
-    bsn = sorted(r for r, s in report.recipients.items() if "slachtoffer.bsn" in s.fields)
-    console.print(
-        f"BSN disclosed to: [bold]{', '.join(bsn) or 'nobody'}[/bold] (default deny elsewhere)"
-    )
+    forms: dict[str, list[str]] = {}
+    for recipient, summary in sorted(report.recipients.items()):
+        if "slachtoffer.bsn" in summary.treatments:
+            forms.setdefault(summary.treatments["slachtoffer.bsn"], []).append(recipient)
+    shown = "; ".join(f"{how}: {', '.join(who)}" for how, who in sorted(forms.items())) or "nobody"
+    console.print(f"BSN disclosed as {shown}; to nobody else (default deny)", soft_wrap=True)
 
     dlq = Table(title="Dead letters (original bytes kept, reason in a header)")
     dlq.add_column("reason")

@@ -21,7 +21,14 @@ def test_demo_accounts_for_every_input_and_cleans_up():
         "unknown_fingerprint",
     }
     om = report.recipients["om"]
-    assert om.views > 0 and "slachtoffer.bsn" in om.fields
+    assert om.views > 0 and om.treatments["slachtoffer.bsn"] == "doorgeven"
+    assert (
+        report.recipients["gemeente-utrecht"].treatments["slachtoffer.bsn"]
+        == "pseudoniem-herleidbaar"
+    )
+    assert (
+        report.recipients["zorgcoordinatie-utrecht"].treatments["slachtoffer.bsn"] == "versleuteld"
+    )
     assert report.recipients["comensha"].views > 0
     assert "slachtoffer.bsn" not in report.recipients["comensha"].fields
     assert report.recipients["fairwork"].views == 0
