@@ -14,6 +14,10 @@ from pipeline.settings import Settings, load_settings
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
 
+CovenantDir = Annotated[
+    Path | None, typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR).")
+]
+
 
 def _compile_dir(directory: Path, settings: Settings) -> Policy:
     from pipeline.codec.schema_store import load_store
@@ -32,10 +36,7 @@ def _compile_dir(directory: Path, settings: Settings) -> Policy:
 
 @convenant_app.command("check")
 def convenant_check(
-    path: Annotated[
-        Path | None,
-        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
-    ] = None,
+    path: CovenantDir = None,
 ) -> None:
     """Validate every covenant file against the registry and the schemas."""
     settings = load_settings()
@@ -48,10 +49,7 @@ def convenant_check(
 
 @convenant_app.command("test")
 def convenant_test(
-    path: Annotated[
-        Path | None,
-        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
-    ] = None,
+    path: CovenantDir = None,
 ) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
     from pipeline.covenant.examples import run_examples
@@ -74,10 +72,7 @@ def convenant_test(
 
 @convenant_app.command("explain")
 def convenant_explain(
-    path: Annotated[
-        Path | None,
-        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
-    ] = None,
+    path: CovenantDir = None,
     output_format: Annotated[
         str, typer.Option("--format", help="table, markdown or html.")
     ] = "table",
@@ -173,10 +168,7 @@ def convenant_diff(
 
 @convenant_app.command("publish")
 def convenant_publish(
-    path: Annotated[
-        Path | None,
-        typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."),
-    ] = None,
+    path: CovenantDir = None,
 ) -> None:
     """Check, test and publish the covenants; running workers switch to them without a restart."""
     from pipeline.broker.admin import provision_topics
@@ -185,6 +177,7 @@ def convenant_publish(
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.bundle import Bundle
     from pipeline.covenant.examples import run_examples
+    from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.registry import load_registry
 
     settings = load_settings()
@@ -192,8 +185,6 @@ def convenant_publish(
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
     bundle = Bundle.from_directory(directory)
-    from pipeline.privacy.keyring import ephemeral_keyring
-
     policy = bundle.compile(
         registry, load_store(settings.schemas_dir), ephemeral_keyring(registry.ids)
     )

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Behandeling
 from pipeline.privacy import encryption, generalise
-from pipeline.privacy.keyring import Keyring, in_force, unb64
+from pipeline.privacy.keyring import Keyring, KeyVersion, in_force, unb64
 from pipeline.privacy.normalise import identifier_type, normalise
 from pipeline.privacy.pseudonyms import pseudonym, reversible
 
@@ -74,33 +74,12 @@ def make_transform(
 ) -> Transform | None:
     """The transform for a treated field (None for doorgeven: the value is copied)."""
     kind = identifier_type(path)
-    leaf = path.rsplit(".", 1)[-1]
     if treatment is Behandeling.DOORGEVEN:
         return None
     if treatment is Behandeling.PSEUDONIEM:
-        versions = keyring.pseudoniem
-        secrets = {v.versie: unb64(v.materiaal) for v in versions}
-
-        def to_pseudonym(value: Any, record: dict[str, Any], ctx: Context) -> Any:
-            if value is None:
-                return None
-            key = in_force(versions, ctx.now, "pseudoniem")
-            return pseudonym(normalise(kind, value), secrets[key.versie], key.versie, domain, kind)
-
-        return to_pseudonym
+        return _keyed(keyring.pseudoniem, "pseudoniem", pseudonym, kind, domain)
     if treatment is Behandeling.PSEUDONIEM_HERLEIDBAAR:
-        r_versions = keyring.herleidbaar
-        r_secrets = {v.versie: unb64(v.materiaal) for v in r_versions}
-
-        def to_reversible(value: Any, record: dict[str, Any], ctx: Context) -> Any:
-            if value is None:
-                return None
-            key = in_force(r_versions, ctx.now, "herleidbaar")
-            return reversible(
-                normalise(kind, value), r_secrets[key.versie], key.versie, domain, kind
-            )
-
-        return to_reversible
+        return _keyed(keyring.herleidbaar, "herleidbaar", reversible, kind, domain)
     if treatment is Behandeling.GEBOORTEJAAR:
         return lambda value, record, ctx: None if value is None else generalise.birth_year(value)
     if treatment is Behandeling.LEEFTIJDSCATEGORIE:
@@ -112,11 +91,30 @@ def make_transform(
     if treatment is Behandeling.GEMEENTE:
         return lambda value, record, ctx: None if value is None else record.get("gemeentecode")
     if treatment is Behandeling.VERSLEUTELD:
-        return _encrypting(path, leaf, keyring)
+        return _encrypting(path, keyring)
     raise ValueError(f"no transform for {treatment.value}")  # weglaten never reaches a view
 
 
-def _encrypting(path: str, leaf: str, keyring: Keyring) -> Transform:
+def _keyed(
+    versions: tuple[KeyVersion, ...],
+    what: str,
+    make: Callable[[str, bytes, int, str, str], str],
+    kind: str,
+    domain: str,
+) -> Transform:
+    """A pseudonymising transform under the key version in force at processing time."""
+    secrets = {v.versie: unb64(v.materiaal) for v in versions}
+
+    def transform(value: Any, record: dict[str, Any], ctx: Context) -> Any:
+        if value is None:
+            return None
+        key = in_force(versions, ctx.now, what)
+        return make(normalise(kind, value), secrets[key.versie], key.versie, domain, kind)
+
+    return transform
+
+
+def _encrypting(path: str, keyring: Keyring) -> Transform:
     def to_ciphertext(value: Any, record: dict[str, Any], ctx: Context) -> Any:
         if value is None:
             return None
