@@ -90,7 +90,7 @@ def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) ->
     return keys
 
 
-def _with_dev_keys(settings: Settings, workdir: Path) -> Settings:
+def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
     """A development keyring and every recipient's key pair, made for this run only."""
     keyring, private = generate_keys(load_registry(settings.convenanten_dir).ids)
     write_secret_file(workdir / "keyring.json", keyring)
@@ -123,7 +123,7 @@ def run_demo(
             )
         bootstrap = settings.require_bootstrap()
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ketenstroom-demo-")))
-        settings = _with_dev_keys(settings, workdir)
+        settings = with_dev_keys(settings, workdir)
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
         worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))

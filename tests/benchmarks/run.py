@@ -27,7 +27,7 @@ from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import load_policy, prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.codec.framing import encode
-from pipeline.demo import EMBEDDED_TIMINGS
+from pipeline.demo import EMBEDDED_TIMINGS, with_dev_keys
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
@@ -148,7 +148,9 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> tuple[float, f
     """Baseline and pipeline on one fresh broker, so both start from empty topics."""
     with EmbeddedBroker() as broker:
         bootstrap = broker.bootstrap_servers
-        settings = Settings(broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS)
+        settings = with_dev_keys(
+            Settings(broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS), workdir
+        )
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
         return bench_noop(bootstrap, inputs), bench_pipeline(
@@ -157,12 +159,12 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> tuple[float, f
 
 
 def main() -> None:
-    _, policy = load_policy(Settings())
-    console.print(f"Preparing {RECORDS} signals ...")
-    inputs, logs = make_inputs(policy, RECORDS)
-    core = bench_route(policy, inputs[:5000])
     noop, pipeline = [], []
     with tempfile.TemporaryDirectory() as tmp:
+        _, policy = load_policy(with_dev_keys(Settings(), Path(tmp)))
+        console.print(f"Preparing {RECORDS} signals ...")
+        inputs, logs = make_inputs(policy, RECORDS)
+        core = bench_route(policy, inputs[:5000])
         for round_no in range(REPEATS):
             a, b = one_round(inputs, logs, Path(tmp))
             console.print(f"round {round_no + 1}: no-op {a:,.0f} rec/s, pipeline {b:,.0f} rec/s")
