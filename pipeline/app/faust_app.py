@@ -72,17 +72,16 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             now = dt.datetime.now(dt.UTC)
             policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
             results = [route(_inbound(event.message), policy, now) for event in events]
+            delivery = asyncio.ensure_future(produce(results))
             try:
-                await produce(results)
+                await asyncio.shield(delivery)
+            except asyncio.CancelledError:
+                # Shutdown mid-batch: take_events acknowledges the batch as the loop unwinds, so
+                # finish delivering first (or exit without commit if that fails).
+                await _finish_or_exit(delivery, settings.request_timeout_s)
+                raise
             except Exception:
-                # take_events would still acknowledge this batch when the loop unwinds, and its
-                # offsets would be committed with outputs missing. Crash instead: nothing is
-                # committed, and the batch is routed again on restart (outputs are deterministic).
-                log.critical(
-                    "outputs not acknowledged by Kafka; exiting without commit", exc_info=True
-                )
-                logging.shutdown()
-                os._exit(EXIT_UNDELIVERED)
+                _exit_undelivered()
             for result in results:
                 if result.dead_letter is not None:
                     log.warning(
@@ -111,6 +110,22 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             await consumer.stop()
 
     return app
+
+
+def _exit_undelivered() -> None:
+    """Outputs were not acknowledged. take_events would still acknowledge the batch when the loop
+    unwinds, and its offsets would be committed with outputs missing. Crash instead: nothing is
+    committed, and the batch is routed again on restart (same keys and event ids)."""
+    log.critical("outputs not acknowledged by Kafka; exiting without commit", exc_info=True)
+    logging.shutdown()
+    os._exit(EXIT_UNDELIVERED)
+
+
+async def _finish_or_exit(delivery: asyncio.Future[None], timeout: float) -> None:
+    try:
+        await asyncio.wait_for(delivery, timeout)
+    except BaseException:
+        _exit_undelivered()
 
 
 def _inbound(message: Any) -> Inbound:
