@@ -9,8 +9,8 @@ from faust.worker import Worker
 from pipeline.app.faust_app import create_app
 from pipeline.broker.admin import provision_topics
 from pipeline.client.covenant_topic import published_bundles
-from pipeline.client.schema_topic import publish_schemas
-from pipeline.codec.schema_store import load_store
+from pipeline.client.schema_topic import load_schema_topic, publish_schemas
+from pipeline.codec.schema_store import load_store, with_history
 from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
@@ -43,13 +43,18 @@ def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, poli
 
 
 def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
-    """The policy to start with: the last valid published bundle, else the files on disk."""
-    registry, policy = load_policy(settings)
-    holder = PolicyHolder(
-        policy, registry, load_store(settings.schemas_dir), load_keyring(settings)
-    )
-    holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
+    """The policy to start with: the last valid published bundle, else the files on disk.
+
+    Earlier signal schema versions on the schema topic stay decodable, so partners can upgrade
+    their publishers one at a time.
+    """
+    registry = load_registry(settings.convenanten_dir)
     provision_topics(settings, bootstrap, registry)
+    store = with_history(load_store(settings.schemas_dir), load_schema_topic(settings, bootstrap))
+    keyring = load_keyring(settings)
+    policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
+    holder = PolicyHolder(policy, registry, store, keyring)
+    holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
     for raw in published_bundles(settings, bootstrap):
         holder.apply(raw)
     publish_schemas(settings, bootstrap, list(holder.policy.store))

@@ -47,8 +47,9 @@ def decode(raw: bytes, store: SchemaStore) -> tuple[SchemaEntry, dict[str, Any]]
         raise CodecError("unknown_fingerprint", f"no known schema has fingerprint {fp.hex()}")
     buf = io.BytesIO(raw)
     buf.seek(HEADER_SIZE)
+    reader = store.reader_for(entry)
     try:
-        datum = fastavro.schemaless_reader(buf, entry.parsed, None)
+        datum = fastavro.schemaless_reader(buf, entry.parsed, reader.parsed if reader else None)
     except Exception as exc:
         raise CodecError(
             "undecodable_body",
@@ -61,4 +62,4 @@ def decode(raw: bytes, store: SchemaStore) -> tuple[SchemaEntry, dict[str, Any]]
         )
     if not isinstance(datum, dict):
         raise CodecError("undecodable_body", f"{entry.name} is not a record schema")
-    return entry, datum
+    return reader or entry, datum

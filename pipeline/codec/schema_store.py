@@ -88,11 +88,26 @@ class SchemaStore:
         for entry in entries:
             self.add(entry)
 
-    def add(self, entry: SchemaEntry) -> SchemaEntry:
-        """Register an entry; the last one added of a name is that name's current version."""
+    def add(self, entry: SchemaEntry, current: bool = True) -> SchemaEntry:
+        """Register an entry; unless ``current`` is false it becomes its name's current version.
+
+        Earlier versions stay decodable: their records are read into the current version
+        (Avro schema resolution), so publishers can upgrade one by one.
+        """
         self._by_fingerprint[entry.fingerprint] = entry
-        self._current[entry.name] = entry
+        if current or entry.name not in self._current:
+            self._current[entry.name] = entry
         return entry
+
+    def reader_for(self, writer: SchemaEntry) -> SchemaEntry | None:
+        """For an older signal version: the current version to read its records into.
+
+        Views and log records are always read with exactly the schema they were written with.
+        """
+        if writer.kind != "signal":
+            return None
+        reader = self._current.get(writer.name)
+        return None if reader is None or reader.fingerprint == writer.fingerprint else reader
 
     def get(self, fp: bytes) -> SchemaEntry | None:
         """The schema with this fingerprint, or None."""
@@ -114,6 +129,15 @@ class SchemaStore:
 
     def __len__(self) -> int:
         return len(self._by_fingerprint)
+
+
+def with_history(store: SchemaStore, published: Iterable[SchemaEntry]) -> SchemaStore:
+    """A copy of ``store`` that also decodes earlier signal versions (from the schema topic)."""
+    combined = SchemaStore(store)
+    for entry in published:
+        if entry.kind == "signal" and combined.get(entry.fingerprint) is None:
+            combined.add(entry, current=False)
+    return combined
 
 
 def read_schema_dir(schemas_dir: Path) -> dict[str, dict[str, Any]]:

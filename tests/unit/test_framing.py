@@ -90,3 +90,39 @@ def test_encode_refuses_a_record_that_does_not_fit(store):
 
 def test_store_knows_the_four_signal_types(store: SchemaStore):
     assert store.signal_types() == ["Controle", "Signaal", "Statusupdate", "Verwijzing"]
+
+
+def test_an_earlier_signal_version_is_read_into_the_current_one(store, factory, now):
+    """A publisher still on the previous (compatible) version is routed, not dead-lettered."""
+    import copy
+
+    from pipeline.codec.schema_store import with_history
+
+    current = store.current("Statusupdate")
+    older_schema = copy.deepcopy(current.expanded)
+    older_schema["fields"] = [f for f in older_schema["fields"] if f["name"] != "bewaren_tot"]
+    older = make_entry(older_schema, "signal")
+    assert older.fingerprint != current.fingerprint
+    datum = prepare(factory.make("politie", "Statusupdate").document, "politie", store, now)[1]
+    del datum["bewaren_tot"]
+    raw = encode(older, datum)
+    with pytest.raises(CodecError, match="no known schema"):
+        decode(raw, store)
+    combined = with_history(store, [older])
+    entry, decoded = decode(raw, combined)
+    assert entry is combined.current("Statusupdate") and decoded["bewaren_tot"] is None
+    assert combined.current("Statusupdate") is current  # history never becomes current
+    from pipeline.covenant.compiler import compile_policy
+    from pipeline.covenant.loader import load_covenants
+    from pipeline.privacy.keyring import ephemeral_keyring
+    from pipeline.registry import load_registry
+    from pipeline.router.core import route
+    from tests.conftest import CONVENANTEN
+    from tests.helpers import inbound
+
+    registry = load_registry(CONVENANTEN)
+    policy = compile_policy(
+        load_covenants(CONVENANTEN), registry, combined, ephemeral_keyring(registry.ids)
+    )
+    result = route(inbound("politie", raw), policy, now)
+    assert result.dead_letter is None and len(result.log) == 1
