@@ -78,7 +78,13 @@ class Registry(BaseModel):
 
     def all_topics(self) -> list[str]:
         """Every topic the pipeline needs, inbound, inboxes and its own."""
-        own = [topics.DEAD_LETTER, topics.DISCLOSURE_LOG, topics.SCHEMAS, topics.COVENANTS]
+        own = [
+            topics.DEAD_LETTER,
+            topics.DISCLOSURE_LOG,
+            topics.SCHEMAS,
+            topics.COVENANTS,
+            topics.EVENT_IDS,
+        ]
         return self.inbound_topics() + self.inbox_topics() + own
 
 

@@ -8,9 +8,10 @@ DEAD_LETTER = "ketenstroom.dlq"
 DISCLOSURE_LOG = "ketenstroom.verantwoording"
 SCHEMAS = "ketenstroom.schemas"
 COVENANTS = "ketenstroom.convenanten"
+EVENT_IDS = "ketenstroom.gebeurtenis-ids"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS})
+COMPACTED = frozenset({SCHEMAS, COVENANTS, EVENT_IDS})
 
 
 def inbound(partner_id: str) -> str:

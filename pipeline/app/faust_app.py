@@ -13,16 +13,18 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
+from pipeline.app.event_ids import EventIdFollower
 from pipeline.covenant.bundle import PolicyHolder
-from pipeline.router.core import route
+from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER
+from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Headers, Inbound, RouteResult
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
 
-#: Exit status when outputs could not be delivered (EX_SOFTWARE): restart me, I committed nothing.
-EXIT_UNDELIVERED = 70
+#: Exit status when a batch could not be finished (EX_SOFTWARE): restart me, I committed nothing.
+EXIT_WITHOUT_COMMIT = 70
 
 
 def _headers(raw: Any) -> Headers:
@@ -66,28 +68,42 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        # take_events acknowledges a batch once this body returns, so offsets become committable
-        # only after every output of the batch was acknowledged: at-least-once, nothing lost.
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_wait_s):
-            now = dt.datetime.now(dt.UTC)
-            policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
-            results = [route(_inbound(event.message), policy, now) for event in events]
-            delivery = asyncio.ensure_future(produce(results))
-            try:
-                await asyncio.shield(delivery)
-            except asyncio.CancelledError:
-                # Shutdown mid-batch: take_events acknowledges the batch as the loop unwinds, so
-                # finish delivering first (or exit without commit if that fails).
-                await _finish_or_exit(delivery, settings.request_timeout_s)
-                raise
-            except Exception:
-                _exit_undelivered()
-            for result in results:
-                if result.dead_letter is not None:
-                    log.warning(
-                        "dead letter: %s",
-                        dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
-                    )
+        event_ids = EventIdFollower(bootstrap, EventIndex(), settings.request_timeout_s)
+        await event_ids.start()
+        try:
+            # take_events acknowledges a batch once the body returns, so offsets become
+            # committable only after every output of the batch was acknowledged: nothing lost.
+            async for events in stream.take_events(
+                settings.batch_size, within=settings.batch_wait_s
+            ):
+                await _route_and_deliver(events, event_ids)
+        finally:
+            await event_ids.stop()
+
+    async def _route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
+        try:
+            await event_ids.catch_up()  # ids routed by other workers until now are known
+        except BaseException:  # also on shutdown: take_events would acknowledge unrouted events
+            _exit_without_commit("event ids not read to the end; cannot tell duplicates")
+        now = dt.datetime.now(dt.UTC)
+        policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
+        results = route_batch((_inbound(e.message) for e in events), policy, now, event_ids.index)
+        delivery = asyncio.ensure_future(produce(results))
+        try:
+            await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            # Shutdown mid-batch: take_events acknowledges the batch as the loop unwinds, so
+            # finish delivering first (or exit without commit if that fails).
+            await _finish_or_exit(delivery, settings.request_timeout_s)
+            raise
+        except Exception:
+            _exit_without_commit(UNDELIVERED)
+        for result in results:
+            if result.dead_letter is not None:
+                log.warning(
+                    "dead letter: %s",
+                    dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
+                )
 
     @app.task  # type: ignore[untyped-decorator]
     async def watch_covenants() -> None:
@@ -112,20 +128,23 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     return app
 
 
-def _exit_undelivered() -> None:
-    """Outputs were not acknowledged. take_events would still acknowledge the batch when the loop
-    unwinds, and its offsets would be committed with outputs missing. Crash instead: nothing is
+UNDELIVERED = "outputs not acknowledged by Kafka"
+
+
+def _exit_without_commit(why: str) -> None:
+    """A batch cannot be finished. take_events would still acknowledge it when the loop unwinds,
+    and its offsets would be committed with outputs missing. Crash instead: nothing is
     committed, and the batch is routed again on restart (same keys and event ids)."""
-    log.critical("outputs not acknowledged by Kafka; exiting without commit", exc_info=True)
+    log.critical("%s; exiting without commit", why, exc_info=True)
     logging.shutdown()
-    os._exit(EXIT_UNDELIVERED)
+    os._exit(EXIT_WITHOUT_COMMIT)
 
 
 async def _finish_or_exit(delivery: asyncio.Future[None], timeout: float) -> None:
     try:
         await asyncio.wait_for(delivery, timeout)
     except BaseException:
-        _exit_undelivered()
+        _exit_without_commit(UNDELIVERED)
 
 
 def _inbound(message: Any) -> Inbound:

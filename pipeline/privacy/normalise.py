@@ -15,10 +15,16 @@ _BSN_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def normalise_name(value: str) -> str:
-    """Unicode NFKC, diacritics removed, case folded, whitespace collapsed: 'José  de Vries' = 'jose de vries'."""
+    """Unicode NFKC, diacritics and invisible characters removed, case folded, whitespace
+    collapsed: 'José  de Vries' = 'jose de vries' = 'Jose\u200b de Vries'."""
     decomposed = unicodedata.normalize("NFKD", value)
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", without_marks).casefold()).strip()
+    visible = "".join(c if c.isspace() else "" if _invisible(c) else c for c in decomposed)
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", visible).casefold()).strip()
+
+
+def _invisible(char: str) -> bool:
+    """Combining marks, format characters (zero-width, bidi controls, soft hyphen), controls."""
+    return unicodedata.combining(char) != 0 or unicodedata.category(char) in {"Cf", "Cc"}
 
 
 def normalise_bsn(value: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pipeline import topics
@@ -12,18 +14,27 @@ from pipeline.errors import CodecError
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
 from pipeline.router.disclosure import disclosure_record
+from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.signals.validation import validate_signal
 
 EVENT_ID_HEADER = "ketenstroom-event-id"
 SCHEMA_HEADER = "ketenstroom-schema"
 TRACEPARENT_HEADER = "traceparent"
+#: Larger inbound values are refused unread (a signal is a few hundred bytes to a few KiB).
+MAX_SIGNAL_BYTES = 64 * 1024
 
 
-def route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
-    """Decide what becomes of one inbound record. Never raises: failures become dead letters."""
+def route(
+    record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None = None
+) -> RouteResult:
+    """Decide what becomes of one inbound record. Never raises: failures become dead letters.
+
+    With an ``index`` of event ids already routed, a signal whose id was routed from another
+    record is a dead letter; the same record read again is routed again, identically.
+    """
     try:
-        return _route(record, policy, now)
+        return _route(record, policy, now, index)
     except CodecError as exc:
         return _dead(record, exc.reason, exc.detail, policy)
     except Exception as exc:
@@ -34,7 +45,22 @@ def _dead(record: Inbound, reason: str, detail: str, policy: Policy) -> RouteRes
     return RouteResult(dead_letter=dead_letter(record, reason, detail, policy.version))
 
 
-def _route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
+def route_batch(
+    records: Iterable[Inbound], policy: Policy, now: dt.datetime, index: EventIndex
+) -> list[RouteResult]:
+    """Route records in order; each routed signal's claim is known to the ones after it."""
+    results = []
+    for record in records:
+        result = route(record, policy, now, index)
+        if result.claim is not None:
+            index.learn_record(result.claim.key, result.claim.value)
+        results.append(result)
+    return results
+
+
+def _route(
+    record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None
+) -> RouteResult:
     partner = topics.partner_of_inbound(record.topic)
     if partner is None or partner not in policy.sources:
         return _dead(
@@ -45,6 +71,9 @@ def _route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
         )
     if not record.value:
         return _dead(record, Reason.EMPTY_VALUE, "record has no value", policy)
+    if len(record.value) > MAX_SIGNAL_BYTES:
+        detail = f"value of {len(record.value)} bytes exceeds the limit of {MAX_SIGNAL_BYTES}"
+        return _dead(record, Reason.RECORD_TOO_LARGE, detail, policy)
     entry, datum = decode(record.value, policy.store)
     if entry.kind != "signal":
         return _dead(
@@ -59,10 +88,16 @@ def _route(record: Inbound, policy: Policy, now: dt.datetime) -> RouteResult:
         return _dead(
             record,
             Reason.SOURCE_MISMATCH,
-            f"claimed source {envelope['source']!r} differs from topic partner {partner!r}",
+            f"claimed source differs from topic partner {partner!r}",  # free text: not echoed
             policy,
         )
-    return _disclose(envelope, datum, entry.short_name, policy, now)
+    event_id = str(envelope["event_id"])
+    first = index.get(event_id) if index is not None else None
+    claim = Claim.of(record)
+    if first is not None and first.origin != claim.origin:
+        return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, record), policy)
+    result = _disclose(envelope, datum, entry.short_name, policy, now)
+    return replace(result, claim=claim_record(event_id, claim))
 
 
 def _disclose(

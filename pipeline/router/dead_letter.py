@@ -30,12 +30,14 @@ class Reason(StrEnum):
 
     UNKNOWN_SOURCE_TOPIC = "unknown_source_topic"
     EMPTY_VALUE = "empty_value"
+    RECORD_TOO_LARGE = "record_too_large"
     NOT_SINGLE_OBJECT = "not_single_object"
     UNKNOWN_FINGERPRINT = "unknown_fingerprint"
     UNDECODABLE_BODY = "undecodable_body"
     NOT_A_SIGNAL = "not_a_signal"
     INVALID_RECORD = "invalid_record"
     SOURCE_MISMATCH = "source_mismatch"
+    DUPLICATE_EVENT_ID = "duplicate_event_id"
     ENCODE_FAILED = "encode_failed"
     INTERNAL_ERROR = "internal_error"
 

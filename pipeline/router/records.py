@@ -35,14 +35,16 @@ class RouteResult:
 
     Exactly one of the two holds: ``dead_letter`` is set, or ``log`` is non-empty (a
     disclosure per delivered view, or one 'no recipient' entry). Nothing is silent.
+    A routed signal also claims its event id (``claim``), so a later copy is a duplicate.
     """
 
     deliveries: tuple[Outbound, ...] = ()
     log: tuple[Outbound, ...] = ()
     dead_letter: Outbound | None = None
+    claim: Outbound | None = None
 
     @property
     def outputs(self) -> tuple[Outbound, ...]:
-        """Everything to produce, views first, then log entries, then the dead letter."""
-        tail = (self.dead_letter,) if self.dead_letter is not None else ()
+        """Everything to produce: views, log entries, the event-id claim or the dead letter."""
+        tail = tuple(o for o in (self.claim, self.dead_letter) if o is not None)
         return self.deliveries + self.log + tail

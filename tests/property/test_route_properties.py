@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import topics
-from pipeline.codec.framing import MAGIC, encode
+from pipeline.codec.framing import MAGIC, decode, encode
+from pipeline.errors import CodecError
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.signals.bsn import is_valid_bsn
@@ -63,6 +64,17 @@ def test_corrupted_signals_never_raise_and_are_accounted(store, policy, data):
     source, raw = data.draw(mutated_signals(store))
     result = route(Inbound(topics.inbound(source), 0, 0, None, raw), policy, NOW)
     assert _accounted_once(result)
+
+
+@FAST
+@given(data=st.data(), body=st.binary(max_size=300))
+def test_the_decoder_raises_only_codec_errors(policy, data, body):
+    """Behind a valid header (magic and a known fingerprint), any body is decoded or refused."""
+    entry = data.draw(st.sampled_from(sorted(policy.store, key=lambda e: e.fingerprint)))
+    try:
+        decode(MAGIC + entry.fingerprint + body, policy.store)
+    except CodecError as exc:
+        assert exc.reason in {"undecodable_body", "unknown_fingerprint", "not_single_object"}
 
 
 valid_bsns = st.from_regex(r"[1-9][0-9]{8}", fullmatch=True).filter(is_valid_bsn)
