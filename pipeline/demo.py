@@ -17,6 +17,7 @@ from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
+from pipeline.covenant.signing import create_signing_key
 from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
 from pipeline.privacy.keyring import generate_keys, write_secret_file
@@ -91,14 +92,20 @@ def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) ->
 
 
 def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
-    """A development keyring and every recipient's key pair, made for this run only."""
+    """A development keyring, every recipient's key pair and a covenant signing key, made for
+    this run only."""
     keyring, private = generate_keys(load_registry(settings.convenanten_dir).ids)
     write_secret_file(workdir / "keyring.json", keyring)
     for partner, keys in private.items():
         write_secret_file(workdir / "ontvangers" / f"{partner}.sleutel.json", keys)
-    return settings.model_copy(
-        update={"keyring": workdir / "keyring.json", "recipient_keys_dir": workdir / "ontvangers"}
-    )
+    paths = {
+        "keyring": workdir / "keyring.json",
+        "recipient_keys_dir": workdir / "ontvangers",
+        "signing_key": workdir / "ondertekening.sleutel.json",
+        "trusted_signers": workdir / "ondertekenaars.json",
+    }
+    create_signing_key("ontwikkeling", paths["signing_key"], paths["trusted_signers"])
+    return settings.model_copy(update=paths)
 
 
 def _worker_ok(worker: WorkerProcess) -> None:

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         _REPO_ROOT / ".ketenstroom" / "ontvangers",
         description="Where a recipient's private key file <partner>.sleutel.json lives.",
     )
+    signing_key: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "ondertekening.sleutel.json",
+        description="The privacy officer's Ed25519 key that signs published covenants (secret).",
+    )
+    trusted_signers: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "ondertekenaars.json",
+        description="Public keys whose signed covenant bundles workers adopt.",
+    )
     router_group_id: str = "ketenstroom-router"
     partitions: int = Field(3, ge=1, description="Partitions of provisioned data topics.")
     replication_factor: int = Field(1, ge=1)

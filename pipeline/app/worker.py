@@ -15,6 +15,7 @@ from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
+from pipeline.covenant.signing import read_trusted_signers
 from pipeline.privacy.keyring import Keyring, read_keyring
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
@@ -53,7 +54,13 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     store = with_history(load_store(settings.schemas_dir), load_schema_topic(settings, bootstrap))
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
-    holder = PolicyHolder(policy, registry, store, keyring)
+    trusted = read_trusted_signers(settings.trusted_signers)
+    if not trusted.ondertekenaars:
+        log.warning(
+            "no trusted covenant signers (%s): published bundles are refused",
+            settings.trusted_signers,
+        )
+    holder = PolicyHolder(policy, registry, store, keyring, trusted)
     holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
     for raw in published_bundles(settings, bootstrap):
         holder.apply(raw)

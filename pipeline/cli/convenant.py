@@ -177,11 +177,13 @@ def convenant_publish(
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.bundle import Bundle
     from pipeline.covenant.examples import run_examples
+    from pipeline.covenant.signing import read_signing_key
     from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.registry import load_registry
 
     settings = load_settings()
     directory = path or settings.convenanten_dir
+    read_signing_key(settings.signing_key)  # no key, no publication: say so before anything else
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
     bundle = Bundle.from_directory(directory)

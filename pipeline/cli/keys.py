@@ -98,6 +98,21 @@ def keys_recipient(
     )
 
 
+@keys_app.command("ondertekening")
+def keys_signing(
+    naam: Annotated[str, typer.Option("--naam", help="Who signs (e.g. the privacy officer).")],
+) -> None:
+    """Create the Ed25519 key that signs published covenants, and trust it on this machine."""
+    from pipeline.covenant.signing import create_signing_key
+
+    settings = load_settings()
+    key = create_signing_key(naam, settings.signing_key, settings.trusted_signers)
+    console.print(
+        f"signing key {key.sleutel_id} of {escape(naam)}: {settings.signing_key} (mode 0600); "
+        f"trusted in {settings.trusted_signers} (give workers this file, never the key)"
+    )
+
+
 @keys_app.command("show")
 def keys_show() -> None:
     """Key versions and recipients' public key fingerprints. Never shows a secret."""

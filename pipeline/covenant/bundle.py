@@ -13,6 +13,7 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import covenant_files, load_covenant_texts
 from pipeline.covenant.policy import Policy
+from pipeline.covenant.signing import TrustedSigners, verify
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.privacy.keyring import Keyring
 from pipeline.registry import Registry
@@ -70,23 +71,40 @@ class Bundle:
 
 
 class PolicyHolder:
-    """The active policy of a worker. A switch replaces one reference: a batch sees one policy."""
+    """The active policy of a worker. A switch replaces one reference: a batch sees one policy.
+
+    Only a bundle signed by a trusted key, published after the one in force, that compiles
+    is adopted; anything else is refused and the policy in force stays.
+    """
 
     def __init__(
-        self, policy: Policy, registry: Registry, store: SchemaStore, keyring: Keyring | None = None
+        self,
+        policy: Policy,
+        registry: Registry,
+        store: SchemaStore,
+        keyring: Keyring | None = None,
+        trusted: TrustedSigners | None = None,
     ) -> None:
         self.policy = policy
         self.registry = registry
         self.store = store
         self.keyring = keyring
+        self.trusted = trusted or TrustedSigners()
         self.digest: str | None = None
+        self.published_at: dt.datetime | None = None
 
     def apply(self, raw: bytes) -> bool:
-        """Adopt a bundle from the control topic; an invalid one is refused and logged."""
+        """Adopt a signed bundle from the control topic; anything else is refused and logged."""
         try:
-            bundle = Bundle.from_bytes(raw)
+            inner, signer = verify(raw, self.trusted)
+            bundle = Bundle.from_bytes(inner)
             if bundle.digest == self.digest:
                 return False
+            published = _published_at(bundle)
+            if self.published_at is not None and published <= self.published_at:
+                raise CovenantError(
+                    [f"covenant bundle of {bundle.published_at} is not newer than the one in force"]
+                )
             policy = bundle.compile(self.registry, self.store, self.keyring)
         except KetenstroomError as exc:
             log.error("covenant bundle refused, keeping %s: %s", self.policy.version, exc)
@@ -94,6 +112,19 @@ class PolicyHolder:
         except Exception:  # a hostile bundle must never stop routing
             log.exception("covenant bundle refused, keeping %s", self.policy.version)
             return False
-        log.warning("covenant policy switched: %s -> %s", self.policy.version, policy.version)
-        self.policy, self.digest = policy, bundle.digest
+        log.warning(
+            "covenant policy switched: %s -> %s (signed by %s)",
+            self.policy.version,
+            policy.version,
+            signer.naam,
+        )
+        self.policy, self.digest, self.published_at = policy, bundle.digest, published
         return True
+
+
+def _published_at(bundle: Bundle) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(bundle.published_at)
+    except ValueError as exc:
+        raise CovenantError(["covenant bundle has no valid publication time"]) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

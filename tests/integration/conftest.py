@@ -11,6 +11,7 @@ import pytest
 from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.covenant.signing import create_signing_key
 from pipeline.demo import EMBEDDED_TIMINGS
 from pipeline.privacy.keyring import write_secret_file
 from pipeline.settings import Settings
@@ -34,12 +35,15 @@ def cluster(broker: EmbeddedBroker, keys, tmp_path_factory) -> Settings:
     write_secret_file(keydir / "keyring.json", keyring)
     for partner, recipient_keys in private.items():
         write_secret_file(keydir / "ontvangers" / f"{partner}.sleutel.json", recipient_keys)
+    create_signing_key("test", keydir / "ondertekening.json", keydir / "ondertekenaars.json")
     return Settings(
         broker="external",
         bootstrap_servers=broker.bootstrap_servers,
         router_group_id=f"router-{uuid.uuid4().hex[:8]}",
         keyring=keydir / "keyring.json",
         recipient_keys_dir=keydir / "ontvangers",
+        signing_key=keydir / "ondertekening.json",
+        trusted_signers=keydir / "ondertekenaars.json",
         **EMBEDDED_TIMINGS,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ from pipeline.client.covenant_topic import publish_bundle
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.covenant.bundle import BUNDLE_KEY, Bundle
+from pipeline.covenant.signing import SigningKey, read_signing_key
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN
@@ -92,14 +94,28 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     }
     assert versions == {"2025.2"}
 
-    # a broken bundle (and garbage) on the control topic: refused, the worker keeps v2
+    # on the control topic: a broken bundle signed by the officer, a bundle that withdraws
+    # fairwork's rule unsigned and signed by an untrusted key, and garbage. All are refused,
+    # and the worker keeps v2.
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    later = dt.datetime.now(dt.UTC).isoformat()
     broken = Bundle(
-        {k: v.replace("sector: doorgeven", "sectorr: doorgeven") for k, v in v2.files.items()}, "x"
+        {k: v.replace("sector: doorgeven", "sectorr: doorgeven") for k, v in v2.files.items()},
+        later,
     )
-    for raw in (broken.to_bytes(), b"not a bundle"):
+    withdrawn = Bundle({k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later)
+    officer = read_signing_key(cluster.signing_key)
+    intruder = SigningKey.generate("intruder")
+    for raw in (
+        officer.sign(broken.to_bytes()),
+        withdrawn.to_bytes(),
+        intruder.sign(withdrawn.to_bytes()),
+        b"not a bundle",
+    ):
         producer.send(topics.COVENANTS, key=BUNDLE_KEY, value=raw).get(timeout=10)
     producer.close()
     time.sleep(2)  # the watcher polls every second
     assert _fairwork_receives(cluster, store, compiled, worker, factory)
-    assert "covenant bundle refused" in worker.output()
+    output = worker.output()
+    assert "unknown field sectorr" in output and "is not trusted" in output
+    assert "not a signed bundle" in output
