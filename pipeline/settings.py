@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = 3.0
     rebalance_timeout_s: float = 10.0
     request_timeout_s: float = 30.0
+    commit_interval_s: float = Field(
+        2.8, gt=0, description="How often a worker commits the offsets of finished batches."
+    )
     batch_size: int = Field(500, ge=1, description="Most inbound records routed as one batch.")
     batch_wait_s: float = Field(
         0.02, gt=0, description="Longest wait for a batch to fill; bounds added latency."

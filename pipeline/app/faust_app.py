@@ -51,6 +51,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         broker_heartbeat_interval=settings.heartbeat_interval_s,
         broker_rebalance_timeout=settings.rebalance_timeout_s,
         broker_request_timeout=settings.request_timeout_s,
+        broker_commit_interval=settings.commit_interval_s,
         producer_acks=-1,
         web_enabled=False,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from types import TracebackType
@@ -67,6 +68,8 @@ class Publisher:
                     retries=3,
                     linger_ms=5,
                     max_block_ms=int(self.settings.request_timeout_s * 1000),
+                    # a send not acknowledged by then fails, so nothing waits for ever
+                    delivery_timeout_ms=int(self._delivery_timeout_s * 1000),
                 )
             except KafkaError as exc:
                 raise BrokerError(f"cannot reach Kafka at {self._bootstrap}: {exc}") from exc
@@ -106,10 +109,11 @@ class Publisher:
     ) -> list[Published]:
         """Validate all documents first (none is sent if one is invalid), then send and confirm all."""
         encoded = [self.encode(doc, event_type) for doc in documents]
-        futures = [self.send_raw(e.key, e.value, e.headers) for e in encoded]
         try:
-            metadata = [f.get(timeout=self.settings.request_timeout_s) for f in futures]
+            futures = [self.send_raw(e.key, e.value, e.headers) for e in encoded]
+            metadata = [f.get(timeout=self._delivery_timeout_s + 1) for f in futures]
         except KafkaError as exc:
+            self._abandon()  # the next publish starts afresh, e.g. after a broker restart
             raise BrokerError(
                 f"Kafka did not acknowledge the signal(s) on {self.topic}: {exc}. "
                 "Treat them as not published and publish again (event ids make it safe)."
@@ -125,10 +129,34 @@ class Publisher:
             self._client.flush(timeout=self.settings.request_timeout_s)
 
     def close(self) -> None:
-        """Flush and close the producer, if one was made."""
-        if self._client is not None:
-            self._client.close(timeout=self.settings.request_timeout_s)
-            self._client = None
+        """Flush and close the producer, if one was made; BrokerError if sends stay unacknowledged."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close(timeout=self.settings.request_timeout_s)
+            except KafkaError as exc:
+                self._client = client
+                self._abandon()
+                raise BrokerError(
+                    f"signals sent to {self.topic} were not acknowledged: {exc}"
+                ) from exc
+
+    @property
+    def _delivery_timeout_s(self) -> float:
+        return 2 * self.settings.request_timeout_s
+
+    def _abandon(self) -> None:
+        """Drop the producer and whatever it still holds; those sends were reported as failed.
+
+        kafka-python's close() flushes first and raises if sends are pending, so wait for them to
+        expire (bounded by the delivery timeout) before closing.
+        """
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(KafkaError):
+                client.flush(timeout=self._delivery_timeout_s)
+            with contextlib.suppress(KafkaError):
+                client.close(timeout=0)
 
     def __enter__(self) -> Publisher:
         return self
@@ -139,4 +167,7 @@ class Publisher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+        else:  # the error in flight is the one to report
+            self._abandon()

@@ -124,7 +124,9 @@ def create_signing_key(naam: str, key_path: Path, trusted_path: Path) -> Signing
         raise ConfigurationError(f"{key_path} exists already; remove it first to replace the key")
     key = SigningKey.generate(naam)
     write_secret_file(key_path, key)
-    write_trusted_signers(trusted_path, read_trusted_signers(trusted_path).with_signer(key.signer()))
+    write_trusted_signers(
+        trusted_path, read_trusted_signers(trusted_path).with_signer(key.signer())
+    )
     return key
 
 
