@@ -100,6 +100,12 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
     # one disclosure per delivered view
     disclosed = [d for d in ledger.disclosures.values() if d["event_id"] in expected]
     assert len(disclosed) == sum(len(views) for views in inbox.values())
+    # no identifier reaches a log line of the worker (it logs at info level here)
+    output = worker.output()
+    for doc in signals:
+        person = doc["slachtoffer"]
+        for value in (person["bsn"], person["voornamen"], person["achternaam"]):
+            assert value not in output
 
 
 def test_cli_publish_and_inbox(cluster, worker, policy):
