@@ -104,7 +104,8 @@ def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
         "signing_key": workdir / "ondertekening.sleutel.json",
         "trusted_signers": workdir / "ondertekenaars.json",
     }
-    create_signing_key("ontwikkeling", paths["signing_key"], paths["trusted_signers"])
+    if not paths["signing_key"].exists():  # called again for the same directory: keep it
+        create_signing_key("ontwikkeling", paths["signing_key"], paths["trusted_signers"])
     return settings.model_copy(update=paths)
 
 

@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -40,6 +42,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         settings.router_group_id,
         broker=[f"kafka://{server}" for server in bootstrap.split(",")],
         store="memory://",
+        # Faust wants a data directory even with in-memory tables: keep it out of the checkout
+        datadir=str(Path(tempfile.gettempdir()) / "ketenstroom-faust" / settings.router_group_id),
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,
@@ -70,7 +74,10 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
         event_ids = EventIdFollower(bootstrap, EventIndex(), settings.request_timeout_s)
-        await event_ids.start()
+        try:
+            await event_ids.start()
+        except Exception:  # a crashed agent would leave a live worker that routes nothing
+            _exit_without_commit("cannot read the event ids routed so far")
         try:
             # take_events acknowledges a batch once the body returns, so offsets become
             # committable only after every output of the batch was acknowledged: nothing lost.

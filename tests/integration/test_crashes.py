@@ -72,10 +72,14 @@ class Feed(threading.Thread):
         return self.ids
 
 
-def _group(cluster: Settings, **changes: object) -> Settings:
-    return cluster.model_copy(
-        update={"router_group_id": f"crash-{uuid.uuid4().hex[:8]}", **changes}
-    )
+def _group(cluster: Settings, registry, policy, **changes: object) -> tuple[Settings, int]:
+    """Settings with a consumer group of their own, the cluster prepared, and how many inputs
+    the ledger holds already (earlier tests share the broker)."""
+    group = f"crash-{uuid.uuid4().hex[:8]}"
+    settings = cluster.model_copy(update={"router_group_id": group, **changes})
+    bootstrap = settings.require_bootstrap()
+    prepare_cluster(settings, bootstrap, registry, policy)
+    return settings, len(read_ledger(settings, bootstrap, policy.store).accounted())
 
 
 def _wait_for_progress(settings: Settings, store, at_least: int, timeout: float = 60) -> int:
@@ -96,10 +100,8 @@ def test_kill_9_mid_stream_loses_nothing_and_repeats_identically(
     cluster, registry, store, policy, tmp_path
 ):
     # Offsets are committed only once a minute: everything routed before the kill is routed again.
-    settings = _group(cluster, commit_interval_s=60.0, batch_size=20)
+    settings, before = _group(cluster, registry, policy, commit_interval_s=60.0, batch_size=20)
     bootstrap = settings.require_bootstrap()
-    prepare_cluster(settings, bootstrap, registry, policy)
-    before = len(read_ledger(settings, bootstrap, policy.store).accounted())
     first = _start(settings, tmp_path / "first.log")
     second = WorkerProcess(settings, tmp_path / "second.log")
     feed = Feed(settings, store, seed=31)
@@ -129,10 +131,8 @@ def test_kill_9_mid_stream_loses_nothing_and_repeats_identically(
 
 
 def test_one_of_two_workers_killed_the_other_takes_over(cluster, registry, store, policy, tmp_path):
-    settings = _group(cluster, batch_size=20)
+    settings, before = _group(cluster, registry, policy, batch_size=20)
     bootstrap = settings.require_bootstrap()
-    prepare_cluster(settings, bootstrap, registry, policy)
-    before = len(read_ledger(settings, bootstrap, policy.store).accounted())
     a = _start(settings, tmp_path / "a.log")
     b = _start(settings, tmp_path / "b.log")
     feed = Feed(settings, store, seed=32)
