@@ -43,7 +43,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         broker=[f"kafka://{server}" for server in bootstrap.split(",")],
         store="memory://",
         # Faust wants a data directory even with in-memory tables: keep it out of the checkout
-        datadir=str(Path(tempfile.gettempdir()) / "ketenstroom-faust" / settings.router_group_id),
+        datadir=str(Path(tempfile.gettempdir()) / f"ketenstroom-faust-{settings.router_group_id}"),
         key_serializer="raw",
         value_serializer="raw",
         topic_partitions=settings.partitions,
@@ -84,26 +84,28 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             async for events in stream.take_events(
                 settings.batch_size, within=settings.batch_wait_s
             ):
-                await _route_and_deliver(events, event_ids)
+                batch = asyncio.ensure_future(route_and_deliver(events, event_ids))
+                try:
+                    await asyncio.shield(batch)
+                except asyncio.CancelledError:
+                    # Shutdown mid-batch: take_events acknowledges the batch as the loop
+                    # unwinds, so finish it first (or exit without commit if that fails).
+                    await _finish_or_exit(batch, 2 * settings.request_timeout_s)
+                    raise
         finally:
             await event_ids.stop()
 
-    async def _route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
+    async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
+        """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
         try:
             await event_ids.catch_up()  # ids routed by other workers until now are known
-        except BaseException:  # also on shutdown: take_events would acknowledge unrouted events
+        except Exception:
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         results = route_batch((_inbound(e.message) for e in events), policy, now, event_ids.index)
-        delivery = asyncio.ensure_future(produce(results))
         try:
-            await asyncio.shield(delivery)
-        except asyncio.CancelledError:
-            # Shutdown mid-batch: take_events acknowledges the batch as the loop unwinds, so
-            # finish delivering first (or exit without commit if that fails).
-            await _finish_or_exit(delivery, settings.request_timeout_s)
-            raise
+            await produce(results)
         except Exception:
             _exit_without_commit(UNDELIVERED)
         for result in results:
@@ -137,6 +139,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
 
 UNDELIVERED = "outputs not acknowledged by Kafka"
+UNFINISHED = "batch not finished at shutdown"
 
 
 def _exit_without_commit(why: str) -> None:
@@ -148,11 +151,11 @@ def _exit_without_commit(why: str) -> None:
     os._exit(EXIT_WITHOUT_COMMIT)
 
 
-async def _finish_or_exit(delivery: asyncio.Future[None], timeout: float) -> None:
+async def _finish_or_exit(batch: asyncio.Future[None], timeout: float) -> None:
     try:
-        await asyncio.wait_for(delivery, timeout)
+        await asyncio.wait_for(batch, timeout)
     except BaseException:
-        _exit_without_commit(UNDELIVERED)
+        _exit_without_commit(UNFINISHED)
 
 
 def _inbound(message: Any) -> Inbound:

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
@@ -84,8 +85,11 @@ def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
     producer.close()
 
 
-async def _count(bootstrap: str, topic: str, expected: int, timeout: float) -> float:
-    """Seconds between the first and the last of ``expected`` records appearing on ``topic``."""
+async def _count(
+    bootstrap: str, topic: str, expected: int, timeout: float, alive: Callable[[], bool]
+) -> float:
+    """Seconds between the first and the last of ``expected`` records appearing on ``topic``;
+    fails at once if the process producing them (``alive``) has died."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
     )
@@ -94,6 +98,8 @@ async def _count(bootstrap: str, topic: str, expected: int, timeout: float) -> f
     deadline = time.monotonic() + timeout
     try:
         while seen < expected:
+            if not alive():
+                raise RuntimeError(f"the process writing {topic} died after {seen} records")
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"only {seen} of {expected} records on {topic} after {timeout:.0f} s"
@@ -108,8 +114,10 @@ async def _count(bootstrap: str, topic: str, expected: int, timeout: float) -> f
         await consumer.stop()
 
 
-def count(bootstrap: str, topic: str, expected: int, timeout: float = 600) -> float:
-    return asyncio.run(_count(bootstrap, topic, expected, timeout))
+def count(
+    bootstrap: str, topic: str, expected: int, alive: Callable[[], bool], timeout: float = 600
+) -> float:
+    return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
 
 
 def bench_noop(bootstrap: str, inputs: list[Inbound]) -> float:
@@ -125,7 +133,7 @@ def bench_noop(bootstrap: str, inputs: list[Inbound]) -> float:
         cwd=ROOT,
     )
     try:
-        seconds = count(bootstrap, target, len(inputs))
+        seconds = count(bootstrap, target, len(inputs), lambda: child.poll() is None)
     finally:
         child.terminate()
         child.wait(20)
@@ -138,7 +146,7 @@ def bench_pipeline(
     produce(bootstrap, topics.inbound("politie"), inputs)
     worker = WorkerProcess(settings, workdir / "worker.log", loglevel="warning").start()
     try:
-        seconds = count(bootstrap, topics.DISCLOSURE_LOG, logs)
+        seconds = count(bootstrap, topics.DISCLOSURE_LOG, logs, lambda: worker.alive)
     finally:
         worker.stop()
     return (len(inputs) - 1) / seconds
