@@ -100,6 +100,24 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
     # one disclosure per delivered view
     disclosed = [d for d in ledger.disclosures.values() if d["event_id"] in expected]
     assert len(disclosed) == sum(len(views) for views in inbox.values())
+    # after routing: a routed signal's exact bytes again, and an oversize record. Both are
+    # dead letters with their reason, and the worker keeps running.
+    first = next(
+        r
+        for r in read_to_end(cluster, bootstrap, topics.inbound("politie"))
+        if r.key.decode() in politie_ids
+    )
+    with Publisher(cluster, bootstrap, "politie", store) as politie:
+        politie.send_raw(b"duplicate-key", first.value).get(timeout=10)
+        politie.send_raw(b"oversize-key", b"\xc3\x01" + bytes(100_000)).get(timeout=10)
+    later = wait_for_ledger(
+        cluster, bootstrap, policy.store, {"duplicate-key", "oversize-key"}, 60, _alive(worker)
+    )
+    assert later.dead_letters["duplicate-key"].reason == "duplicate_event_id"
+    assert "identical to" in later.dead_letters["duplicate-key"].detail
+    assert later.dead_letters["oversize-key"].reason == "record_too_large"
+    assert worker.alive
+
     # no identifier reaches a log line of the worker (it logs at info level here)
     output = worker.output()
     for doc in signals:
