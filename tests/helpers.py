@@ -19,9 +19,13 @@ from tests.conftest import ROOT
 
 
 def inbound(
-    source: str, value: bytes | None, key: bytes | None = None, topic: str | None = None
+    source: str,
+    value: bytes | None,
+    key: bytes | None = None,
+    topic: str | None = None,
+    offset: int = 0,
 ) -> Inbound:
-    return Inbound(topic or topics.inbound(source), 0, 0, key, value)
+    return Inbound(topic or topics.inbound(source), 0, offset, key, value)
 
 
 def signal_bytes(

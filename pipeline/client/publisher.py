@@ -135,8 +135,7 @@ class Publisher:
             try:
                 client.close(timeout=self.settings.request_timeout_s)
             except KafkaError as exc:
-                self._client = client
-                self._abandon()
+                self._discard(client)
                 raise BrokerError(
                     f"signals sent to {self.topic} were not acknowledged: {exc}"
                 ) from exc
@@ -146,17 +145,19 @@ class Publisher:
         return 2 * self.settings.request_timeout_s
 
     def _abandon(self) -> None:
-        """Drop the producer and whatever it still holds; those sends were reported as failed.
-
-        kafka-python's close() flushes first and raises if sends are pending, so wait for them to
-        expire (bounded by the delivery timeout) before closing.
-        """
+        """Drop the producer and whatever it still holds; those sends were reported as failed."""
         client, self._client = self._client, None
         if client is not None:
-            with contextlib.suppress(KafkaError):
-                client.flush(timeout=self._delivery_timeout_s)
-            with contextlib.suppress(KafkaError):
-                client.close(timeout=0)
+            self._discard(client)
+
+    def _discard(self, client: KafkaProducer) -> None:
+        """Close a producer whose pending sends count as failed. kafka-python's close() flushes
+        first and raises if sends are pending, so let them expire (bounded by the delivery
+        timeout) before closing."""
+        with contextlib.suppress(KafkaError):
+            client.flush(timeout=self._delivery_timeout_s)
+        with contextlib.suppress(KafkaError):
+            client.close(timeout=0)
 
     def __enter__(self) -> Publisher:
         return self

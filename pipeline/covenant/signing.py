@@ -7,7 +7,6 @@ covers the exact bundle bytes (covenant texts and publication time); a changed b
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from pathlib import Path
@@ -18,12 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import ConfigurationError, CovenantError
+from pipeline.privacy.keyring import b64, unb64, write_secret_file
 
 SIGNED_FORMAT = 2
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 def key_id(public: bytes) -> str:
@@ -39,7 +35,7 @@ class Signer(BaseModel):
     publieke_sleutel: str
 
     def public_key(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(base64.b64decode(self.publieke_sleutel))
+        return Ed25519PublicKey.from_public_bytes(unb64(self.publieke_sleutel))
 
 
 class TrustedSigners(BaseModel):
@@ -69,25 +65,25 @@ class SigningKey(BaseModel):
         return cls(
             naam=naam,
             sleutel_id=key_id(raw_public),
-            prive_sleutel=_b64(private.private_bytes_raw()),
+            prive_sleutel=b64(private.private_bytes_raw()),
         )
 
     def _private(self) -> Ed25519PrivateKey:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(self.prive_sleutel))
+        return Ed25519PrivateKey.from_private_bytes(unb64(self.prive_sleutel))
 
     def signer(self) -> Signer:
         """The public half, to add to the workers' trusted signers."""
         raw_public = self._private().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        return Signer(naam=self.naam, sleutel_id=self.sleutel_id, publieke_sleutel=_b64(raw_public))
+        return Signer(naam=self.naam, sleutel_id=self.sleutel_id, publieke_sleutel=b64(raw_public))
 
     def sign(self, bundle_bytes: bytes) -> bytes:
         """The signed control-topic value for a bundle's bytes."""
         return json.dumps(
             {
                 "format": SIGNED_FORMAT,
-                "bundel": _b64(bundle_bytes),
+                "bundel": b64(bundle_bytes),
                 "ondertekenaar": self.sleutel_id,
-                "handtekening": _b64(self._private().sign(bundle_bytes)),
+                "handtekening": b64(self._private().sign(bundle_bytes)),
             },
             sort_keys=True,
         ).encode()
@@ -99,8 +95,8 @@ def verify(raw: bytes, trusted: TrustedSigners) -> tuple[bytes, Signer]:
         body = json.loads(raw)
         if not isinstance(body, dict) or body.get("format") != SIGNED_FORMAT:
             raise ValueError("not a signed bundle (format 2)")
-        inner = base64.b64decode(body["bundel"], validate=True)
-        signature = base64.b64decode(body["handtekening"], validate=True)
+        inner = unb64(body["bundel"])
+        signature = unb64(body["handtekening"])
         signer_id = str(body["ondertekenaar"])
     except (ValueError, KeyError, TypeError) as exc:
         raise CovenantError([f"covenant bundle refused: {exc}"]) from exc
@@ -118,8 +114,6 @@ def verify(raw: bytes, trusted: TrustedSigners) -> tuple[bytes, Signer]:
 
 def create_signing_key(naam: str, key_path: Path, trusted_path: Path) -> SigningKey:
     """A new signing key at ``key_path`` (0600), its public half added to the trusted signers."""
-    from pipeline.privacy.keyring import write_secret_file
-
     if key_path.exists():
         raise ConfigurationError(f"{key_path} exists already; remove it first to replace the key")
     key = SigningKey.generate(naam)

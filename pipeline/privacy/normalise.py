@@ -18,7 +18,7 @@ def normalise_name(value: str) -> str:
     """Unicode NFKC, diacritics and invisible characters removed, case folded, whitespace
     collapsed: 'José  de Vries' = 'jose de vries' = 'Jose\u200b de Vries'."""
     decomposed = unicodedata.normalize("NFKD", value)
-    visible = "".join(c if c.isspace() else "" if _invisible(c) else c for c in decomposed)
+    visible = "".join(c for c in decomposed if c.isspace() or not _invisible(c))
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", visible).casefold()).strip()
 
 

@@ -95,7 +95,7 @@ def _route(
     first = index.get(event_id) if index is not None else None
     claim = Claim.of(record)
     if first is not None and first.origin != claim.origin:
-        return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, record), policy)
+        return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, claim), policy)
     result = _disclose(envelope, datum, entry.short_name, policy, now)
     return replace(result, claim=claim_record(event_id, claim))
 

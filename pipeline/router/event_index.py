@@ -79,8 +79,7 @@ class EventIndex:
         return len(self._claims)
 
 
-def duplicate_detail(first: Claim, record: Inbound) -> str:
-    """Why ``record`` is a duplicate of ``first`` (no content, only where and whether equal)."""
-    same = first.digest == Claim.of(record).digest
-    kind = "identical to" if same else "different from"
+def duplicate_detail(first: Claim, claim: Claim) -> str:
+    """Why the record making ``claim`` duplicates ``first`` (no content: where, and whether equal)."""
+    kind = "identical to" if first.digest == claim.digest else "different from"
     return f"event id already routed from {first.origin}; this record is {kind} that one"

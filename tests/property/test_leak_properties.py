@@ -22,24 +22,14 @@ from pipeline.covenant.loader import load_covenant_texts
 from pipeline.covenant.model import Behandeling
 from pipeline.privacy.treatments import applicable
 from pipeline.router.core import route
-from pipeline.router.records import Inbound
 from pipeline.signals.bsn import is_valid_bsn
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN, NOW
-from tests.helpers import leaves
+from tests.helpers import inbound, leaves
 
 RECIPIENTS = ["om", "gemeente-utrecht", "zorgcoordinatie-utrecht", "comensha"]
 SOURCES = ["politie", "nla"]
-#: Fields that carry a raw identifier or free text, each filled with a value unique to it.
-SECRET_FIELDS = [
-    "slachtoffer.bsn",
-    "slachtoffer.voornamen",
-    "slachtoffer.achternaam",
-    "slachtoffer.adres.straat",
-    "slachtoffer.adres.woonplaats",
-    "omschrijving",
-]
 LEAK_CHECK = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -124,7 +114,7 @@ def test_no_field_or_identifier_outside_the_rules(
     raw = encode(entry, datum)
 
     caplog.set_level(logging.DEBUG)
-    result = route(Inbound(topics.inbound(source), 0, 0, None, raw), policy, NOW)
+    result = route(inbound(source, raw), policy, NOW)
 
     expected = {
         r: {p: t for p, t in fields.items() if t != "weglaten"}
@@ -152,7 +142,7 @@ def test_no_field_or_identifier_outside_the_rules(
 @LEAK_CHECK
 @given(value=st.binary(max_size=200), source=st.sampled_from([*SOURCES, "onbekend"]))
 def test_a_dead_letter_never_goes_to_a_recipient(policy, value, source):
-    result = route(Inbound(topics.inbound(source), 0, 0, None, value), policy, NOW)
+    result = route(inbound(source, value), policy, NOW)
     assert result.deliveries == () or result.dead_letter is None
     if result.dead_letter is not None:
         assert result.dead_letter.topic == topics.DEAD_LETTER

@@ -1,7 +1,6 @@
 """Covenant bundles: a valid signed one switches the policy; anything else is refused and the
 last valid policy stays."""
 
-import base64
 import datetime as dt
 import json
 
@@ -10,6 +9,7 @@ import pytest
 from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.signing import SigningKey, TrustedSigners, verify
 from pipeline.errors import CovenantError
+from pipeline.privacy.keyring import b64, unb64
 from tests.conftest import CONVENANTEN
 
 OFFICER = SigningKey.generate("privacy officer")
@@ -83,10 +83,10 @@ def test_invalid_bundles_are_refused_and_the_last_valid_policy_stays(
 def _tampered(raw: bytes) -> bytes:
     """The signed value with one covenant line changed after signing: R4 also gets the BSN."""
     body = json.loads(raw)
-    inner = base64.b64decode(body["bundel"]).replace(
+    inner = unb64(body["bundel"]).replace(
         b"slachtoffer.voornamen: doorgeven", b"slachtoffer.bsn: doorgeven", 1
     )
-    body["bundel"] = base64.b64encode(inner).decode()
+    body["bundel"] = b64(inner)
     return json.dumps(body).encode()
 
 

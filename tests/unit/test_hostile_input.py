@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from pipeline import topics
 from pipeline.codec.framing import encode
 from pipeline.privacy.normalise import normalise_name
 from pipeline.privacy.pseudonyms import pseudonym
@@ -27,8 +26,8 @@ def _encoded(store, factory, now, source="politie", kind="Signaal", edit=None):
     return datum, encode(entry, datum)
 
 
-def _at(offset: int, raw: bytes, source: str = "politie", key: bytes = b"k") -> Inbound:
-    return Inbound(topics.inbound(source), 0, offset, key, raw)
+def _at(offset: int, raw: bytes, source: str = "politie") -> Inbound:
+    return inbound(source, raw, b"k", offset=offset)
 
 
 def _detail(result) -> str:
