@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.errors import ConfigurationError
@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     batch_wait_s: float = Field(
         0.02, gt=0, description="Longest wait for a batch to fill; bounds added latency."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Port of the worker's /metrics and /health endpoints (none: not served).",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Address the metrics endpoint binds to (0.0.0.0 in containers)."
+    )
+    # Client security towards a real Kafka cluster (the embedded broker has none).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = Field(None, description="This client's Kafka principal.")
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates.")
+    ssl_certfile: Path | None = Field(None, description="Client certificate (mutual TLS).")
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
 
     @model_validator(mode="after")
     def _external_needs_servers(self) -> Settings:
@@ -64,7 +82,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 "KETENSTROOM_BROKER=external needs KETENSTROOM_BOOTSTRAP_SERVERS=host:port"
             )
+        if self.security_protocol.startswith("SASL_") and not (
+            self.sasl_username and self.sasl_password
+        ):
+            raise ValueError(
+                f"KETENSTROOM_SECURITY_PROTOCOL={self.security_protocol} needs "
+                "KETENSTROOM_SASL_USERNAME and KETENSTROOM_SASL_PASSWORD"
+            )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("KETENSTROOM_SSL_CERTFILE and KETENSTROOM_SSL_KEYFILE go together")
         return self
+
+    @property
+    def uses_tls(self) -> bool:
+        """True when connections to Kafka are encrypted."""
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
     def require_bootstrap(self) -> str:
         """The bootstrap servers of a running broker, or a clear error saying how to get one."""

@@ -29,3 +29,10 @@ def partner_of_inbound(topic: str) -> str | None:
     if topic.startswith(INBOUND_PREFIX) and len(topic) > len(INBOUND_PREFIX):
         return topic[len(INBOUND_PREFIX) :]
     return None
+
+
+def partner_of_inbox(topic: str) -> str | None:
+    """The partner whose inbox this is, or None for any other topic."""
+    if topic.startswith(INBOX_PREFIX) and len(topic) > len(INBOX_PREFIX):
+        return topic[len(INBOX_PREFIX) :]
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -22,11 +23,12 @@ class EventIdFollower:
     other workers are learnt before each batch by ``catch_up``.
     """
 
-    def __init__(self, bootstrap: str, index: EventIndex, timeout: float) -> None:
+    def __init__(self, client: dict[str, Any], index: EventIndex, timeout: float) -> None:
+        """``client``: the aiokafka connection settings (broker.connection.aiokafka_config)."""
         self.index = index
         self.timeout = timeout
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+            **client,
             group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=50,

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,12 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
+from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower
+from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
+from pipeline.ops.health import Health
+from pipeline.ops.metrics import RouterMetrics
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER
 from pipeline.router.event_index import EventIndex
@@ -27,6 +32,8 @@ log = logging.getLogger("ketenstroom.router")
 
 #: Exit status when a batch could not be finished (EX_SOFTWARE): restart me, I committed nothing.
 EXIT_WITHOUT_COMMIT = 70
+#: Exit status when the worker cannot start as configured (EX_CONFIG), e.g. its metrics port.
+EXIT_CONFIG = 78
 
 
 def _headers(raw: Any) -> Headers:
@@ -41,6 +48,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     app = faust.App(
         settings.router_group_id,
         broker=[f"kafka://{server}" for server in bootstrap.split(",")],
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         # Faust wants a data directory even with in-memory tables: keep it out of the checkout
         datadir=str(Path(tempfile.gettempdir()) / f"ketenstroom-faust-{settings.router_group_id}"),
@@ -59,6 +67,14 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         producer_acks=-1,
         web_enabled=False,
     )
+    client = aiokafka_config(settings, bootstrap)
+    metrics = RouterMetrics(
+        sources=[p.id for p in holder.registry.deelnemers if p.publiceert],
+        recipients=[p.id for p in holder.registry.deelnemers if p.ontvangt],
+    )
+    metrics.set_covenant(holder.policy.version)
+    health = Health(stuck_after=2 * settings.request_timeout_s + settings.batch_wait_s)
+    positions: dict[tuple[str, int], int] = {}  # next offset to route, per partition
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
     async def produce(results: list[RouteResult]) -> None:
@@ -73,11 +89,12 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        event_ids = EventIdFollower(bootstrap, EventIndex(), settings.request_timeout_s)
+        event_ids = EventIdFollower(client, EventIndex(), settings.request_timeout_s)
         try:
             await event_ids.start()
         except Exception:  # a crashed agent would leave a live worker that routes nothing
             _exit_without_commit("cannot read the event ids routed so far")
+        health.ready = True
         try:
             # take_events acknowledges a batch once the body returns, so offsets become
             # committable only after every output of the batch was acknowledged: nothing lost.
@@ -93,6 +110,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
                     await _finish_or_exit(batch, 2 * settings.request_timeout_s)
                     raise
         finally:
+            health.ready = False
             await event_ids.stop()
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
@@ -101,13 +119,24 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             await event_ids.catch_up()  # ids routed by other workers until now are known
         except Exception:
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
+        health.batch_started()
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
-        results = route_batch((_inbound(e.message) for e in events), policy, now, event_ids.index)
+        records = [_inbound(e.message) for e in events]
+        results = route_batch(records, policy, now, event_ids.index)
         try:
             await produce(results)
         except Exception:
             _exit_without_commit(UNDELIVERED)
+        health.batch_done()
+        done = time.time()
+        metrics.set_covenant(policy.version)
+        metrics.count_batch(records, results)
+        metrics.batch_seconds.observe(done - now.timestamp())
+        for event in events:
+            metrics.latency.observe(max(done - event.message.timestamp, 0.0))
+        for record in records:
+            positions[(record.topic, record.partition)] = record.offset + 1
         for result in results:
             if result.dead_letter is not None:
                 log.warning(
@@ -115,12 +144,37 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
                     dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
                 )
 
+    def consumer_lag() -> dict[tuple[str, int], int]:
+        lag = {}
+        for tp in app.consumer.assignment():
+            high, routed = app.consumer.highwater(tp), positions.get((tp.topic, tp.partition))
+            if high is not None and routed is not None:
+                lag[(tp.topic, tp.partition)] = max(high - routed, 0)
+        return lag
+
+    metrics.watch_lag(consumer_lag)
+
+    if settings.metrics_port is not None:
+        port = settings.metrics_port
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def serve_endpoints() -> None:
+            """/metrics and /health for Prometheus and orchestrators."""
+            try:
+                runner = await serve(endpoints(metrics, health), settings.metrics_host, port)
+            except OSError as exc:
+                log.critical("cannot serve metrics on %s:%d: %s", settings.metrics_host, port, exc)
+                logging.shutdown()
+                os._exit(EXIT_CONFIG)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()
+
     @app.task  # type: ignore[untyped-decorator]
     async def watch_covenants() -> None:
         """Every worker follows the control topic itself (no consumer group: all see every bundle)."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-        )
+        consumer = AIOKafkaConsumer(**client, group_id=None, enable_auto_commit=False)
         partition = TopicPartition(topics.COVENANTS, 0)
         await consumer.start()
         try:

@@ -9,14 +9,19 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from pydantic import SecretStr
+
 from pipeline.settings import Settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """Environment that gives a child process exactly these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
-    for name, value in settings.model_dump(exclude_none=True).items():
-        env[f"KETENSTROOM_{name.upper()}"] = str(value)
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is not None:
+            secret = isinstance(value, SecretStr)
+            env[f"KETENSTROOM_{name.upper()}"] = value.get_secret_value() if secret else str(value)
     return env
 
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from pipeline.cli.convenant import convenant_app
 from pipeline.cli.keys import keys_app, reidentify_command
+from pipeline.cli.lag import lag_command
 from pipeline.cli.output import console, errors, print_demo
 from pipeline.errors import BrokerError, CovenantError, KetenstroomError
 from pipeline.settings import load_settings
@@ -29,6 +30,7 @@ app.add_typer(convenant_app, name="convenant")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 app.command("reidentify")(reidentify_command)
+app.command("lag")(lag_command)
 
 As = Annotated[str, typer.Option("--as", help="Your partner id (see convenanten/deelnemers.yaml).")]
 

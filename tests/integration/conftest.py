@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
-from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.covenant.signing import create_signing_key
 from pipeline.demo import EMBEDDED_TIMINGS
 from pipeline.privacy.keyring import write_secret_file
@@ -53,7 +53,8 @@ def worker(cluster: Settings, registry, policy, tmp_path_factory) -> Iterator[Wo
     """A router worker process, stopped (and its output shown on failure) after the module."""
     prepare_cluster(cluster, cluster.require_bootstrap(), registry, policy)
     log = Path(tmp_path_factory.mktemp("worker")) / "worker.log"
-    process = WorkerProcess(cluster, log).start()
+    settings = cluster.model_copy(update={"metrics_port": free_port()})
+    process = WorkerProcess(settings, log).start()
     yield process
     code = process.stop()
     print(f"worker exit code {code}; output:\n{process.output()[-4000:]}")

@@ -1,0 +1,150 @@
+"""``ketenstroom lag``: consumer lag per group and partition, judged over a window (Burrow's terms)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from pipeline.cli.output import console
+from pipeline.ops.lag import (
+    DEFAULT_MIN_SPAN,
+    DEFAULT_WINDOW,
+    GroupReport,
+    LagWindows,
+    any_failing,
+)
+from pipeline.ops.lag_reading import watch_lag
+from pipeline.settings import Settings, load_settings
+
+#: Exit status when any group is in ERR (a partition in STOP, STALL or REWIND).
+EXIT_LAG_ERROR = 2
+
+_STYLE = {
+    "OK": "green",
+    "WARN": "yellow",
+    "ERR": "red",
+    "STOP": "red",
+    "STALL": "red",
+    "REWIND": "red",
+}
+
+
+def lag_command(
+    group: Annotated[
+        list[str] | None, typer.Option("--group", "-g", help="Only this group (repeatable).")
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Readings to take before judging (without --watch).")
+    ] = 3,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between readings.")] = 5.0,
+    window: Annotated[int, typer.Option(min=2, help="Readings a window holds.")] = DEFAULT_WINDOW,
+    min_span: Annotated[
+        float, typer.Option(help="Seconds a window must span before STALL/WARN are judged.")
+    ] = DEFAULT_MIN_SPAN,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep reading; a live view.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON (one line per reading).")] = False,
+) -> None:
+    """Committed offset, end offset and lag of every consumer group, with a status: OK, WARN or ERR
+    per group; OK, WARN, STOP, STALL or REWIND per partition. Exits 2 when a group is in ERR."""
+    settings = load_settings()
+    bootstrap = settings.require_bootstrap()
+    windows = LagWindows(window, min_span)
+    latest: list[GroupReport] = []
+    # --watch ends with Ctrl-C; the exit status tells the last reading
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            _read(settings, bootstrap, group, samples, interval, windows, watch, as_json, latest)
+        )
+    if not watch:
+        if as_json:
+            print(json.dumps([r.to_json() for r in latest]))
+        else:
+            console.print(lag_table(latest))
+    if any_failing(latest):
+        raise typer.Exit(EXIT_LAG_ERROR)
+
+
+async def _read(
+    settings: Settings,
+    bootstrap: str,
+    groups: Sequence[str] | None,
+    samples: int,
+    interval: float,
+    windows: LagWindows,
+    watch: bool,
+    as_json: bool,
+    latest: list[GroupReport],
+) -> None:
+    """Take readings (``samples`` of them, or until interrupted with ``watch``); the reports of
+    the last one end up in ``latest``."""
+    live = Live(console=console, auto_refresh=False) if watch and not as_json else None
+    readings = watch_lag(settings, bootstrap, groups, interval, windows)
+    try:
+        if live is not None:
+            live.start()
+        async for current in readings:
+            latest[:] = current.reports()
+            samples -= 1
+            if not watch and samples == 0:
+                break
+            if live is not None:
+                live.update(Group(lag_table(latest), f"every {interval:g} s · Ctrl-C stops"))
+                live.refresh()
+            elif watch:
+                print(json.dumps([r.to_json() for r in latest]), flush=True)
+    finally:
+        if live is not None:
+            live.stop()
+        await readings.aclose()
+
+
+def lag_table(reports: Sequence[GroupReport]) -> Table:
+    """One row per partition, the group's status on its first row."""
+    table = Table(title="Consumer lag (status judged over a window of readings, as Burrow does)")
+    for name, justify in [
+        ("group", "left"),
+        ("status", "left"),
+        ("members", "right"),
+        ("topic", "left"),
+        ("partition", "right"),
+        ("committed", "right"),
+        ("end", "right"),
+        ("lag", "right"),
+        ("partition status", "left"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for report in reports:
+        first = True
+        for p in report.partitions or ():
+            table.add_row(
+                report.group if first else "",
+                _styled(report.status.value) if first else "",
+                str(report.members) if first else "",
+                p.topic,
+                str(p.partition),
+                "-" if p.committed is None else str(p.committed),
+                str(p.end),
+                str(p.lag),
+                _styled(p.status.value),
+            )
+            first = False
+        if first:
+            table.add_row(
+                report.group,
+                _styled(report.status.value),
+                str(report.members),
+                "(no committed offsets)",
+            )
+    return table
+
+
+def _styled(status: str) -> str:
+    return f"[{_STYLE[status]}]{status}[/]"

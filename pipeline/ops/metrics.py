@@ -1,0 +1,131 @@
+"""Prometheus metrics of a router worker.
+
+Label values come only from configuration, never from a record: partner ids (the topic a record
+came from or went to), dead-letter reasons (a fixed list), disclosure outcomes, the covenant
+version. A signal's content cannot reach a metric, so scraping is safe for any operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from pipeline import topics
+from pipeline.router.dead_letter import REASON_HEADER, Reason, header
+from pipeline.router.records import Inbound, RouteResult
+
+#: From a signal's append to Kafka until its outputs were acknowledged (seconds).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+UNKNOWN = "onbekend"
+
+LagReading = Callable[[], Mapping[tuple[str, int], int]]
+
+
+class _LagCollector(Collector):
+    """The worker's own consumer lag per assigned partition, read when scraped."""
+
+    def __init__(self, reading: LagReading) -> None:
+        self._reading = reading
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "ketenstroom_consumer_lag",
+            "Records on an assigned inbound partition not yet routed by this worker",
+            labels=["topic", "partition"],
+        )
+        for (topic, partition), lag in sorted(self._reading().items()):
+            family.add_metric([topic, str(partition)], lag)
+        yield family
+
+
+class RouterMetrics:
+    """Every metric of one worker, in a registry of its own."""
+
+    def __init__(self, sources: Sequence[str] = (), recipients: Sequence[str] = ()) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.records_in = Counter(
+            "ketenstroom_records_in",
+            "Inbound records read, per source partner",
+            ["source"],
+            registry=r,
+        )
+        self.views_out = Counter(
+            "ketenstroom_views_out", "Views delivered, per recipient", ["recipient"], registry=r
+        )
+        self.dead_letters = Counter(
+            "ketenstroom_dead_letters",
+            "Records sent to the dead-letter topic, per reason",
+            ["reason"],
+            registry=r,
+        )
+        self.disclosures = Counter(
+            "ketenstroom_disclosures",
+            "Disclosure log records written, per outcome (DISCLOSED, NO_RECIPIENT)",
+            ["outcome"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "ketenstroom_routing_latency_seconds",
+            "From a signal's append to its inbound topic until its outputs were acknowledged",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_seconds = Histogram(
+            "ketenstroom_batch_seconds", "Routing and delivering one batch", registry=r
+        )
+        self.covenant = Gauge(
+            "ketenstroom_covenant_active",
+            "1 for the covenant policy version this worker routes with",
+            ["version"],
+            registry=r,
+        )
+        self._version: str | None = None
+        # Every known series from the start, so dashboards and rate() see zeros, not gaps.
+        for source in sources:
+            self.records_in.labels(source)
+        for recipient in recipients:
+            self.views_out.labels(recipient)
+        for reason in Reason:
+            self.dead_letters.labels(reason.value)
+        for outcome in ("DISCLOSED", "NO_RECIPIENT"):
+            self.disclosures.labels(outcome)
+
+    def watch_lag(self, reading: LagReading) -> None:
+        """Report consumer lag from ``reading`` (called at every scrape)."""
+        self.registry.register(_LagCollector(reading))
+
+    def count_batch(self, records: Sequence[Inbound], results: Sequence[RouteResult]) -> None:
+        """Count one delivered batch: records in, views out, dead letters, log records."""
+        for record in records:
+            self.records_in.labels(topics.partner_of_inbound(record.topic) or UNKNOWN).inc()
+        for result in results:
+            for view in result.deliveries:
+                self.views_out.labels(topics.partner_of_inbox(view.topic) or UNKNOWN).inc()
+            disclosed = len(result.deliveries)
+            if disclosed:
+                self.disclosures.labels("DISCLOSED").inc(disclosed)
+            if len(result.log) > disclosed:
+                self.disclosures.labels("NO_RECIPIENT").inc(len(result.log) - disclosed)
+            if result.dead_letter is not None:
+                reason = header(result.dead_letter.headers, REASON_HEADER)
+                self.dead_letters.labels(reason if reason in _REASONS else UNKNOWN).inc()
+
+    def set_covenant(self, version: str) -> None:
+        """The policy version now in force (the previous one's series is removed)."""
+        if version == self._version:
+            return
+        if self._version is not None:
+            self.covenant.remove(self._version)
+        self.covenant.labels(version).set(1)
+        self._version = version
+
+    def exposition(self) -> bytes:
+        """The text a Prometheus scrape receives."""
+        return generate_latest(self.registry)
+
+
+_REASONS = frozenset(r.value for r in Reason)

@@ -1,0 +1,131 @@
+"""Operations on a real broker: the worker's /metrics and /health, and `ketenstroom lag`."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from kafka import KafkaConsumer
+from prometheus_client.parser import text_string_to_metric_families
+
+from pipeline import topics
+from pipeline.app.process import settings_env
+from pipeline.broker.connection import client_config
+from pipeline.client.publisher import Publisher
+from pipeline.ops.accounting import wait_for_ledger
+from pipeline.router.dead_letter import Reason
+from pipeline.synthetic.generator import SignalFactory
+from tests.helpers import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+def _get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _wait_ready(port: int, worker, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert worker.alive, worker.output()[-3000:]
+        try:
+            if _get(port, "/health/ready")[0] == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise AssertionError("worker never became ready")
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_metrics_and_health_while_routing(cluster, worker, registry, store, policy):
+    port = worker.settings.metrics_port
+    _wait_ready(port, worker)
+    assert json.loads(_get(port, "/health")[1]) == {"live": True, "ready": True}
+    bootstrap = cluster.require_bootstrap()
+    factory = SignalFactory(seed=77)
+    signals = [factory.make("politie", "Signaal").document for _ in range(4)]
+    with Publisher(cluster, bootstrap, "politie", store) as politie:
+        ids = {p.event_id for p in politie.publish_many(signals)}
+        politie.send_raw(b"metrics-garbage", b"not avro").get(timeout=10)
+    wait_for_ledger(cluster, bootstrap, policy.store, ids | {"metrics-garbage"}, 60)
+
+    status, text = _get(port, "/metrics")
+    assert status == 200
+    seen = _samples(text)
+    assert seen[("ketenstroom_records_in_total", (("source", "politie"),))] >= 5
+    assert seen[("ketenstroom_dead_letters_total", (("reason", "not_single_object"),))] >= 1
+    assert seen[("ketenstroom_views_out_total", (("recipient", "om"),))] >= 4
+    assert seen[("ketenstroom_disclosures_total", (("outcome", "DISCLOSED"),))] >= 4 * 3
+    assert seen[("ketenstroom_routing_latency_seconds_count", ())] >= 5
+    assert seen[("ketenstroom_covenant_active", (("version", policy.version),))] == 1
+    lags = {k: v for k, v in seen.items() if k[0] == "ketenstroom_consumer_lag"}
+    assert lags and all(v >= 0 for v in lags.values())
+
+    # no label value comes from a record: only partner ids, reasons, outcomes, the policy
+    # version, topics and partition numbers; and no identifier appears anywhere in the text
+    allowed = (
+        set(registry.ids)
+        | {r.value for r in Reason}
+        | {"DISCLOSED", "NO_RECIPIENT", policy.version}
+        | set(registry.inbound_topics())
+    )
+    for _, labels in seen:
+        for name, value in labels:
+            assert value in allowed or (
+                name in ("le", "partition") and re.fullmatch(r"[0-9.e+inf]+|\+Inf", value)
+            ), (name, value)
+    for doc in signals:
+        person = doc["slachtoffer"]
+        for value in (person["bsn"], person["voornamen"], person["achternaam"]):
+            assert value not in text
+
+
+def test_lag_command_reports_a_healthy_router_and_a_stopped_group(cluster, worker, registry):
+    env = settings_env(cluster)
+    group = worker.settings.router_group_id
+    deadline = time.monotonic() + 30
+    while True:  # the router commits every few seconds; its lag reaches zero
+        result = run_cli("lag", "--group", group, "--samples", "1", "--json", env=env)
+        assert result.returncode == 0, result.stderr
+        (report,) = json.loads(result.stdout)
+        if report["total_lag"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert report["status"] == "OK" and report["members"] >= 1
+    assert {p["topic"] for p in report["partitions"]} <= set(registry.inbound_topics())
+
+    # a group that read one record, committed, and left while records remain: STOP, exit 2
+    config = client_config(cluster, cluster.require_bootstrap())
+    stopped = KafkaConsumer(
+        topics.inbound("politie"),
+        **config,
+        group_id="gestopt",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=1,
+    )
+    while not stopped.poll(500, max_records=1):
+        pass
+    stopped.commit()
+    stopped.close()
+    result = run_cli("lag", "--group", "gestopt", "--samples", "1", "--json", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (report,) = json.loads(result.stdout)
+    assert report["status"] == "ERR" and report["members"] == 0
+    assert "STOP" in {p["status"] for p in report["partitions"]}
