@@ -84,6 +84,7 @@ class Registry(BaseModel):
             topics.SCHEMAS,
             topics.COVENANTS,
             topics.EVENT_IDS,
+            topics.DLQ_REPLAYS,
         ]
         return self.inbound_topics() + self.inbox_topics() + own
 

@@ -9,9 +9,10 @@ DISCLOSURE_LOG = "ketenstroom.verantwoording"
 SCHEMAS = "ketenstroom.schemas"
 COVENANTS = "ketenstroom.convenanten"
 EVENT_IDS = "ketenstroom.gebeurtenis-ids"
+DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS, EVENT_IDS})
+COMPACTED = frozenset({SCHEMAS, COVENANTS, EVENT_IDS, DLQ_REPLAYS})
 
 
 def inbound(partner_id: str) -> str:

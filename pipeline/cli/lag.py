@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -50,6 +51,12 @@ def lag_command(
         float, typer.Option(help="Seconds a window must span before STALL/WARN are judged.")
     ] = DEFAULT_MIN_SPAN,
     watch: Annotated[bool, typer.Option("--watch", help="Keep reading; a live view.")] = False,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--opnemen", help="Append every reading to this file (JSON lines).", dir_okay=False
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON (one line per reading).")] = False,
 ) -> None:
     """Committed offset, end offset and lag of every consumer group, with a status: OK, WARN or ERR
@@ -61,7 +68,18 @@ def lag_command(
     # --watch ends with Ctrl-C; the exit status tells the last reading
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
-            _read(settings, bootstrap, group, samples, interval, windows, watch, as_json, latest)
+            _read(
+                settings,
+                bootstrap,
+                group,
+                samples,
+                interval,
+                windows,
+                watch,
+                as_json,
+                latest,
+                record,
+            )
         )
     if not watch:
         if as_json:
@@ -82,16 +100,21 @@ async def _read(
     watch: bool,
     as_json: bool,
     latest: list[GroupReport],
+    record: Path | None,
 ) -> None:
     """Take readings (``samples`` of them, or until interrupted with ``watch``); the reports of
     the last one end up in ``latest``."""
     live = Live(console=console, auto_refresh=False) if watch and not as_json else None
-    readings = watch_lag(settings, bootstrap, groups, interval, windows)
+    readings = watch_lag(settings, bootstrap, groups, interval)
     try:
         if live is not None:
             live.start()
-        async for current in readings:
-            latest[:] = current.reports()
+        async for reading in readings:
+            windows.add(reading)
+            if record is not None:
+                with record.open("a", encoding="utf-8") as out:
+                    out.writelines(json.dumps(s.to_json()) + "\n" for s in reading)
+            latest[:] = windows.reports()
             samples -= 1
             if not watch and samples == 0:
                 break

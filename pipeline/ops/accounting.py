@@ -13,25 +13,8 @@ from pipeline.broker.reading import read_to_end
 from pipeline.codec.framing import decode
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.errors import BrokerError
-from pipeline.router.dead_letter import (
-    DETAIL_HEADER,
-    ORIGIN_OFFSET_HEADER,
-    ORIGIN_PARTITION_HEADER,
-    ORIGIN_TOPIC_HEADER,
-    REASON_HEADER,
-    header,
-)
+from pipeline.ops.dead_letters import DeadLetter
 from pipeline.settings import Settings
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """A dead letter as an operator sees it (never its content)."""
-
-    key: str
-    reason: str
-    detail: str
-    origin: str
 
 
 @dataclass
@@ -66,18 +49,8 @@ def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledge
         else:
             ledger.disclosures[record.key.decode()] = entry
     for record in read_to_end(settings, bootstrap, topics.DEAD_LETTER):
-        headers = tuple(record.headers or ())
-        origin = "/".join(
-            header(headers, h) or "?"
-            for h in (ORIGIN_TOPIC_HEADER, ORIGIN_PARTITION_HEADER, ORIGIN_OFFSET_HEADER)
-        )
-        key = record.key.decode(errors="replace") if record.key else origin
-        ledger.dead_letters[key] = DeadLetter(
-            key=key,
-            reason=header(headers, REASON_HEADER) or "?",
-            detail=header(headers, DETAIL_HEADER) or "",
-            origin=origin,
-        )
+        letter = DeadLetter.from_record(record)
+        ledger.dead_letters[letter.label] = letter
     return ledger
 
 

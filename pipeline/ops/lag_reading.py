@@ -24,7 +24,7 @@ from kafka.errors import KafkaError
 
 from pipeline.broker.connection import aiokafka_config, client_config
 from pipeline.errors import BrokerError
-from pipeline.ops.lag import GroupSample, LagWindows, Offsets
+from pipeline.ops.lag import GroupSample, Offsets
 from pipeline.settings import Settings
 
 
@@ -117,15 +117,13 @@ async def watch_lag(
     bootstrap: str,
     groups: Sequence[str] | None,
     interval: float,
-    windows: LagWindows,
-) -> AsyncGenerator[LagWindows, None]:
-    """Sample every ``interval`` seconds, forever; yields the windows after each reading."""
+) -> AsyncGenerator[list[GroupSample], None]:
+    """Sample every ``interval`` seconds, forever; yields each reading (a sample per group)."""
     try:
         async with LagReader(settings, bootstrap) as reader:
             while True:
                 chosen = list(groups) if groups else await reader.groups()
-                windows.add(await reader.sample(chosen))
-                yield windows
+                yield await reader.sample(chosen)
                 await asyncio.sleep(interval)
     except KafkaError as exc:
         raise BrokerError(f"reading consumer groups from {bootstrap}: {exc}") from exc

@@ -13,7 +13,7 @@ ORIGIN_TOPIC_HEADER = "ketenstroom-origin-topic"
 ORIGIN_PARTITION_HEADER = "ketenstroom-origin-partition"
 ORIGIN_OFFSET_HEADER = "ketenstroom-origin-offset"
 POLICY_HEADER = "ketenstroom-policy"
-_OWN_HEADERS = frozenset(
+OWN_HEADERS = frozenset(
     {
         REASON_HEADER,
         DETAIL_HEADER,
@@ -44,7 +44,7 @@ class Reason(StrEnum):
 
 def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) -> Outbound:
     """The dead letter for ``record``; ``detail`` must hold no record content."""
-    original = tuple((k, v) for k, v in record.headers if k not in _OWN_HEADERS)
+    original = tuple((k, v) for k, v in record.headers if k not in OWN_HEADERS)
     headers = (
         *original,
         (REASON_HEADER, reason.encode()),

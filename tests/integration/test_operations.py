@@ -15,9 +15,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline import topics
 from pipeline.app.process import settings_env
 from pipeline.broker.connection import client_config
+from pipeline.client.dead_letter_topic import read_dead_letters
 from pipeline.client.publisher import Publisher
 from pipeline.ops.accounting import wait_for_ledger
-from pipeline.router.dead_letter import Reason
+from pipeline.ops.dead_letters import REPLAYED_FROM_HEADER
+from pipeline.router.dead_letter import Reason, header
 from pipeline.synthetic.generator import SignalFactory
 from tests.helpers import run_cli
 
@@ -129,3 +131,53 @@ def test_lag_command_reports_a_healthy_router_and_a_stopped_group(cluster, worke
     (report,) = json.loads(result.stdout)
     assert report["status"] == "ERR" and report["members"] == 0
     assert "STOP" in {p["status"] for p in report["partitions"]}
+
+
+def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
+    env = settings_env(cluster)
+    bootstrap = cluster.require_bootstrap()
+    with Publisher(cluster, bootstrap, "politie", store) as politie:
+        sent = politie.send_raw(
+            b"replay-me", b"\x00 not avro", headers=[("traceparent", b"00-abc")]
+        )
+        sent.get(timeout=10)
+    wait_for_ledger(cluster, bootstrap, policy.store, {"replay-me"}, 60)
+
+    listed = run_cli("dlq", "list", "--json", "--reden", "not_single_object", env=env)
+    assert listed.returncode == 0, listed.stderr
+    (letter,) = [
+        entry
+        for entry in map(json.loads, listed.stdout.splitlines())
+        if entry["key"] == "replay-me"
+    ]
+    assert letter["origin"].startswith("signalen.politie/") and letter["replayed"] is None
+    position = letter["position"]
+    shown = run_cli("dlq", "show", position, env=env)
+    assert shown.returncode == 0 and "traceparent" in shown.stdout, shown.stdout + shown.stderr
+
+    origin = f"{topics.DEAD_LETTER}/{position.replace(':', '/')}"
+    replayed = run_cli("dlq", "replay", position, env=env)
+    assert replayed.returncode == 0 and "1 replayed" in replayed.stdout, replayed.stderr
+    # the router routes the replay again: still not Avro, so a new dead letter that names
+    # the one it was replayed from and still carries the original header
+    deadline = time.monotonic() + 60
+    while True:
+        again = [
+            d
+            for d in read_dead_letters(cluster, bootstrap)
+            if header(d.headers, REPLAYED_FROM_HEADER) == origin
+        ]
+        if again or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    (second,) = again
+    assert second.key == b"replay-me" and ("traceparent", b"00-abc") in second.original_headers
+    assert second.reason == "not_single_object"
+
+    # the same dead letter is not replayed twice by accident
+    twice = run_cli("dlq", "replay", position, env=env)
+    assert (
+        twice.returncode == 0 and "0 replayed" in twice.stdout and "replayed before" in twice.stdout
+    )
+    nothing = run_cli("dlq", "replay", env=env)
+    assert nothing.returncode == 1 and "say which dead letters" in nothing.stderr

@@ -1,0 +1,177 @@
+"""The pure parts of operations: dead letters and replay plans, metrics counting, health,
+and how the security settings reach every Kafka client."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import ssl
+from types import SimpleNamespace
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from pipeline import topics
+from pipeline.broker.connection import aiokafka_config, client_config, faust_credentials
+from pipeline.ops.dead_letters import (
+    REPLAYED_FROM_HEADER,
+    DeadLetter,
+    plan_replay,
+    select,
+)
+from pipeline.ops.health import Health
+from pipeline.ops.metrics import RouterMetrics
+from pipeline.router.core import route
+from pipeline.router.dead_letter import dead_letter
+from pipeline.settings import Settings
+from tests.helpers import inbound
+
+NOW = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+
+
+def stored(record, partition: int, offset: int) -> DeadLetter:
+    """A dead letter as read back from the topic."""
+    return DeadLetter.from_record(
+        SimpleNamespace(
+            partition=partition,
+            offset=offset,
+            timestamp=1_700_000_000_000,
+            key=record.key,
+            value=record.value,
+            headers=list(record.headers),
+        )
+    )
+
+
+def letters() -> list[DeadLetter]:
+    with_key = inbound("politie", b"not avro", key=b"id-1", offset=7)
+    with_key = dataclasses.replace(with_key, headers=(("traceparent", b"00-1"),))
+    keyless = inbound("nla", b"", offset=3)
+    foreign = inbound("politie", b"x", key=b"id-3", topic="elders")
+    return [
+        stored(dead_letter(with_key, "not_single_object", "no C3 01", "p1"), 0, 10),
+        stored(dead_letter(keyless, "empty_value", "empty", "p1"), 1, 4),
+        stored(dead_letter(foreign, "unknown_source_topic", "?", "p1"), 2, 0),
+    ]
+
+
+def test_a_dead_letter_gives_back_the_original_record():
+    first, keyless, _ = letters()
+    assert (first.position, first.reason, first.detail, first.policy) == (
+        "0:10",
+        "not_single_object",
+        "no C3 01",
+        "p1",
+    )
+    assert first.origin == "signalen.politie/0/7" and first.label == "id-1"
+    assert first.original_headers == (("traceparent", b"00-1"),)
+    assert first.original_key == b"id-1"
+    # a record that had no key is replayed without one, not with the dead letter's stand-in
+    assert keyless.key == b"signalen.nla/0/3" and keyless.original_key is None
+
+
+def test_select_by_position_reason_and_source():
+    all_ = letters()
+    assert [d.position for d in select(all_, ["1:4", "0:10", "1:4"])] == ["1:4", "0:10"]
+    assert [d.position for d in select(all_, reason="empty_value")] == ["1:4"]
+    assert [d.position for d in select(all_, source="politie")] == ["0:10"]
+    with pytest.raises(LookupError, match="9:9"):
+        select(all_, ["9:9"])
+
+
+def test_replay_plan_goes_only_to_inbound_topics_and_only_once():
+    first, keyless, foreign = letters()
+    inbound_topics = [topics.inbound("politie"), topics.inbound("nla")]
+    plan = plan_replay([first, keyless, foreign], {"1:4": {"at": "gisteren"}}, inbound_topics)
+    assert [d.position for d, _ in plan.replay] == ["0:10"]
+    skipped = {d.position: why for d, why in plan.skipped}
+    assert "replayed before at gisteren" in skipped["1:4"]
+    assert "not a partner's inbound topic" in skipped["2:0"]
+    ((_, record),) = plan.replay
+    assert (record.topic, record.partition, record.key, record.value) == (
+        "signalen.politie",
+        0,
+        b"id-1",
+        b"not avro",
+    )
+    assert record.headers == (
+        ("traceparent", b"00-1"),
+        (REPLAYED_FROM_HEADER, b"ketenstroom.dlq/0/10"),
+    )
+    again = plan_replay([keyless], {"1:4": {"at": "gisteren"}}, inbound_topics, again=True)
+    assert [r.key for _, r in again.replay] == [None]
+
+
+def scrape(metrics: RouterMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = metrics.exposition().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_a_batch(policy, store, registry):
+    from pipeline.synthetic.generator import SignalFactory
+    from tests.helpers import signal_bytes
+
+    factory = SignalFactory(seed=5, now=NOW)
+    _, value = signal_bytes(store, factory.make("politie", "Signaal").document, "politie", NOW)
+    records = [inbound("politie", value, offset=0), inbound("politie", b"garbage", offset=1)]
+    results = [route(r, policy, NOW) for r in records]
+    metrics = RouterMetrics(sources=["politie", "nla"], recipients=registry.ids)
+    metrics.count_batch(records, results)
+    metrics.set_covenant("v1")
+    metrics.set_covenant("v2")
+    metrics.watch_lag(lambda: {("signalen.politie", 0): 3})
+    seen = scrape(metrics)
+    assert seen[("ketenstroom_records_in_total", (("source", "politie"),))] == 2
+    assert seen[("ketenstroom_records_in_total", (("source", "nla"),))] == 0  # known from the start
+    views = len(results[0].deliveries)
+    assert views >= 3
+    assert sum(v for (n, _), v in seen.items() if n == "ketenstroom_views_out_total") == views
+    assert seen[("ketenstroom_disclosures_total", (("outcome", "DISCLOSED"),))] == views
+    assert seen[("ketenstroom_dead_letters_total", (("reason", "not_single_object"),))] == 1
+    assert seen[("ketenstroom_dead_letters_total", (("reason", "invalid_record"),))] == 0
+    assert seen[("ketenstroom_covenant_active", (("version", "v2"),))] == 1
+    assert ("ketenstroom_covenant_active", (("version", "v1"),)) not in seen
+    assert (
+        seen[("ketenstroom_consumer_lag", (("partition", "0"), ("topic", "signalen.politie")))] == 3
+    )
+
+
+def test_health_is_live_until_a_batch_hangs():
+    health = Health(stuck_after=10)
+    assert health.report(now=0) == {"live": True, "ready": False}
+    health.ready = True
+    health.batch_started(now=100)
+    assert health.live(now=109) and not health.live(now=111)
+    health.batch_done()
+    assert health.live(now=1000)
+
+
+def test_security_settings_reach_every_client(tmp_path):
+    plain = Settings()
+    assert client_config(plain, "a:1,b:2")["security_protocol"] == "PLAINTEXT"
+    assert "sasl_plain_password" not in client_config(plain, "a:1")
+    assert faust_credentials(plain) is None
+
+    scram = Settings(security_protocol="SASL_SSL", sasl_username="politie", sasl_password="geheim")
+    kafka_python = client_config(scram, "a:1")
+    assert kafka_python["bootstrap_servers"] == ["a:1"]
+    assert (kafka_python["sasl_mechanism"], kafka_python["sasl_plain_username"]) == (
+        "SCRAM-SHA-512",
+        "politie",
+    )
+    assert kafka_python["sasl_plain_password"] == "geheim" and kafka_python["ssl_check_hostname"]
+    aio = aiokafka_config(scram, "a:1")
+    assert aio["security_protocol"] == "SASL_SSL" and isinstance(aio["ssl_context"], ssl.SSLContext)
+    credentials = faust_credentials(scram)
+    assert credentials.mechanism.value == "SCRAM-SHA-512"
+    assert credentials.protocol.value == "SASL_SSL"
+    assert "geheim" not in repr(scram)  # the password never shows in logs of the settings
+
+    with pytest.raises(ValueError, match="SASL_USERNAME"):
+        Settings(security_protocol="SASL_PLAINTEXT")
+    with pytest.raises(ValueError, match="go together"):
+        Settings(security_protocol="SSL", ssl_certfile=tmp_path / "c.pem")
