@@ -11,6 +11,8 @@ from pipeline import topics
 from pipeline.yaml_source import read_yaml, validate_model
 
 REGISTRY_FILE = "deelnemers.yaml"
+#: Kafka user names of the pipeline's own roles start with this (pipeline/ops/acls.py).
+RESERVED_PREFIX = "ketenstroom"
 
 
 class Soort(StrEnum):
@@ -54,6 +56,11 @@ class Registry(BaseModel):
     def _unique_ids(self) -> Registry:
         seen: set[str] = set()
         for partner in self.deelnemers:
+            if partner.id.startswith(RESERVED_PREFIX):
+                raise ValueError(
+                    f"partner id {partner.id!r}: ids starting with {RESERVED_PREFIX!r} name the "
+                    "pipeline's own Kafka users"
+                )
             if partner.id in seen:
                 raise ValueError(f"partner id {partner.id!r} appears twice")
             seen.add(partner.id)

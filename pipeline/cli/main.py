@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.convenant import convenant_app
+from pipeline.cli.deploy import deploy_app
 from pipeline.cli.dlq import dlq_app
 from pipeline.cli.keys import keys_app, reidentify_command
 from pipeline.cli.lag import lag_command
@@ -31,6 +32,7 @@ app.add_typer(convenant_app, name="convenant")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(deploy_app, name="deploy")
 app.command("reidentify")(reidentify_command)
 app.command("lag")(lag_command)
 

@@ -1,0 +1,158 @@
+"""Generated ACLs against the registry: no partner can ever be granted another partner's topics."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import topics
+from pipeline.cli.deploy import DEPLOY_DIR, generated_files
+from pipeline.ops.acls import OPERATOR, REPLAYER, ROLES, ROUTER, Acl, all_acls
+from pipeline.ops.manifests import kafka_acls_script, strimzi_users
+from pipeline.registry import Deelnemer, Registry
+from pipeline.settings import Settings
+
+GROUP = "ketenstroom-router"
+
+
+def check_invariants(registry: Registry, acls: list[Acl]) -> None:
+    partners = {p.id: p for p in registry.deelnemers}
+    topic_acls = [a for a in acls if a.resource_type == "topic"]
+    # every topic grant names one topic: no prefix, no wildcard
+    assert all(a.pattern == "literal" and "*" not in a.name for a in topic_acls)
+    for a in topic_acls:
+        if a.principal in partners:
+            partner = partners[a.principal]
+            if a.operation == "Write":
+                assert partner.publiceert and a.name == topics.inbound(partner.id), a
+            elif a.operation == "Read":
+                assert a.name in {topics.inbox(partner.id), topics.SCHEMAS}, a
+                assert partner.ontvangt
+            else:
+                assert a.operation == "Describe" and a.name in {
+                    topics.inbound(partner.id),
+                    topics.inbox(partner.id),
+                    topics.SCHEMAS,
+                }, a
+        else:
+            assert a.principal in ROLES, a
+        # an inbox is read by its partner only; inbound topics by the router only
+        if a.operation == "Read" and a.name.startswith(topics.INBOX_PREFIX):
+            assert a.principal == topics.partner_of_inbox(a.name), a
+        if a.operation == "Read" and a.name.startswith(topics.INBOUND_PREFIX):
+            assert a.principal == ROUTER, a
+        if a.operation == "Write" and a.name.startswith(topics.INBOUND_PREFIX):
+            assert a.principal in {topics.partner_of_inbound(a.name), REPLAYER}, a
+        if a.operation == "Write" and a.name.startswith(topics.INBOX_PREFIX):
+            assert a.principal == ROUTER, a
+    # a partner's group prefix cannot cover another partner's groups
+    for a in acls:
+        if a.resource_type == "group" and a.principal in partners:
+            assert a.pattern == "prefixed" and a.name == f"{a.principal}."
+            assert not any(
+                f"{other}.".startswith(a.name) for other in partners if other != a.principal
+            )
+    # the router can do its job: read every inbound topic, write every inbox
+    granted = {(a.principal, a.name, a.operation) for a in topic_acls}
+    for topic in registry.inbound_topics():
+        assert (ROUTER, topic, "Read") in granted
+        assert (topics.partner_of_inbound(topic), topic, "Write") in granted
+    for topic in registry.inbox_topics():
+        assert (ROUTER, topic, "Write") in granted
+        assert (topics.partner_of_inbox(topic), topic, "Read") in granted
+    # the operator reads no signal topic
+    assert not any(
+        a.principal == OPERATOR
+        and a.operation == "Read"
+        and a.name.startswith(("signalen.", "inbox."))
+        for a in topic_acls
+    )
+
+
+def test_the_registry_acls_keep_every_partner_to_its_own_topics(registry):
+    check_invariants(registry, all_acls(registry, GROUP))
+
+
+ids = st.from_regex(r"[a-z][a-z0-9-]{1,12}", fullmatch=True).filter(
+    lambda i: not i.startswith("ketenstroom")
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(ids, st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_any_registry_gets_acls_that_keep_partners_apart(partners):
+    # ids like "a" and "a-b", or "gemeente" and "gemeente-x", are the interesting cases
+    registry = Registry(
+        deelnemers=tuple(
+            Deelnemer(id=i, naam=i, soort="gemeente", publiceert=p, ontvangt=o)
+            for i, p, o in partners
+        )
+    )
+    check_invariants(registry, all_acls(registry, GROUP))
+
+
+def from_script(text: str) -> set[Acl]:
+    found = set()
+    for line in text.splitlines():
+        if not line.startswith("kafka-acls.sh"):
+            continue
+        words = shlex.split(line)
+        principal = words[words.index("--allow-principal") + 1].removeprefix("User:")
+        pattern = words[words.index("--resource-pattern-type") + 1]
+        kind = next(k for k in ("topic", "group", "cluster") if f"--{k}" in words)
+        name = words[words.index(f"--{kind}") + 1] if kind != "cluster" else "kafka-cluster"
+        for i, word in enumerate(words):
+            if word == "--operation":
+                found.add(Acl(principal, kind, name, pattern, words[i + 1]))
+    return found
+
+
+def from_strimzi(text: str) -> set[Acl]:
+    found = set()
+    for doc in yaml.safe_load_all(text):
+        if not doc:
+            continue
+        assert (
+            doc["kind"] == "KafkaUser" and doc["spec"]["authentication"]["type"] == "scram-sha-512"
+        )
+        for grant in doc["spec"]["authorization"]["acls"]:
+            r = grant["resource"]
+            for op in grant["operations"]:
+                found.add(Acl(doc["metadata"]["name"], r["type"], r["name"], r["patternType"], op))
+    return found
+
+
+def test_script_and_strimzi_users_carry_exactly_the_acls(registry):
+    acls = all_acls(registry, GROUP)
+    assert from_script(kafka_acls_script(acls)) == set(acls)
+    assert from_strimzi(strimzi_users(acls, "ketenstroom", "ketenstroom")) == set(acls)
+
+
+def test_generated_deploy_files_match_the_registry(registry):
+    """A registry change must be followed by `ketenstroom deploy write` (the files are reviewed)."""
+    for relative, text in generated_files(registry, Settings()).items():
+        path = DEPLOY_DIR / relative
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run `ketenstroom deploy write`"
+        )
+    topics_file = yaml.safe_load_all(
+        (DEPLOY_DIR / "kubernetes/generated/kafka-topics.yaml").read_text()
+    )
+    names = {d["spec"]["topicName"] for d in topics_file if d}
+    assert names == set(registry.all_topics())
+
+
+def test_partner_ids_may_not_take_a_role_name():
+    with pytest.raises(ValueError, match="own Kafka users"):
+        Registry(deelnemers=(Deelnemer(id="ketenstroom-router", naam="x", soort="gemeente"),))
