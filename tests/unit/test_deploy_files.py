@@ -1,0 +1,128 @@
+"""deploy/ cannot run here (no Docker, no Kubernetes): check what can be checked without them.
+Every file parses; every setting named exists and validates; dashboards and alerts ask only for
+metrics a worker exports; the compose cluster is three KRaft nodes with ACLs enforced."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli.deploy import DEPLOY_DIR
+from pipeline.ops.acls import ROLES
+from pipeline.ops.metrics import RouterMetrics
+from pipeline.settings import Settings
+
+YAML_FILES = sorted(DEPLOY_DIR.rglob("*.yml")) + sorted(DEPLOY_DIR.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(DEPLOY_DIR)))
+def test_every_yaml_file_parses(path: Path):
+    assert [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY_DIR / "docker-compose.yml").read_text())
+
+
+def ketenstroom_env(env: dict) -> dict[str, str]:
+    return {k: str(v) for k, v in env.items() if k.startswith("KETENSTROOM_")}
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    values = {k.removeprefix("KETENSTROOM_").lower(): v for k, v in env.items()}
+    unknown = set(values) - set(Settings.model_fields)
+    assert not unknown, f"no such setting: {unknown}"
+    values = {k: ("placeholder" if "${" in v else v) for k, v in values.items()}
+    return Settings(**values)
+
+
+def test_compose_services_use_real_settings():
+    services = compose()["services"]
+    for name in ("topics", "router"):
+        settings = settings_from(ketenstroom_env(services[name]["environment"]))
+        assert settings.broker == "external" and settings.security_protocol == "SASL_PLAINTEXT"
+        assert settings.replication_factor == 3
+    router = settings_from(ketenstroom_env(services["router"]["environment"]))
+    assert (router.sasl_username, router.metrics_port, router.metrics_host) == (
+        "ketenstroom-router",
+        9464,
+        "0.0.0.0",
+    )
+    image = settings_from({**image_env(), "KETENSTROOM_BOOTSTRAP_SERVERS": "kafka:9092"})
+    assert image.broker == "external" and image.metrics_port == 9464
+
+
+def image_env() -> dict[str, str]:
+    """The settings the image sets itself (ENV in deploy/Dockerfile)."""
+    dockerfile = (DEPLOY_DIR / "Dockerfile").read_text()
+    return dict(re.findall(r"(KETENSTROOM_[A-Z_]+)=(\S+)", dockerfile))
+
+
+def test_compose_is_three_kraft_brokers_with_acls():
+    services = compose()["services"]
+    brokers = {n: s for n, s in services.items() if re.fullmatch(r"kafka-\d", n)}
+    assert len(brokers) == 3
+    env = [s["environment"] for s in brokers.values()]
+    assert sorted(e["KAFKA_NODE_ID"] for e in env) == [1, 2, 3]
+    for e in env:
+        assert e["KAFKA_PROCESS_ROLES"] == "broker,controller"
+        assert e["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+        assert "StandardAuthorizer" in e["KAFKA_AUTHORIZER_CLASS_NAME"]
+        assert e["KAFKA_CONTROLLER_QUORUM_VOTERS"].count("@") == 3
+        # the anonymous (super user) listeners bind to the broker-only network
+        assert "INTERNAL://kafka-" in e["KAFKA_LISTENERS"] and ".intern:" in e["KAFKA_LISTENERS"]
+    assert compose()["networks"]["intern"]["internal"] is True
+    assert services["router"]["networks"] == ["ketenstroom"]
+    setup = (DEPLOY_DIR / "compose" / "setup-kafka.sh").read_text()
+    for role in ROLES:
+        assert f"scram {role} " in setup
+
+
+def exported_metric_names() -> set[str]:
+    metrics = RouterMetrics(sources=["p"], recipients=["q"])
+    metrics.watch_lag(lambda: {("t", 0): 1})
+    metrics.latency.observe(0.1)
+    metrics.batch_seconds.observe(0.1)
+    metrics.set_covenant("v")
+    text = metrics.exposition().decode()
+    return {
+        line.split("{")[0].split(" ")[0] for line in text.splitlines() if not line.startswith("#")
+    }
+
+
+def referenced_metrics(expression: str) -> set[str]:
+    return set(re.findall(r"\bketenstroom_[a-z_]+", expression))
+
+
+def test_dashboard_and_alerts_ask_only_for_exported_metrics():
+    exported = exported_metric_names()
+    dashboard = json.loads((DEPLOY_DIR / "grafana" / "dashboards" / "ketenstroom.json").read_text())
+    expressions = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    alerts = yaml.safe_load((DEPLOY_DIR / "prometheus" / "alerts.yml").read_text())
+    expressions += [r["expr"] for g in alerts["groups"] for r in g["rules"]]
+    used = set().union(*(referenced_metrics(e) for e in expressions))
+    assert used and used <= exported, used - exported
+    # every metric family the worker exports is on the dashboard
+    families = {re.sub(r"_(total|bucket|sum|count|created)$", "", n) for n in exported}
+    on_dashboard = {re.sub(r"_(total|bucket|sum|count)$", "", n) for n in used}
+    assert families <= on_dashboard, families - on_dashboard
+
+
+def test_kubernetes_manifests_fit_together():
+    kube = DEPLOY_DIR / "kubernetes"
+    kustomization = yaml.safe_load((kube / "kustomization.yaml").read_text())
+    for resource in kustomization["resources"]:
+        assert (kube / resource).exists(), resource
+    (deployment, *_) = yaml.safe_load_all((kube / "router.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value", "from-secret") for e in container["env"]}
+    settings = settings_from({**image_env(), **env})
+    assert settings.security_protocol == "SASL_SSL" and settings.ssl_cafile is not None
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    users = yaml.safe_load_all((kube / "generated" / "kafka-users.yaml").read_text())
+    assert settings.sasl_username in {u["metadata"]["name"] for u in users if u}
