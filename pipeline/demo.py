@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import tempfile
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +15,16 @@ from typing import Any
 
 from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import load_policy, prepare_cluster
-from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
 from pipeline.covenant.signing import create_signing_key
 from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
+from pipeline.ops.lag import GroupReport
+from pipeline.ops.lag_reading import wait_for_lag
+from pipeline.ops.metrics import parse_exposition, total
 from pipeline.privacy.keyring import generate_keys, write_secret_file
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
@@ -48,6 +53,17 @@ class RecipientSummary:
         return set(self.treatments)
 
 
+@dataclass(frozen=True)
+class OperationsView:
+    """What an operator sees of the same run: the worker's metrics and the router group's lag."""
+
+    metrics_url: str
+    records_in: int
+    views_out: int
+    dead_letters: int
+    lag: GroupReport
+
+
 @dataclass
 class DemoReport:
     """Everything the demo measured, for printing and for tests."""
@@ -58,6 +74,7 @@ class DemoReport:
     recipients: dict[str, RecipientSummary]
     policy_version: str
     seconds: float
+    operations: OperationsView | None = None
 
     @property
     def nothing_lost(self) -> bool:
@@ -109,6 +126,27 @@ def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
     return settings.model_copy(update=paths)
 
 
+def _operations_view(settings: Settings, bootstrap: str, inputs: int) -> OperationsView:
+    """Scrape the worker once it counted every input, and read its group's lag once the
+    offsets of everything routed are committed (or after 15 s)."""
+    url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+    deadline = time.monotonic() + 10
+    while True:  # a batch is counted just after its outputs are acknowledged
+        with urllib.request.urlopen(url, timeout=5) as response:
+            samples = parse_exposition(response.read().decode())
+        if total(samples, "ketenstroom_records_in_total") >= inputs or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    lag = asyncio.run(wait_for_lag(settings, bootstrap, settings.router_group_id, 15))
+    return OperationsView(
+        metrics_url=url,
+        records_in=int(total(samples, "ketenstroom_records_in_total")),
+        views_out=int(total(samples, "ketenstroom_views_out_total")),
+        dead_letters=int(total(samples, "ketenstroom_dead_letters_total")),
+        lag=lag,
+    )
+
+
 def _worker_ok(worker: WorkerProcess) -> None:
     if not worker.alive:
         raise BrokerError(f"the router worker stopped:\n{worker.output()[-3000:]}")
@@ -134,6 +172,9 @@ def run_demo(
         settings = with_dev_keys(settings, workdir)
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
+        settings = settings.model_copy(
+            update={"metrics_port": settings.metrics_port or free_port()}
+        )
         worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))
 
         factory = SignalFactory(seed)
@@ -178,4 +219,5 @@ def run_demo(
             recipients=recipients,
             policy_version=policy.version,
             seconds=time.monotonic() - started,
+            operations=_operations_view(settings, bootstrap, len(expected)),
         )

@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     sasl_username: str | None = Field(None, description="This client's Kafka principal.")
     sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates.")
+    ssl_cafile: Path | None = Field(
+        None, description="CA bundle that signed the brokers' certificates."
+    )
     ssl_certfile: Path | None = Field(None, description="Client certificate (mutual TLS).")
     ssl_keyfile: Path | None = None
     ssl_check_hostname: bool = True

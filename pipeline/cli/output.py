@@ -73,3 +73,13 @@ def print_demo(report: DemoReport) -> None:
         f"{delivered} delivered + {len(ledger.no_recipient)} no recipient + "
         f"{len(ledger.dead_letters)} dead letters: {verdict}. ({report.seconds:.1f} s)"
     )
+    ops = report.operations
+    if ops is not None:
+        console.print(
+            f"Operator's view ({ops.metrics_url}): {ops.records_in} records in, "
+            f"{ops.views_out} views out, {ops.dead_letters} dead letters; router group lag "
+            f"{ops.lag.total_lag} with {ops.lag.members} member(s): {ops.lag.status.value}. "
+            "Live: `ketenstroom lag --watch`, `ketenstroom dlq list`.",
+            highlight=False,
+            soft_wrap=True,
+        )

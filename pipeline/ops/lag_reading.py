@@ -24,7 +24,7 @@ from kafka.errors import KafkaError
 
 from pipeline.broker.connection import aiokafka_config, client_config
 from pipeline.errors import BrokerError
-from pipeline.ops.lag import GroupSample, Offsets
+from pipeline.ops.lag import GroupReport, GroupSample, Offsets, evaluate_group
 from pipeline.settings import Settings
 
 
@@ -127,3 +127,18 @@ async def watch_lag(
                 await asyncio.sleep(interval)
     except KafkaError as exc:
         raise BrokerError(f"reading consumer groups from {bootstrap}: {exc}") from exc
+
+
+async def wait_for_lag(
+    settings: Settings, bootstrap: str, group: str, timeout: float
+) -> GroupReport:
+    """One group's report as soon as its lag is zero (every record routed and committed), or
+    the last one read when ``timeout`` seconds have passed."""
+    async with LagReader(settings, bootstrap) as reader:
+        deadline = time.monotonic() + timeout
+        while True:
+            (sample,) = await reader.sample([group])
+            report = evaluate_group([sample])
+            if report.total_lag == 0 or time.monotonic() > deadline:
+                return report
+            await asyncio.sleep(0.5)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from pipeline import topics
@@ -129,3 +130,19 @@ class RouterMetrics:
 
 
 _REASONS = frozenset(r.value for r in Reason)
+
+Sample = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def parse_exposition(text: str) -> dict[Sample, float]:
+    """Every sample of a scrape by (name, sorted labels), e.g. for checks and summaries."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def total(samples: dict[Sample, float], name: str) -> float:
+    """The sum of one metric over all its labels."""
+    return sum(v for (n, _), v in samples.items() if n == name)

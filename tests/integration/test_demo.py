@@ -33,3 +33,10 @@ def test_demo_accounts_for_every_input_and_cleans_up():
     assert "slachtoffer.bsn" not in report.recipients["comensha"].fields
     assert report.recipients["fairwork"].views == 0
     assert sum(s.views for s in report.recipients.values()) == len(report.ledger.disclosures)
+    # the operator's view of the same run agrees with the ledger
+    ops = report.operations
+    assert ops is not None
+    assert ops.records_in == report.published + report.hostile
+    assert ops.views_out == len(report.ledger.disclosures)
+    assert ops.dead_letters == len(report.ledger.dead_letters)
+    assert ops.lag.status.value == "OK" and ops.lag.members == 1

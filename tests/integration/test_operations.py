@@ -10,7 +10,6 @@ import urllib.request
 
 import pytest
 from kafka import KafkaConsumer
-from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline import topics
 from pipeline.app.process import settings_env
@@ -19,6 +18,7 @@ from pipeline.client.dead_letter_topic import read_dead_letters
 from pipeline.client.publisher import Publisher
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.ops.dead_letters import REPLAYED_FROM_HEADER
+from pipeline.ops.metrics import parse_exposition
 from pipeline.router.dead_letter import Reason, header
 from pipeline.synthetic.generator import SignalFactory
 from tests.helpers import run_cli
@@ -47,14 +47,6 @@ def _wait_ready(port: int, worker, timeout: float = 60) -> None:
     raise AssertionError("worker never became ready")
 
 
-def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
 def test_metrics_and_health_while_routing(cluster, worker, registry, store, policy):
     port = worker.settings.metrics_port
     _wait_ready(port, worker)
@@ -69,7 +61,7 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
 
     status, text = _get(port, "/metrics")
     assert status == 200
-    seen = _samples(text)
+    seen = parse_exposition(text)
     assert seen[("ketenstroom_records_in_total", (("source", "politie"),))] >= 5
     assert seen[("ketenstroom_dead_letters_total", (("reason", "not_single_object"),))] >= 1
     assert seen[("ketenstroom_views_out_total", (("recipient", "om"),))] >= 4

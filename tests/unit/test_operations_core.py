@@ -9,7 +9,6 @@ import ssl
 from types import SimpleNamespace
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline import topics
 from pipeline.broker.connection import aiokafka_config, client_config, faust_credentials
@@ -20,7 +19,7 @@ from pipeline.ops.dead_letters import (
     select,
 )
 from pipeline.ops.health import Health
-from pipeline.ops.metrics import RouterMetrics
+from pipeline.ops.metrics import RouterMetrics, parse_exposition, total
 from pipeline.router.core import route
 from pipeline.router.dead_letter import dead_letter
 from pipeline.settings import Settings
@@ -102,15 +101,6 @@ def test_replay_plan_goes_only_to_inbound_topics_and_only_once():
     assert [r.key for _, r in again.replay] == [None]
 
 
-def scrape(metrics: RouterMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = metrics.exposition().decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
 def test_metrics_count_a_batch(policy, store, registry):
     from pipeline.synthetic.generator import SignalFactory
     from tests.helpers import signal_bytes
@@ -124,12 +114,12 @@ def test_metrics_count_a_batch(policy, store, registry):
     metrics.set_covenant("v1")
     metrics.set_covenant("v2")
     metrics.watch_lag(lambda: {("signalen.politie", 0): 3})
-    seen = scrape(metrics)
+    seen = parse_exposition(metrics.exposition().decode())
     assert seen[("ketenstroom_records_in_total", (("source", "politie"),))] == 2
     assert seen[("ketenstroom_records_in_total", (("source", "nla"),))] == 0  # known from the start
     views = len(results[0].deliveries)
     assert views >= 3
-    assert sum(v for (n, _), v in seen.items() if n == "ketenstroom_views_out_total") == views
+    assert total(seen, "ketenstroom_views_out_total") == views
     assert seen[("ketenstroom_disclosures_total", (("outcome", "DISCLOSED"),))] == views
     assert seen[("ketenstroom_dead_letters_total", (("reason", "not_single_object"),))] == 1
     assert seen[("ketenstroom_dead_letters_total", (("reason", "invalid_record"),))] == 0
