@@ -79,3 +79,16 @@ def run_cli(
         env={**clean, **(env or {})},
         timeout=120,
     )
+
+
+def identifiers(documents: list[dict[str, Any]]) -> list[str]:
+    """The victim's BSN and names of each signal: values no log line or metric may show."""
+    return [
+        value
+        for doc in documents
+        for value in (
+            doc["slachtoffer"]["bsn"],
+            doc["slachtoffer"]["voornamen"],
+            doc["slachtoffer"]["achternaam"],
+        )
+    ]

@@ -129,12 +129,11 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
-        done = time.time()
-        metrics.set_covenant(policy.version)
-        metrics.count_batch(records, results)
-        metrics.batch_seconds.observe(done - now.timestamp())
-        for event in events:
-            metrics.latency.observe(max(done - event.message.timestamp, 0.0))
+        try:  # counting must never stop routing
+            metrics.set_covenant(policy.version)
+            metrics.count_batch(records, results, now.timestamp(), time.time())
+        except Exception:
+            log.exception("metrics not updated for a batch")
         for record in records:
             positions[(record.topic, record.partition)] = record.offset + 1
         for result in results:
@@ -145,9 +144,14 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
                 )
 
     def consumer_lag() -> dict[tuple[str, int], int]:
+        """Per assigned partition: the high watermark minus the next offset to route."""
         lag = {}
         for tp in app.consumer.assignment():
-            high, routed = app.consumer.highwater(tp), positions.get((tp.topic, tp.partition))
+            routed = positions.get((tp.topic, tp.partition))
+            try:
+                high = app.consumer.highwater(tp)
+            except Exception:  # e.g. mid-rebalance: no reading for this partition now
+                continue
             if high is not None and routed is not None:
                 lag[(tp.topic, tp.partition)] = max(high - routed, 0)
         return lag
@@ -220,4 +224,5 @@ def _inbound(message: Any) -> Inbound:
         key=message.key,
         value=message.value,
         headers=_headers(message.headers),
+        timestamp=message.timestamp,
     )

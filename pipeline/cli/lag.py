@@ -141,7 +141,7 @@ def lag_table(reports: Sequence[GroupReport]) -> Table:
         ("committed", "right"),
         ("end", "right"),
         ("lag", "right"),
-        ("partition status", "left"),
+        ("judged", "left"),
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for report in reports:

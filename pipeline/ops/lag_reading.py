@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError as AIOKafkaError
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError
@@ -41,7 +42,7 @@ class LagReader:
         try:
             await self._admin.start()
             self._offsets = await asyncio.to_thread(KafkaAdminClient, **self._config)
-        except KafkaError as exc:
+        except (KafkaError, AIOKafkaError) as exc:
             await self.__aexit__()
             raise BrokerError(f"cannot reach Kafka at {self._bootstrap}: {exc}") from exc
         return self
@@ -61,10 +62,7 @@ class LagReader:
         if not groups:
             return []
         at = time.time()
-        described = await self._admin.describe_consumer_groups(list(groups))
-        members = {
-            str(g[1]): len(g[5]) for response in described for g in response.groups if g[0] == 0
-        }
+        members = {group: await self._members(group) for group in groups}
         committed, ends, starts = await asyncio.to_thread(self._offsets_of, groups)
         partitions = sorted(ends)
         samples = []
@@ -79,15 +77,21 @@ class LagReader:
                 for tp in partitions
                 if tp.topic in topics
             }
-            samples.append(GroupSample(at, group, members.get(group, 0), offsets))
+            samples.append(GroupSample(at, group, members[group], offsets))
         return samples
+
+    async def _members(self, group: str) -> int:
+        """How many consumers are in the group now (one group per request: every broker
+        answers that)."""
+        (response,) = await self._admin.describe_consumer_groups([group])
+        return sum(len(g[5]) for g in response.groups if g[0] == 0)
 
     def _offsets_of(self, groups: Sequence[str]) -> tuple[dict[str, Any], Ends, Ends]:
         """Committed offsets per group, and the end and start offset of every partition of
         every topic a group has committed in (a partition it never committed in has lag too)."""
         admin = self._offsets
         assert admin is not None
-        committed = admin.list_group_offsets({g: None for g in groups})
+        committed = {g: admin.list_group_offsets({g: None})[g] for g in groups}
         topics = sorted({tp.topic for c in committed.values() for tp in c})
         partitions = (
             [
@@ -125,7 +129,7 @@ async def watch_lag(
                 chosen = list(groups) if groups else await reader.groups()
                 yield await reader.sample(chosen)
                 await asyncio.sleep(interval)
-    except KafkaError as exc:
+    except (KafkaError, AIOKafkaError) as exc:
         raise BrokerError(f"reading consumer groups from {bootstrap}: {exc}") from exc
 
 

@@ -99,10 +99,21 @@ class RouterMetrics:
         """Report consumer lag from ``reading`` (called at every scrape)."""
         self.registry.register(_LagCollector(reading))
 
-    def count_batch(self, records: Sequence[Inbound], results: Sequence[RouteResult]) -> None:
-        """Count one delivered batch: records in, views out, dead letters, log records."""
+    def count_batch(
+        self,
+        records: Sequence[Inbound],
+        results: Sequence[RouteResult],
+        started: float,
+        acknowledged: float,
+    ) -> None:
+        """Count one delivered batch: records in, views out, dead letters, log records, and the
+        batch's duration and each record's latency (``started``/``acknowledged``: epoch seconds
+        when routing began and when Kafka acknowledged the last output)."""
+        self.batch_seconds.observe(max(acknowledged - started, 0.0))
         for record in records:
             self.records_in.labels(topics.partner_of_inbound(record.topic) or UNKNOWN).inc()
+            if record.timestamp is not None:
+                self.latency.observe(max(acknowledged - record.timestamp, 0.0))
         for result in results:
             for view in result.deliveries:
                 self.views_out.labels(topics.partner_of_inbox(view.topic) or UNKNOWN).inc()

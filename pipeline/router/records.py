@@ -17,6 +17,7 @@ class Inbound:
     key: bytes | None
     value: bytes | None
     headers: Headers = ()
+    timestamp: float | None = None  # when Kafka appended it (seconds since the epoch)
 
 
 @dataclass(frozen=True)

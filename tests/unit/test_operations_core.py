@@ -107,10 +107,13 @@ def test_metrics_count_a_batch(policy, store, registry):
 
     factory = SignalFactory(seed=5, now=NOW)
     _, value = signal_bytes(store, factory.make("politie", "Signaal").document, "politie", NOW)
-    records = [inbound("politie", value, offset=0), inbound("politie", b"garbage", offset=1)]
+    records = [
+        dataclasses.replace(inbound("politie", value, offset=0), timestamp=99.0),
+        inbound("politie", b"garbage", offset=1),  # no timestamp: no latency observed
+    ]
     results = [route(r, policy, NOW) for r in records]
     metrics = RouterMetrics(sources=["politie", "nla"], recipients=registry.ids)
-    metrics.count_batch(records, results)
+    metrics.count_batch(records, results, started=100.0, acknowledged=100.25)
     metrics.set_covenant("v1")
     metrics.set_covenant("v2")
     metrics.watch_lag(lambda: {("signalen.politie", 0): 3})
