@@ -22,11 +22,10 @@ from pipeline.covenant.loader import load_covenant_texts
 from pipeline.covenant.model import Behandeling
 from pipeline.privacy.treatments import applicable
 from pipeline.router.core import route
-from pipeline.signals.bsn import is_valid_bsn
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN, NOW
-from tests.helpers import inbound, leaves
+from tests.helpers import inbound, leaves, valid_bsns
 
 RECIPIENTS = ["om", "gemeente-utrecht", "zorgcoordinatie-utrecht", "comensha"]
 SOURCES = ["politie", "nla"]
@@ -96,9 +95,7 @@ def test_no_field_or_identifier_outside_the_rules(
 
     document = SignalFactory(seed=seed, now=NOW).make(source, "Signaal").document
     victim = document["slachtoffer"]
-    victim["bsn"] = data.draw(
-        st.from_regex(r"[1-9][0-9]{8}", fullmatch=True).filter(is_valid_bsn), label="bsn"
-    )
+    victim["bsn"] = data.draw(valid_bsns(), label="bsn")
     victim["voornamen"], victim["achternaam"] = "⟦voornaam-7Q⟧", "⟦achternaam-3Z⟧"
     victim["adres"].update(straat="⟦straat-9K⟧", woonplaats="⟦woonplaats-2X⟧")
     document["omschrijving"] = "⟦omschrijving-5T⟧"

@@ -12,10 +12,10 @@ from pipeline.codec.framing import MAGIC, decode, encode
 from pipeline.errors import CodecError
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
-from pipeline.signals.bsn import is_valid_bsn
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import NOW
+from tests.helpers import valid_bsns
 
 SOURCES = ["politie", "nla", "comensha", "gemeente-utrecht", "onbekend"]
 FAST = settings(
@@ -77,9 +77,6 @@ def test_the_decoder_raises_only_codec_errors(policy, data, body):
         assert exc.reason in {"undecodable_body", "unknown_fingerprint", "not_single_object"}
 
 
-valid_bsns = st.from_regex(r"[1-9][0-9]{8}", fullmatch=True).filter(is_valid_bsn)
-
-
 def marked_text(tag: str) -> st.SearchStrategy[str]:
     """Any unicode text, wrapped in a marker unique to the field so values never coincide."""
     return st.text(
@@ -91,7 +88,7 @@ def marked_text(tag: str) -> st.SearchStrategy[str]:
 @given(
     seed=st.integers(0, 10_000),
     source=st.sampled_from(["politie", "nla", "comensha"]),
-    bsn=valid_bsns,
+    bsn=valid_bsns(),
     first=marked_text("voornamen"),
     last=marked_text("achternaam"),
     text=marked_text("omschrijving"),
