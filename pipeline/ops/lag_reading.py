@@ -138,11 +138,14 @@ async def wait_for_lag(
 ) -> GroupReport:
     """One group's report as soon as its lag is zero (every record routed and committed), or
     the last one read when ``timeout`` seconds have passed."""
-    async with LagReader(settings, bootstrap) as reader:
-        deadline = time.monotonic() + timeout
-        while True:
-            (sample,) = await reader.sample([group])
-            report = evaluate_group([sample])
-            if report.total_lag == 0 or time.monotonic() > deadline:
-                return report
-            await asyncio.sleep(0.5)
+    try:
+        async with LagReader(settings, bootstrap) as reader:
+            deadline = time.monotonic() + timeout
+            while True:
+                (sample,) = await reader.sample([group])
+                report = evaluate_group([sample])
+                if report.total_lag == 0 or time.monotonic() > deadline:
+                    return report
+                await asyncio.sleep(0.5)
+    except (KafkaError, AIOKafkaError) as exc:
+        raise BrokerError(f"reading consumer group {group!r} from {bootstrap}: {exc}") from exc
