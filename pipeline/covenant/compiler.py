@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pipeline import topics
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore, make_entry
 from pipeline.covenant.checker import check
-from pipeline.covenant.conditions import all_of
+from pipeline.covenant.conditions import all_of, equality_gate
 from pipeline.covenant.fields import leaf_paths, tree_of
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Behandeling, Kop
@@ -67,6 +67,7 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
                 domain=_domain_of(kop, recipient),
                 conditions=tuple(c.describe() for c in rule.voorwaarden),
                 condition=all_of(rule.voorwaarden),
+                gate=equality_gate(rule.voorwaarden),
             )
             for src in rule.bronnen:
                 out.append((src, rule.signaaltype, recipient, grant))

@@ -51,7 +51,8 @@ def check_condition(cond: Voorwaarde, leaves: dict[str, dict[str, Any]]) -> str 
     return None
 
 
-def _value(datum: dict[str, Any], path: str) -> Any:
+def value_at(datum: dict[str, Any], path: str) -> Any:
+    """The value at a dotted field path of a decoded record (None once a record on it is null)."""
     value: Any = datum
     for part in path.split("."):
         if value is None:
@@ -77,7 +78,7 @@ def compile_condition(cond: Voorwaarde) -> Predicate:
         expected = cond.is_
 
         def is_(datum: dict[str, Any]) -> bool:
-            value = _value(datum, path)
+            value = value_at(datum, path)
             return (
                 expected in value
                 if isinstance(value, list)
@@ -89,7 +90,7 @@ def compile_condition(cond: Voorwaarde) -> Predicate:
         allowed = frozenset(cond.in_)
 
         def in_(datum: dict[str, Any]) -> bool:
-            value = _value(datum, path)
+            value = value_at(datum, path)
             if isinstance(value, list):
                 return any(v in allowed for v in value)
             return value is not None and value in allowed
@@ -99,7 +100,7 @@ def compile_condition(cond: Voorwaarde) -> Predicate:
         wanted = cond.minderjarig
 
         def minor(datum: dict[str, Any]) -> bool:
-            born = _value(datum, path)
+            born = value_at(datum, path)
             if born is None:
                 return False
             return is_minor(born, datum["envelope"]["occurred_at"].date()) is wanted
@@ -108,7 +109,7 @@ def compile_condition(cond: Voorwaarde) -> Predicate:
     low, high = cond.vanaf, cond.tot
 
     def in_range(datum: dict[str, Any]) -> bool:
-        value = _value(datum, path)
+        value = value_at(datum, path)
         if value is None:
             return False
         if low is not None and _comparable(value, low) < low:
@@ -124,3 +125,20 @@ def all_of(conditions: tuple[Voorwaarde, ...]) -> Predicate | None:
         return None
     predicates = [compile_condition(c) for c in conditions]
     return lambda datum: all(p(datum) for p in predicates)
+
+
+Gate = tuple[str, Any]
+
+
+def equality_gate(conditions: tuple[Voorwaarde, ...]) -> Gate | None:
+    """(field, value) when the conditions include ``field is value`` with a hashable value: a
+    record can only satisfy them when that field holds (or, for a list, contains) the value.
+    Lets the policy skip rules by lookup instead of testing each (see policy.Dispatch)."""
+    for cond in conditions:
+        if "is_" in cond.model_fields_set and cond.is_ is not None:
+            try:
+                hash(cond.is_)
+            except TypeError:
+                continue
+            return cond.veld, cond.is_
+    return None

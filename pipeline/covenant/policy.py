@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
-from pipeline.covenant.conditions import Predicate
+from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree
 from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.treatments import Context, Transform
@@ -33,6 +33,8 @@ class Grant:
     domain: str = ""
     conditions: tuple[str, ...] = ()
     condition: Predicate | None = field(default=None, compare=False, repr=False)
+    #: (field, value) the conditions require equal, if any: lets Dispatch skip this grant by lookup
+    gate: Gate | None = field(default=None, compare=False, repr=False)
 
     def applies(self, datum: dict[str, Any]) -> bool:
         """True if the event lies in the covenant's validity period and the rule's conditions hold."""
@@ -85,6 +87,56 @@ class ViewPlan:
         return Rendered(projector(datum, ctx), fields, grants)
 
 
+Numbered = tuple[tuple[int, ViewPlan], ...]
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """The plans of one (source, signal type), indexed by their equality conditions.
+
+    A covenant grows by rules like "municipality X receives signals about municipality X": a
+    condition ``gemeentecode is X``. Testing a thousand such rules per signal costs a
+    thousand predicate calls; a plan whose every grant requires one field to equal some value is
+    instead looked up by that field's value. The index only leaves out plans that cannot
+    render (every grant's condition fails); each candidate is still checked in full by render.
+    """
+
+    always: Numbered
+    gated: Mapping[str, Mapping[Any, Numbered]]
+
+    @classmethod
+    def of(cls, plans: tuple[ViewPlan, ...]) -> Dispatch:
+        always: list[tuple[int, ViewPlan]] = []
+        gated: dict[str, dict[Any, list[tuple[int, ViewPlan]]]] = {}
+        for number, plan in enumerate(plans):
+            gates = {g.gate for g in plan.grants}
+            fields = {gate[0] for gate in gates if gate is not None}
+            if None in gates or len(fields) != 1:
+                always.append((number, plan))
+                continue
+            by_value = gated.setdefault(fields.pop(), {})
+            for _, value in gates:  # type: ignore[misc]  # None excluded above
+                by_value.setdefault(value, []).append((number, plan))
+        return cls(
+            tuple(always),
+            {f: {v: tuple(ps) for v, ps in values.items()} for f, values in gated.items()},
+        )
+
+    def candidates(self, datum: dict[str, Any]) -> list[ViewPlan]:
+        """The plans that may render for this record, in compiled order."""
+        if not self.gated:
+            return [plan for _, plan in self.always]
+        found = dict(self.always)
+        for path, by_value in self.gated.items():
+            value = value_at(datum, path)
+            for v in value if isinstance(value, list) else (value,):
+                try:
+                    found.update(by_value.get(v, ()))
+                except TypeError:  # an unhashable value equals no condition value
+                    continue
+        return [found[number] for number in sorted(found)]
+
+
 @dataclass(frozen=True)
 class Policy:
     """Everything routing needs, compiled once from the covenants, registry and schemas."""
@@ -94,10 +146,24 @@ class Policy:
     store: SchemaStore
     plans: Mapping[tuple[str, str], tuple[ViewPlan, ...]]
     log_schema: SchemaEntry
+    _dispatch: Mapping[tuple[str, str], Dispatch] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Built from ``plans`` here, so a copy with other plans (dataclasses.replace) is right too.
+        object.__setattr__(
+            self, "_dispatch", {key: Dispatch.of(plans) for key, plans in self.plans.items()}
+        )
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""
         return self.plans.get((source, signal_type), ())
+
+    def candidates(self, source: str, signal_type: str, datum: dict[str, Any]) -> list[ViewPlan]:
+        """The plans of ``plans_for`` that may render for this record (see Dispatch)."""
+        dispatch = self._dispatch.get((source, signal_type))
+        return dispatch.candidates(datum) if dispatch is not None else []
 
     def view_schemas(self) -> list[SchemaEntry]:
         """Every derived view schema, each once."""

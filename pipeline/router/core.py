@@ -112,7 +112,7 @@ def _disclose(
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
     occurred = envelope["occurred_at"].date()
-    for plan in policy.plans_for(envelope["source"], signal_type):
+    for plan in policy.candidates(envelope["source"], signal_type, datum):
         rendered = plan.render(datum, Context(now, event_id, occurred, plan.recipient))
         if rendered is None:
             continue

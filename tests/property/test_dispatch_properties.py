@@ -1,0 +1,66 @@
+"""The compiled policy looks plans up by their equality conditions (policy.Dispatch) instead of
+testing every rule. That index may only leave out plans that cannot render: it must give exactly
+the recipients a scan of every plan gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.codec.framing import decode, encode
+from pipeline.covenant.policy import Dispatch
+from pipeline.privacy.treatments import Context
+from pipeline.signals.prepare import prepare
+from pipeline.synthetic.generator import GEMEENTEN, SignalFactory
+from tests.benchmarks.rules import scaled_policy
+from tests.conftest import NOW
+
+SYNTHETIC = 40  # rules in all: the shipped ones plus municipality rules RG0000...
+
+
+@pytest.fixture(scope="module")
+def scaled(keyring):
+    return scaled_policy(SYNTHETIC, keyring)
+
+
+def rendering(plans, datum) -> set[str]:
+    ctx = lambda plan: Context(NOW, "e", NOW.date(), plan.recipient)  # noqa: E731
+    return {p.recipient for p in plans if p.render(datum, ctx(p)) is not None}
+
+
+codes = st.one_of(
+    st.sampled_from(GEMEENTEN),
+    st.integers(0, SYNTHETIC + 5).map(lambda n: f"GM9{n:03d}"),
+    st.none(),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), code=codes, source=st.sampled_from(["politie", "nla"]))
+def test_the_index_gives_exactly_the_recipients_a_full_scan_gives(scaled, seed, code, source):
+    document = SignalFactory(seed=seed, now=NOW).make(source, "Signaal").document
+    document["slachtoffer"]["adres"]["gemeentecode"] = code
+    entry, datum = prepare(document, source, scaled.store, NOW)
+    _, datum = decode(encode(entry, datum), scaled.store)  # as route() sees it
+
+    every = scaled.plans_for(source, "Signaal")
+    indexed = scaled.candidates(source, "Signaal", datum)
+    assert {id(p) for p in indexed} <= {id(p) for p in every}
+    assert rendering(indexed, datum) == rendering(every, datum)
+    municipalities = {r for r in rendering(indexed, datum) if r.startswith("gemeente-b")}
+    if source == "politie" and code is not None and code.startswith("GM9"):
+        number = int(code[3:])
+        assert municipalities == ({f"gemeente-b{number:04d}"} if number < 33 else set())
+    else:
+        assert not municipalities
+
+
+def test_plans_without_one_equality_gate_are_always_candidates(scaled):
+    dispatch = Dispatch.of(scaled.plans_for("politie", "Signaal"))
+    always = {plan.recipient for _, plan in dispatch.always}
+    # the shipped covenant's rules have no equality condition (one tests an age): never skipped
+    assert {"om", "comensha", "gemeente-utrecht", "veilig-thuis-utrecht"} <= always
+    (field,) = dispatch.gated
+    assert field == "slachtoffer.adres.gemeentecode"
+    assert len(dispatch.gated[field]) == SYNTHETIC - 7
