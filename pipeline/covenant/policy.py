@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
+from pipeline.codec.split import SplitEncoder
 from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree
 from pipeline.covenant.views import Projector, make_projector
@@ -88,6 +89,8 @@ class ViewPlan:
 
 
 Numbered = tuple[tuple[int, ViewPlan], ...]
+#: The disclosure log's fields from here on depend only on the grants (router.disclosure).
+LOG_TAIL_FROM = "grants"
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,15 @@ class Policy:
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    log: SplitEncoder = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Built from ``plans`` here, so a copy with other plans (dataclasses.replace) is right too.
         object.__setattr__(
             self, "_dispatch", {key: Dispatch.of(plans) for key, plans in self.plans.items()}
         )
+        # Log records: per-event head, grants encoded once per grant set (codec.split).
+        object.__setattr__(self, "log", SplitEncoder(self.log_schema, LOG_TAIL_FROM))
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""

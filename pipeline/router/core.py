@@ -9,11 +9,11 @@ from typing import Any
 
 from pipeline import topics
 from pipeline.codec.framing import decode, encode
-from pipeline.covenant.policy import Policy
+from pipeline.covenant.policy import Grant, Policy
 from pipeline.errors import CodecError
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
-from pipeline.router.disclosure import disclosure_record
+from pipeline.router.disclosure import disclosure_head, disclosure_tail
 from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.signals.validation import validate_signal
@@ -122,7 +122,7 @@ def _disclose(
             (TRACEPARENT_HEADER, f"00-{envelope['trace_id']}-{envelope['span_id']}-01".encode()),
         )
         deliveries.append(Outbound(plan.topic, key, encode(plan.schema, rendered.datum), headers))
-        entry = disclosure_record(
+        head = disclosure_head(
             envelope,
             plan.recipient,
             rendered.fields,
@@ -130,15 +130,21 @@ def _disclose(
             plan.schema.fingerprint_hex,
             now,
         )
-        log.append(_log_record(entry, event_id, plan.recipient, policy))
+        log.append(_log_record(head, rendered.grants, event_id, plan.recipient, policy))
     if not deliveries:
-        entry = disclosure_record(envelope, None, (), (), None, now)
-        log.append(_log_record(entry, event_id, None, policy))
+        head = disclosure_head(envelope, None, (), (), None, now)
+        log.append(_log_record(head, (), event_id, None, policy))
     return RouteResult(tuple(deliveries), tuple(log))
 
 
 def _log_record(
-    entry: dict[str, Any], event_id: str, recipient: str | None, policy: Policy
+    head: dict[str, Any],
+    grants: tuple[Grant, ...],
+    event_id: str,
+    recipient: str | None,
+    policy: Policy,
 ) -> Outbound:
+    # The grants are the policy's own objects, alive as long as it: their ids name the set.
+    tail = policy.log.tail(tuple(map(id, grants)), lambda: disclosure_tail(grants))
     key = f"{event_id}/{recipient or '-'}".encode()
-    return Outbound(topics.DISCLOSURE_LOG, key, encode(policy.log_schema, entry))
+    return Outbound(topics.DISCLOSURE_LOG, key, policy.log.encode(head, tail))

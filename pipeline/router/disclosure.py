@@ -17,7 +17,7 @@ def span_id_for(event_id: str, recipient: str | None) -> str:
     return digest[:8].hex()
 
 
-def disclosure_record(
+def disclosure_head(
     envelope: dict[str, Any],
     recipient: str | None,
     fields: tuple[str, ...],
@@ -25,10 +25,9 @@ def disclosure_record(
     view_fingerprint: str | None,
     at: dt.datetime,
 ) -> dict[str, Any]:
-    """One log record: who received which field names of which event, under which rules.
-
-    Routing is one step without I/O, so the span starts and ends at ``at``.
-    """
+    """One log record's fields that differ per event: who received which field names of which
+    event (``disclosure_tail`` adds under which rules). Routing is one step without I/O, so the
+    span starts and ends at ``at``."""
     event_id = str(envelope["event_id"])
     return {
         "trace_id": envelope["trace_id"],
@@ -48,7 +47,13 @@ def disclosure_record(
         "outcome": "DISCLOSED" if recipient is not None else "NO_RECIPIENT",
         "fields": list(fields),
         "view_fingerprint": view_fingerprint,
-        "reason": None,
+    }
+
+
+def disclosure_tail(grants: tuple[Grant, ...]) -> dict[str, Any]:
+    """The grants a disclosure was made under, and its reason (none for routing): the log
+    schema's fields from policy.LOG_TAIL_FROM on, the same for every record under these grants."""
+    return {
         "grants": [
             {
                 "covenant_id": g.covenant_id,
@@ -65,4 +70,5 @@ def disclosure_record(
             }
             for g in grants
         ],
+        "reason": None,
     }
