@@ -1,50 +1,53 @@
-"""`make bench`: pipeline throughput against a no-op forwarder on the same broker, and route() cost.
+"""`make bench`: the pipeline measured side by side with a no-op forwarder on the same broker.
 
-Prints a table and writes JSON (bench-results.json). Measured, never asserted.
+(a) no-op aiokafka forwarder, (b) full pipeline and b/a, (c) route() per signal, (d) route()
+with 10 and 1,000 covenant rules, (e) latency p50/p99 at fixed rates, (f) the worker's memory.
+Medians of repeated runs; prints a table and writes bench-results.json. Measured, never asserted.
+Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS (10).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
+import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-from kafka import KafkaProducer
 from rich.console import Console
 from rich.table import Table
 
 from pipeline import topics
-from pipeline.app.process import WorkerProcess
-from pipeline.app.worker import load_policy, prepare_cluster
-from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.app.worker import load_keyring, load_policy, prepare_cluster
+from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.codec.framing import encode
+from pipeline.covenant.policy import Policy
 from pipeline.demo import EMBEDDED_TIMINGS, with_dev_keys
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
+from tests.benchmarks.latency import bench_latency
+from tests.benchmarks.rules import scaled_policy
+from tests.benchmarks.throughput import bench_noop, bench_pipeline
 
-RECORDS = 20_000
-REPEATS = 3
+RECORDS = int(os.environ.get("BENCH_RECORDS", "20000"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
+LATENCY_RATES = (1000.0, 250.0)
 ROOT = Path(__file__).resolve().parents[2]
 console = Console()
 
 
-def make_inputs(policy, count: int) -> tuple[list[Inbound], int]:
+def make_inputs(policy: Policy, count: int, seed: int = 99) -> tuple[list[Inbound], int]:
     """Encoded politie signals (three or more views each) and how many log records they yield."""
     now = dt.datetime.now(dt.UTC)
-    factory = SignalFactory(seed=99, now=now)
+    factory = SignalFactory(seed=seed, now=now)
     inputs = []
     for _ in range(count):
         entry, datum = prepare(
@@ -63,96 +66,42 @@ def make_inputs(policy, count: int) -> tuple[list[Inbound], int]:
     return inputs, logs
 
 
-def bench_route(policy, inputs: list[Inbound]) -> dict[str, float]:
+def route_us(policy: Policy, inputs: list[Inbound]) -> float:
+    """µs per signal of route() over ``inputs`` (one pass)."""
     now = dt.datetime.now(dt.UTC)
-    runs = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        for record in inputs:
-            route(record, policy, now)
-        runs.append((time.perf_counter() - started) / len(inputs) * 1e6)
-    views = Counter(len(route(i, policy, now).deliveries) for i in inputs[:100])
-    return {"us_per_signal": statistics.median(runs), "views_per_signal": max(views)}
-
-
-def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=256_000
-    )
+    started = time.perf_counter()
     for record in inputs:
-        producer.send(topic, key=record.key, value=record.value)
-    producer.flush()
-    producer.close()
+        route(record, policy, now)
+    return (time.perf_counter() - started) / len(inputs) * 1e6
 
 
-async def _count(
-    bootstrap: str, topic: str, expected: int, timeout: float, alive: Callable[[], bool]
-) -> float:
-    """Seconds between the first and the last of ``expected`` records appearing on ``topic``;
-    fails at once if the process producing them (``alive``) has died."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    seen, first = 0, None
-    deadline = time.monotonic() + timeout
-    try:
-        while seen < expected:
-            if not alive():
-                raise RuntimeError(f"the process writing {topic} died after {seen} records")
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"only {seen} of {expected} records on {topic} after {timeout:.0f} s"
-                )
-            batches = await consumer.getmany(timeout_ms=200, max_records=5000)
-            got = sum(len(b) for b in batches.values())
-            if got and first is None:
-                first = time.monotonic()
-            seen += got
-        return time.monotonic() - (first or time.monotonic())
-    finally:
-        await consumer.stop()
+def bench_core(policy: Policy, inputs: list[Inbound], settings: Settings) -> dict[str, Any]:
+    """(c) route() on the shipped covenant; (d) with the covenant grown to 10 and 1,000 rules,
+    measured in turns so that both see the same machine state."""
+    keyring = load_keyring(settings)
+    assert keyring is not None
+    ten, thousand = scaled_policy(10, keyring), scaled_policy(1000, keyring)
+    runs: dict[str, list[float]] = {"shipped": [], "10": [], "1000": []}
+    for _ in range(REPEATS):
+        runs["shipped"].append(route_us(policy, inputs))
+        runs["10"].append(route_us(ten, inputs))
+        runs["1000"].append(route_us(thousand, inputs))
+    now = dt.datetime.now(dt.UTC)
+    views = Counter(len(route(i, policy, now).deliveries) for i in inputs[:200])
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    return {
+        "route_us_per_signal": medians["shipped"],
+        "views_per_signal": statistics.median(views.elements()),
+        "route_us_10_rules": medians["10"],
+        "route_us_1000_rules": medians["1000"],
+        "rules_ratio": medians["1000"] / medians["10"],
+        "runs": runs,
+    }
 
 
-def count(
-    bootstrap: str, topic: str, expected: int, alive: Callable[[], bool], timeout: float = 600
-) -> float:
-    return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
-
-
-def bench_noop(bootstrap: str, inputs: list[Inbound]) -> float:
-    source, target = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
-    from kafka.admin import KafkaAdminClient, NewTopic
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(source, 3, 1), NewTopic(target, 3, 1)])
-    admin.close()
-    produce(bootstrap, source, inputs)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.noop_forwarder", bootstrap, source, target],
-        cwd=ROOT,
-    )
-    try:
-        seconds = count(bootstrap, target, len(inputs), lambda: child.poll() is None)
-    finally:
-        child.terminate()
-        child.wait(20)
-    return (len(inputs) - 1) / seconds
-
-
-def bench_pipeline(
-    bootstrap: str, inputs: list[Inbound], logs: int, settings: Settings, workdir: Path
-) -> float:
-    produce(bootstrap, topics.inbound("politie"), inputs)
-    worker = WorkerProcess(settings, workdir / "worker.log", loglevel="warning").start()
-    try:
-        seconds = count(bootstrap, topics.DISCLOSURE_LOG, logs, lambda: worker.alive)
-    finally:
-        worker.stop()
-    return (len(inputs) - 1) / seconds
-
-
-def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> tuple[float, float]:
+def one_round(
+    inputs: list[Inbound], logs: int, workdir: Path
+) -> tuple[float, float, dict[str, float]]:
     """Baseline and pipeline on one fresh broker, so both start from empty topics."""
     with EmbeddedBroker() as broker:
         bootstrap = broker.bootstrap_servers
@@ -161,59 +110,118 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> tuple[float, f
         )
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
-        return bench_noop(bootstrap, inputs), bench_pipeline(
-            bootstrap, inputs, logs, settings, workdir
+        noop = bench_noop(bootstrap, inputs)
+        pipeline, memory = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
+        return (
+            noop,
+            pipeline,
+            {"peak_mb": memory.peak / 2**20, "growth_b": memory.growth_per_signal(len(inputs))},
         )
 
 
+def latency_round(policy: Policy, rate: float, workdir: Path) -> dict[str, float]:
+    """(e) on a fresh broker: ``rate`` signals/s for LATENCY_SECONDS to a warmed-up worker."""
+    warmup, *inputs = make_inputs(policy, int(rate * LATENCY_SECONDS) + 1, seed=int(rate))[0]
+    with EmbeddedBroker() as broker:
+        settings = with_dev_keys(
+            Settings(
+                broker="external",
+                bootstrap_servers=broker.bootstrap_servers,
+                metrics_port=free_port(),
+                **EMBEDDED_TIMINGS,
+            ),
+            workdir,
+        )
+        registry, _ = load_policy(settings)
+        prepare_cluster(settings, broker.bootstrap_servers, registry, policy)
+        return bench_latency(settings, workdir, warmup, inputs, rate)
+
+
 def main() -> None:
-    noop, pipeline = [], []
+    noop, pipeline, memory = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        _, policy = load_policy(with_dev_keys(Settings(), Path(tmp)))
+        workdir = Path(tmp)
+        settings = with_dev_keys(Settings(), workdir)
+        _, policy = load_policy(settings)
         console.print(f"Preparing {RECORDS} signals ...")
         inputs, logs = make_inputs(policy, RECORDS)
-        core = bench_route(policy, inputs[:5000])
+        core = bench_core(policy, inputs[:5000], settings)
+        console.print(
+            f"route(): {core['route_us_per_signal']:,.0f} µs; 10 rules "
+            f"{core['route_us_10_rules']:,.0f} µs, 1,000 rules {core['route_us_1000_rules']:,.0f} µs"
+        )
         for round_no in range(REPEATS):
-            a, b = one_round(inputs, logs, Path(tmp))
+            a, b, mem = one_round(inputs, logs, workdir)
             console.print(f"round {round_no + 1}: no-op {a:,.0f} rec/s, pipeline {b:,.0f} rec/s")
             noop.append(a)
             pipeline.append(b)
+            memory.append(mem)
+        latency = {}
+        for rate in LATENCY_RATES:
+            latency[f"{rate:.0f}"] = measured = latency_round(policy, rate, workdir)
+            console.print(
+                f"latency at {rate:,.0f}/s: p50 {measured['p50_ms']:,.0f} ms, "
+                f"p99 {measured['p99_ms']:,.0f} ms"
+            )
     results = {
         "records": RECORDS,
         "repeats": REPEATS,
         "noop_forwarder_records_per_s": statistics.median(noop),
         "pipeline_records_per_s": statistics.median(pipeline),
         "ratio": statistics.median(pipeline) / statistics.median(noop),
-        "route_us_per_signal": core["us_per_signal"],
-        "views_per_signal": core["views_per_signal"],
-        "runs": {"noop": noop, "pipeline": pipeline},
+        "outputs_per_signal": (logs + RECORDS * (1 + core["views_per_signal"])) / RECORDS,
+        **{k: v for k, v in core.items() if k != "runs"},
+        "latency": latency,
+        "worker_peak_rss_mb": statistics.median(m["peak_mb"] for m in memory),
+        "worker_rss_growth_bytes_per_signal": statistics.median(m["growth_b"] for m in memory),
+        "runs": {"noop": noop, "pipeline": pipeline, "route": core["runs"], "memory": memory},
     }
-    table = Table(
-        title=f"ketenstroom benchmark ({RECORDS} politie signals, median of {REPEATS}, embedded broker)"
-    )
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_column("per record", justify="right")
-    table.add_row(
-        "(a) no-op aiokafka forwarder (baseline)",
-        f"{results['noop_forwarder_records_per_s']:,.0f} rec/s",
-        f"{1e6 / results['noop_forwarder_records_per_s']:,.1f} µs",
-    )
-    table.add_row(
-        "(b) full pipeline (Faust worker, route, views, log, commit)",
-        f"{results['pipeline_records_per_s']:,.0f} rec/s",
-        f"{1e6 / results['pipeline_records_per_s']:,.1f} µs",
-    )
-    table.add_row("    ratio b/a", f"{results['ratio']:.1%}", "")
-    table.add_row(
-        f"(c) pure route() core, {results['views_per_signal']} views",
-        "",
-        f"{results['route_us_per_signal']:,.1f} µs",
-    )
-    console.print(table)
+    console.print(table(results))
     out = ROOT / "bench-results.json"
     out.write_text(json.dumps(results, indent=2))
     console.print(f"JSON: {out}")
+
+
+def table(r: dict[str, Any]) -> Table:
+    t = Table(
+        title=f"ketenstroom benchmark ({r['records']:,} politie signals, median of {r['repeats']}, embedded broker)"
+    )
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_column("per signal", justify="right")
+    noop, pipe = r["noop_forwarder_records_per_s"], r["pipeline_records_per_s"]
+    t.add_row(
+        "(a) no-op aiokafka forwarder (baseline)", f"{noop:,.0f} rec/s", f"{1e6 / noop:,.1f} µs"
+    )
+    t.add_row(
+        f"(b) full pipeline ({r['outputs_per_signal']:.1f} output records per signal)",
+        f"{pipe:,.0f} rec/s",
+        f"{1e6 / pipe:,.1f} µs",
+    )
+    t.add_row("    ratio b/a", f"{r['ratio']:.1%}", "")
+    t.add_row(
+        f"(c) route() core, {r['views_per_signal']:.0f} views",
+        "",
+        f"{r['route_us_per_signal']:,.0f} µs",
+    )
+    t.add_row("(d) route(), covenant of 10 rules", "", f"{r['route_us_10_rules']:,.0f} µs")
+    t.add_row(
+        "    route(), covenant of 1,000 rules",
+        f"{r['rules_ratio']:.2f}x of 10",
+        f"{r['route_us_1000_rules']:,.0f} µs",
+    )
+    for rate, m in r["latency"].items():
+        t.add_row(
+            f"(e) latency at {float(rate):,.0f} signals/s offered",
+            f"p50 {m['p50_ms']:,.0f} ms",
+            f"p99 {m['p99_ms']:,.0f} ms",
+        )
+    t.add_row(
+        f"(f) worker peak RSS over {r['records']:,} signals",
+        f"{r['worker_peak_rss_mb']:,.0f} MiB",
+        f"+{r['worker_rss_growth_bytes_per_signal']:,.0f} B",
+    )
+    return t
 
 
 if __name__ == "__main__":

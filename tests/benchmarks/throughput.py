@@ -1,0 +1,101 @@
+"""(a) the no-op forwarder baseline and (b) the full pipeline, in records per second."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from pipeline import topics
+from pipeline.app.process import WorkerProcess
+from pipeline.router.records import Inbound
+from pipeline.settings import Settings
+from tests.benchmarks.memory import MemorySampler
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=256_000
+    )
+    for record in inputs:
+        producer.send(topic, key=record.key, value=record.value)
+    producer.flush()
+    producer.close()
+
+
+async def _count(
+    bootstrap: str, topic: str, expected: int, timeout: float, alive: Callable[[], bool]
+) -> float:
+    """Seconds between the first and the last of ``expected`` records appearing on ``topic``;
+    fails at once if the process producing them (``alive``) has died."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen, first = 0, None
+    deadline = time.monotonic() + timeout
+    try:
+        while seen < expected:
+            if not alive():
+                raise RuntimeError(f"the process writing {topic} died after {seen} records")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"only {seen} of {expected} records on {topic} after {timeout:.0f} s"
+                )
+            batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+            got = sum(len(b) for b in batches.values())
+            if got and first is None:
+                first = time.monotonic()
+            seen += got
+        return time.monotonic() - (first or time.monotonic())
+    finally:
+        await consumer.stop()
+
+
+def count(
+    bootstrap: str, topic: str, expected: int, alive: Callable[[], bool], timeout: float = 600
+) -> float:
+    return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
+
+
+def bench_noop(bootstrap: str, inputs: list[Inbound]) -> float:
+    source, target = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(source, 3, 1), NewTopic(target, 3, 1)])
+    admin.close()
+    produce(bootstrap, source, inputs)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.benchmarks.noop_forwarder", bootstrap, source, target],
+        cwd=ROOT,
+    )
+    try:
+        seconds = count(bootstrap, target, len(inputs), lambda: child.poll() is None)
+    finally:
+        child.terminate()
+        child.wait(20)
+    return (len(inputs) - 1) / seconds
+
+
+def bench_pipeline(
+    bootstrap: str, inputs: list[Inbound], logs: int, settings: Settings, workdir: Path
+) -> tuple[float, MemorySampler]:
+    """Records/s of a worker routing a backlog of ``inputs``, and its memory meanwhile."""
+    produce(bootstrap, topics.inbound("politie"), inputs)
+    worker = WorkerProcess(settings, workdir / "worker.log", loglevel="warning").start()
+    assert worker.process is not None
+    try:
+        with MemorySampler(worker.process.pid) as memory:
+            seconds = count(bootstrap, topics.DISCLOSURE_LOG, logs, lambda: worker.alive)
+    finally:
+        worker.stop()
+    return (len(inputs) - 1) / seconds, memory
