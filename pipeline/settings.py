@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     batch_wait_s: float = Field(
         0.02, gt=0, description="Longest wait for a batch to fill; bounds added latency."
     )
+    fetch_max_wait_ms: int = Field(
+        50,
+        ge=1,
+        description="Longest a worker's fetch waits for records (Kafka's fetch.max.wait.ms).",
+    )
     metrics_port: int | None = Field(
         None,
         ge=0,

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pipeline import topics
 from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower
+from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
 from pipeline.ops.health import Health
@@ -45,8 +46,9 @@ def _headers(raw: Any) -> Headers:
 
 def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faust.App:
     """The router app. One consumer group; scale out by starting more workers."""
-    app = faust.App(
+    app = RouterApp(
         settings.router_group_id,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=[f"kafka://{server}" for server in bootstrap.split(",")],
         broker_credentials=faust_credentials(settings),
         store="memory://",
