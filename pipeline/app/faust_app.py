@@ -117,11 +117,11 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
+        health.batch_started()
         try:
             await event_ids.catch_up()  # ids routed by other workers until now are known
         except Exception:
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
-        health.batch_started()
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         records = [_inbound(e.message) for e in events]
