@@ -152,7 +152,7 @@ class Policy:
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    log: SplitEncoder = field(init=False, compare=False, repr=False)
+    log_encoder: SplitEncoder = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Built from ``plans`` here, so a copy with other plans (dataclasses.replace) is right too.
@@ -160,7 +160,7 @@ class Policy:
             self, "_dispatch", {key: Dispatch.of(plans) for key, plans in self.plans.items()}
         )
         # Log records: per-event head, grants encoded once per grant set (codec.split).
-        object.__setattr__(self, "log", SplitEncoder(self.log_schema, LOG_TAIL_FROM))
+        object.__setattr__(self, "log_encoder", SplitEncoder(self.log_schema, LOG_TAIL_FROM))
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""

@@ -145,6 +145,6 @@ def _log_record(
     policy: Policy,
 ) -> Outbound:
     # The grants are the policy's own objects, alive as long as it: their ids name the set.
-    tail = policy.log.tail(tuple(map(id, grants)), lambda: disclosure_tail(grants))
+    tail = policy.log_encoder.tail(tuple(map(id, grants)), lambda: disclosure_tail(grants))
     key = f"{event_id}/{recipient or '-'}".encode()
-    return Outbound(topics.DISCLOSURE_LOG, key, policy.log.encode(head, tail))
+    return Outbound(topics.DISCLOSURE_LOG, key, policy.log_encoder.encode(head, tail))

@@ -139,7 +139,7 @@ def test_log_records_written_as_head_and_cached_tail_equal_one_whole_encoding(po
 
     now = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
     factory = SignalFactory(seed=3, now=now)
-    tails_before = policy.log.tails_cached
+    tails_before = policy.log_encoder.tails_cached
     checked = 0
     for _ in range(5):
         _, value = signal_bytes(store, factory.make("politie", "Signaal").document, "politie", now)
@@ -149,4 +149,4 @@ def test_log_records_written_as_head_and_cached_tail_equal_one_whole_encoding(po
             assert encode(policy.log_schema, datum) == record.value
             checked += 1
     assert checked >= 5 * 3
-    assert policy.log.tails_cached - tails_before <= 6  # one per (plan, grant set), not per record
+    assert policy.log_encoder.tails_cached - tails_before <= 6  # one per (plan, grant set), not per record
