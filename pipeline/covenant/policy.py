@@ -68,7 +68,7 @@ class ViewPlan:
     tree: FieldTree
     field_order: tuple[str, ...]
     transforms: dict[str, Transform] = field(default_factory=dict, compare=False, repr=False)
-    _projectors: dict[frozenset[str], Projector] = field(
+    _projectors: dict[frozenset[str], tuple[Projector, tuple[str, ...]]] = field(
         default_factory=dict, compare=False, init=False, repr=False
     )
 
@@ -78,13 +78,17 @@ class ViewPlan:
         if not grants:
             return None
         active = frozenset().union(*(g.fields for g in grants))
-        projector = self._projectors.get(active)
-        if projector is None:
-            # Memo of a pure function of (tree, active): filled once per distinct grant set.
-            projector = self._projectors.setdefault(
-                active, make_projector(self.tree, active, self.transforms)
+        compiled = self._projectors.get(active)
+        if compiled is None:
+            # Memo of pure functions of (tree, active): filled once per distinct grant set.
+            compiled = self._projectors.setdefault(
+                active,
+                (
+                    make_projector(self.tree, active, self.transforms),
+                    tuple(f for f in self.field_order if f in active),
+                ),
             )
-        fields = tuple(f for f in self.field_order if f in active)
+        projector, fields = compiled
         return Rendered(projector(datum, ctx), fields, grants)
 
 

@@ -91,7 +91,8 @@ def _route(
             f"claimed source differs from topic partner {partner!r}",  # free text: not echoed
             policy,
         )
-    event_id = str(envelope["event_id"])
+    # The id as text once: views, log records and claims all carry it (a UUID decodes as an object).
+    event_id = envelope["event_id"] = str(envelope["event_id"])
     first = index.get(event_id) if index is not None else None
     claim = Claim.of(record)
     if first is not None and first.origin != claim.origin:
