@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     batch_wait_s: float = Field(
         0.02, gt=0, description="Longest wait for a batch to fill; bounds added latency."
     )
+    producer_batch_bytes: int = Field(
+        512 * 1024,
+        ge=1024,
+        description="Largest producer batch per partition (Kafka's batch.size).",
+    )
+    producer_linger_ms: float = Field(
+        5.0, ge=0, description="How long the producer lets a batch fill (Kafka's linger.ms)."
+    )
     fetch_max_wait_ms: int = Field(
         50,
         ge=1,

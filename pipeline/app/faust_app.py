@@ -67,6 +67,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         broker_request_timeout=settings.request_timeout_s,
         broker_commit_interval=settings.commit_interval_s,
         producer_acks=-1,
+        # A batch of signals becomes ~9 outputs each: large producer batches, a short linger
+        producer_max_batch_size=settings.producer_batch_bytes,
+        producer_linger=settings.producer_linger_ms / 1000,
         web_enabled=False,
     )
     client = aiokafka_config(settings, bootstrap)
