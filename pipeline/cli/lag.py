@@ -59,8 +59,10 @@ def lag_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON (one line per reading).")] = False,
 ) -> None:
-    """Committed offset, end offset and lag of every consumer group, with a status: OK, WARN or ERR
-    per group; OK, WARN, STOP, STALL or REWIND per partition. Exits 2 when a group is in ERR."""
+    """Lag of every consumer group, judged over a window of readings as Burrow does.
+
+    Per partition: committed offset, end offset, lag and OK, WARN, STOP, STALL or REWIND; per
+    group OK, WARN or ERR. Exits 2 when a group is in ERR."""
     settings = load_settings()
     bootstrap = settings.require_bootstrap()
     windows = LagWindows(window, min_span)
