@@ -16,15 +16,16 @@ HEADER_SIZE = 10
 
 def encode(entry: SchemaEntry, datum: dict[str, Any]) -> bytes:
     """Encode ``datum`` with ``entry``'s schema as one single-object-encoded record."""
+    return MAGIC + entry.fingerprint + encode_body(entry.parsed, datum, entry.name)
+
+
+def encode_body(parsed: Any, datum: dict[str, Any], name: str) -> bytes:
+    """The Avro body of ``datum`` under a parsed schema; a misfit is a CodecError naming ``name``."""
     buf = io.BytesIO()
-    buf.write(MAGIC)
-    buf.write(entry.fingerprint)
     try:
-        fastavro.schemaless_writer(buf, entry.parsed, datum, strict=True)
+        fastavro.schemaless_writer(buf, parsed, datum, strict=True)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CodecError(
-            "encode_failed", f"record does not fit schema {entry.name}: {exc}"
-        ) from exc
+        raise CodecError("encode_failed", f"record does not fit schema {name}: {exc}") from exc
     return buf.getvalue()
 
 

@@ -9,15 +9,13 @@ grant set instead of once per record halves the cost of a log record.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import fastavro
 
-from pipeline.codec.framing import MAGIC
+from pipeline.codec.framing import MAGIC, encode_body
 from pipeline.codec.schema_store import SchemaEntry
-from pipeline.errors import CodecError
 
 
 class SplitEncoder:
@@ -38,7 +36,7 @@ class SplitEncoder:
         """The tail's bytes for ``key``; ``values()`` gives the tail fields the first time."""
         cached = self._tails.get(key)
         if cached is None:
-            cached = self._tails.setdefault(key, _body(self._tail, values(), self.entry))
+            cached = self._tails.setdefault(key, encode_body(self._tail, values(), self.entry.name))
         return cached
 
     @property
@@ -48,21 +46,12 @@ class SplitEncoder:
 
     def encode(self, head: dict[str, Any], tail: bytes) -> bytes:
         """One record: the head fields of ``head`` and the tail bytes from ``tail()``."""
-        return MAGIC + self.entry.fingerprint + _body(self._head, head, self.entry) + tail
+        return (
+            MAGIC + self.entry.fingerprint + encode_body(self._head, head, self.entry.name) + tail
+        )
 
 
 def _part(entry: SchemaEntry, fields: list[dict[str, Any]], suffix: str) -> Any:
     return fastavro.parse_schema(
         {"type": "record", "name": f"{entry.name}{suffix}", "fields": fields}
     )
-
-
-def _body(schema: Any, datum: dict[str, Any], entry: SchemaEntry) -> bytes:
-    buf = io.BytesIO()
-    try:
-        fastavro.schemaless_writer(buf, schema, datum, strict=True)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise CodecError(
-            "encode_failed", f"record does not fit schema {entry.name}: {exc}"
-        ) from exc
-    return buf.getvalue()
