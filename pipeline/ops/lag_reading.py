@@ -13,8 +13,9 @@ while producers batch (shared/TANSU.md), so lag read there may be briefly too lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -40,11 +41,12 @@ class LagReader:
 
     async def __aenter__(self) -> LagReader:
         try:
-            await self._admin.start()
-            self._offsets = await asyncio.to_thread(KafkaAdminClient, **self._config)
-        except (KafkaError, AIOKafkaError) as exc:
+            with _broker_errors(f"cannot reach Kafka at {self._bootstrap}"):
+                await self._admin.start()
+                self._offsets = await asyncio.to_thread(KafkaAdminClient, **self._config)
+        except BrokerError:
             await self.__aexit__()
-            raise BrokerError(f"cannot reach Kafka at {self._bootstrap}: {exc}") from exc
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -54,7 +56,8 @@ class LagReader:
 
     async def groups(self) -> list[str]:
         """Every consumer group the cluster knows."""
-        listed = await self._admin.list_consumer_groups()
+        with _broker_errors(f"listing consumer groups at {self._bootstrap}"):
+            listed = await self._admin.list_consumer_groups()
         return sorted(str(g[0]) for g in listed if g[1] in ("consumer", ""))
 
     async def sample(self, groups: Sequence[str]) -> list[GroupSample]:
@@ -62,8 +65,9 @@ class LagReader:
         if not groups:
             return []
         at = time.time()
-        members = {group: await self._members(group) for group in groups}
-        committed, ends, starts = await asyncio.to_thread(self._offsets_of, groups)
+        with _broker_errors(f"reading consumer groups from {self._bootstrap}"):
+            members = {group: await self._members(group) for group in groups}
+            committed, ends, starts = await asyncio.to_thread(self._offsets_of, groups)
         partitions = sorted(ends)
         samples = []
         for group in groups:
@@ -112,6 +116,15 @@ class LagReader:
 Ends = dict[TopicPartition, int]
 
 
+@contextlib.contextmanager
+def _broker_errors(what: str) -> Iterator[None]:
+    """Either client library's Kafka error becomes a BrokerError saying ``what`` failed."""
+    try:
+        yield
+    except (KafkaError, AIOKafkaError) as exc:
+        raise BrokerError(f"{what}: {exc}") from exc
+
+
 def _offsets(listed: dict[TopicPartition, Any]) -> Ends:
     return {tp: int(getattr(o, "offset", o)) for tp, o in listed.items()}
 
@@ -123,14 +136,11 @@ async def watch_lag(
     interval: float,
 ) -> AsyncGenerator[list[GroupSample], None]:
     """Sample every ``interval`` seconds, forever; yields each reading (a sample per group)."""
-    try:
-        async with LagReader(settings, bootstrap) as reader:
-            while True:
-                chosen = list(groups) if groups else await reader.groups()
-                yield await reader.sample(chosen)
-                await asyncio.sleep(interval)
-    except (KafkaError, AIOKafkaError) as exc:
-        raise BrokerError(f"reading consumer groups from {bootstrap}: {exc}") from exc
+    async with LagReader(settings, bootstrap) as reader:
+        while True:
+            chosen = list(groups) if groups else await reader.groups()
+            yield await reader.sample(chosen)
+            await asyncio.sleep(interval)
 
 
 async def wait_for_lag(
@@ -138,14 +148,11 @@ async def wait_for_lag(
 ) -> GroupReport:
     """One group's report as soon as its lag is zero (every record routed and committed), or
     the last one read when ``timeout`` seconds have passed."""
-    try:
-        async with LagReader(settings, bootstrap) as reader:
-            deadline = time.monotonic() + timeout
-            while True:
-                (sample,) = await reader.sample([group])
-                report = evaluate_group([sample])
-                if report.total_lag == 0 or time.monotonic() > deadline:
-                    return report
-                await asyncio.sleep(0.5)
-    except (KafkaError, AIOKafkaError) as exc:
-        raise BrokerError(f"reading consumer group {group!r} from {bootstrap}: {exc}") from exc
+    async with LagReader(settings, bootstrap) as reader:
+        deadline = time.monotonic() + timeout
+        while True:
+            (sample,) = await reader.sample([group])
+            report = evaluate_group([sample])
+            if report.total_lag == 0 or time.monotonic() > deadline:
+                return report
+            await asyncio.sleep(0.5)
