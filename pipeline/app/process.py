@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 
@@ -45,6 +47,23 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
             )
         return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the worker's /health/ready answers 200 (needs a metrics port); raises if
+        the worker dies first or ``timeout`` seconds pass."""
+        port = self.settings.metrics_port
+        if port is None:
+            raise ValueError("wait_ready needs KETENSTROOM_METRICS_PORT")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive:
+                raise RuntimeError(f"the worker died:\n{self.output()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
+                    return  # 200; a 503 raises HTTPError, an OSError
+            except OSError:
+                time.sleep(0.2)  # not listening yet, or not ready
+        raise TimeoutError(f"the worker was not ready within {timeout:.0f} s")
 
     @property
     def alive(self) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 import time
-import urllib.request
 from pathlib import Path
 
 from kafka import KafkaProducer
@@ -18,19 +17,6 @@ from pipeline.app.process import WorkerProcess
 from pipeline.broker.reading import read_to_end
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
-
-
-def _wait_ready(port: int, worker: WorkerProcess, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not worker.alive:
-            raise RuntimeError(f"the worker died:\n{worker.output()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError("the worker did not become ready")
 
 
 def _paced(bootstrap: str, topic: str, inputs: list[Inbound], rate: float) -> None:
@@ -61,10 +47,9 @@ def bench_latency(
     """p50/p99 latency (ms) of ``inputs`` offered at ``rate`` signals/s to a warmed-up worker."""
     bootstrap = settings.require_bootstrap()
     topic = topics.inbound("politie")
-    assert settings.metrics_port is not None
     worker = WorkerProcess(settings, workdir / "latency-worker.log", loglevel="warning").start()
     try:
-        _wait_ready(settings.metrics_port, worker)
+        worker.wait_ready()
         _paced(bootstrap, topic, [warmup], rate)  # the group has joined once this is routed
         _wait_for_logs(settings, {warmup.key.decode()}, worker)
         started = time.monotonic()

@@ -34,22 +34,9 @@ def _get(port: int, path: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def _wait_ready(port: int, worker, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert worker.alive, worker.output()[-3000:]
-        try:
-            if _get(port, "/health/ready")[0] == 200:
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(0.2)
-    raise AssertionError("worker never became ready")
-
-
 def test_metrics_and_health_while_routing(cluster, worker, registry, store, policy):
     port = worker.settings.metrics_port
-    _wait_ready(port, worker)
+    worker.wait_ready()
     assert json.loads(_get(port, "/health")[1]) == {"live": True, "ready": True}
     bootstrap = cluster.require_bootstrap()
     factory = SignalFactory(seed=77)
