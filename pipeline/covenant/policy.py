@@ -10,9 +10,10 @@ from typing import Any
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.codec.split import SplitEncoder
 from pipeline.covenant.conditions import Gate, Predicate, value_at
-from pipeline.covenant.fields import FieldTree
+from pipeline.covenant.fields import ENVELOPE, FieldTree
 from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.treatments import Context, Transform
+from pipeline.router.disclosure import DisclosureLog
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,13 @@ class Grant:
 
 @dataclass(frozen=True)
 class Rendered:
-    """One recipient's view of one record, with the grants that allowed it."""
+    """One recipient's view of one record, with the grants that allowed it.
 
-    datum: dict[str, Any]
+    ``body`` holds the view's fields after the envelope; the envelope is the signal's own,
+    the same in every view of it, and encoded once per signal (``ViewPlan.encoder``).
+    """
+
+    body: dict[str, Any]
     fields: tuple[str, ...]
     grants: tuple[Grant, ...]
 
@@ -71,6 +76,13 @@ class ViewPlan:
     _projectors: dict[frozenset[str], tuple[Projector, tuple[str, ...]]] = field(
         default_factory=dict, compare=False, init=False, repr=False
     )
+    #: Writes a view as two groups (codec.split): the envelope, then the body.
+    encoder: SplitEncoder = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.schema.expanded["fields"][0]["name"] != ENVELOPE:
+            raise ValueError(f"view schema {self.schema.name} does not start with the envelope")
+        object.__setattr__(self, "encoder", SplitEncoder(self.schema, (1,)))
 
     def render(self, datum: dict[str, Any], ctx: Context) -> Rendered | None:
         """The view for this record, or None when no grant applies to it."""
@@ -93,8 +105,6 @@ class ViewPlan:
 
 
 Numbered = tuple[tuple[int, ViewPlan], ...]
-#: The disclosure log's fields from here on depend only on the grants (router.disclosure).
-LOG_TAIL_FROM = "grants"
 
 
 @dataclass(frozen=True)
@@ -156,15 +166,17 @@ class Policy:
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    log_encoder: SplitEncoder = field(init=False, compare=False, repr=False)
+    disclosure_log: DisclosureLog = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Built from ``plans`` here, so a copy with other plans (dataclasses.replace) is right too.
         object.__setattr__(
             self, "_dispatch", {key: Dispatch.of(plans) for key, plans in self.plans.items()}
         )
-        # Log records: per-event head, grants encoded once per grant set (codec.split).
-        object.__setattr__(self, "log_encoder", SplitEncoder(self.log_schema, LOG_TAIL_FROM))
+        object.__setattr__(self, "disclosure_log", DisclosureLog(self.log_schema))
+        envelopes = {p.encoder.group_canonical(0) for ps in self.plans.values() for p in ps}
+        if len(envelopes) > 1:  # route() encodes a signal's envelope once for all its views
+            raise ValueError("view schemas differ in their envelope type")
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""

@@ -109,15 +109,9 @@ def make_projector(
     tree: FieldTree, active: frozenset[str], transforms: dict[str, Transform] | None = None
 ) -> Projector:
     """A function that puts the ``active`` leaf fields of a record (transformed where a treatment
-    says so) into its view, and null in every other field of the view."""
-    top = _record_projector(tree, active, "", transforms or {})
-
-    def project(datum: dict[str, Any], ctx: Context) -> dict[str, Any]:
-        view = top(datum, ctx)
-        view[ENVELOPE] = datum[ENVELOPE]
-        return view
-
-    return project
+    says so) into its view's body, and null in every other field of the body. The body is the
+    view without its envelope, which travels unchanged (``ViewPlan.encoder``)."""
+    return _record_projector(tree, active, "", transforms or {})
 
 
 _COPY = "copy"

@@ -8,12 +8,12 @@ from dataclasses import replace
 from typing import Any
 
 from pipeline import topics
-from pipeline.codec.framing import decode, encode
-from pipeline.covenant.policy import Grant, Policy
+from pipeline.codec.framing import decode
+from pipeline.covenant.fields import ENVELOPE
+from pipeline.covenant.policy import Policy
 from pipeline.errors import CodecError
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
-from pipeline.router.disclosure import disclosure_head, disclosure_tail
 from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.signals.validation import validate_signal
@@ -110,42 +110,32 @@ def _disclose(
 ) -> RouteResult:
     event_id = str(envelope["event_id"])
     key = event_id.encode()
+    traceparent = f"00-{envelope['trace_id']}-{envelope['span_id']}-01".encode()
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
+    event_log = policy.disclosure_log.for_event(envelope, now)
+    envelope_bytes = b""  # the same in every view (Policy checks): encoded once, when needed
     occurred = envelope["occurred_at"].date()
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         rendered = plan.render(datum, Context(now, event_id, occurred, plan.recipient))
         if rendered is None:
             continue
+        if not envelope_bytes:
+            envelope_bytes = plan.encoder.part(0, {ENVELOPE: envelope})
+        view = plan.encoder.join(envelope_bytes, plan.encoder.part(1, rendered.body))
+        fingerprint = plan.schema.fingerprint_hex
         headers = (
             (EVENT_ID_HEADER, key),
-            (SCHEMA_HEADER, plan.schema.fingerprint_hex.encode()),
-            (TRACEPARENT_HEADER, f"00-{envelope['trace_id']}-{envelope['span_id']}-01".encode()),
+            (SCHEMA_HEADER, fingerprint.encode()),
+            (TRACEPARENT_HEADER, traceparent),
         )
-        deliveries.append(Outbound(plan.topic, key, encode(plan.schema, rendered.datum), headers))
-        head = disclosure_head(
-            envelope,
-            plan.recipient,
-            rendered.fields,
-            rendered.grants,
-            plan.schema.fingerprint_hex,
-            now,
-        )
-        log.append(_log_record(head, rendered.grants, event_id, plan.recipient, policy))
+        deliveries.append(Outbound(plan.topic, key, view, headers))
+        entry = event_log.record(plan.recipient, rendered.fields, rendered.grants, fingerprint)
+        log.append(_log_record(event_id, plan.recipient, entry))
     if not deliveries:
-        head = disclosure_head(envelope, None, (), (), None, now)
-        log.append(_log_record(head, (), event_id, None, policy))
+        log.append(_log_record(event_id, None, event_log.record(None, (), (), None)))
     return RouteResult(tuple(deliveries), tuple(log))
 
 
-def _log_record(
-    head: dict[str, Any],
-    grants: tuple[Grant, ...],
-    event_id: str,
-    recipient: str | None,
-    policy: Policy,
-) -> Outbound:
-    # The grants are the policy's own objects, alive as long as it: their ids name the set.
-    tail = policy.log_encoder.tail(tuple(map(id, grants)), lambda: disclosure_tail(grants))
-    key = f"{event_id}/{recipient or '-'}".encode()
-    return Outbound(topics.DISCLOSURE_LOG, key, policy.log_encoder.encode(head, tail))
+def _log_record(event_id: str, recipient: str | None, value: bytes) -> Outbound:
+    return Outbound(topics.DISCLOSURE_LOG, f"{event_id}/{recipient or '-'}".encode(), value)

@@ -1,14 +1,31 @@
-"""Disclosure-log records (verantwoording, after Logius' Logboek Dataverwerkingen)."""
+"""Disclosure-log records (verantwoording, after Logius' Logboek Dataverwerkingen).
+
+A signal's log records differ only in a few fields: the span id is each record's own, the
+event's fields are the same in all of them, and what a view plan disclosed under which grants
+is the same for every signal it discloses under those grants. ``DisclosureLog`` encodes the
+log schema's fields in those groups (codec.split), each as often as it changes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.covenant.policy import Grant
+from pipeline.codec.schema_store import SchemaEntry
+from pipeline.codec.split import SplitEncoder
+
+if TYPE_CHECKING:  # the policy holds its DisclosureLog: a runtime import would be circular
+    from pipeline.covenant.policy import Grant
 
 LOG_NAME = "ketenstroom.disclose"
+
+# The log schema's field groups in schema order, by the field that starts each group after the
+# first: [trace_id, span_id] per record; [parent_span_id .. status_code] per event;
+# [processing_activity_id] per disclosure; [data_subject_id .. source] per event;
+# [recipient .. reason] per disclosure (recipient, view, field names and grants).
+_GROUP_STARTS = ("parent_span_id", "processing_activity_id", "data_subject_id", "recipient")
+_RECORD, _EVENT_TIMES, _ACTIVITY, _EVENT, _DISCLOSURE = range(5)
 
 
 def span_id_for(event_id: str, recipient: str | None) -> str:
@@ -17,43 +34,89 @@ def span_id_for(event_id: str, recipient: str | None) -> str:
     return digest[:8].hex()
 
 
-def disclosure_head(
-    envelope: dict[str, Any],
+class DisclosureLog:
+    """Encodes the disclosure log's records for one compiled policy."""
+
+    def __init__(self, schema: SchemaEntry) -> None:
+        names = [f["name"] for f in schema.expanded["fields"]]
+        self.schema = schema
+        self.split = SplitEncoder(schema, [names.index(n) for n in _GROUP_STARTS])
+
+    def for_event(self, envelope: dict[str, Any], at: dt.datetime) -> EventLog:
+        """The log writer for one signal's records; routing is one step without I/O, so each
+        span starts and ends at ``at``."""
+        return EventLog(self.split, envelope, at)
+
+
+class EventLog:
+    """One signal's log records: who received which field names, under which rules."""
+
+    def __init__(self, split: SplitEncoder, envelope: dict[str, Any], at: dt.datetime) -> None:
+        self._split = split
+        self._trace_id = envelope["trace_id"]
+        self.event_id = str(envelope["event_id"])
+        self._times = split.part(
+            _EVENT_TIMES,
+            {
+                "parent_span_id": envelope["span_id"],
+                "name": LOG_NAME,
+                "start_time": at,
+                "end_time": at,
+                "status_code": "OK",
+            },
+        )
+        self._event = split.part(
+            _EVENT,
+            {
+                # No data subject id on a routing record (the re-identification record has one).
+                "data_subject_id": None,
+                "data_subject_id_type": None,
+                "event_id": self.event_id,
+                "event_type": envelope["event_type"],
+                "source": envelope["source"],
+            },
+        )
+
+    def record(
+        self,
+        recipient: str | None,
+        fields: tuple[str, ...],
+        grants: tuple[Grant, ...],
+        view_fingerprint: str | None,
+    ) -> bytes:
+        """The log record of one disclosure (or, with no recipient, of routing to nobody)."""
+        # Grants are the policy's own objects, alive as long as it (and this encoder): their ids
+        # name the set. Recipient, view and field names complete what the disclosure groups hold.
+        key = (recipient, view_fingerprint, fields, tuple(map(id, grants)))
+        span = {"trace_id": self._trace_id, "span_id": span_id_for(self.event_id, recipient)}
+        return self._split.join(
+            self._split.part(_RECORD, span),
+            self._times,
+            self._split.cached(_ACTIVITY, key, lambda: _activity(grants)),
+            self._event,
+            self._split.cached(
+                _DISCLOSURE, key, lambda: disclosure(recipient, fields, grants, view_fingerprint)
+            ),
+        )
+
+
+def _activity(grants: tuple[Grant, ...]) -> dict[str, Any]:
+    return {"processing_activity_id": grants[0].processing_activity_id if grants else None}
+
+
+def disclosure(
     recipient: str | None,
     fields: tuple[str, ...],
     grants: tuple[Grant, ...],
     view_fingerprint: str | None,
-    at: dt.datetime,
 ) -> dict[str, Any]:
-    """One log record's fields that differ per event: who received which field names of which
-    event (``disclosure_tail`` adds under which rules). Routing is one step without I/O, so the
-    span starts and ends at ``at``."""
-    event_id = str(envelope["event_id"])
+    """The log fields from ``recipient`` on: who received which field names of which view, the
+    grants it was made under, and its reason (none for routing)."""
     return {
-        "trace_id": envelope["trace_id"],
-        "span_id": span_id_for(event_id, recipient),
-        "parent_span_id": envelope["span_id"],
-        "name": LOG_NAME,
-        "start_time": at,
-        "end_time": at,
-        "status_code": "OK",
-        "processing_activity_id": grants[0].processing_activity_id if grants else None,
-        "data_subject_id": None,
-        "data_subject_id_type": None,
-        "event_id": event_id,
-        "event_type": envelope["event_type"],
-        "source": envelope["source"],
         "recipient": recipient,
         "outcome": "DISCLOSED" if recipient is not None else "NO_RECIPIENT",
         "fields": list(fields),
         "view_fingerprint": view_fingerprint,
-    }
-
-
-def disclosure_tail(grants: tuple[Grant, ...]) -> dict[str, Any]:
-    """The grants a disclosure was made under, and its reason (none for routing): the log
-    schema's fields from policy.LOG_TAIL_FROM on, the same for every record under these grants."""
-    return {
         "grants": [
             {
                 "covenant_id": g.covenant_id,

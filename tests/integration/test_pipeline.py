@@ -168,7 +168,5 @@ def test_reidentification_needs_a_reason_and_is_logged(cluster, worker, store, p
     assert done.stdout.split()[-1] == "123456782"
     ledger_records = read_to_end(cluster, cluster.require_bootstrap(), topics.DISCLOSURE_LOG)
     logged = [decode(r.value, policy.store)[1] for r in ledger_records]
-    (act,) = [
-        e for e in logged if e["outcome"] == "REIDENTIFIED" and e["data_subject_id"] == label
-    ]
+    (act,) = [e for e in logged if e["outcome"] == "REIDENTIFIED" and e["data_subject_id"] == label]
     assert act["reason"] == "acuut gevaar, melding 2026-118" and act["source"] == "fg-gemeente"

@@ -1,7 +1,5 @@
 """View schemas and projections."""
 
-import datetime as dt
-
 import fastavro
 
 from pipeline.codec.schema_store import make_entry
@@ -49,9 +47,8 @@ def test_projection_copies_active_fields_and_nulls_the_rest(store, factory, now)
     assert view["urgent"] == datum["urgent"]
     assert view["slachtoffer"]["voornamen"] is None
     assert view["slachtoffer"]["adres"] == {"postcode": datum["slachtoffer"]["adres"]["postcode"]}
-    assert view["envelope"] is datum["envelope"]
+    assert "envelope" not in view  # the body: the record's envelope travels unchanged
     entry = make_entry(derive_view_schema(schema, tree, frozenset(), "x"), "view")
-    assert fastavro.validation.validate(view, entry.parsed)
+    assert fastavro.validation.validate({**view, "envelope": datum["envelope"]}, entry.parsed)
     nothing = make_projector(tree, frozenset({"urgent"}))(datum, ctx)
     assert nothing["slachtoffer"] is None
-    assert isinstance(nothing["envelope"]["occurred_at"], dt.datetime)
