@@ -1,9 +1,11 @@
 """`make bench`: the pipeline measured side by side with a no-op forwarder on the same broker.
 
-(a) no-op aiokafka forwarder, (b) full pipeline and b/a, (c) route() per signal, (d) route()
-with 10 and 1,000 covenant rules, (e) latency p50/p99 at fixed rates, (f) the worker's memory.
+(a) no-op aiokafka forwarder, (b) full pipeline and b/a, with one worker and with BENCH_WORKERS
+workers in one consumer group, (c) route() per signal, (d) route() with 10 and 1,000 covenant
+rules, (e) latency p50/p99 at fixed rates, (f) the worker's memory.
 Medians of repeated runs; prints a table and writes bench-results.json. Measured, never asserted.
-Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS (10).
+Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS (10),
+BENCH_WORKERS (2).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,13 @@ from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
 from tests.benchmarks.latency import bench_latency
 from tests.benchmarks.rules import scaled_policy
-from tests.benchmarks.throughput import bench_noop, bench_pipeline
+from tests.benchmarks.throughput import bench_noop, bench_pipeline, bench_scaled
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "20000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
+#: Workers of the scaled pipeline run: one per core of the machine the numbers are for.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 LATENCY_RATES = (1000.0, 250.0)
 ROOT = Path(__file__).resolve().parents[2]
 console = Console()
@@ -99,46 +105,50 @@ def bench_core(policy: Policy, inputs: list[Inbound], settings: Settings) -> dic
     }
 
 
-def one_round(
-    inputs: list[Inbound], logs: int, workdir: Path
-) -> tuple[float, float, dict[str, float]]:
-    """Baseline and pipeline on one fresh broker, so both start from empty topics."""
+@contextmanager
+def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settings]]:
+    """A fresh embedded broker with the router's topics and schemas, and settings for it."""
     with EmbeddedBroker() as broker:
         bootstrap = broker.bootstrap_servers
         settings = with_dev_keys(
-            Settings(broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS), workdir
+            Settings(
+                broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS, **overrides
+            ),
+            workdir,
         )
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
+        yield bootstrap, settings
+
+
+def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]:
+    """Baseline and one worker on one fresh broker, so both start from empty topics; then
+    WORKERS workers on another (the same inputs again would be duplicates)."""
+    with fresh_cluster(workdir) as (bootstrap, settings):
         noop = bench_noop(bootstrap, inputs)
         pipeline, memory = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
-        return (
-            noop,
-            pipeline,
-            {"peak_mb": memory.peak / 2**20, "growth_b": memory.growth_per_signal(len(inputs))},
-        )
+    with fresh_cluster(workdir) as (bootstrap, settings):
+        scaled = bench_scaled(bootstrap, inputs, logs, settings, workdir, WORKERS)
+    return {
+        "noop": noop,
+        "pipeline": pipeline,
+        "scaled": scaled,
+        "memory": {
+            "peak_mb": memory.peak / 2**20,
+            "growth_b": memory.growth_per_signal(len(inputs)),
+        },
+    }
 
 
 def latency_round(policy: Policy, rate: float, workdir: Path) -> dict[str, float]:
     """(e) on a fresh broker: ``rate`` signals/s for LATENCY_SECONDS to a warmed-up worker."""
     warmup, *inputs = make_inputs(policy, int(rate * LATENCY_SECONDS) + 1, seed=int(rate))[0]
-    with EmbeddedBroker() as broker:
-        settings = with_dev_keys(
-            Settings(
-                broker="external",
-                bootstrap_servers=broker.bootstrap_servers,
-                metrics_port=free_port(),
-                **EMBEDDED_TIMINGS,
-            ),
-            workdir,
-        )
-        registry, _ = load_policy(settings)
-        prepare_cluster(settings, broker.bootstrap_servers, registry, policy)
+    with fresh_cluster(workdir, metrics_port=free_port()) as (_, settings):
         return bench_latency(settings, workdir, warmup, inputs, rate)
 
 
 def main() -> None:
-    noop, pipeline, memory = [], [], []
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         settings = with_dev_keys(Settings(), workdir)
@@ -151,11 +161,12 @@ def main() -> None:
             f"{core['route_us_10_rules']:,.0f} µs, 1,000 rules {core['route_us_1000_rules']:,.0f} µs"
         )
         for round_no in range(REPEATS):
-            a, b, mem = one_round(inputs, logs, workdir)
-            console.print(f"round {round_no + 1}: no-op {a:,.0f} rec/s, pipeline {b:,.0f} rec/s")
-            noop.append(a)
-            pipeline.append(b)
-            memory.append(mem)
+            measured = one_round(inputs, logs, workdir)
+            console.print(
+                f"round {round_no + 1}: no-op {measured['noop']:,.0f} rec/s, pipeline "
+                f"{measured['pipeline']:,.0f} rec/s, {WORKERS} workers {measured['scaled']:,.0f} rec/s"
+            )
+            rounds.append(measured)
         latency = {}
         for rate in LATENCY_RATES:
             latency[f"{rate:.0f}"] = measured = latency_round(policy, rate, workdir)
@@ -163,18 +174,29 @@ def main() -> None:
                 f"latency at {rate:,.0f}/s: p50 {measured['p50_ms']:,.0f} ms, "
                 f"p99 {measured['p99_ms']:,.0f} ms"
             )
+    noop, pipeline, scaled = ([r[k] for r in rounds] for k in ("noop", "pipeline", "scaled"))
+    memory = [r["memory"] for r in rounds]
     results = {
         "records": RECORDS,
         "repeats": REPEATS,
         "noop_forwarder_records_per_s": statistics.median(noop),
         "pipeline_records_per_s": statistics.median(pipeline),
         "ratio": statistics.median(pipeline) / statistics.median(noop),
+        "workers": WORKERS,
+        "pipeline_scaled_records_per_s": statistics.median(scaled),
+        "ratio_scaled": statistics.median(scaled) / statistics.median(noop),
         "outputs_per_signal": (logs + RECORDS * (1 + core["views_per_signal"])) / RECORDS,
         **{k: v for k, v in core.items() if k != "runs"},
         "latency": latency,
         "worker_peak_rss_mb": statistics.median(m["peak_mb"] for m in memory),
         "worker_rss_growth_bytes_per_signal": statistics.median(m["growth_b"] for m in memory),
-        "runs": {"noop": noop, "pipeline": pipeline, "route": core["runs"], "memory": memory},
+        "runs": {
+            "noop": noop,
+            "pipeline": pipeline,
+            "scaled": scaled,
+            "route": core["runs"],
+            "memory": memory,
+        },
     }
     console.print(table(results))
     out = ROOT / "bench-results.json"
@@ -199,6 +221,13 @@ def table(r: dict[str, Any]) -> Table:
         f"{1e6 / pipe:,.1f} µs",
     )
     t.add_row("    ratio b/a", f"{r['ratio']:.1%}", "")
+    scaled = r["pipeline_scaled_records_per_s"]
+    t.add_row(
+        f"    {r['workers']} workers in one consumer group",
+        f"{scaled:,.0f} rec/s",
+        f"{1e6 / scaled:,.1f} µs",
+    )
+    t.add_row(f"    ratio ({r['workers']} workers)/a", f"{r['ratio_scaled']:.1%}", "")
     t.add_row(
         f"(c) route() core, {r['views_per_signal']:.0f} views",
         "",

@@ -16,6 +16,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
+from pipeline.broker.embedded import free_port
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
 from tests.benchmarks.memory import MemorySampler
@@ -99,3 +100,33 @@ def bench_pipeline(
     finally:
         worker.stop()
     return (len(inputs) - 1) / seconds, memory
+
+
+def bench_scaled(
+    bootstrap: str, inputs: list[Inbound], logs: int, settings: Settings, workdir: Path, n: int
+) -> float:
+    """Records/s of ``n`` workers in one consumer group, as a deployment scales the router.
+
+    The workers start first and the inputs follow once every worker is consuming, so that
+    the group's rebalancing as workers join is not measured (needs a broker without these
+    inputs: a second copy of an event is a duplicate, not a disclosure).
+    """
+    workers = [
+        WorkerProcess(
+            settings.model_copy(update={"metrics_port": free_port()}),
+            workdir / f"worker-{i}.log",
+            loglevel="warning",
+        ).start()
+        for i in range(n)
+    ]
+    try:
+        for worker in workers:
+            worker.wait_ready()
+        produce(bootstrap, topics.inbound("politie"), inputs)
+        seconds = count(
+            bootstrap, topics.DISCLOSURE_LOG, logs, lambda: all(w.alive for w in workers)
+        )
+    finally:
+        for worker in workers:
+            worker.stop()
+    return (len(inputs) - 1) / seconds
