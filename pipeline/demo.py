@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import tempfile
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
 from pipeline.ops.lag import GroupReport
 from pipeline.ops.lag_reading import wait_for_lag
-from pipeline.ops.metrics import parse_exposition, total
+from pipeline.ops.metrics import scrape, total
 from pipeline.privacy.keyring import generate_keys, write_secret_file
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
@@ -132,8 +131,7 @@ def _operations_view(settings: Settings, bootstrap: str, inputs: int) -> Operati
     url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
     deadline = time.monotonic() + 10
     while True:  # a batch is counted just after its outputs are acknowledged
-        with urllib.request.urlopen(url, timeout=5) as response:
-            samples = parse_exposition(response.read().decode())
+        samples = scrape(url)
         if total(samples, "ketenstroom_records_in_total") >= inputs or time.monotonic() > deadline:
             break
         time.sleep(0.2)

@@ -7,6 +7,7 @@ version. A signal's content cannot reach a metric, so scraping is safe for any o
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -152,6 +153,12 @@ def parse_exposition(text: str) -> dict[Sample, float]:
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
+
+
+def scrape(url: str, timeout: float = 5.0) -> dict[Sample, float]:
+    """Read a /metrics endpoint once (parse_exposition of its text)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return parse_exposition(response.read().decode())
 
 
 def total(samples: dict[Sample, float], name: str) -> float:

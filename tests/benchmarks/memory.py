@@ -18,6 +18,12 @@ def _status(pid: int) -> dict[str, int]:
     return values
 
 
+def rss(pid: int) -> tuple[int, int]:
+    """A process's resident set size now and its peak so far, in bytes."""
+    status = _status(pid)
+    return status["VmRSS"], status["VmHWM"]
+
+
 @dataclass
 class MemorySampler:
     """Samples a process's RSS every ``interval`` seconds in a thread, until stopped."""

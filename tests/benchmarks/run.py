@@ -5,7 +5,7 @@ workers in one consumer group, (c) route() per signal, (d) route() with 10 and 1
 rules, (e) latency p50/p99 at fixed rates, (f) the worker's memory.
 Medians of repeated runs; prints a table and writes bench-results.json. Measured, never asserted.
 Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS (10),
-BENCH_WORKERS (2).
+BENCH_WORKERS (2), BENCH_MEMORY_SIGNALS (1000000).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +24,19 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline import topics
-from pipeline.app.worker import load_keyring, load_policy, prepare_cluster
-from pipeline.broker.embedded import EmbeddedBroker, free_port
+from pipeline.app.worker import load_keyring, load_policy
+from pipeline.broker.embedded import free_port
 from pipeline.codec.framing import encode
 from pipeline.covenant.policy import Policy
-from pipeline.demo import EMBEDDED_TIMINGS, with_dev_keys
+from pipeline.demo import with_dev_keys
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
+from tests.benchmarks.cluster import fresh_cluster
 from tests.benchmarks.latency import bench_latency
+from tests.benchmarks.memory_run import bench_memory_run
 from tests.benchmarks.rules import scaled_policy
 from tests.benchmarks.throughput import bench_noop, bench_pipeline, bench_scaled
 
@@ -45,6 +45,8 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
 #: Workers of the scaled pipeline run: one per core of the machine the numbers are for.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+#: Signals of the long memory run (f): about half an hour per million on this machine.
+MEMORY_SIGNALS = int(os.environ.get("BENCH_MEMORY_SIGNALS", "1000000"))
 LATENCY_RATES = (1000.0, 250.0)
 ROOT = Path(__file__).resolve().parents[2]
 console = Console()
@@ -105,22 +107,6 @@ def bench_core(policy: Policy, inputs: list[Inbound], settings: Settings) -> dic
     }
 
 
-@contextmanager
-def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settings]]:
-    """A fresh embedded broker with the router's topics and schemas, and settings for it."""
-    with EmbeddedBroker() as broker:
-        bootstrap = broker.bootstrap_servers
-        settings = with_dev_keys(
-            Settings(
-                broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS, **overrides
-            ),
-            workdir,
-        )
-        registry, policy = load_policy(settings)
-        prepare_cluster(settings, bootstrap, registry, policy)
-        yield bootstrap, settings
-
-
 def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]:
     """Baseline and one worker on one fresh broker, so both start from empty topics; then
     WORKERS workers on another (the same inputs again would be duplicates)."""
@@ -174,6 +160,12 @@ def main() -> None:
                 f"latency at {rate:,.0f}/s: p50 {measured['p50_ms']:,.0f} ms, "
                 f"p99 {measured['p99_ms']:,.0f} ms"
             )
+        console.print(f"memory run: {MEMORY_SIGNALS:,} signals through one worker ...")
+        long_run = bench_memory_run(inputs, policy.store, MEMORY_SIGNALS, workdir)
+        console.print(
+            f"memory run: peak {long_run['peak_mb']:,.0f} MiB, "
+            f"+{long_run['growth_b_per_signal_second_half']:,.0f} B/signal over the second half"
+        )
     noop, pipeline, scaled = ([r[k] for r in rounds] for k in ("noop", "pipeline", "scaled"))
     memory = [r["memory"] for r in rounds]
     results = {
@@ -188,14 +180,15 @@ def main() -> None:
         "outputs_per_signal": (logs + RECORDS * (1 + core["views_per_signal"])) / RECORDS,
         **{k: v for k, v in core.items() if k != "runs"},
         "latency": latency,
-        "worker_peak_rss_mb": statistics.median(m["peak_mb"] for m in memory),
-        "worker_rss_growth_bytes_per_signal": statistics.median(m["growth_b"] for m in memory),
+        "memory_run": {k: v for k, v in long_run.items() if k != "points"},
+        "short_run_peak_rss_mb": statistics.median(m["peak_mb"] for m in memory),
         "runs": {
             "noop": noop,
             "pipeline": pipeline,
             "scaled": scaled,
             "route": core["runs"],
             "memory": memory,
+            "memory_run_points": long_run["points"],
         },
     }
     console.print(table(results))
@@ -245,10 +238,16 @@ def table(r: dict[str, Any]) -> Table:
             f"p50 {m['p50_ms']:,.0f} ms",
             f"p99 {m['p99_ms']:,.0f} ms",
         )
+    m = r["memory_run"]
     t.add_row(
-        f"(f) worker peak RSS over {r['records']:,} signals",
-        f"{r['worker_peak_rss_mb']:,.0f} MiB",
-        f"+{r['worker_rss_growth_bytes_per_signal']:,.0f} B",
+        f"(f) worker peak RSS over {m['signals']:,} signals",
+        f"{m['peak_mb']:,.0f} MiB",
+        f"+{m['growth_b_per_signal_second_half']:,.0f} B",
+    )
+    t.add_row(
+        "    RSS at 10% / 50% / 100% of them",
+        f"{m['rss_mb_at_10pct']:,.0f} / {m['rss_mb_at_50pct']:,.0f} / {m['rss_mb_at_100pct']:,.0f} MiB",
+        "",
     )
     return t
 

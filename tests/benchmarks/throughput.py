@@ -37,13 +37,14 @@ def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
 async def _count(
     bootstrap: str, topic: str, expected: int, timeout: float, alive: Callable[[], bool]
 ) -> float:
-    """Seconds between the first and the last of ``expected`` records appearing on ``topic``;
-    fails at once if the process producing them (``alive``) has died."""
+    """Seconds between the first and the last of ``expected`` records on ``topic``, by their
+    CreateTime (when the process writing them sent them; independent of how this reader's
+    fetches batch them). Fails at once if that process (``alive``) has died."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
     )
     await consumer.start()
-    seen, first = 0, None
+    seen, first, last = 0, float("inf"), 0.0
     deadline = time.monotonic() + timeout
     try:
         while seen < expected:
@@ -54,11 +55,11 @@ async def _count(
                     f"only {seen} of {expected} records on {topic} after {timeout:.0f} s"
                 )
             batches = await consumer.getmany(timeout_ms=200, max_records=5000)
-            got = sum(len(b) for b in batches.values())
-            if got and first is None:
-                first = time.monotonic()
-            seen += got
-        return time.monotonic() - (first or time.monotonic())
+            for records in batches.values():
+                seen += len(records)
+                first = min([first, *(r.timestamp for r in records)])
+                last = max([last, *(r.timestamp for r in records)])
+        return max(last - first, 1) / 1000  # CreateTime is in ms
     finally:
         await consumer.stop()
 
