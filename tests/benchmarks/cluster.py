@@ -12,6 +12,9 @@ from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.demo import EMBEDDED_TIMINGS, with_dev_keys
 from pipeline.settings import Settings
 
+#: Partitions of data topics, as deploy/ provisions them: 1, 2, 3 or 6 workers share them evenly.
+PARTITIONS = 6
+
 
 @contextmanager
 def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settings]]:
@@ -20,7 +23,11 @@ def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settin
         bootstrap = broker.bootstrap_servers
         settings = with_dev_keys(
             Settings(
-                broker="external", bootstrap_servers=bootstrap, **EMBEDDED_TIMINGS, **overrides
+                broker="external",
+                bootstrap_servers=bootstrap,
+                partitions=PARTITIONS,
+                **EMBEDDED_TIMINGS,
+                **overrides,
             ),
             workdir,
         )

@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
+from pipeline.broker.embedded import free_port
 from pipeline.broker.reading import read_to_end
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
@@ -42,23 +43,38 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_latency(
-    settings: Settings, workdir: Path, warmup: Inbound, inputs: list[Inbound], rate: float
+    settings: Settings,
+    workdir: Path,
+    warmup: Inbound,
+    inputs: list[Inbound],
+    rate: float,
+    workers: int = 1,
 ) -> dict[str, float]:
-    """p50/p99 latency (ms) of ``inputs`` offered at ``rate`` signals/s to a warmed-up worker."""
+    """p50/p99 latency (ms) of ``inputs`` offered at ``rate`` signals/s to ``workers`` warmed-up
+    workers in one consumer group."""
     bootstrap = settings.require_bootstrap()
     topic = topics.inbound("politie")
-    worker = WorkerProcess(settings, workdir / "latency-worker.log", loglevel="warning").start()
+    group = [
+        WorkerProcess(
+            settings.model_copy(update={"metrics_port": free_port()}),
+            workdir / f"latency-worker-{n}.log",
+            loglevel="warning",
+        ).start()
+        for n in range(workers)
+    ]
     try:
-        worker.wait_ready()
+        for worker in group:
+            worker.wait_ready()
         _paced(bootstrap, topic, [warmup], rate)  # the group has joined once this is routed
-        _wait_for_logs(settings, {warmup.key.decode()}, worker)
+        _wait_for_logs(settings, {warmup.key.decode()}, group)
         started = time.monotonic()
         _paced(bootstrap, topic, inputs, rate)
         offered_for = time.monotonic() - started
         wanted = {r.key.decode() for r in inputs}
-        done = _wait_for_logs(settings, wanted, worker)
+        done = _wait_for_logs(settings, wanted, group)
     finally:
-        worker.stop()
+        for worker in group:
+            worker.stop()
     sent = {r.key.decode(): r.timestamp for r in read_to_end(settings, bootstrap, topic) if r.key}
     latencies = [done[k] - sent[k] for k in wanted]
     return {
@@ -71,7 +87,7 @@ def bench_latency(
 
 
 def _wait_for_logs(
-    settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float = 300
+    settings: Settings, wanted: set[str], group: list[WorkerProcess], timeout: float = 300
 ) -> dict[str, int]:
     """For each wanted event id, the CreateTime (ms) of its last log record, once all are there."""
     deadline = time.monotonic() + timeout
@@ -83,8 +99,9 @@ def _wait_for_logs(
                 last[event_id] = max(last.get(event_id, 0), record.timestamp)
         if len(last) == len(wanted):
             return last
-        if not worker.alive:
-            raise RuntimeError(f"the worker died:\n{worker.output()[-2000:]}")
+        for worker in group:
+            if not worker.alive:
+                raise RuntimeError(f"a worker died:\n{worker.output()[-2000:]}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(wanted) - len(last)} signals not routed in {timeout:.0f} s")
         time.sleep(1)

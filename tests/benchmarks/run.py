@@ -45,9 +45,10 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
 #: Workers of the scaled pipeline run: one per core of the machine the numbers are for.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+#: (signals/s offered, workers) of the latency runs
+LATENCY_RUNS = ((1000.0, 1), (1000.0, WORKERS), (250.0, 1))
 #: Signals of the long memory run (f): about half an hour per million on this machine.
 MEMORY_SIGNALS = int(os.environ.get("BENCH_MEMORY_SIGNALS", "1000000"))
-LATENCY_RATES = (1000.0, 250.0)
 ROOT = Path(__file__).resolve().parents[2]
 console = Console()
 
@@ -111,7 +112,7 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]
     """Baseline and one worker on one fresh broker, so both start from empty topics; then
     WORKERS workers on another (the same inputs again would be duplicates)."""
     with fresh_cluster(workdir) as (bootstrap, settings):
-        noop = bench_noop(bootstrap, inputs)
+        noop = bench_noop(bootstrap, inputs, settings.partitions)
         pipeline, memory = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
     with fresh_cluster(workdir) as (bootstrap, settings):
         scaled = bench_scaled(bootstrap, inputs, logs, settings, workdir, WORKERS)
@@ -126,11 +127,12 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]
     }
 
 
-def latency_round(policy: Policy, rate: float, workdir: Path) -> dict[str, float]:
-    """(e) on a fresh broker: ``rate`` signals/s for LATENCY_SECONDS to a warmed-up worker."""
-    warmup, *inputs = make_inputs(policy, int(rate * LATENCY_SECONDS) + 1, seed=int(rate))[0]
+def latency_round(policy: Policy, rate: float, workers: int, workdir: Path) -> dict[str, float]:
+    """(e) on a fresh broker: ``rate`` signals/s for LATENCY_SECONDS to warmed-up workers."""
+    count = int(rate * LATENCY_SECONDS) + 1
+    warmup, *inputs = make_inputs(policy, count, seed=int(rate) + workers)[0]
     with fresh_cluster(workdir, metrics_port=free_port()) as (_, settings):
-        return bench_latency(settings, workdir, warmup, inputs, rate)
+        return bench_latency(settings, workdir, warmup, inputs, rate, workers)
 
 
 def main() -> None:
@@ -154,10 +156,12 @@ def main() -> None:
             )
             rounds.append(measured)
         latency = {}
-        for rate in LATENCY_RATES:
-            latency[f"{rate:.0f}"] = measured = latency_round(policy, rate, workdir)
+        for rate, workers in LATENCY_RUNS:
+            measured = latency_round(policy, rate, workers, workdir)
+            run = f"{rate:,.0f} signals/s to {workers} worker{'s' if workers > 1 else ''}"
+            latency[run] = measured
             console.print(
-                f"latency at {rate:,.0f}/s: p50 {measured['p50_ms']:,.0f} ms, "
+                f"latency, {run}: p50 {measured['p50_ms']:,.0f} ms, "
                 f"p99 {measured['p99_ms']:,.0f} ms"
             )
         console.print(f"memory run: {MEMORY_SIGNALS:,} signals through one worker ...")
@@ -232,9 +236,9 @@ def table(r: dict[str, Any]) -> Table:
         f"{r['rules_ratio']:.2f}x of 10",
         f"{r['route_us_1000_rules']:,.0f} µs",
     )
-    for rate, m in r["latency"].items():
+    for run, m in r["latency"].items():
         t.add_row(
-            f"(e) latency at {float(rate):,.0f} signals/s offered",
+            f"(e) latency, {run}",
             f"p50 {m['p50_ms']:,.0f} ms",
             f"p99 {m['p99_ms']:,.0f} ms",
         )

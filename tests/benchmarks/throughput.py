@@ -70,10 +70,10 @@ def count(
     return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
 
 
-def bench_noop(bootstrap: str, inputs: list[Inbound]) -> float:
+def bench_noop(bootstrap: str, inputs: list[Inbound], partitions: int) -> float:
     source, target = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(source, 3, 1), NewTopic(target, 3, 1)])
+    admin.create_topics([NewTopic(source, partitions, 1), NewTopic(target, partitions, 1)])
     admin.close()
     produce(bootstrap, source, inputs)
     child = subprocess.Popen(
