@@ -1,4 +1,4 @@
-"""A fresh embedded broker, provisioned as a router expects, for one benchmark round."""
+"""A fresh embedded broker, provisioned as a router expects, and workers on it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import load_policy, prepare_cluster
-from pipeline.broker.embedded import EmbeddedBroker
+from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.demo import EMBEDDED_TIMINGS, with_dev_keys
 from pipeline.settings import Settings
 
@@ -34,3 +35,25 @@ def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settin
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
         yield bootstrap, settings
+
+
+@contextmanager
+def ready_workers(
+    settings: Settings, workdir: Path, n: int, name: str
+) -> Iterator[list[WorkerProcess]]:
+    """``n`` router workers in one consumer group, each consuming, stopped afterwards."""
+    workers = [
+        WorkerProcess(
+            settings.model_copy(update={"metrics_port": free_port()}),
+            workdir / f"{name}-{i}.log",
+            loglevel="warning",
+        ).start()
+        for i in range(n)
+    ]
+    try:
+        for worker in workers:
+            worker.wait_ready()
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -14,10 +14,10 @@ from kafka import KafkaProducer
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
-from pipeline.broker.embedded import free_port
 from pipeline.broker.reading import read_to_end
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
+from tests.benchmarks.cluster import ready_workers
 
 
 def _paced(bootstrap: str, topic: str, inputs: list[Inbound], rate: float) -> None:
@@ -54,17 +54,7 @@ def bench_latency(
     workers in one consumer group."""
     bootstrap = settings.require_bootstrap()
     topic = topics.inbound("politie")
-    group = [
-        WorkerProcess(
-            settings.model_copy(update={"metrics_port": free_port()}),
-            workdir / f"latency-worker-{n}.log",
-            loglevel="warning",
-        ).start()
-        for n in range(workers)
-    ]
-    try:
-        for worker in group:
-            worker.wait_ready()
+    with ready_workers(settings, workdir, workers, "latency-worker") as group:
         _paced(bootstrap, topic, [warmup], rate)  # the group has joined once this is routed
         _wait_for_logs(settings, {warmup.key.decode()}, group)
         started = time.monotonic()
@@ -72,9 +62,6 @@ def bench_latency(
         offered_for = time.monotonic() - started
         wanted = {r.key.decode() for r in inputs}
         done = _wait_for_logs(settings, wanted, group)
-    finally:
-        for worker in group:
-            worker.stop()
     sent = {r.key.decode(): r.timestamp for r in read_to_end(settings, bootstrap, topic) if r.key}
     latencies = [done[k] - sent[k] for k in wanted]
     return {

@@ -19,13 +19,11 @@ from typing import Any
 from kafka import KafkaProducer
 
 from pipeline import topics
-from pipeline.app.process import WorkerProcess
-from pipeline.broker.embedded import free_port
 from pipeline.codec.framing import decode, encode
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.ops.metrics import scrape, total
 from pipeline.router.records import Inbound
-from tests.benchmarks.cluster import fresh_cluster
+from tests.benchmarks.cluster import fresh_cluster, ready_workers
 from tests.benchmarks.memory import rss
 
 SAMPLE_EVERY_S = 2.0
@@ -60,11 +58,12 @@ def bench_memory_run(
 ) -> dict[str, Any]:
     """Peak RSS, RSS at 10/50/100% of ``count`` signals, and bytes gained per signal over the
     second half of the run (the steady state)."""
-    with fresh_cluster(workdir, metrics_port=free_port()) as (bootstrap, settings):
-        worker = WorkerProcess(settings, workdir / "memory-worker.log", loglevel="warning")
-        worker.start().wait_ready()
+    with (
+        fresh_cluster(workdir) as (bootstrap, settings),
+        ready_workers(settings, workdir, 1, "memory-worker") as (worker,),
+    ):
         assert worker.process is not None
-        url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+        url = f"http://127.0.0.1:{worker.settings.metrics_port}/metrics"
         failed: list[str] = []
         producer = threading.Thread(
             target=_produce, args=(bootstrap, rekeyed(pool, store, count), failed), daemon=True
@@ -72,18 +71,15 @@ def bench_memory_run(
         producer.start()
         points: list[tuple[int, int]] = []  # (signals routed, RSS bytes)
         peak, started = 0, time.monotonic()
-        try:
-            while not points or points[-1][0] < count:
-                if failed or not worker.alive:
-                    raise RuntimeError(failed[0] if failed else worker.output()[-2000:])
-                time.sleep(SAMPLE_EVERY_S)
-                samples = scrape(url)
-                current, peak_now = rss(worker.process.pid)
-                points.append((int(total(samples, "ketenstroom_records_in_total")), current))
-                peak = max(peak, peak_now)
-            dead = int(total(samples, "ketenstroom_dead_letters_total"))
-        finally:
-            worker.stop()
+        while not points or points[-1][0] < count:
+            if failed or not worker.alive:
+                raise RuntimeError(failed[0] if failed else worker.output()[-2000:])
+            time.sleep(SAMPLE_EVERY_S)
+            samples = scrape(url)
+            current, peak_now = rss(worker.process.pid)
+            points.append((int(total(samples, "ketenstroom_records_in_total")), current))
+            peak = max(peak, peak_now)
+        dead = int(total(samples, "ketenstroom_dead_letters_total"))
         producer.join(60)
     return {
         "signals": count,

@@ -25,7 +25,6 @@ from rich.table import Table
 
 from pipeline import topics
 from pipeline.app.worker import load_keyring, load_policy
-from pipeline.broker.embedded import free_port
 from pipeline.codec.framing import encode
 from pipeline.covenant.policy import Policy
 from pipeline.demo import with_dev_keys
@@ -131,7 +130,7 @@ def latency_round(policy: Policy, rate: float, workers: int, workdir: Path) -> d
     """(e) on a fresh broker: ``rate`` signals/s for LATENCY_SECONDS to warmed-up workers."""
     count = int(rate * LATENCY_SECONDS) + 1
     warmup, *inputs = make_inputs(policy, count, seed=int(rate) + workers)[0]
-    with fresh_cluster(workdir, metrics_port=free_port()) as (_, settings):
+    with fresh_cluster(workdir) as (_, settings):
         return bench_latency(settings, workdir, warmup, inputs, rate, workers)
 
 

@@ -16,9 +16,9 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
-from pipeline.broker.embedded import free_port
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
+from tests.benchmarks.cluster import ready_workers
 from tests.benchmarks.memory import MemorySampler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,22 +112,9 @@ def bench_scaled(
     the group's rebalancing as workers join is not measured (needs a broker without these
     inputs: a second copy of an event is a duplicate, not a disclosure).
     """
-    workers = [
-        WorkerProcess(
-            settings.model_copy(update={"metrics_port": free_port()}),
-            workdir / f"worker-{i}.log",
-            loglevel="warning",
-        ).start()
-        for i in range(n)
-    ]
-    try:
-        for worker in workers:
-            worker.wait_ready()
+    with ready_workers(settings, workdir, n, "scaled-worker") as workers:
         produce(bootstrap, topics.inbound("politie"), inputs)
         seconds = count(
             bootstrap, topics.DISCLOSURE_LOG, logs, lambda: all(w.alive for w in workers)
         )
-    finally:
-        for worker in workers:
-            worker.stop()
     return (len(inputs) - 1) / seconds
