@@ -108,3 +108,14 @@ def valid_bsns() -> st.SearchStrategy[str]:
     """Valid BSNs, built rather than filtered: a random nine digits passes the 11-check one
     time in eleven, and that much filtering trips hypothesis' health check on a busy machine."""
     return st.integers(10_000_000, 99_999_999).map(_with_check_digit).filter(is_valid_bsn)
+
+
+def in_utrecht(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, about a victim living in Utrecht (in the example covenant's area, and
+    where the gemeente-utrecht rule applies)."""
+    subject = document.get("slachtoffer")
+    if subject is not None:
+        subject["adres"] = {**(subject.get("adres") or {}), "gemeentecode": "GM0344"}
+    if "gemeentecode" in document:
+        document["gemeentecode"] = "GM0344"
+    return document

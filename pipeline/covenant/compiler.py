@@ -5,40 +5,66 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pipeline import topics
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore, make_entry
 from pipeline.covenant.checker import check
 from pipeline.covenant.conditions import all_of, equality_gate
-from pipeline.covenant.fields import leaf_paths, tree_of
+from pipeline.covenant.fields import (
+    ADDRESSEE_PROPERTY,
+    ENVELOPE_DEFAULTS,
+    LOCATION_PROPERTY,
+    PUBLISHER_PROPERTY,
+    REFERENCE_PROPERTY,
+    grantable_paths,
+    marked_paths,
+    subtree,
+    tree_of,
+)
 from pipeline.covenant.loader import LoadedCovenant
-from pipeline.covenant.model import Behandeling, Kop
+from pipeline.covenant.model import Behandeling, Kop, Regel
 from pipeline.covenant.policy import Grant, Policy, ViewPlan
+from pipeline.covenant.scope import Locator, area_of
 from pipeline.covenant.views import derive_view_schema
 from pipeline.errors import CovenantError
+from pipeline.privacy.generalise import LEGAL_TZ
 from pipeline.privacy.keyring import Keyring
-from pipeline.privacy.treatments import Transform, make_transform, output_type
+from pipeline.privacy.references import RouterKeys
+from pipeline.privacy.treatments import (
+    Transform,
+    make_transform,
+    output_type,
+    reference_transform,
+    reference_type,
+)
 from pipeline.registry import Registry
 
-#: Covenant dates are Dutch legal dates: a day starts at midnight in the Netherlands.
-LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
 LOG_SCHEMA = "nl.ketenstroom.log.Verantwoording"
 #: Treatments that need key material from the keyring.
 KEYED = frozenset(
     {Behandeling.PSEUDONIEM, Behandeling.PSEUDONIEM_HERLEIDBAAR, Behandeling.VERSLEUTELD}
 )
+#: Most distinct field sets one view plan may disclose (each gets its own view schema).
+MAX_FIELD_SETS = 256
 
 
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=LEGAL_TZ)
 
 
-def _domain_of(kop: Kop, recipient: str) -> str:
-    """The linkage domain of a recipient: a named koppeldomein, or the recipient alone."""
-    return next(
-        (name for name, parties in kop.koppeldomeinen.items() if recipient in parties), recipient
-    )
+def domain_name(kop: Kop, recipient: str) -> str:
+    """The linkage domain of a recipient under a covenant: ``<covenant>/<koppeldomein>``, or
+    ``<covenant>/<recipient>`` alone. A domain belongs to one covenant: its keys are derived
+    from this name, so no other covenant's domain shares them."""
+    name = next((n for n, d in kop.koppeldomeinen.items() if recipient in d.partijen), recipient)
+    return f"{kop.id}/{name}"
+
+
+def effective_fields(rule: Regel) -> dict[str, Behandeling]:
+    """What a rule discloses, with the envelope defaults for the envelope fields it does not
+    name (the publisher, and the day of the event and of its recording)."""
+    defaults = {path: Behandeling(t) for path, t in ENVELOPE_DEFAULTS.items()}
+    return {**defaults, **rule.velden}
 
 
 def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
@@ -48,7 +74,11 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
     out = []
     for rule in loaded.model.regels:
         treatments = tuple(
-            sorted((p, t.value) for p, t in rule.velden.items() if t is not Behandeling.WEGLATEN)
+            sorted(
+                (p, t.value)
+                for p, t in effective_fields(rule).items()
+                if t is not Behandeling.WEGLATEN
+            )
         )
         for recipient in rule.ontvangers:
             grant = Grant(
@@ -64,8 +94,9 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
                 valid_until=_start_of(kop.geldig.tot) if kop.geldig.tot else None,
                 retention=rule.bewaartermijn,
                 treatments=treatments,
-                domain=_domain_of(kop, recipient),
+                domain=domain_name(kop, recipient),
                 conditions=tuple(c.describe() for c in rule.voorwaarden),
+                without_location=rule.ook_zonder_locatie,
                 condition=all_of(rule.voorwaarden),
                 gate=equality_gate(rule.voorwaarden),
             )
@@ -75,10 +106,13 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
 
 
 def _field_treatments(
-    view: tuple[str, str, str], grants: list[Grant], keyring: Keyring | None, problems: list[str]
+    view: tuple[str, str, str, str],
+    grants: list[Grant],
+    keyring: Keyring | None,
+    problems: list[str],
 ) -> dict[str, tuple[Behandeling, str]]:
     """One (treatment, domain) per field of a view; conflicting rules are a problem."""
-    src, signal_type, recipient = view
+    src, signal_type, recipient, _ = view
     chosen: dict[str, tuple[Behandeling, str, str]] = {}
     for grant in grants:
         for path, name in grant.treatments:
@@ -86,15 +120,16 @@ def _field_treatments(
             mine = (treatment, grant.domain, grant.rule_id)
             other = chosen.setdefault(path, mine)
             if other[:2] != mine[:2]:
+                standard = (
+                    f" (a rule that does not name {path} gives it its standard treatment, "
+                    f"{ENVELOPE_DEFAULTS[path]}: name it in both rules)"
+                    if path in ENVELOPE_DEFAULTS
+                    else ""
+                )
                 problems.append(
                     f"{path} of {signal_type} from {src} to {recipient}: rule {other[2]} says "
                     f"{other[0].value} ({other[1]}), rule {grant.rule_id} says {treatment.value} "
-                    f"({grant.domain}); one field gets one treatment"
-                )
-            if treatment in KEYED and keyring is None:
-                problems.append(
-                    f"rule {grant.rule_id} uses {treatment.value}: the router needs a keyring "
-                    "(ketenstroom keys init; KETENSTROOM_KEYRING)"
+                    f"({grant.domain}); one field gets one treatment{standard}"
                 )
             if (
                 treatment is Behandeling.VERSLEUTELD
@@ -108,6 +143,16 @@ def _field_treatments(
     return {path: (t, domain) for path, (t, domain, _) in chosen.items()}
 
 
+def field_sets(grants: list[Grant]) -> set[frozenset[str]]:
+    """Every set of fields some non-empty subset of ``grants`` discloses together."""
+    sets: set[frozenset[str]] = set()
+    for grant in grants:
+        sets |= {grant.fields} | {s | grant.fields for s in sets}
+        if len(sets) > MAX_FIELD_SETS:
+            break
+    return sets
+
+
 def compile_policy(
     covenants: list[LoadedCovenant],
     registry: Registry,
@@ -116,60 +161,113 @@ def compile_policy(
 ) -> Policy:
     """Check and compile; raises CovenantError listing every problem. Nothing partial is returned.
 
-    ``keyring`` supplies key material for pseudonyms and encryption; a policy that needs keys
-    does not compile without one.
+    ``keyring`` supplies key material for references, pseudonyms and encryption: every view
+    carries a reference of its linkage domain, so a policy that discloses anything does not
+    compile without one.
     """
     problems = check(covenants, registry, store)
     if problems:
         raise CovenantError(problems)
-    by_view: dict[tuple[str, str, str], list[Grant]] = defaultdict(list)
+    by_view: dict[tuple[str, str, str, str], list[Grant]] = defaultdict(list)
+    kops = {c.model.convenant.id: c.model.convenant for c in covenants}
     for loaded in covenants:
         for src, signal_type, recipient, grant in _grants_of(loaded):
-            by_view[(src, signal_type, recipient)].append(grant)
+            by_view[(src, signal_type, recipient, grant.covenant_id)].append(grant)
+    if by_view and keyring is None:
+        raise CovenantError(
+            [
+                "the router needs a keyring to make references (ketenstroom keys init; "
+                "KETENSTROOM_KEYRING)"
+            ]
+        )
     compiled = SchemaStore(store)
     plans: dict[tuple[str, str], list[ViewPlan]] = defaultdict(list)
     for view, grants in sorted(by_view.items()):
-        src, signal_type, recipient = view
-        signal = store.current(signal_type)
-        leaves = leaf_paths(signal.expanded)
-        treated = _field_treatments(view, grants, keyring, problems)
-        every = frozenset().union(*(g.fields for g in grants))
-        always = frozenset.intersection(*(g.fields for g in grants))
-        leaf_types: dict[str, Any] = {
-            p: output_type(t, leaves[p]["type"]) for p, (t, _) in treated.items()
-        }
-        transforms: dict[str, Transform] = {}
-        if keyring is not None or not any(t in KEYED for t, _ in treated.values()):
-            for path, (treatment, domain) in treated.items():
-                transform = make_transform(treatment, path, domain, keyring or Keyring())
-                if transform is not None:
-                    transforms[path] = transform
-        tree = tree_of(every, signal.expanded)
-        view_entry: SchemaEntry = make_entry(
-            derive_view_schema(signal.expanded, tree, always, recipient, leaf_types), "view"
-        )
-        compiled.add(view_entry)
-        plans[(src, signal_type)].append(
-            ViewPlan(
-                recipient=recipient,
-                topic=topics.inbox(recipient),
-                signal_type=signal_type,
-                schema=view_entry,
-                grants=tuple(grants),
-                tree=tree,
-                field_order=tuple(p for p in leaves if p in every),
-                transforms=transforms,
-            )
-        )
+        plan = _plan(view, grants, kops[view[3]], store, compiled, keyring or Keyring(), problems)
+        if plan is not None:
+            plans[(view[0], view[1])].append(plan)
     if problems:
         raise CovenantError(sorted(set(problems)))
     version = "+".join(
         sorted(f"{c.model.convenant.id}@{c.model.convenant.versie}" for c in covenants)
     )
+    signals = [store.current(t) for t in store.signal_types()]
     return Policy(
         version=version or "none",
         sources=frozenset(p.id for p in registry.deelnemers if p.publiceert),
         store=compiled,
         plans={k: tuple(v) for k, v in plans.items()},
         log_schema=store.current(LOG_SCHEMA),
+        keys=RouterKeys(keyring.herleidbaar, keyring.pseudoniem) if keyring else None,
+        recipients=frozenset(p.id for p in registry.deelnemers if p.ontvangt),
+        references={
+            s.short_name: tuple(marked_paths(s.expanded, REFERENCE_PROPERTY)) for s in signals
+        },
+        publisher_fields={
+            s.short_name: tuple(marked_paths(s.expanded, PUBLISHER_PROPERTY)) for s in signals
+        },
+        addressees={
+            s.short_name: tuple(marked_paths(s.expanded, ADDRESSEE_PROPERTY)) for s in signals
+        },
+    )
+
+
+def _plan(
+    view: tuple[str, str, str, str],
+    grants: list[Grant],
+    kop: Kop,
+    store: SchemaStore,
+    compiled: SchemaStore,
+    keyring: Keyring,
+    problems: list[str],
+) -> ViewPlan | None:
+    """The view plan of one (source, signal type, recipient, covenant), with a view schema for
+    every set of fields its grants can disclose together."""
+    _, signal_type, recipient, covenant = view
+    signal = store.current(signal_type).expanded
+    fields = grantable_paths(signal)
+    references = marked_paths(signal, REFERENCE_PROPERTY)
+    treated = _field_treatments(view, grants, keyring, problems)
+    leaf_types: dict[str, Any] = {}
+    transforms: dict[str, Transform] = {}
+    for path, (treatment, domain) in treated.items():
+        if path in references:
+            leaf_types[path] = reference_type(fields[path]["type"])
+            transforms[path] = reference_transform(keyring)
+            continue
+        leaf_types[path] = output_type(treatment, fields[path]["type"])
+        transform = make_transform(treatment, path, domain, keyring)
+        if transform is not None:
+            transforms[path] = transform
+    sets = field_sets(grants)
+    if len(sets) > MAX_FIELD_SETS:
+        problems.append(
+            f"{covenant}: {recipient} heeft voor {signal_type} zoveel regels met verschillende "
+            f"velden dat meer dan {MAX_FIELD_SETS} soorten views ontstaan; voeg regels samen"
+        )
+        return None
+    every = frozenset().union(*sets)
+    tree = tree_of(every, signal)
+    schemas: dict[frozenset[str], SchemaEntry] = {}
+    for active in sorted(sets, key=sorted):
+        entry = make_entry(
+            derive_view_schema(signal, subtree(tree, active), recipient, covenant, leaf_types),
+            "view",
+        )
+        schemas[active] = compiled.add(entry)
+    addressees = list(marked_paths(signal, ADDRESSEE_PROPERTY))
+    return ViewPlan(
+        recipient=recipient,
+        covenant_id=covenant,
+        topic=topics.inbox(recipient),
+        signal_type=signal_type,
+        grants=tuple(grants),
+        tree=tree,
+        field_order=tuple(p for p in fields if p in every),
+        schemas=schemas,
+        domain=domain_name(kop, recipient),
+        area=area_of(kop),
+        locator=Locator.of(marked_paths(signal, LOCATION_PROPERTY)),
+        addressee=addressees[0] if addressees else None,
+        transforms=transforms,
     )

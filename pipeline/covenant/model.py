@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -36,6 +37,7 @@ class Behandeling(StrEnum):
     PC4 = "pc4"
     GEMEENTE = "gemeente"
     VERSLEUTELD = "versleuteld"
+    DATUM = "datum"
 
 
 class Geldigheid(BaseModel):
@@ -51,6 +53,67 @@ class Geldigheid(BaseModel):
         if self.tot is not None and self.tot <= self.van:
             raise ValueError("tot must lie after van")
         return self
+
+
+_GEMEENTECODE = r"^GM[0-9]{4}$"
+
+
+class Werkgebied(BaseModel):
+    """The area a covenant covers: CBS municipality codes and/or police units.
+
+    A signal is in the area when its municipality (``gemeentecode``) is one of ``gemeenten``;
+    for a signal without a municipality, when its police unit is one of ``politie_eenheden``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gemeenten: tuple[str, ...] = ()
+    politie_eenheden: tuple[str, ...] = ()
+
+    @field_validator("gemeenten")
+    @classmethod
+    def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        wrong = [v for v in value if not re.fullmatch(_GEMEENTECODE, v)]
+        if wrong:
+            raise ValueError(
+                f"gemeentecode {wrong[0]!r} is geen CBS-code; schrijf GM en vier cijfers, bijv. GM0344"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Werkgebied:
+        if not self.gemeenten and not self.politie_eenheden:
+            raise ValueError(
+                "noem gemeenten en/of politie_eenheden, of schrijf `werkgebied: landelijk`"
+            )
+        return self
+
+
+LANDELIJK = "landelijk"
+
+
+class Koppeldomein(BaseModel):
+    """Parties that share pseudonyms and event references (a linkage domain of one covenant).
+
+    ``herleidbaar_door``: members that also receive an identifier readably and so can
+    re-identify the others' pseudonyms; allowed only when named here, each with its reason.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    partijen: tuple[str, ...] = Field(min_length=2)
+    herleidbaar_door: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("herleidbaar_door")
+    @classmethod
+    def _reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        for party, reason in value.items():
+            if len(str(reason).strip()) < 20:
+                raise ValueError(
+                    f"geef bij {party} een echte reden (minstens 20 tekens) waarom deze partij "
+                    "de pseudoniemen van de anderen mag kunnen herleiden"
+                )
+        return value
 
 
 class Grondslag(BaseModel):
@@ -117,10 +180,13 @@ class Kop(BaseModel):
     titel: str = Field(min_length=1)
     versie: str = Field(min_length=1)
     geldig: Geldigheid
+    werkgebied: Werkgebied | Literal["landelijk"] = Field(
+        description="The area the covenant covers, or `landelijk` for the whole country."
+    )
     partijen: tuple[str, ...] = Field(min_length=1)
     doelen: dict[str, str] = Field(min_length=1)
     grondslagen: dict[str, Grondslag] = Field(min_length=1)
-    koppeldomeinen: dict[str, tuple[str, ...]] = Field(
+    koppeldomeinen: dict[str, Koppeldomein] = Field(
         default_factory=dict,
         description="Named linkage domains: parties that share pseudonyms. Default: each recipient alone.",
     )
@@ -135,6 +201,19 @@ class Kop(BaseModel):
         if isinstance(value, dict):
             return {k: {"omschrijving": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
+
+    @field_validator("koppeldomeinen", mode="before")
+    @classmethod
+    def _domain_short_form(cls, value: Any) -> Any:
+        """``zorgketen: [a, b]`` is short for ``zorgketen: {partijen: [a, b]}``."""
+        if isinstance(value, dict):
+            return {k: {"partijen": v} if isinstance(v, list) else v for k, v in value.items()}
+        return value
+
+    @property
+    def landelijk(self) -> bool:
+        """True when the covenant covers the whole country."""
+        return self.werkgebied == LANDELIJK
 
 
 class Regel(BaseModel):
@@ -152,6 +231,10 @@ class Regel(BaseModel):
     grondslag: str
     bewaartermijn: str = Field(pattern=ISO_DURATION, description="ISO 8601 duration, e.g. P5Y.")
     voorwaarden: tuple[Voorwaarde, ...] = ()
+    ook_zonder_locatie: bool = Field(
+        False,
+        description="Under a covenant with an area: also disclose signals whose location is unknown.",
+    )
     velden: dict[str, Behandeling] = Field(min_length=1)
 
     @field_validator("bewaartermijn")

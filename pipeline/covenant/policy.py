@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
-from pipeline.codec.split import SplitEncoder
 from pipeline.covenant.conditions import Gate, Predicate, value_at
-from pipeline.covenant.fields import ENVELOPE, FieldTree
+from pipeline.covenant.fields import FieldTree, subtree
+from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
 from pipeline.covenant.views import Projector, make_projector
+from pipeline.privacy.references import RouterKeys
 from pipeline.privacy.treatments import Context, Transform
 from pipeline.router.disclosure import DisclosureLog
 
@@ -34,61 +35,98 @@ class Grant:
     treatments: tuple[tuple[str, str], ...] = ()
     domain: str = ""
     conditions: tuple[str, ...] = ()
+    #: Under a covenant with an area: this rule also discloses signals without a location.
+    without_location: bool = False
     condition: Predicate | None = field(default=None, compare=False, repr=False)
     #: (field, value) the conditions require equal, if any: lets Dispatch skip this grant by lookup
     gate: Gate | None = field(default=None, compare=False, repr=False)
 
-    def applies(self, datum: dict[str, Any]) -> bool:
-        """True if the event lies in the covenant's validity period and the rule's conditions hold."""
-        occurred_at = datum["envelope"]["occurred_at"]
-        if occurred_at < self.valid_from:
-            return False
-        if self.valid_until is not None and occurred_at >= self.valid_until:
+    def valid_at(self, moment: dt.datetime) -> bool:
+        """True if ``moment`` lies in the covenant's validity period."""
+        return moment >= self.valid_from and (self.valid_until is None or moment < self.valid_until)
+
+    def applies(self, datum: dict[str, Any], now: dt.datetime) -> bool:
+        """True if both the event and its processing lie in the covenant's validity period and
+        the rule's conditions hold (the area is judged per plan: see ViewPlan.render)."""
+        if not (self.valid_at(datum["envelope"]["occurred_at"]) and self.valid_at(now)):
             return False
         return self.condition is None or self.condition(datum)
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One recipient's view of one record, with the grants that allowed it.
-
-    ``body`` holds the view's fields after the envelope; the envelope is the signal's own,
-    the same in every view of it, and encoded once per signal (``ViewPlan.encoder``).
-    """
+    """One recipient's view of one record (its envelope without the router's own fields yet),
+    the schema it is written with, and the grants that allowed it."""
 
     body: dict[str, Any]
     fields: tuple[str, ...]
+    grants: tuple[Grant, ...]
+    schema: SchemaEntry
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Rules would disclose the record, but it has no location and the covenant has an area."""
+
     grants: tuple[Grant, ...]
 
 
 @dataclass(frozen=True)
 class ViewPlan:
-    """How one recipient sees one signal type from one source: schema, grants, projections."""
+    """How one recipient sees one signal type from one source under one covenant.
+
+    ``schemas`` holds a view schema per set of fields its grants can disclose together.
+    """
 
     recipient: str
+    covenant_id: str
     topic: str
     signal_type: str
-    schema: SchemaEntry
     grants: tuple[Grant, ...]
     tree: FieldTree
     field_order: tuple[str, ...]
+    schemas: Mapping[frozenset[str], SchemaEntry]
+    #: The linkage domain of the view's reference (its covenant's domain of the recipient).
+    domain: str
+    area: Area | None = None
+    locator: Locator = field(default_factory=Locator)
+    #: The field that names the one party a record is addressed to (Verwijzing.naar), if any.
+    addressee: str | None = None
     transforms: dict[str, Transform] = field(default_factory=dict, compare=False, repr=False)
     _projectors: dict[frozenset[str], tuple[Projector, tuple[str, ...]]] = field(
         default_factory=dict, compare=False, init=False, repr=False
     )
-    #: Writes a view as two groups (codec.split): the envelope, then the body.
-    encoder: SplitEncoder = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.schema.expanded["fields"][0]["name"] != ENVELOPE:
-            raise ValueError(f"view schema {self.schema.name} does not start with the envelope")
-        object.__setattr__(self, "encoder", SplitEncoder(self.schema, (1,)))
+    @property
+    def disclosure(self) -> str:
+        """Names this disclosure among an event's: covenant and recipient."""
+        return f"{self.covenant_id}/{self.recipient}"
 
-    def render(self, datum: dict[str, Any], ctx: Context) -> Rendered | None:
-        """The view for this record, or None when no grant applies to it."""
-        grants = tuple(g for g in self.grants if g.applies(datum))
-        if not grants:
+    @property
+    def gate(self) -> Gate | None:
+        """An addressed record reaches only the party it names: a lookup, like a condition."""
+        return (self.addressee, self.recipient) if self.addressee else None
+
+    def select(
+        self, datum: dict[str, Any], now: dt.datetime
+    ) -> tuple[Grant, ...] | Withheld | None:
+        """The grants that apply to this record; Withheld when only its missing location stops
+        them; None when none applies (or the record is addressed to another party)."""
+        if self.addressee is not None and value_at(datum, self.addressee) != self.recipient:
             return None
+        where = IN if self.area is None else self.area.where(datum, self.locator)
+        if where is OUT:
+            return None
+        applying = tuple(g for g in self.grants if g.applies(datum, now))
+        if where is UNKNOWN:
+            located = tuple(g for g in applying if g.without_location)
+            if not located:
+                return Withheld(applying) if applying else None
+            applying = located
+        return applying or None
+
+    def render(self, datum: dict[str, Any], ctx: Context, grants: tuple[Grant, ...]) -> Rendered:
+        """This recipient's view of the record under ``grants`` (as ``select`` found them)."""
         active = frozenset().union(*(g.fields for g in grants))
         compiled = self._projectors.get(active)
         if compiled is None:
@@ -96,12 +134,12 @@ class ViewPlan:
             compiled = self._projectors.setdefault(
                 active,
                 (
-                    make_projector(self.tree, active, self.transforms),
+                    make_projector(subtree(self.tree, active), self.transforms),
                     tuple(f for f in self.field_order if f in active),
                 ),
             )
         projector, fields = compiled
-        return Rendered(projector(datum, ctx), fields, grants)
+        return Rendered(projector(datum, ctx), fields, grants, self.schemas[active])
 
 
 Numbered = tuple[tuple[int, ViewPlan], ...]
@@ -126,7 +164,7 @@ class Dispatch:
         always: list[tuple[int, ViewPlan]] = []
         gated: dict[str, dict[Any, list[tuple[int, ViewPlan]]]] = {}
         for number, plan in enumerate(plans):
-            gates = {g.gate for g in plan.grants}
+            gates = {plan.gate} if plan.gate else {g.gate for g in plan.grants}
             fields = {gate[0] for gate in gates if gate is not None}
             if None in gates or len(fields) != 1:
                 always.append((number, plan))
@@ -163,7 +201,18 @@ class Policy:
     store: SchemaStore
     plans: Mapping[tuple[str, str], tuple[ViewPlan, ...]]
     log_schema: SchemaEntry
+    keys: RouterKeys | None = None
+    #: Partners that receive (a Verwijzing may be addressed only to one of them).
+    recipients: frozenset[str] = frozenset()
+    #: Per signal type: fields that refer to an earlier event, and fields that name the publisher.
+    references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    publisher_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    addressees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    #: Per partner: the linkage domains it receives references in.
+    domains_of: Mapping[str, frozenset[str]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
     disclosure_log: DisclosureLog = field(init=False, compare=False, repr=False)
@@ -173,10 +222,12 @@ class Policy:
         object.__setattr__(
             self, "_dispatch", {key: Dispatch.of(plans) for key, plans in self.plans.items()}
         )
+        domains: dict[str, set[str]] = {}
+        for plans in self.plans.values():
+            for plan in plans:
+                domains.setdefault(plan.recipient, set()).add(plan.domain)
+        object.__setattr__(self, "domains_of", {p: frozenset(d) for p, d in domains.items()})
         object.__setattr__(self, "disclosure_log", DisclosureLog(self.log_schema))
-        envelopes = {p.encoder.group_canonical(0) for ps in self.plans.values() for p in ps}
-        if len(envelopes) > 1:  # route() encodes a signal's envelope once for all its views
-            raise ValueError("view schemas differ in their envelope type")
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""
@@ -192,5 +243,6 @@ class Policy:
         seen: dict[bytes, SchemaEntry] = {}
         for plans in self.plans.values():
             for plan in plans:
-                seen.setdefault(plan.schema.fingerprint, plan.schema)
+                for schema in plan.schemas.values():
+                    seen.setdefault(schema.fingerprint, schema)
         return list(seen.values())

@@ -1,4 +1,14 @@
-"""A recipient's view: its Avro schema, derived from the signal schema, and the projection into it."""
+"""A recipient's view: its Avro schema, derived from the signal schema, and the projection into it.
+
+A view holds exactly the fields its applying grants disclose: a field of a rule that did not
+apply is absent, not null, so a view tells a recipient nothing about a failed condition beyond
+what its fields show. Each set of disclosed fields therefore has a view schema of its own.
+
+Its envelope is the view's own: a reference of the recipient's linkage domain instead of the
+publisher's event id, a trace context made for this disclosure, the purposes and retention of
+the grants it was made under, and only the envelope fields those grants name (by default the
+publisher and the day of the event and of its recording).
+"""
 
 from __future__ import annotations
 
@@ -11,36 +21,87 @@ from pipeline.privacy.treatments import Context, Transform
 
 VIEW_NAMESPACE = "nl.ketenstroom.view"
 _NAMED = ("record", "enum", "fixed")
+#: Envelope fields the router makes for every view, whatever the rules say.
+ROUTER_ENVELOPE = ("event_ref", "event_type", "trace_id", "span_id", "doelen")
 
 Projector = Callable[[dict[str, Any], Context], dict[str, Any]]
 
 
-def view_namespace(recipient: str) -> str:
-    """Avro namespace of a recipient's views (Avro names allow no dashes)."""
-    return f"{VIEW_NAMESPACE}.{re.sub(r'[^A-Za-z0-9_]', '_', recipient)}"
+def _avro_name(text: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
+
+
+def view_namespace(recipient: str, covenant: str) -> str:
+    """Avro namespace of a recipient's views under one covenant (Avro names allow no dashes)."""
+    return f"{VIEW_NAMESPACE}.{_avro_name(recipient)}.{_avro_name(covenant)}"
+
+
+def _view_envelope(
+    signal_envelope: dict[str, Any],
+    granted: FieldTree | None,
+    namespace: str,
+    leaf_types: dict[str, Any],
+) -> dict[str, Any]:
+    purpose = {
+        "type": "record",
+        "name": f"{namespace}.Doel",
+        "fields": [
+            {"name": "doel", "type": "string"},
+            {"name": "bewaartermijn", "type": "string", "doc": "ISO 8601 duration."},
+        ],
+    }
+    fields: list[dict[str, Any]] = [
+        {
+            "name": "event_ref",
+            "type": "string",
+            "doc": "This recipient's reference to the event (its linkage domain's own); use it to "
+            "refer back to the event.",
+        },
+        {"name": "event_type", "type": "string"},
+        {"name": "trace_id", "type": "string", "doc": "W3C trace id of this disclosure."},
+        {"name": "span_id", "type": "string", "doc": "W3C span id of this disclosure."},
+        {
+            "name": "doelen",
+            "type": {"type": "array", "items": purpose},
+            "doc": "Purposes and retention periods of the grants this view was disclosed under.",
+        },
+    ]
+    for field in signal_envelope["fields"]:
+        path = f"{ENVELOPE}.{field['name']}"
+        if granted is not None and field["name"] in granted:
+            fields.append({"name": field["name"], "type": leaf_types.get(path, field["type"])})
+    return {"type": "record", "name": f"{namespace}.Envelope", "fields": fields}
 
 
 def derive_view_schema(
     signal_schema: dict[str, Any],
     tree: FieldTree,
-    always: frozenset[str],
     recipient: str,
+    covenant: str,
     leaf_types: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The view schema: envelope plus the fields of ``tree``.
+    """The view schema: the view's envelope, then exactly the fields of ``tree``.
 
-    A field that is not disclosed for every record (``always``) becomes nullable: for a record
-    where no grant covers it, it is null.
+    A field is nullable in the view only where the signal's field is, or where its treatment
+    can yield nothing (an invalid postcode under pc4, say).
     """
-    namespace = view_namespace(recipient)
-    defined: set[str] = set()
+    namespace = view_namespace(recipient, covenant)
+    types = leaf_types or {}
     envelope = next(f for f in signal_schema["fields"] if f["name"] == ENVELOPE)
-    fields = [{"name": ENVELOPE, "type": _dedupe(envelope["type"], defined)}]
-    fields += _view_fields(signal_schema, tree, "", always, namespace, defined, leaf_types or {})
+    envelope_type, _ = non_null(envelope["type"])
+    fields = [
+        {
+            "name": ENVELOPE,
+            "type": _view_envelope(envelope_type, tree.get(ENVELOPE), namespace, types),
+        }
+    ]
+    defined: set[str] = set()
+    fields += _view_fields(signal_schema, tree, "", namespace, defined, types)
     return {
         "type": "record",
         "name": f"{namespace}.{signal_schema['name'].rsplit('.', 1)[-1]}",
-        "doc": f"View of {signal_schema['name']} for {recipient}",
+        "doc": f"View of {signal_schema['name']} for {recipient} under covenant {covenant}",
         "fields": fields,
     }
 
@@ -49,7 +110,6 @@ def _view_fields(
     record: dict[str, Any],
     tree: FieldTree,
     prefix: str,
-    always: frozenset[str],
     namespace: str,
     defined: set[str],
     leaf_types: dict[str, Any],
@@ -57,25 +117,21 @@ def _view_fields(
     out: list[dict[str, Any]] = []
     for field in record["fields"]:
         name = field["name"]
-        if name not in tree:
+        if name not in tree or (not prefix and name == ENVELOPE):
             continue
         sub = tree[name]
         path = f"{prefix}{name}"
         inner, nullable = non_null(leaf_types.get(path, field["type"]))
         if sub is None:
             view_type = _dedupe(inner, defined)
-            sometimes_absent = path not in always
         else:
             short = inner["name"].rsplit(".", 1)[-1]
             view_type = {
                 "type": "record",
                 "name": f"{namespace}.{short}",
-                "fields": _view_fields(
-                    inner, sub, f"{path}.", always, namespace, defined, leaf_types
-                ),
+                "fields": _view_fields(inner, sub, f"{path}.", namespace, defined, leaf_types),
             }
-            sometimes_absent = not any(p.startswith(f"{path}.") for p in always)
-        if nullable or sometimes_absent:
+        if nullable:
             out.append({"name": name, "type": ["null", view_type], "default": None})
         else:
             out.append({"name": name, "type": view_type})
@@ -105,45 +161,36 @@ def _dedupe(schema: Any, defined: set[str]) -> Any:
     return dict(schema)
 
 
-def make_projector(
-    tree: FieldTree, active: frozenset[str], transforms: dict[str, Transform] | None = None
-) -> Projector:
-    """A function that puts the ``active`` leaf fields of a record (transformed where a treatment
-    says so) into its view's body, and null in every other field of the body. The body is the
-    view without its envelope, which travels unchanged (``ViewPlan.encoder``)."""
-    return _record_projector(tree, active, "", transforms or {})
+def make_projector(tree: FieldTree, transforms: dict[str, Transform] | None = None) -> Projector:
+    """A function that puts exactly the leaf fields of ``tree`` of a record (transformed where a
+    treatment says so) into a view. Of the envelope it takes only the fields ``tree`` names;
+    the router adds the view's own envelope fields."""
+    return _record_projector(tree, "", transforms or {})
 
 
 _COPY = "copy"
-_NULL = "null"
+_TRANSFORM = "transform"
+_RECORD = "record"
 
 
-def _record_projector(
-    tree: FieldTree, active: frozenset[str], prefix: str, transforms: dict[str, Transform]
-) -> Projector:
+def _record_projector(tree: FieldTree, prefix: str, transforms: dict[str, Transform]) -> Projector:
     steps: list[tuple[str, str, Any]] = []
     for name, sub in tree.items():
         path = f"{prefix}{name}"
         if sub is None:
-            if path not in active:
-                steps.append((name, _NULL, None))
-            elif path in transforms:
-                steps.append((name, "transform", transforms[path]))
+            if path in transforms:
+                steps.append((name, _TRANSFORM, transforms[path]))
             else:
                 steps.append((name, _COPY, None))
-        elif any(p.startswith(f"{path}.") for p in active):
-            steps.append((name, "record", _record_projector(sub, active, f"{path}.", transforms)))
         else:
-            steps.append((name, _NULL, None))
+            steps.append((name, _RECORD, _record_projector(sub, f"{path}.", transforms)))
 
     def project(datum: dict[str, Any], ctx: Context) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, kind, step in steps:
             if kind is _COPY:
                 out[name] = datum[name]
-            elif kind is _NULL:
-                out[name] = None
-            elif kind == "transform":
+            elif kind is _TRANSFORM:
                 out[name] = step(datum[name], datum, ctx)
             else:
                 value = datum[name]

@@ -2,7 +2,8 @@
 
 Each value gets a fresh ephemeral key pair, so only the recipient's private key opens it: not the
 broker, its operators, or anyone holding the router's keyring. The event, recipient and field are
-authenticated data: a value cannot be moved to another field or record unnoticed.
+authenticated data (the event as the view's own reference): a value cannot be moved to another
+field or record unnoticed.
 """
 
 from __future__ import annotations
@@ -26,20 +27,21 @@ def _key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> byt
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(shared)
 
 
-def _context(event_id: str, recipient: str, path: str) -> bytes:
-    return f"{event_id}\x00{recipient}\x00{path}".encode()
+def _context(reference: str, recipient: str, path: str) -> bytes:
+    return f"{reference}\x00{recipient}\x00{path}".encode()
 
 
 def encrypt(
-    plaintext: str, recipient_public: bytes, version: int, event_id: str, recipient: str, path: str
+    plaintext: str, recipient_public: bytes, version: int, reference: str, recipient: str, path: str
 ) -> str:
-    """``ENC1.k<version>.<ephemeral public|nonce|ciphertext>`` for one field of one event."""
+    """``ENC1.k<version>.<ephemeral public|nonce|ciphertext>`` for one field of one view
+    (``reference``: the view's own event reference)."""
     ephemeral = X25519PrivateKey.generate()
     eph_public = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
     nonce = os.urandom(12)
     sealed = AESGCM(_key(shared, eph_public, recipient_public)).encrypt(
-        nonce, plaintext.encode(), _context(event_id, recipient, path)
+        nonce, plaintext.encode(), _context(reference, recipient, path)
     )
     return f"{SCHEME}.k{version}.{b64(eph_public + nonce + sealed)}"
 
@@ -60,7 +62,7 @@ def _split(token: str) -> tuple[str, int, bytes]:
         raise KetenstroomError("not an ENC1 token") from exc
 
 
-def decrypt(token: str, recipient_private: bytes, event_id: str, recipient: str, path: str) -> str:
+def decrypt(token: str, recipient_private: bytes, reference: str, recipient: str, path: str) -> str:
     """Open a token with the recipient's private key; fails for a wrong key or any alteration."""
     _, _, body = _split(token)
     if len(body) < 32 + 12 + 16:
@@ -71,7 +73,7 @@ def decrypt(token: str, recipient_private: bytes, event_id: str, recipient: str,
     shared = private.exchange(X25519PublicKey.from_public_bytes(eph_public))
     try:
         plain = AESGCM(_key(shared, eph_public, recipient_public)).decrypt(
-            nonce, sealed, _context(event_id, recipient, path)
+            nonce, sealed, _context(reference, recipient, path)
         )
     except Exception as exc:
         raise KetenstroomError(

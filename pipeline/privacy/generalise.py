@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
+
+#: Dutch legal dates: a day starts at midnight in the Netherlands (covenant validity, `datum`).
+LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 #: Age bands; minors are split finely because they change what may be shared.
 AGE_BANDS = (

@@ -8,10 +8,9 @@ import unicodedata
 from typing import Any
 
 from pipeline.errors import InvalidRecordError
-from pipeline.signals.bsn import is_valid_bsn
+from pipeline.signals.bsn import canonical_bsn, is_valid_bsn
 
 _SPACES = re.compile(r"\s+")
-_BSN_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def normalise_name(value: str) -> str:
@@ -29,7 +28,7 @@ def _invisible(char: str) -> bool:
 
 def normalise_bsn(value: str) -> str:
     """Nine digits; separators removed; an invalid BSN is refused, never pseudonymised."""
-    digits = _BSN_SEPARATORS.sub("", value)
+    digits = canonical_bsn(value)
     if not is_valid_bsn(digits):
         raise InvalidRecordError("a BSN to pseudonymise fails the 11-check")
     return digits

@@ -56,11 +56,13 @@ def reversible(normalised: str, secret: bytes, version: int, domain: str, kind: 
 
 def parse_label(label: str) -> tuple[str, int, str, str, bytes]:
     """(scheme, key version, domain, type, value bytes) of a pseudonym label."""
+    # A domain is "<covenant>/<name>" and a covenant id may hold dots: split from both ends.
+    parts = label.split(".")
     try:
-        scheme, version, domain, kind, value = label.split(".", 4)
-        if not version.startswith("k"):
-            raise ValueError(version)
-        return scheme, int(version[1:]), domain, kind, unb64(value)
+        if len(parts) < 5 or not parts[1].startswith("k"):
+            raise ValueError(label)
+        scheme, version, kind, value = parts[0], parts[1], parts[-2], parts[-1]
+        return scheme, int(version[1:]), ".".join(parts[2:-2]), kind, unb64(value)
     except ValueError as exc:
         raise KetenstroomError(f"not a ketenstroom pseudonym label: {label[:40]!r}") from exc
 

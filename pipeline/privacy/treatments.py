@@ -13,16 +13,20 @@ from pipeline.privacy import encryption, generalise
 from pipeline.privacy.keyring import Keyring, KeyVersion, in_force, unb64
 from pipeline.privacy.normalise import identifier_type, normalise
 from pipeline.privacy.pseudonyms import pseudonym, reversible
+from pipeline.privacy.references import event_reference
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a transform may know about the record besides the field: when, which event, for whom."""
+    """What a transform may know about the record besides the field: when, which event, for
+    whom, in which linkage domain, and the view's own reference to the event."""
 
     now: dt.datetime
     event_id: str
     occurred: dt.date
     recipient: str
+    domain: str = ""
+    reference: str = ""
 
 
 Transform = Callable[[Any, dict[str, Any], Context], Any]
@@ -44,7 +48,16 @@ def _base(field_type: Any) -> Any:
 def applicable(treatment: Behandeling, path: str, field_type: Any) -> str | None:
     """Why a treatment cannot apply to this field, or None if it can."""
     is_date = _logical(field_type) == "date"
+    is_moment = str(_logical(field_type) or "").startswith("timestamp")
     base = _base(field_type)
+    if treatment is Behandeling.DATUM and not is_moment:
+        return f"datum maakt van een tijdstip een dag; {path} is geen tijdstip"
+    if path.startswith("envelope.") and treatment not in (
+        Behandeling.DOORGEVEN,
+        Behandeling.WEGLATEN,
+        Behandeling.DATUM,
+    ):
+        return f"{path} kan alleen doorgeven, datum (bij een tijdstip) of weglaten"
     if treatment in (Behandeling.GEBOORTEJAAR, Behandeling.LEEFTIJDSCATEGORIE) and not is_date:
         return f"{treatment.value} needs a date field; {path} is not one"
     if treatment is Behandeling.PC4 and not path.endswith("postcode"):
@@ -66,7 +79,19 @@ def output_type(treatment: Behandeling, field_type: Any) -> Any:
         return field_type
     if treatment is Behandeling.GEBOORTEJAAR:
         return ["null", "int"]
+    if treatment is Behandeling.DATUM:
+        _, nullable = non_null(field_type)
+        day = {"type": "int", "logicalType": "date"}
+        return ["null", day] if nullable else day
     return ["null", _STRING]
+
+
+def reference_type(field_type: Any) -> Any:
+    """The view's type of a reference field: the recipient's own reference(s), as text."""
+    inner, nullable = non_null(field_type)
+    if isinstance(inner, dict) and inner.get("type") == "array":
+        return {"type": "array", "items": "string"}
+    return ["null", _STRING] if nullable else _STRING
 
 
 def make_transform(
@@ -92,7 +117,30 @@ def make_transform(
         return lambda value, record, ctx: None if value is None else record.get("gemeentecode")
     if treatment is Behandeling.VERSLEUTELD:
         return _encrypting(path, keyring)
+    if treatment is Behandeling.DATUM:
+        return lambda value, record, ctx: (
+            None if value is None else value.astimezone(generalise.LEGAL_TZ).date()
+        )
     raise ValueError(f"no transform for {treatment.value}")  # weglaten never reaches a view
+
+
+def reference_transform(keyring: Keyring) -> Transform:
+    """A reference field (already resolved to event ids by the router) as the recipient's own
+    reference(s), in the view's linkage domain, under the key in force."""
+    secrets = {v.versie: unb64(v.materiaal) for v in keyring.herleidbaar}
+
+    def own(event_id: str, ctx: Context) -> str:
+        key = in_force(keyring.herleidbaar, ctx.now, "herleidbaar")
+        return event_reference(event_id, secrets[key.versie], key.versie, ctx.domain)
+
+    def transform(value: Any, record: dict[str, Any], ctx: Context) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [own(v, ctx) for v in value]
+        return own(value, ctx)
+
+    return transform
 
 
 def _keyed(
@@ -122,8 +170,9 @@ def _encrypting(path: str, keyring: Keyring) -> Transform:
             keyring.ontvangers.get(ctx.recipient, ()), ctx.now, f"{ctx.recipient} public"
         )
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        # Bound to the view's own reference (which the recipient holds), not the event id.
         return encryption.encrypt(
-            text, unb64(key.materiaal), key.versie, ctx.event_id, ctx.recipient, path
+            text, unb64(key.materiaal), key.versie, ctx.reference, ctx.recipient, path
         )
 
     return to_ciphertext

@@ -10,7 +10,8 @@ from pipeline.privacy.keyring import RecipientKeys, by_version, unb64
 
 def decrypt_view(datum: dict[str, Any], keys: RecipientKeys) -> dict[str, Any]:
     """A copy of a view with every ENC1 field opened; fails loudly for a wrong or altered value."""
-    event_id = str(datum["envelope"]["event_id"])
+    # Encrypted fields are bound to the view's own reference, which the recipient holds.
+    reference = str(datum["envelope"]["event_ref"])
 
     def walk(record: dict[str, Any], prefix: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -23,7 +24,7 @@ def decrypt_view(datum: dict[str, Any], keys: RecipientKeys) -> dict[str, Any]:
                     keys.sleutels, encryption.key_version(value), f"{keys.partner} private"
                 )
                 out[name] = encryption.decrypt(
-                    value, unb64(version.materiaal), event_id, keys.partner, path
+                    value, unb64(version.materiaal), reference, keys.partner, path
                 )
             else:
                 out[name] = value

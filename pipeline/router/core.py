@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from pipeline import topics
-from pipeline.codec.framing import decode
+from pipeline.codec.framing import decode, encode
+from pipeline.covenant.conditions import value_at
 from pipeline.covenant.fields import ENVELOPE
-from pipeline.covenant.policy import Policy
-from pipeline.errors import CodecError
+from pipeline.covenant.policy import Grant, Policy, Withheld
+from pipeline.errors import CodecError, InvalidRecordError
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
+from pipeline.router.disclosure import NO_RECIPIENT, WITHHELD
 from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
 from pipeline.router.records import Inbound, Outbound, RouteResult
+from pipeline.router.references import resolve_references
 from pipeline.signals.validation import validate_signal
 
+#: Header a publisher sets on a signal (its own event id); never on a view.
 EVENT_ID_HEADER = "ketenstroom-event-id"
+#: Header of a view: the recipient's own reference to the event (also the view's key).
+EVENT_REF_HEADER = "ketenstroom-event-ref"
 SCHEMA_HEADER = "ketenstroom-schema"
 TRACEPARENT_HEADER = "traceparent"
 #: Larger inbound values are refused unread (a signal is a few hundred bytes to a few KiB).
@@ -82,22 +89,31 @@ def _route(
             f"schema {entry.name} is not an inbound signal type",
             policy,
         )
-    validate_signal(entry.short_name, datum, now)
+    signal_type = entry.short_name
+    validate_signal(signal_type, datum, now)
     envelope = datum["envelope"]
-    if envelope["source"] != partner:
+    claimed = [
+        p for p in policy.publisher_fields.get(signal_type, ()) if value_at(datum, p) != partner
+    ]
+    if envelope["source"] != partner or claimed:
+        field = "envelope.source" if envelope["source"] != partner else claimed[0]
         return _dead(
             record,
             Reason.SOURCE_MISMATCH,
-            f"claimed source differs from topic partner {partner!r}",  # free text: not echoed
+            f"{field} differs from topic partner {partner!r}",  # free text: not echoed
             policy,
         )
-    # The id as text once: views, log records and claims all carry it (a UUID decodes as an object).
+    for path in policy.addressees.get(signal_type, ()):
+        if value_at(datum, path) not in policy.recipients:
+            raise InvalidRecordError(f"{path} names no partner that receives")
+    # The id as text once: log records and claims carry it (a UUID decodes as an object).
     event_id = envelope["event_id"] = str(envelope["event_id"])
     first = index.get(event_id) if index is not None else None
     claim = Claim.of(record)
     if first is not None and first.origin != claim.origin:
         return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, claim), policy)
-    result = _disclose(envelope, datum, entry.short_name, policy, now)
+    resolve_references(datum, signal_type, partner, policy, index)
+    result = _disclose(envelope, datum, signal_type, policy, now)
     return replace(result, claim=claim_record(event_id, claim))
 
 
@@ -108,34 +124,60 @@ def _disclose(
     policy: Policy,
     now: dt.datetime,
 ) -> RouteResult:
-    event_id = str(envelope["event_id"])
-    key = event_id.encode()
-    traceparent = f"00-{envelope['trace_id']}-{envelope['span_id']}-01".encode()
+    event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
     event_log = policy.disclosure_log.for_event(envelope, now)
-    envelope_bytes = b""  # the same in every view (Policy checks): encoded once, when needed
     occurred = envelope["occurred_at"].date()
     for plan in policy.candidates(envelope["source"], signal_type, datum):
-        rendered = plan.render(datum, Context(now, event_id, occurred, plan.recipient))
-        if rendered is None:
+        grants = plan.select(datum, now)
+        if grants is None:
             continue
-        if not envelope_bytes:
-            envelope_bytes = plan.encoder.part(0, {ENVELOPE: envelope})
-        view = plan.encoder.join(envelope_bytes, plan.encoder.part(1, rendered.body))
-        fingerprint = plan.schema.fingerprint_hex
-        headers = (
-            (EVENT_ID_HEADER, key),
-            (SCHEMA_HEADER, fingerprint.encode()),
-            (TRACEPARENT_HEADER, traceparent),
+        assert policy.keys is not None  # a policy with plans has keys (compile_policy)
+        trace = policy.keys.trace(event_id, plan.disclosure, now)
+        if isinstance(grants, Withheld):
+            entry = event_log.record(trace, None, (), grants.grants, None, WITHHELD)
+            log.append(_log_record(event_id, plan.disclosure, entry))
+            continue
+        reference = policy.keys.reference(event_id, plan.domain, now)
+        ctx = Context(now, event_id, occurred, plan.recipient, plan.domain, reference)
+        rendered = plan.render(datum, ctx, grants)
+        rendered.body.setdefault(ENVELOPE, {}).update(
+            event_ref=reference,
+            event_type=signal_type,
+            trace_id=trace[0],
+            span_id=trace[1],
+            doelen=_purposes(grants),
         )
-        deliveries.append(Outbound(plan.topic, key, view, headers))
-        entry = event_log.record(plan.recipient, rendered.fields, rendered.grants, fingerprint)
-        log.append(_log_record(event_id, plan.recipient, entry))
+        fingerprint = rendered.schema.fingerprint_hex
+        headers = (
+            (EVENT_REF_HEADER, reference.encode()),
+            (SCHEMA_HEADER, fingerprint.encode()),
+            (TRACEPARENT_HEADER, f"00-{trace[0]}-{trace[1]}-01".encode()),
+        )
+        key = reference.encode()
+        deliveries.append(
+            Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
+        )
+        entry = event_log.record(trace, plan.recipient, rendered.fields, grants, fingerprint)
+        log.append(_log_record(event_id, plan.disclosure, entry))
     if not deliveries:
-        log.append(_log_record(event_id, None, event_log.record(None, (), (), None)))
+        entry = event_log.record(_log_trace(event_id), None, (), (), None, NO_RECIPIENT)
+        log.append(_log_record(event_id, "-", entry))
     return RouteResult(tuple(deliveries), tuple(log))
 
 
-def _log_record(event_id: str, recipient: str | None, value: bytes) -> Outbound:
-    return Outbound(topics.DISCLOSURE_LOG, f"{event_id}/{recipient or '-'}".encode(), value)
+def _purposes(grants: tuple[Grant, ...]) -> list[dict[str, str]]:
+    """Purpose and retention of each grant a view was made under (each pair once)."""
+    pairs = sorted({(g.purpose, g.retention) for g in grants})
+    return [{"doel": purpose, "bewaartermijn": retention} for purpose, retention in pairs]
+
+
+def _log_trace(event_id: str) -> tuple[str, str]:
+    """A trace context for a log record that goes to nobody: deterministic, log-only."""
+    digest = hashlib.sha256(f"ketenstroom/log/{event_id}".encode()).hexdigest()
+    return digest[:32], digest[32:48]
+
+
+def _log_record(event_id: str, disclosure: str, value: bytes) -> Outbound:
+    return Outbound(topics.DISCLOSURE_LOG, f"{event_id}/{disclosure}".encode(), value)

@@ -1,15 +1,17 @@
 """Disclosure-log records (verantwoording, after Logius' Logboek Dataverwerkingen).
 
-A signal's log records differ only in a few fields: the span id is each record's own, the
-event's fields are the same in all of them, and what a view plan disclosed under which grants
-is the same for every signal it discloses under those grants. ``DisclosureLog`` encodes the
-log schema's fields in those groups (codec.split), each as often as it changes.
+A signal's log records differ only in a few fields: the trace context is each disclosure's
+own, the event's fields are the same in all of them, and what a view plan disclosed under which
+grants is the same for every signal it discloses under those grants. ``DisclosureLog`` encodes
+the log schema's fields in those groups (codec.split), each as often as it changes.
+
+The log is the only place where a disclosure's trace context meets the publisher's
+(``foreign_trace_id``/``foreign_span_id``, Logboek Dataverwerkingen's foreign operation).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from pipeline.codec.schema_store import SchemaEntry
@@ -22,16 +24,11 @@ LOG_NAME = "ketenstroom.disclose"
 
 # The log schema's field groups in schema order, by the field that starts each group after the
 # first: [trace_id, span_id] per record; [parent_span_id .. status_code] per event;
-# [processing_activity_id] per disclosure; [data_subject_id .. source] per event;
-# [recipient .. reason] per disclosure (recipient, view, field names and grants).
+# [processing_activity_id] per disclosure; [data_subject_id .. foreign_span_id] per event;
+# [recipient .. reason] per disclosure (recipient, outcome, view, field names and grants).
 _GROUP_STARTS = ("parent_span_id", "processing_activity_id", "data_subject_id", "recipient")
 _RECORD, _EVENT_TIMES, _ACTIVITY, _EVENT, _DISCLOSURE = range(5)
-
-
-def span_id_for(event_id: str, recipient: str | None) -> str:
-    """A span id fixed by (event, recipient): a re-processed input logs the identical record."""
-    digest = hashlib.sha256(f"{event_id}\x00{recipient or ''}".encode()).digest()
-    return digest[:8].hex()
+DISCLOSED, NO_RECIPIENT, WITHHELD = "DISCLOSED", "NO_RECIPIENT", "WITHHELD"
 
 
 class DisclosureLog:
@@ -53,12 +50,11 @@ class EventLog:
 
     def __init__(self, split: SplitEncoder, envelope: dict[str, Any], at: dt.datetime) -> None:
         self._split = split
-        self._trace_id = envelope["trace_id"]
         self.event_id = str(envelope["event_id"])
         self._times = split.part(
             _EVENT_TIMES,
             {
-                "parent_span_id": envelope["span_id"],
+                "parent_span_id": None,
                 "name": LOG_NAME,
                 "start_time": at,
                 "end_time": at,
@@ -74,28 +70,34 @@ class EventLog:
                 "event_id": self.event_id,
                 "event_type": envelope["event_type"],
                 "source": envelope["source"],
+                "foreign_trace_id": envelope["trace_id"],
+                "foreign_span_id": envelope["span_id"],
             },
         )
 
     def record(
         self,
+        trace: tuple[str, str],
         recipient: str | None,
         fields: tuple[str, ...],
         grants: tuple[Grant, ...],
         view_fingerprint: str | None,
+        outcome: str = DISCLOSED,
     ) -> bytes:
-        """The log record of one disclosure (or, with no recipient, of routing to nobody)."""
+        """The log record of one disclosure (or of routing to nobody, or of withholding), under
+        the disclosure's own trace context ``trace`` (trace id, span id)."""
         # Grants are the policy's own objects, alive as long as it (and this encoder): their ids
         # name the set. Recipient, view and field names complete what the disclosure groups hold.
-        key = (recipient, view_fingerprint, fields, tuple(map(id, grants)))
-        span = {"trace_id": self._trace_id, "span_id": span_id_for(self.event_id, recipient)}
+        key = (recipient, view_fingerprint, fields, tuple(map(id, grants)), outcome)
         return self._split.join(
-            self._split.part(_RECORD, span),
+            self._split.part(_RECORD, {"trace_id": trace[0], "span_id": trace[1]}),
             self._times,
             self._split.cached(_ACTIVITY, key, lambda: _activity(grants)),
             self._event,
             self._split.cached(
-                _DISCLOSURE, key, lambda: disclosure(recipient, fields, grants, view_fingerprint)
+                _DISCLOSURE,
+                key,
+                lambda: disclosure(recipient, fields, grants, view_fingerprint, outcome),
             ),
         )
 
@@ -109,12 +111,13 @@ def disclosure(
     fields: tuple[str, ...],
     grants: tuple[Grant, ...],
     view_fingerprint: str | None,
+    outcome: str = DISCLOSED,
 ) -> dict[str, Any]:
     """The log fields from ``recipient`` on: who received which field names of which view, the
     grants it was made under, and its reason (none for routing)."""
     return {
         "recipient": recipient,
-        "outcome": "DISCLOSED" if recipient is not None else "NO_RECIPIENT",
+        "outcome": outcome,
         "fields": list(fields),
         "view_fingerprint": view_fingerprint,
         "grants": [
@@ -133,5 +136,5 @@ def disclosure(
             }
             for g in grants
         ],
-        "reason": None,
+        "reason": "no_location" if outcome == WITHHELD else None,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
@@ -11,3 +13,11 @@ def is_valid_bsn(value: str) -> bool:
         return False
     total = sum(int(digit) * weight for digit, weight in zip(value, _WEIGHTS, strict=True))
     return total % 11 == 0
+
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
+def canonical_bsn(value: str) -> str:
+    """A BSN as nine digits: spaces, dots and dashes removed (not checked: see is_valid_bsn)."""
+    return _SEPARATORS.sub("", value)

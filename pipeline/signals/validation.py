@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pipeline.errors import InvalidRecordError
-from pipeline.signals.bsn import is_valid_bsn
+from pipeline.signals.bsn import canonical_bsn, is_valid_bsn
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -31,15 +31,30 @@ def validate_signal(event_type: str, datum: dict[str, Any], now: dt.datetime) ->
     subject = datum.get("slachtoffer")
     if subject is not None:
         _validate_person(subject, occurred.date(), "slachtoffer")
+        _check_minor(datum, subject, occurred.date())
 
 
 def _validate_person(person: dict[str, Any], event_date: dt.date, path: str) -> None:
+    """Checks a person; writes the BSN as nine digits (as pseudonymisation normalises it)."""
     bsn = person.get("bsn")
-    if bsn is not None and not is_valid_bsn(bsn):
-        raise InvalidRecordError(f"{path}.bsn is not a valid BSN (fails the 11-check)")
+    if bsn is not None:
+        person["bsn"] = canonical_bsn(bsn)
+        if not is_valid_bsn(person["bsn"]):
+            raise InvalidRecordError(f"{path}.bsn is not a valid BSN (fails the 11-check)")
     born = person.get("geboortedatum")
     if born is not None and born > event_date:
         raise InvalidRecordError(f"{path}.geboortedatum lies after the event")
+
+
+def _check_minor(datum: dict[str, Any], subject: dict[str, Any], event_date: dt.date) -> None:
+    """``minderjarig`` is the publisher's claim; with a known birth date it must be the truth."""
+    born = subject.get("geboortedatum")
+    if (
+        "minderjarig" in datum
+        and born is not None
+        and datum["minderjarig"] != is_minor(born, event_date)
+    ):
+        raise InvalidRecordError("minderjarig contradicts slachtoffer.geboortedatum at event time")
 
 
 def is_minor(birth_date: dt.date | None, on: dt.date) -> bool:

@@ -11,7 +11,11 @@ from typing import Any
 
 from faker import Faker
 
-GEMEENTEN = ("GM0344", "GM0307", "GM0355", "GM0356", "GM0345", "GM0353", "GM0363", "GM0599")
+#: Municipalities of the Utrecht region (the example covenant's area) ...
+REGIO_UTRECHT = ("GM0344", "GM0307", "GM0355", "GM0356", "GM0345", "GM0353")
+#: ... and elsewhere (Amsterdam, Rotterdam, Breda): no Midden-Nederland party receives these.
+ELDERS = ("GM0363", "GM0599", "GM0758")
+GEMEENTEN = REGIO_UTRECHT + ELDERS
 NATIONALITEITEN = ("NLD", "ROU", "BGR", "POL", "NGA", "UKR", "CHN", "VNM", "HUN", "ERI", None)
 SECTOREN = (
     "land- en tuinbouw",
@@ -25,7 +29,9 @@ SECTOREN = (
     "huishoudelijk werk",
 )
 
-#: (source, signal type, weight): what the demo partners publish, and how often.
+#: (source, signal type, weight): what the demo partners publish, and how often. Follow-ups
+#: that refer to an earlier event (a Statusupdate, a Verwijzing about a signal) come from
+#: ``SignalFactory.follow_up``, once the events they refer to exist.
 DEFAULT_MIX: tuple[tuple[str, str, int], ...] = (
     ("politie", "Signaal", 40),
     ("nla", "Signaal", 10),
@@ -33,7 +39,6 @@ DEFAULT_MIX: tuple[tuple[str, str, int], ...] = (
     ("comensha", "Signaal", 10),
     ("comensha", "Verwijzing", 10),
     ("gemeente-utrecht", "Signaal", 10),
-    ("politie", "Statusupdate", 5),
 )
 
 
@@ -88,9 +93,13 @@ class SignalFactory:
                 "huisnummer": f.building_number(),
                 "postcode": f.postcode(),
                 "woonplaats": f.city(),
-                "gemeentecode": self.rng.choice(GEMEENTEN),
+                "gemeentecode": self._gemeente(),
             },
         }
+
+    def _gemeente(self) -> str:
+        """Mostly the Utrecht region, sometimes elsewhere in the country."""
+        return self.rng.choice(REGIO_UTRECHT if self.rng.random() < 0.85 else ELDERS)
 
     def signaal(self, source: str) -> dict[str, Any]:
         melder = {
@@ -125,11 +134,12 @@ class SignalFactory:
             "omschrijving": self.fake.sentence(nb_words=12),
         }
 
-    def verwijzing(self, source: str) -> dict[str, Any]:
+    def verwijzing(self, source: str, signaal_ref: str | None = None) -> dict[str, Any]:
+        """A referral; ``signaal_ref``: the signal it is about (own event id or a reference)."""
         return {
             "envelope": self._envelope("Verwijzing", source),
             "verwijzing_id": f"VW-{self.rng.randint(100000, 999999)}",
-            "signaal_ref": self._uuid(),
+            "signaal_ref": signaal_ref,
             "van": source,
             "naar": "zorgcoordinatie-utrecht",
             "dossiertype": self.rng.choice(
@@ -147,7 +157,7 @@ class SignalFactory:
             "envelope": envelope,
             "inspectie_id": f"NLA-{self.rng.randint(10000, 99999)}",
             "datum": envelope["occurred_at"][:10],
-            "gemeentecode": self.rng.choice(GEMEENTEN),
+            "gemeentecode": self._gemeente(),
             "sector": self.rng.choice(SECTOREN),
             "kvk_nummer": self.fake.bothify("########"),
             "bevindingen": self.rng.sample(
@@ -165,10 +175,11 @@ class SignalFactory:
             "gekoppelde_signalen": [],
         }
 
-    def statusupdate(self, source: str) -> dict[str, Any]:
+    def statusupdate(self, source: str, ref_id: str | None = None) -> dict[str, Any]:
+        """A status update about ``ref_id`` (an own event id or a received reference)."""
         return {
             "envelope": self._envelope("Statusupdate", source),
-            "ref_id": self._uuid(),
+            "ref_id": ref_id or self._uuid(),
             "status": self.rng.choice(
                 ["ONTVANGEN", "BEOORDEELD", "OPSPORINGSONDERZOEK", "AFGESLOTEN"]
             ),
@@ -185,6 +196,13 @@ class SignalFactory:
             "Statusupdate": self.statusupdate,
         }[event_type]
         return SyntheticSignal(source, event_type, build(source))
+
+    def follow_up(self, source: str, event_type: str, ref: str) -> SyntheticSignal:
+        """A Statusupdate or Verwijzing from ``source`` about the earlier event ``ref``: an event
+        id ``source`` published itself, or the reference it received for another's event."""
+        if event_type == "Statusupdate":
+            return SyntheticSignal(source, event_type, self.statusupdate(source, ref))
+        return SyntheticSignal(source, event_type, self.verwijzing(source, ref))
 
     def stream(
         self, count: int, mix: tuple[tuple[str, str, int], ...] = DEFAULT_MIX

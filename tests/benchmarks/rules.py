@@ -56,6 +56,7 @@ def scaled_policy(rules: int, keyring: Keyring, convenanten: Path = ROOT / "conv
     if extra < 0:
         raise ValueError(f"the shipped covenant has {len(covenant['regels'])} rules already")
     covenant["convenant"]["partijen"] += [_municipality(n) for n in range(extra)]
+    covenant["convenant"]["werkgebied"]["gemeenten"] += [f"GM9{n:03d}" for n in range(extra)]
     covenant["regels"] += [_rule(n) for n in range(extra)]
     base = load_registry(convenanten)
     registry = Registry(

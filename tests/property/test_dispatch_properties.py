@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from pipeline.codec.framing import decode, encode
 from pipeline.covenant.policy import Dispatch
-from pipeline.privacy.treatments import Context
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import GEMEENTEN, SignalFactory
 from tests.benchmarks.rules import scaled_policy
@@ -25,8 +24,7 @@ def scaled(keyring):
 
 
 def rendering(plans, datum) -> set[str]:
-    ctx = lambda plan: Context(NOW, "e", NOW.date(), plan.recipient)  # noqa: E731
-    return {p.recipient for p in plans if p.render(datum, ctx(p)) is not None}
+    return {p.recipient for p in plans if isinstance(p.select(datum, NOW), tuple)}
 
 
 codes = st.one_of(
@@ -59,8 +57,10 @@ def test_the_index_gives_exactly_the_recipients_a_full_scan_gives(scaled, seed, 
 def test_plans_without_one_equality_gate_are_always_candidates(scaled):
     dispatch = Dispatch.of(scaled.plans_for("politie", "Signaal"))
     always = {plan.recipient for _, plan in dispatch.always}
-    # the shipped covenant's rules have no equality condition (one tests an age): never skipped
-    assert {"om", "comensha", "gemeente-utrecht", "veilig-thuis-utrecht"} <= always
+    # the shipped rules without an equality condition (one tests an age): never skipped
+    assert {"om", "comensha", "zorgcoordinatie-utrecht", "veilig-thuis-utrecht"} <= always
     (field,) = dispatch.gated
     assert field == "slachtoffer.adres.gemeentecode"
-    assert len(dispatch.gated[field]) == SYNTHETIC - 7
+    # the municipality rules, and R3 (gemeente-utrecht: signals about Utrecht, GM0344)
+    assert len(dispatch.gated[field]) == SYNTHETIC - 7 + 1
+    assert [p.recipient for _, p in dispatch.gated[field]["GM0344"]] == ["gemeente-utrecht"]

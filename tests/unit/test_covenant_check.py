@@ -127,7 +127,7 @@ def test_one_field_gets_one_treatment_per_recipient(covenant_dir, store):
     )
     (problem,) = _problems(covenant_dir, store)
     assert (
-        "slachtoffer.bsn of Signaal from politie to om: rule R1 says doorgeven (om), rule R9 says pseudoniem (om)"
+        "slachtoffer.bsn of Signaal from politie to om: rule R1 says doorgeven (midden-nederland/om), rule R9 says pseudoniem (midden-nederland/om)"
         in problem
     )
 

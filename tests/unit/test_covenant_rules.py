@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from pipeline.codec.framing import decode
 from pipeline.covenant.conditions import compile_condition
 from pipeline.covenant.model import Voorwaarde
 from pipeline.router.core import route
-from tests.helpers import inbound, log_entries, signal_bytes, views_by_recipient
+from tests.helpers import in_utrecht, inbound, log_entries, signal_bytes, views_by_recipient
 from tests.unit.test_covenant_check import _compile, _edit, _problems
 
 
@@ -137,6 +138,7 @@ convenant:
   titel: Landelijke afspraken registratie CoMensha (voorbeeld)
   versie: "1"
   geldig: {van: 2024-01-01}
+  werkgebied: landelijk
   partijen: [politie, comensha]
   doelen: {registratie: Landelijke registratie van mogelijke slachtoffers}
   grondslagen:
@@ -155,20 +157,32 @@ regels:
 
 
 def test_several_covenants_each_account_for_what_they_allow(covenant_dir, store, factory, now):
+    """Each covenant discloses on its own: a view per covenant, in that covenant's linkage
+    domain, logged under that covenant; the national one also outside the regional area."""
     (covenant_dir / "landelijk.yaml").write_text(SECOND)
     policy = _compile(covenant_dir, store)
     assert policy.version == "landelijk-registratie@1+midden-nederland@2025.1"
-    document = factory.make("politie", "Signaal").document
+    document = in_utrecht(factory.make("politie", "Signaal").document)
     result = route(
         inbound("politie", signal_bytes(store, document, "politie", now)[1]), policy, now
     )
-    view = views_by_recipient(result, policy)["comensha"]
-    assert (
-        view["slachtoffer"]["adres"]["gemeentecode"]
-        == document["slachtoffer"]["adres"]["gemeentecode"]
+    views = [
+        decode(o.value, policy.store)[1] for o in result.deliveries if o.topic == "inbox.comensha"
+    ]
+    by_domain = {v["envelope"]["event_ref"].split(".")[2]: v for v in views}
+    assert set(by_domain) == {"midden-nederland/comensha", "landelijk-registratie/comensha"}
+    national = by_domain["landelijk-registratie/comensha"]
+    assert national["slachtoffer"] == {"adres": {"gemeentecode": "GM0344"}}
+    assert national["envelope"]["doelen"] == [{"doel": "registratie", "bewaartermijn": "P10Y"}]
+    entries = [e for e in log_entries(result, policy) if e["recipient"] == "comensha"]
+    assert sorted((g["covenant_id"], g["rule_id"]) for e in entries for g in e["grants"]) == [
+        ("landelijk-registratie", "L1"),
+        ("midden-nederland", "R4"),
+    ]
+    # outside the Midden-Nederland area only the national covenant applies
+    document = factory.make("politie", "Signaal").document
+    document["slachtoffer"]["adres"]["gemeentecode"] = "GM0758"  # Breda
+    result = route(
+        inbound("politie", signal_bytes(store, document, "politie", now)[1], offset=1), policy, now
     )
-    entry = next(e for e in log_entries(result, policy) if e["recipient"] == "comensha")
-    grants = {(g["covenant_id"], g["rule_id"]): g for g in entry["grants"]}
-    assert set(grants) == {("midden-nederland", "R4"), ("landelijk-registratie", "L1")}
-    assert grants[("landelijk-registratie", "L1")]["fields"] == ["slachtoffer.adres.gemeentecode"]
-    assert "slachtoffer.adres.gemeentecode" in entry["fields"]
+    assert [o.topic for o in result.deliveries] == ["inbox.comensha"]

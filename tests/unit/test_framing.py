@@ -103,7 +103,9 @@ def test_an_earlier_signal_version_is_read_into_the_current_one(store, factory, 
     older_schema["fields"] = [f for f in older_schema["fields"] if f["name"] != "bewaren_tot"]
     older = make_entry(older_schema, "signal")
     assert older.fingerprint != current.fingerprint
-    datum = prepare(factory.make("politie", "Statusupdate").document, "politie", store, now)[1]
+    about = "0b4a9c63-1f7e-4b8e-9d21-6f0c2a7e5b10"  # an earlier event politie published
+    update = factory.follow_up("politie", "Statusupdate", about).document
+    datum = prepare(update, "politie", store, now)[1]
     del datum["bewaren_tot"]
     raw = encode(older, datum)
     with pytest.raises(CodecError, match="no known schema"):
@@ -124,5 +126,9 @@ def test_an_earlier_signal_version_is_read_into_the_current_one(store, factory, 
     policy = compile_policy(
         load_covenants(CONVENANTEN), registry, combined, ephemeral_keyring(registry.ids)
     )
-    result = route(inbound("politie", raw), policy, now)
+    from pipeline.router.event_index import Claim, EventIndex
+
+    index = EventIndex()
+    index.learn(about, Claim("signalen.politie/1/7", "00" * 32))
+    result = route(inbound("politie", raw), policy, now, index)
     assert result.dead_letter is None and len(result.log) == 1

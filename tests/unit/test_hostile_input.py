@@ -14,13 +14,14 @@ from pipeline.router.dead_letter import DETAIL_HEADER, header
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
-from tests.helpers import inbound, reason, views_by_recipient
+from tests.helpers import in_utrecht, inbound, reason, views_by_recipient
 
 _LATER = dt.datetime(2026, 6, 3, tzinfo=dt.UTC)  # two days after the tests' NOW
 
 
 def _encoded(store, factory, now, source="politie", kind="Signaal", edit=None):
-    entry, datum = prepare(factory.make(source, kind).document, source, store, now)
+    document = in_utrecht(factory.make(source, kind).document)
+    entry, datum = prepare(document, source, store, now)
     if edit is not None:
         edit(datum)
     return datum, encode(entry, datum)

@@ -103,10 +103,11 @@ def test_replay_plan_goes_only_to_inbound_topics_and_only_once():
 
 def test_metrics_count_a_batch(policy, store, registry):
     from pipeline.synthetic.generator import SignalFactory
-    from tests.helpers import signal_bytes
+    from tests.helpers import in_utrecht, signal_bytes
 
     factory = SignalFactory(seed=5, now=NOW)
-    _, value = signal_bytes(store, factory.make("politie", "Signaal").document, "politie", NOW)
+    document = in_utrecht(factory.make("politie", "Signaal").document)
+    _, value = signal_bytes(store, document, "politie", NOW)
     records = [
         dataclasses.replace(inbound("politie", value, offset=0), timestamp=99.0),
         inbound("politie", b"garbage", offset=1),  # no timestamp: no latency observed

@@ -140,11 +140,11 @@ def test_reidentification_record_holds_the_reason_not_the_result():
 def test_shared_linkage_domain_links_exactly_its_members(store, policy, factory, now):
     """zorgketen = {zorgcoordinatie-utrecht, veilig-thuis-utrecht}: same pseudonym for one BSN."""
     from pipeline.router.core import route
-    from tests.helpers import inbound, signal_bytes, views_by_recipient
+    from tests.helpers import in_utrecht, inbound, signal_bytes, views_by_recipient
 
-    signal = factory.make("politie", "Signaal").document
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
     signal["slachtoffer"].update({"bsn": "111222333", "geboortedatum": "2011-01-01"})
-    referral = factory.make("politie", "Verwijzing").document
+    referral = in_utrecht(factory.make("politie", "Verwijzing").document)
     referral["slachtoffer"].update({"bsn": "111222333", "geboortedatum": "2011-01-01"})
     vt = views_by_recipient(
         route(inbound("politie", signal_bytes(store, signal, "politie", now)[1]), policy, now),
@@ -156,7 +156,13 @@ def test_shared_linkage_domain_links_exactly_its_members(store, policy, factory,
     )
     from_vt = vt["veilig-thuis-utrecht"]["slachtoffer"]["bsn"]
     from_zc = zc["zorgcoordinatie-utrecht"]["slachtoffer"]["bsn"]
-    assert from_vt.startswith("PS1.k1.zorgketen.bsn.") and from_vt == from_zc
+    assert from_vt.startswith("PS1.k1.midden-nederland/zorgketen.bsn.") and from_vt == from_zc
+    # and the two views of one event share a reference only within the domain
+    assert (
+        vt["veilig-thuis-utrecht"]["envelope"]["event_ref"]
+        == vt["zorgcoordinatie-utrecht"]["envelope"]["event_ref"]
+        != vt["gemeente-utrecht"]["envelope"]["event_ref"]
+    )
     gemeente = vt["gemeente-utrecht"]["slachtoffer"]["bsn"]
     assert gemeente.rsplit(".", 1)[-1] != from_vt.rsplit(".", 1)[-1]
 

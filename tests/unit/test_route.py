@@ -10,6 +10,7 @@ from pipeline.codec.framing import MAGIC, encode
 from pipeline.privacy.view_decryption import decrypt_view
 from pipeline.router.core import route
 from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADER, header
+from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
 from tests.helpers import inbound, leaves, log_entries, reason, signal_bytes, views_by_recipient
@@ -19,6 +20,7 @@ from tests.helpers import inbound, leaves, log_entries, reason, signal_bytes, vi
 def politie_signal(store, factory, now):
     document = factory.make("politie", "Signaal").document
     document["slachtoffer"]["bsn"] = "111222333"
+    document["slachtoffer"]["adres"]["gemeentecode"] = "GM0344"  # Utrecht: gemeente-utrecht too
     return signal_bytes(store, document, "politie", now)
 
 
@@ -40,15 +42,22 @@ def test_three_recipients_get_three_different_views(policy, now, politie_signal)
         "slachtoffer.geboortedatum",
         "slachtoffer.adres.postcode",
     }
-    assert gemeente["slachtoffer.bsn"].startswith("RP1.k1.gemeente-utrecht.bsn.")
+    assert gemeente["slachtoffer.bsn"].startswith("RP1.k1.midden-nederland/gemeente-utrecht.bsn.")
     assert gemeente["slachtoffer.geboortedatum"] in {"18-22", "23-29", "30-39", "40-49", "50-64"}
     assert gemeente["slachtoffer.adres.postcode"] == datum["slachtoffer"]["adres"]["postcode"][:4]
     assert leaves(views["zorgcoordinatie-utrecht"])["slachtoffer.bsn"].startswith("ENC1.k1.")
     assert "slachtoffer.voornamen" in leaves(views["comensha"])
     assert "slachtoffer.bsn" not in leaves(views["comensha"])
     assert "omschrijving" not in leaves(views["zorgcoordinatie-utrecht"])  # weglaten
+    event_id = str(datum["envelope"]["event_id"])
+    references = {view["envelope"]["event_ref"] for view in views.values()}
+    assert len(references) == 4  # one per linkage domain, none the event id
     for view in views.values():
-        assert view["envelope"]["event_id"] == datum["envelope"]["event_id"]
+        envelope = view["envelope"]
+        assert event_id not in str(view)
+        assert envelope["trace_id"] != datum["envelope"]["trace_id"]
+        assert envelope["occurred_at"] == datum["envelope"]["occurred_at"].date()  # the day only
+        assert envelope["source"] == "politie" and envelope["event_type"] == "Signaal"
 
 
 def test_default_deny_undisclosed_values_never_reach_the_bytes(policy, now, politie_signal):
@@ -73,8 +82,11 @@ def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politi
     assert len(entries) == len(result.deliveries) == 4
     om = next(e for e in entries if e["recipient"] == "om")
     assert om["outcome"] == "DISCLOSED"
-    assert om["trace_id"] == datum["envelope"]["trace_id"]
-    assert om["parent_span_id"] == datum["envelope"]["span_id"]
+    # the log links the disclosure's own trace (the one the view carries) to the publisher's
+    om_view = views_by_recipient(result, policy)["om"]["envelope"]
+    assert (om["trace_id"], om["span_id"]) == (om_view["trace_id"], om_view["span_id"])
+    assert om["foreign_trace_id"] == datum["envelope"]["trace_id"]
+    assert om["foreign_span_id"] == datum["envelope"]["span_id"]
     assert "slachtoffer.bsn" in om["fields"]
     (grant,) = om["grants"]
     assert (grant["covenant_id"], grant["covenant_version"], grant["rule_id"]) == (
@@ -86,7 +98,7 @@ def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politi
     gemeente = next(e for e in entries if e["recipient"] == "gemeente-utrecht")
     (grant,) = gemeente["grants"]
     assert grant["treatments"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
-    assert grant["linkage_domain"] == "gemeente-utrecht"
+    assert grant["linkage_domain"] == "midden-nederland/gemeente-utrecht"
     comensha = next(e for e in entries if e["recipient"] == "comensha")
     assert "slachtoffer.bsn" not in comensha["fields"]
 
@@ -114,8 +126,13 @@ def test_routing_is_deterministic_so_replays_are_idempotent(policy, keys, now, p
 
 
 def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):
-    _, raw = signal_bytes(store, factory.make("politie", "Statusupdate").document, "politie", now)
-    result = route(inbound("politie", raw), policy, now)
+    _, raw = signal_bytes(store, factory.make("nla", "Signaal").document, "nla", now)
+    first = route(inbound("nla", raw), policy, now)
+    update = factory.follow_up("nla", "Statusupdate", first.claim.key.decode()).document
+    _, raw = signal_bytes(store, update, "nla", now)
+    index = EventIndex()
+    index.learn_record(first.claim.key, first.claim.value)
+    result = route(inbound("nla", raw, offset=1), policy, now, index)
     assert result.deliveries == () and result.dead_letter is None
     (entry,) = log_entries(result, policy)
     assert (

@@ -1,0 +1,91 @@
+"""Werkgebied: which signals a covenant covers, judged by where they happen.
+
+A signal's location comes from fields marked in its schema (``"werkgebied": "gemeente"`` or
+``"politie_eenheid"``). The municipality decides when the signal has one and the covenant lists
+municipalities; otherwise the police unit, when both are known. A signal neither can place has
+no usable location: under a covenant with an area it is disclosed only by rules that say
+``ook_zonder_locatie``, and the router logs that it withheld it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from pipeline.covenant.conditions import value_at
+from pipeline.covenant.model import Kop, Werkgebied
+
+GEMEENTE = "gemeente"
+POLITIE_EENHEID = "politie_eenheid"
+
+
+class Where(Enum):
+    """Where a signal lies with respect to a covenant's area."""
+
+    IN = "in"
+    OUT = "out"
+    UNKNOWN = "unknown"
+
+
+IN, OUT, UNKNOWN = Where.IN, Where.OUT, Where.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Locator:
+    """The fields of one signal type that locate it: municipality codes and police units."""
+
+    gemeenten: tuple[str, ...] = ()
+    eenheden: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, marked: dict[str, Any]) -> Locator:
+        """From a schema's ``werkgebied`` field marks (fields.marked_paths)."""
+        return cls(
+            tuple(p for p, kind in marked.items() if kind == GEMEENTE),
+            tuple(p for p, kind in marked.items() if kind == POLITIE_EENHEID),
+        )
+
+    @property
+    def locates(self) -> bool:
+        """False for a signal type with no location fields at all (e.g. Statusupdate)."""
+        return bool(self.gemeenten or self.eenheden)
+
+
+def _values(datum: dict[str, Any], paths: tuple[str, ...]) -> set[Any]:
+    return {v for v in (value_at(datum, p) for p in paths) if v is not None}
+
+
+@dataclass(frozen=True)
+class Area:
+    """A covenant's area: CBS municipality codes and police units."""
+
+    gemeenten: frozenset[str]
+    eenheden: frozenset[str]
+
+    def where(self, datum: dict[str, Any], locator: Locator) -> Where:
+        """IN, OUT, or UNKNOWN when the signal carries no location this area can judge."""
+        codes = _values(datum, locator.gemeenten)
+        if codes and self.gemeenten:
+            return IN if codes & self.gemeenten else OUT
+        units = _values(datum, locator.eenheden)
+        if units and self.eenheden:
+            return IN if units & self.eenheden else OUT
+        return UNKNOWN
+
+    def overlaps(self, other: Area) -> bool:
+        """True if some signal could lie in both areas. Where one judges a signal by its
+        municipality and the other only by its police unit, a signal may be in both."""
+        if self.gemeenten & other.gemeenten or self.eenheden & other.eenheden:
+            return True
+        return bool(
+            (self.gemeenten and not other.gemeenten and other.eenheden)
+            or (other.gemeenten and not self.gemeenten and self.eenheden)
+        )
+
+
+def area_of(kop: Kop) -> Area | None:
+    """A covenant's area, or None for a covenant that covers the whole country."""
+    if not isinstance(kop.werkgebied, Werkgebied):
+        return None
+    return Area(frozenset(kop.werkgebied.gemeenten), frozenset(kop.werkgebied.politie_eenheden))

@@ -1,0 +1,106 @@
+"""References and trace contexts made per linkage domain: no join key leaves the router.
+
+A recipient never sees the publisher's event id or trace context. It sees, per event, a
+reference of its own linkage domain (AES-SIV of the event id under a key of that domain:
+deterministic, so a redelivered input gives the identical view, and reversible only by the
+router), and a trace context made for that one disclosure (HMAC of event and disclosure). Two
+recipients in different domains hold different references for one event, and cannot tell from
+them that they hold the same event. A recipient refers back to an event (Verwijzing,
+Statusupdate, Controle) with its own reference; the router opens it and, for each onward
+recipient, writes that recipient's reference instead. The idea is that of the polymorphic
+pseudonyms of PEP and BSNk: one identity, a different unlinkable form per party.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import uuid
+
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+
+from pipeline.errors import KetenstroomError
+from pipeline.privacy.keyring import KeyVersion, b64, in_force, unb64
+from pipeline.privacy.pseudonyms import derive
+
+REFERENCE_SCHEME = "EV1"
+_KIND = "gebeurtenis"
+
+
+@functools.lru_cache(maxsize=4096)
+def _siv(secret: bytes, domain: str) -> AESSIV:
+    return AESSIV(derive(secret, "referentie", domain, _KIND, 64))
+
+
+@functools.lru_cache(maxsize=64)
+def _trace_key(secret: bytes) -> bytes:
+    return derive(secret, "trace", "-", "-", 32)
+
+
+def event_reference(event_id: str, secret: bytes, version: int, domain: str) -> str:
+    """``EV1.k<version>.<domain>.<AES-SIV of the event id>``: one event, one reference per domain."""
+    sealed = _siv(secret, domain).encrypt(uuid.UUID(event_id).bytes, [domain.encode()])
+    return f"{REFERENCE_SCHEME}.k{version}.{domain}.{b64(sealed)}"
+
+
+def parse_reference(label: str) -> tuple[int, str, bytes]:
+    """(key version, domain, sealed bytes) of a reference; KetenstroomError if it is none."""
+    parts = label.split(".")
+    try:
+        if len(parts) < 4 or parts[0] != REFERENCE_SCHEME or not parts[1].startswith("k"):
+            raise ValueError(label)
+        return int(parts[1][1:]), ".".join(parts[2:-1]), unb64(parts[-1])
+    except ValueError as exc:
+        raise KetenstroomError("not a ketenstroom event reference (EV1)") from exc
+
+
+def open_reference(label: str, secret_for_version: dict[int, bytes]) -> tuple[str, str]:
+    """(domain, event id) behind a reference; KetenstroomError if the router did not make it."""
+    version, domain, sealed = parse_reference(label)
+    secret = secret_for_version.get(version)
+    if secret is None:
+        raise KetenstroomError(f"reference key version {version} is not in the keyring")
+    try:
+        raw = _siv(secret, domain).decrypt(sealed, [domain.encode()])
+        return domain, str(uuid.UUID(bytes=raw))
+    except Exception as exc:
+        raise KetenstroomError(
+            "this reference was not made by this router, or was altered"
+        ) from exc
+
+
+def disclosure_trace(event_id: str, disclosure: str, secret: bytes) -> tuple[str, str]:
+    """(trace id, span id) of one disclosure: W3C-shaped, fixed by (event, disclosure), and
+    unlinkable to the publisher's trace or to another disclosure's without the key."""
+    mac = hmac.new(
+        _trace_key(secret), f"{event_id}\x00{disclosure}".encode(), hashlib.sha256
+    ).hexdigest()
+    return mac[:32], mac[32:48]
+
+
+class RouterKeys:
+    """The keyring's secrets as routing needs them: references and trace contexts."""
+
+    def __init__(
+        self, herleidbaar: tuple[KeyVersion, ...], pseudoniem: tuple[KeyVersion, ...]
+    ) -> None:
+        self._herleidbaar = herleidbaar
+        self._pseudoniem = pseudoniem
+        self._secrets = {v.versie: unb64(v.materiaal) for v in herleidbaar}
+        self._trace = {v.versie: unb64(v.materiaal) for v in pseudoniem}
+
+    def reference(self, event_id: str, domain: str, now: dt.datetime) -> str:
+        """The event's reference in ``domain``, under the key in force at ``now``."""
+        key = in_force(self._herleidbaar, now, "herleidbaar")
+        return event_reference(event_id, self._secrets[key.versie], key.versie, domain)
+
+    def open(self, label: str) -> tuple[str, str]:
+        """(domain, event id) of a reference this router made; KetenstroomError otherwise."""
+        return open_reference(label, self._secrets)
+
+    def trace(self, event_id: str, disclosure: str, now: dt.datetime) -> tuple[str, str]:
+        """The trace context of one disclosure of an event."""
+        key = in_force(self._pseudoniem, now, "pseudoniem")
+        return disclosure_trace(event_id, disclosure, self._trace[key.versie])
