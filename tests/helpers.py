@@ -94,6 +94,7 @@ def identifiers(documents: list[dict[str, Any]]) -> list[str]:
             doc["slachtoffer"]["voornamen"],
             doc["slachtoffer"]["achternaam"],
         )
+        if value is not None
     ]
 
 

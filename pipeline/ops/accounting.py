@@ -34,6 +34,17 @@ class Ledger:
         """Event ids that reached at least one recipient."""
         return {d["event_id"] for d in self.disclosures.values()}
 
+    def traces_of(self, recipient: str) -> dict[str, str]:
+        """For one recipient: the trace id of each view it received -> the event id behind it.
+
+        Only the disclosure log links the two: a view carries its own reference and trace
+        context, never the event id (for the FG and tests; no recipient can do this)."""
+        return {
+            d["trace_id"]: d["event_id"]
+            for d in self.disclosures.values()
+            if d["recipient"] == recipient
+        }
+
     def dead_letter_reasons(self) -> Counter[str]:
         """How many dead letters per reason."""
         return Counter(d.reason for d in self.dead_letters.values())

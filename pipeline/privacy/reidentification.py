@@ -33,6 +33,8 @@ def reidentification_record(
         "event_id": str(act),
         "event_type": "Herleiding",
         "source": requester,
+        "foreign_trace_id": None,
+        "foreign_span_id": None,
         "recipient": requester,
         "outcome": "REIDENTIFIED",
         "fields": [kind],

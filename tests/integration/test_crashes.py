@@ -28,6 +28,7 @@ from pipeline.errors import BrokerError
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import SignalFactory
+from tests.helpers import in_utrecht
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,10 @@ class Feed(threading.Thread):
         try:
             with Publisher(self.settings, bootstrap, "politie", self.store) as politie:
                 while not self._enough.is_set():
-                    chunk = [factory.make("politie", "Signaal").document for _ in range(CHUNK)]
+                    chunk = [
+                        in_utrecht(factory.make("politie", "Signaal").document)
+                        for _ in range(CHUNK)
+                    ]
                     self.ids |= {p.event_id for p in politie.publish_many(chunk)}
                     time.sleep(0.1)
         except BaseException as exc:  # reported by finish()
@@ -92,6 +96,10 @@ def _wait_for_progress(settings: Settings, store, at_least: int, timeout: float 
     raise AssertionError(f"fewer than {at_least} inputs routed within {timeout} s")
 
 
+def _trace(view) -> str:
+    return str(view.datum["envelope"]["trace_id"])
+
+
 def _start(settings: Settings, log: Path) -> WorkerProcess:
     return WorkerProcess(settings, log).start()
 
@@ -119,15 +127,16 @@ def test_kill_9_mid_stream_loses_nothing_and_repeats_identically(
 
     assert ids <= ledger.accounted() and ids <= ledger.delivered_events()
     assert not ids & set(ledger.dead_letters)  # a redelivery is not a duplicate
-    views = [v for v in read_inbox(settings, bootstrap, "om") if v.key in ids]
-    assert {v.key for v in views} == ids
+    event_of = ledger.traces_of("om")  # the log links a view's own trace to its event
+    views = [v for v in read_inbox(settings, bootstrap, "om") if event_of.get(_trace(v)) in ids]
+    assert {event_of[_trace(v)] for v in views} == ids
     copies = Counter(v.key for v in views)
     repeated = {key for key, n in copies.items() if n > 1}
     assert repeated, "the kill should have made Kafka deliver some signals twice"
     for key in repeated:
         same = [v for v in views if v.key == key]
-        assert all(v.datum == same[0].datum for v in same)
-        assert all(str(v.datum["envelope"]["event_id"]) == key for v in same)
+        assert all(v.datum == same[0].datum for v in same)  # identical: same reference, trace
+        assert all(v.datum["envelope"]["event_ref"] == key for v in same)
 
 
 def test_one_of_two_workers_killed_the_other_takes_over(cluster, registry, store, policy, tmp_path):
@@ -148,7 +157,8 @@ def test_one_of_two_workers_killed_the_other_takes_over(cluster, registry, store
         b.stop()
     assert ids <= ledger.delivered_events()
     assert not ids & set(ledger.dead_letters)
-    assert ids <= {v.key for v in read_inbox(settings, bootstrap, "om")}
+    event_of = read_ledger(settings, bootstrap, policy.store).traces_of("om")
+    assert ids <= {event_of.get(_trace(v)) for v in read_inbox(settings, bootstrap, "om")}
 
 
 def test_a_client_reports_failure_while_the_broker_is_away(registry, store):

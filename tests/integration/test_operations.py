@@ -21,7 +21,7 @@ from pipeline.ops.dead_letters import REPLAYED_FROM_HEADER
 from pipeline.ops.metrics import parse_exposition
 from pipeline.router.dead_letter import Reason, header
 from pipeline.synthetic.generator import SignalFactory
-from tests.helpers import identifiers, run_cli
+from tests.helpers import in_utrecht, identifiers, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
     assert json.loads(_get(port, "/health")[1]) == {"live": True, "ready": True}
     bootstrap = cluster.require_bootstrap()
     factory = SignalFactory(seed=77)
-    signals = [factory.make("politie", "Signaal").document for _ in range(4)]
+    signals = [in_utrecht(factory.make("politie", "Signaal").document) for _ in range(4)]
     with Publisher(cluster, bootstrap, "politie", store) as politie:
         ids = {p.event_id for p in politie.publish_many(signals)}
         politie.send_raw(b"metrics-garbage", b"not avro").get(timeout=10)

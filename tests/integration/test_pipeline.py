@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -15,7 +16,7 @@ from pipeline.codec.framing import decode, encode
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
-from tests.helpers import identifiers, leaves, run_cli
+from tests.helpers import identifiers, in_utrecht, leaves, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ def _alive(worker):
 def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
     bootstrap = cluster.require_bootstrap()
     factory = SignalFactory(seed=11)
-    signals = [factory.make("politie", "Signaal").document for _ in range(3)]
+    signals = [in_utrecht(factory.make("politie", "Signaal").document) for _ in range(3)]
     for i, doc in enumerate(signals):
         doc["slachtoffer"]["bsn"] = ["111222333", "123456782", "999990019"][i]
     with (
@@ -41,7 +42,9 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
         politie_ids = {p.event_id for p in politie.publish_many(signals)}
         controle_ids = {
             p.event_id
-            for p in nla.publish_many([factory.make("nla", "Controle").document for _ in range(2)])
+            for p in nla.publish_many(
+                [in_utrecht(factory.make("nla", "Controle").document) for _ in range(2)]
+            )
         }
         unrouted = gemeente.publish(factory.make("gemeente-utrecht", "Signaal").document).event_id
         # hostile: nla's signal written on politie's topic, and bytes that are not Avro at all
@@ -60,8 +63,13 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
     assert ledger.dead_letters[spoof_id].reason == "source_mismatch"
     assert ledger.dead_letters["garbage-key"].reason == "not_single_object"
 
+    def event(partner, view):  # only the disclosure log links a view to its event
+        return ledger.traces_of(partner).get(str(view.datum["envelope"]["trace_id"]))
+
     inbox = {
-        partner: [v for v in read_inbox(cluster, bootstrap, partner) if v.key in expected]
+        partner: [
+            v for v in read_inbox(cluster, bootstrap, partner) if event(partner, v) in expected
+        ]
         for partner in (
             "om",
             "gemeente-utrecht",
@@ -71,10 +79,11 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
             "veilig-thuis-utrecht",
         )
     }
-    assert {v.key for v in inbox["om"]} == politie_ids
-    assert {v.key for v in inbox["gemeente-utrecht"]} == politie_ids | controle_ids
-    assert {v.key for v in inbox["comensha"]} == politie_ids
-    assert {v.key for v in inbox["riec-midden-nederland"]} == controle_ids
+    events = {p: {event(p, v) for v in views} for p, views in inbox.items()}
+    assert events["om"] == politie_ids
+    assert events["gemeente-utrecht"] == politie_ids | controle_ids
+    assert events["comensha"] == politie_ids
+    assert events["riec-midden-nederland"] == controle_ids
     om_bsns = {v.datum["slachtoffer"]["bsn"] for v in inbox["om"]}
     assert om_bsns == {"111222333", "123456782", "999990019"}
     for view in inbox["comensha"]:
@@ -86,15 +95,15 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
         assert not any(
             f.startswith(("slachtoffer.voornamen", "slachtoffer.achternaam")) for f in fields
         )
-        if view.key in politie_ids:  # a reversible pseudonym, never the BSN itself
-            assert fields["slachtoffer.bsn"].startswith("RP1.k1.gemeente-utrecht.bsn.")
+        if event("gemeente-utrecht", view) in politie_ids:  # a reversible pseudonym only
+            assert fields["slachtoffer.bsn"].startswith("RP1.k1.midden-nederland/gemeente-utrecht.")
             assert not any(b in str(view.datum) for b in bsns)
     # the zorgcoördinator's inbox opens the encrypted BSN with its own private key file
     assert {v.datum["slachtoffer"]["bsn"] for v in inbox["zorgcoordinatie-utrecht"]} == bsns
     sealed = [
         v
         for v in read_inbox(cluster, bootstrap, "zorgcoordinatie-utrecht", decrypt=False)
-        if v.key in expected
+        if event("zorgcoordinatie-utrecht", v) in expected
     ]
     assert all(v.datum["slachtoffer"]["bsn"].startswith("ENC1.") for v in sealed)
     # one disclosure per delivered view
@@ -123,34 +132,102 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
     assert not [value for value in identifiers(signals) if value in output]
 
 
-def test_cli_publish_and_inbox(cluster, worker, policy):
+def test_cli_publish_and_inbox_carry_no_join_key(cluster, worker, policy):
+    """The README's by-hand flow: the event id `publish` prints, and the publisher's trace
+    context, appear in no inbox (values, keys, headers); the om and gemeente-utrecht views of
+    one signal share no identifier-like value; a signal about Breda reaches no Utrecht party."""
     env = settings_env(cluster)
-    document = SignalFactory(seed=12).make("nla", "Controle").document
-    published = run_cli("publish", "--as", "nla", "-", stdin=json.dumps(document), env=env)
-    assert published.returncode == 0, published.stderr
-    event_id = published.stdout.strip()
-    assert event_id == document["envelope"]["event_id"]
-    wait_for_ledger(
-        cluster, cluster.require_bootstrap(), policy.store, {event_id}, 60, _alive(worker)
-    )
-    shown = run_cli("inbox", "--as", "riec-midden-nederland", "--json", env=env)
-    assert shown.returncode == 0, shown.stderr
-    views = [json.loads(line) for line in shown.stdout.splitlines()]
-    mine = [v for v in views if v["key"] == event_id]
-    assert len(mine) == 1
-    assert mine[0]["view"]["kvk_nummer"] == document["kvk_nummer"]
-    assert "aangetroffen_werkenden" not in mine[0]["view"]  # not granted by R5
+    bootstrap = cluster.require_bootstrap()
+    factory = SignalFactory(seed=12)
+    utrecht = in_utrecht(factory.make("politie", "Signaal").document)
+    breda = factory.make("politie", "Signaal").document
+    breda["slachtoffer"]["adres"]["gemeentecode"] = "GM0758"
+    printed = []
+    for document in (utrecht, breda):
+        published = run_cli("publish", "--as", "politie", "-", stdin=json.dumps(document), env=env)
+        assert published.returncode == 0, published.stderr
+        printed.append(published.stdout.strip())
+    assert printed == [utrecht["envelope"]["event_id"], breda["envelope"]["event_id"]]
+    ledger = wait_for_ledger(cluster, bootstrap, policy.store, set(printed), 60, _alive(worker))
+    assert printed[1] in ledger.no_recipient  # Breda lies outside Midden-Nederland
+
+    own = [
+        value.encode()
+        for document in (utrecht, breda)
+        for value in (
+            document["envelope"]["event_id"],
+            document["envelope"]["trace_id"],
+            document["envelope"]["span_id"],
+        )
+    ]
+    views: dict[str, list] = {}
+    for partner in policy.recipients:
+        for record in read_to_end(cluster, bootstrap, topics.inbox(partner)):
+            raw = (record.key or b"") + record.value + b"".join(v for _, v in record.headers or ())
+            assert not [o for o in own if o in raw], f"a publisher's id reached {partner}"
+        shown = run_cli("inbox", "--as", partner, "--json", env=env)
+        assert shown.returncode == 0, shown.stderr
+        views[partner] = [json.loads(line) for line in shown.stdout.splitlines()]
+    traces = {p: ledger.traces_of(p) for p in ("om", "gemeente-utrecht")}
+    mine = {
+        p: [v for v in views[p] if traces[p].get(v["view"]["envelope"]["trace_id"]) == printed[0]]
+        for p in traces
+    }
+    assert len(mine["om"]) == len(mine["gemeente-utrecht"]) == 1
+    om, gemeente = (_identifier_like(mine[p][0]) for p in ("om", "gemeente-utrecht"))
+    # what R1 and R3 both pass on as it is (sector, indicators ...) may be equal; nothing else
+    both = {
+        str(item)
+        for name in ("sector", "indicatoren", "uitbuitingsvorm")
+        for item in _as_list(utrecht[name])
+    }
+    assert not (om & gemeente) - both, (om & gemeente) - both
+    for partner in ("gemeente-utrecht", "zorgcoordinatie-utrecht", "veilig-thuis-utrecht"):
+        assert printed[1] not in ledger.traces_of(partner).values()
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _identifier_like(shown: dict) -> set[str]:
+    """Texts of 8 characters or more in a view as `inbox --json` shows it, and its key; days
+    (a date is shared by every signal of that day) left out."""
+    found = {shown["key"]}
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif (
+            isinstance(value, str)
+            and len(value) >= 8
+            and not re.fullmatch(r"\d{4}-\d\d-\d\d", value)
+        ):
+            found.add(value)
+
+    walk({k: v for k, v in shown["view"].items()})
+    found.discard("politie")
+    return found - {"registratie", "bestuurlijk", "opsporing"}
 
 
 def test_reidentification_needs_a_reason_and_is_logged(cluster, worker, store, policy):
     env = settings_env(cluster)
     bootstrap = cluster.require_bootstrap()
-    signal = SignalFactory(seed=13).make("politie", "Signaal").document
+    signal = in_utrecht(SignalFactory(seed=13).make("politie", "Signaal").document)
     signal["slachtoffer"]["bsn"] = "123456782"
     with Publisher(cluster, bootstrap, "politie", store) as politie:
         event_id = politie.publish(signal).event_id
-    wait_for_ledger(cluster, bootstrap, policy.store, {event_id}, 60, _alive(worker))
-    (view,) = [v for v in read_inbox(cluster, bootstrap, "gemeente-utrecht") if v.key == event_id]
+    ledger = wait_for_ledger(cluster, bootstrap, policy.store, {event_id}, 60, _alive(worker))
+    trace = next(t for t, e in ledger.traces_of("gemeente-utrecht").items() if e == event_id)
+    (view,) = [
+        v
+        for v in read_inbox(cluster, bootstrap, "gemeente-utrecht")
+        if v.datum["envelope"]["trace_id"] == trace
+    ]
     label = view.datum["slachtoffer"]["bsn"]
     assert label.startswith("RP1.")
     refused = run_cli("reidentify", label, "--reden", "kort", "--door", "fg-gemeente", env=env)
