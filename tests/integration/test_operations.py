@@ -21,7 +21,7 @@ from pipeline.ops.dead_letters import REPLAYED_FROM_HEADER
 from pipeline.ops.metrics import parse_exposition
 from pipeline.router.dead_letter import Reason, header
 from pipeline.synthetic.generator import SignalFactory
-from tests.helpers import in_utrecht, identifiers, run_cli
+from tests.helpers import identifiers, in_utrecht, run_cli
 
 pytestmark = pytest.mark.integration
 
