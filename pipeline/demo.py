@@ -23,12 +23,14 @@ from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
 from pipeline.ops.lag import GroupReport
 from pipeline.ops.lag_reading import wait_for_lag
+from pipeline.ops.linkage import shared_values
 from pipeline.ops.metrics import scrape, total
 from pipeline.privacy.keyring import generate_keys, write_secret_file
+from pipeline.privacy.references import parse_reference
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
-from pipeline.synthetic.generator import SignalFactory
+from pipeline.synthetic.generator import ELDERS, SignalFactory, SyntheticSignal
 
 #: Short consumer-group timings: joins on the embedded broker wait half the session timeout.
 EMBEDDED_TIMINGS = {
@@ -63,6 +65,18 @@ class OperationsView:
     lag: GroupReport
 
 
+@dataclass(frozen=True)
+class LinkageView:
+    """What the demo checked about unlinkability across the whole run."""
+
+    events: int  # events that reached two or more linkage domains
+    shared: int  # identifier-like values shared across domains (must be 0)
+    leaked_ids: int  # publisher event ids or trace ids found in an inbox (must be 0)
+    referrals: int  # referrals that referred to a signal with the referrer's own reference
+    translated: int  # ... whose recipient got its own reference of that same signal
+    outside_area: int  # signals about a place outside the covenant's area: shared with nobody
+
+
 @dataclass
 class DemoReport:
     """Everything the demo measured, for printing and for tests."""
@@ -74,6 +88,7 @@ class DemoReport:
     policy_version: str
     seconds: float
     operations: OperationsView | None = None
+    linkage: LinkageView | None = None
 
     @property
     def nothing_lost(self) -> bool:
@@ -190,16 +205,26 @@ def run_demo(
             expected |= {p.event_id for p in publishers[source].publish_many(documents)}
         hostile = _hostile_inputs(publishers, factory)
         expected |= set(hostile)
-
+        wait_for_ledger(
+            settings, bootstrap, policy.store, expected, timeout, lambda: _worker_ok(worker)
+        )
+        # Follow-ups refer back to what was routed: CoMensha refers victims of politie signals
+        # to the zorgcoördinator with the references it received; politie updates its own.
+        follow_ups = _follow_ups(settings, bootstrap, factory, by_source["politie"])
+        for source in sorted({f.source for f in follow_ups}):
+            documents = [f.document for f in follow_ups if f.source == source]
+            expected |= {p.event_id for p in publishers[source].publish_many(documents)}
         ledger = wait_for_ledger(
             settings, bootstrap, policy.store, expected, timeout, lambda: _worker_ok(worker)
         )
         recipients: dict[str, RecipientSummary] = {}
+        views: dict[str, list[Any]] = {}
         for partner in registry.deelnemers:
             if not partner.ontvangt:
                 continue
             summary = RecipientSummary()
-            for view in read_inbox(settings, bootstrap, partner.id):
+            views[partner.id] = read_inbox(settings, bootstrap, partner.id, decrypt=False)
+            for view in views[partner.id]:
                 summary.views += 1
                 summary.types[view.schema_name.rsplit(".", 1)[-1]] += 1
             for disclosure in ledger.disclosures.values():
@@ -208,7 +233,12 @@ def run_demo(
                     for grant in disclosure["grants"]:
                         how.update(grant["treatments"])
                     for path in disclosure["fields"]:
-                        summary.treatments[path] = how.get(path, "doorgeven")
+                        # one field may be treated differently per signal type: show each way
+                        ways = {
+                            *summary.treatments.get(path, "").split("/"),
+                            how.get(path, "doorgeven"),
+                        }
+                        summary.treatments[path] = "/".join(sorted(w for w in ways if w))
             recipients[partner.id] = summary
         return DemoReport(
             published=len(expected) - len(hostile),
@@ -218,4 +248,70 @@ def run_demo(
             policy_version=policy.version,
             seconds=time.monotonic() - started,
             operations=_operations_view(settings, bootstrap, len(expected)),
+            linkage=_linkage(ledger, views, [s.document for s in stream]),
         )
+
+
+def _follow_ups(
+    settings: Settings, bootstrap: str, factory: SignalFactory, politie: list[dict[str, Any]]
+) -> list[SyntheticSignal]:
+    """Referrals by CoMensha about politie signals it received (by its own reference), and
+    politie status updates about its own signals (by event id)."""
+    received = read_inbox(settings, bootstrap, "comensha", decrypt=False)
+    references = [
+        str(v.datum["envelope"]["event_ref"])
+        for v in received
+        if v.datum["envelope"].get("source") == "politie"
+    ]
+    referrals = [factory.follow_up("comensha", "Verwijzing", ref) for ref in references[:8]]
+    updates = [
+        factory.follow_up("politie", "Statusupdate", str(d["envelope"]["event_id"]))
+        for d in politie[:3]
+    ]
+    return referrals + updates
+
+
+def _linkage(
+    ledger: Ledger, views: dict[str, list[Any]], documents: list[dict[str, Any]]
+) -> LinkageView:
+    """Check the whole run as a curious pair of recipients would."""
+    own = {str(d["envelope"][k]) for d in documents for k in ("event_id", "trace_id", "span_id")}
+    passed_on: dict[str, set[str]] = {}
+    for disclosure in ledger.disclosures.values():
+        for grant in disclosure["grants"]:
+            fields = {p for p, t in grant["treatments"].items() if t == "doorgeven"}
+            passed_on.setdefault(disclosure["recipient"], set()).update(fields)
+    located: list[tuple[str, str, str, dict[str, Any]]] = []
+    leaked = 0
+    for recipient, received in views.items():
+        event_of = ledger.traces_of(recipient)
+        for view in received:
+            envelope = view.datum["envelope"]
+            leaked += sum(value in own for value in map(str, envelope.values()))
+            leaked += view.key in own
+            domain = parse_reference(str(envelope["event_ref"]))[1]
+            event = event_of.get(str(envelope["trace_id"]))
+            if event is not None:
+                located.append((event, recipient, domain, view.datum))
+    domains: dict[str, set[str]] = {}
+    for event, _, domain, _ in located:
+        domains.setdefault(event, set()).add(domain)
+    zorg = [v.datum for v in views.get("zorgcoordinatie-utrecht", [])]
+    signal_refs = {str(v["envelope"]["event_ref"]) for v in zorg if "signaal_ref" not in v}
+    referrals = [v for v in zorg if v.get("signaal_ref")]
+    return LinkageView(
+        events=sum(len(d) > 1 for d in domains.values()),
+        shared=len(shared_values(located, {r: frozenset(f) for r, f in passed_on.items()})),
+        leaked_ids=leaked,
+        referrals=len(referrals),
+        translated=sum(str(v["signaal_ref"]) in signal_refs for v in referrals),
+        outside_area=sum(
+            str(d["envelope"]["event_id"]) in ledger.no_recipient and _place(d) in ELDERS
+            for d in documents
+        ),
+    )
+
+
+def _place(document: dict[str, Any]) -> str | None:
+    subject = document.get("slachtoffer") or {}
+    return (subject.get("adres") or {}).get("gemeentecode") or document.get("gemeentecode")

@@ -40,7 +40,11 @@ def print_demo(report: DemoReport) -> None:
         types = ", ".join(f"{t} {n}" for t, n in sorted(summary.types.items()))
         table.add_row(recipient, str(summary.views), types, str(len(summary.fields)))
     console.print(table)
-    console.print("Fields disclosed (the envelope with event id and trace context always travels):")
+    console.print(
+        "Fields disclosed (every view also carries its own envelope: a reference of the "
+        "recipient's linkage domain, a trace context of its own, purposes and retention):",
+        soft_wrap=True,
+    )
     for recipient, summary in sorted(received.items(), key=lambda kv: -kv[1].views):
         console.print(
             f"  [bold]{recipient}[/bold]: {compact_fields(summary.treatments)}", soft_wrap=True
@@ -54,6 +58,19 @@ def print_demo(report: DemoReport) -> None:
             forms.setdefault(summary.treatments["slachtoffer.bsn"], []).append(recipient)
     shown = "; ".join(f"{how}: {', '.join(who)}" for how, who in sorted(forms.items())) or "nobody"
     console.print(f"BSN disclosed as {shown}; to nobody else (default deny)", soft_wrap=True)
+
+    link = report.linkage
+    if link is not None:
+        console.print(
+            f"Unlinkable: {link.events} signals reached several linkage domains; values they "
+            f"could join on: {link.shared}; publisher ids or traces in an inbox: "
+            f"{link.leaked_ids}. {link.outside_area} signals about a place outside the area "
+            f"went to nobody. {link.referrals} referrals by CoMensha named a signal by its own "
+            f"reference; the zorgcoördinator got its own reference of that signal in "
+            f"{link.translated}.",
+            soft_wrap=True,
+            highlight=False,
+        )
 
     dlq = Table(title="Dead letters (original bytes kept, reason in a header)")
     dlq.add_column("reason")

@@ -26,13 +26,21 @@ def test_demo_accounts_for_every_input_and_cleans_up():
         report.recipients["gemeente-utrecht"].treatments["slachtoffer.bsn"]
         == "pseudoniem-herleidbaar"
     )
+    # the zorgcoördinator: the BSN encrypted in a Signaal, a pseudonym in a Verwijzing
     assert (
-        report.recipients["zorgcoordinatie-utrecht"].treatments["slachtoffer.bsn"] == "versleuteld"
+        report.recipients["zorgcoordinatie-utrecht"].treatments["slachtoffer.bsn"]
+        == "pseudoniem/versleuteld"
     )
     assert report.recipients["comensha"].views > 0
     assert "slachtoffer.bsn" not in report.recipients["comensha"].fields
     assert report.recipients["fairwork"].views == 0
     assert sum(s.views for s in report.recipients.values()) == len(report.ledger.disclosures)
+    # unlinkable: nothing two domains could join on, no publisher id in an inbox, referrals
+    # by CoMensha arrive with the zorgcoördinator's own reference of the signal
+    link = report.linkage
+    assert link is not None and link.events > 0
+    assert link.shared == 0 and link.leaked_ids == 0
+    assert link.referrals > 0 and link.translated == link.referrals
     # the operator's view of the same run agrees with the ledger
     ops = report.operations
     assert ops is not None
