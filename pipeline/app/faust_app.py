@@ -18,13 +18,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pipeline import topics
 from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower
+from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
+from pipeline.covenant.policy import Policy
 from pipeline.ops.health import Health
 from pipeline.ops.metrics import RouterMetrics
 from pipeline.router.core import route_batch
-from pipeline.router.dead_letter import REASON_HEADER
+from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Headers, Inbound, RouteResult
 from pipeline.settings import Settings
@@ -128,7 +130,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         records = [_inbound(e.message) for e in events]
-        results = route_batch(records, policy, now, event_ids.index)
+        results = _route_all(records, policy, now, event_ids.index, app.unreadable)
         try:
             await produce(results)
         except Exception:
@@ -221,7 +223,44 @@ async def _finish_or_exit(batch: asyncio.Future[None], timeout: float) -> None:
         _exit_without_commit(UNFINISHED)
 
 
+def _route_all(
+    records: list[Inbound],
+    policy: Policy,
+    now: dt.datetime,
+    index: EventIndex,
+    unreadable: dict[Position, Unreadable],
+) -> list[RouteResult]:
+    """route_batch over the records the Kafka client could parse, in order; a dead letter for
+    each marker of offsets it could not (see app.fetch_guard)."""
+    markers = {
+        i: found
+        for i, r in enumerate(records)
+        if r.key is None
+        and r.value is None
+        and (found := unreadable.pop((r.topic, r.partition, r.offset), None)) is not None
+    }
+    if not markers:
+        return route_batch(records, policy, now, index)
+    readable = iter(
+        route_batch([r for i, r in enumerate(records) if i not in markers], policy, now, index)
+    )
+    return [
+        RouteResult(
+            dead_letter=unreadable_dead_letter(
+                m.topic, m.partition, m.first, m.last, m.error, policy.version
+            )
+        )
+        if (m := markers.get(i)) is not None
+        else next(readable)
+        for i in range(len(records))
+    ]
+
+
 def _inbound(message: Any) -> Inbound:
+    # Kafka's "no timestamp" is -1, and a producer may set any 64-bit value: only a plausible
+    # one is kept (it times routing latency, nothing else).
+    timestamp = message.timestamp
+    plausible = timestamp is not None and 0 < timestamp < _LATEST_TIMESTAMP_S
     return Inbound(
         topic=message.topic,
         partition=message.partition,
@@ -229,5 +268,9 @@ def _inbound(message: Any) -> Inbound:
         key=message.key,
         value=message.value,
         headers=_headers(message.headers),
-        timestamp=message.timestamp,
+        timestamp=timestamp if plausible else None,
     )
+
+
+#: 2100-01-01 in seconds since the epoch: later record timestamps are taken as unset.
+_LATEST_TIMESTAMP_S = 4_102_444_800

@@ -40,6 +40,8 @@ class Reason(StrEnum):
     DUPLICATE_EVENT_ID = "duplicate_event_id"
     ENCODE_FAILED = "encode_failed"
     INTERNAL_ERROR = "internal_error"
+    HEADERS_TOO_LARGE = "headers_too_large"
+    UNREADABLE_BATCH = "unreadable_batch"
 
 
 def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) -> Outbound:
@@ -60,6 +62,22 @@ def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) 
         value=record.value or b"",
         headers=headers,
     )
+
+
+def unreadable_dead_letter(
+    topic: str, partition: int, first: int, last: int, error: str, policy_version: str
+) -> Outbound:
+    """The dead letter for offsets ``first``..``last`` that the Kafka client could not parse.
+
+    Nothing of them was read, so it holds no record content: where, which offsets, and the
+    parser's error class (``error``; never its message, which may quote record bytes).
+    """
+    detail = (
+        f"offsets {first}-{last} of {topic}/{partition} could not be parsed by the Kafka client "
+        f"({error}); nothing of them was read"
+    )
+    unread = Inbound(topic, partition, first, None, None)
+    return dead_letter(unread, Reason.UNREADABLE_BATCH, detail, policy_version)
 
 
 def header(headers: tuple[tuple[str, bytes], ...], name: str) -> str | None:
