@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
 from pipeline.app.endpoints import endpoints, serve
-from pipeline.app.event_ids import EventIdFollower
+from pipeline.app.event_ids import EventIdFollower, open_event_index
 from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
@@ -96,7 +96,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        event_ids = EventIdFollower(client, EventIndex(), settings.request_timeout_s)
+        index, lock = open_event_index(settings)  # the lock is held while this agent runs
+        event_ids = EventIdFollower(client, index, settings.request_timeout_s)
         try:
             await event_ids.start()
         except Exception:  # a crashed agent would leave a live worker that routes nothing
@@ -119,6 +120,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         finally:
             health.ready = False
             await event_ids.stop()
+            if lock is not None:
+                lock.close()
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
