@@ -33,6 +33,8 @@ from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
 
+#: Largest produce request: room for a dead letter of the largest record Kafka accepts by default.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 #: Exit status when a batch could not be finished (EX_SOFTWARE): restart me, I committed nothing.
 EXIT_WITHOUT_COMMIT = 70
 #: Exit status when the worker cannot start as configured (EX_CONFIG), e.g. its metrics port.
@@ -72,6 +74,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         # A batch of signals becomes ~9 outputs each: large producer batches, a short linger
         producer_max_batch_size=settings.producer_batch_bytes,
         producer_linger=settings.producer_linger_ms / 1000,
+        # Faust's default (1,000,000 bytes) is below Kafka's default record limit (1,048,588):
+        # the client must never be what refuses an output; the broker's limit is the real one.
+        producer_max_request_size=MAX_REQUEST_BYTES,
         web_enabled=False,
     )
     client = aiokafka_config(settings, bootstrap)

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka.consumer.fetcher import FetchResult
+from aiokafka.consumer.fetcher import READ_COMMITTED, FetchResult
 from aiokafka.record.default_records import _DefaultRecordBatchPy
 from aiokafka.record.util import decode_varint
 from aiokafka.structs import ConsumerRecord
@@ -110,7 +110,7 @@ def guard_records(
     markers; ``raw`` is the fetched message set it was made from."""
     if getattr(records, "_ketenstroom_guarded", False):
         return
-    if records._isolation_level != "read_uncommitted":  # aborted transactions: aiokafka's own
+    if records._isolation_level == READ_COMMITTED:  # skipping aborted transactions: aiokafka's
         return
     records._ketenstroom_guarded = True
     records._records_iterator = _unpack(records, raw, unreadable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from pipeline import topics
@@ -13,6 +14,9 @@ ORIGIN_TOPIC_HEADER = "ketenstroom-origin-topic"
 ORIGIN_PARTITION_HEADER = "ketenstroom-origin-partition"
 ORIGIN_OFFSET_HEADER = "ketenstroom-origin-offset"
 POLICY_HEADER = "ketenstroom-policy"
+#: On an unreadable_batch dead letter: the last of the offsets it stands for (the first is
+#: ORIGIN_OFFSET_HEADER).
+ORIGIN_LAST_OFFSET_HEADER = "ketenstroom-origin-last-offset"
 OWN_HEADERS = frozenset(
     {
         REASON_HEADER,
@@ -21,6 +25,7 @@ OWN_HEADERS = frozenset(
         ORIGIN_PARTITION_HEADER,
         ORIGIN_OFFSET_HEADER,
         POLICY_HEADER,
+        ORIGIN_LAST_OFFSET_HEADER,
     }
 )
 
@@ -77,7 +82,10 @@ def unreadable_dead_letter(
         f"({error}); nothing of them was read"
     )
     unread = Inbound(topic, partition, first, None, None)
-    return dead_letter(unread, Reason.UNREADABLE_BATCH, detail, policy_version)
+    letter = dead_letter(unread, Reason.UNREADABLE_BATCH, detail, policy_version)
+    return replace(
+        letter, headers=(*letter.headers, (ORIGIN_LAST_OFFSET_HEADER, str(last).encode()))
+    )
 
 
 def header(headers: tuple[tuple[str, bytes], ...], name: str) -> str | None:

@@ -7,7 +7,7 @@ byte by byte (tests/record_batches.py), as a fetch response would carry them.
 from __future__ import annotations
 
 import pytest
-from aiokafka.consumer.fetcher import PartitionRecords
+from aiokafka.consumer.fetcher import READ_UNCOMMITTED, PartitionRecords
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.structs import TopicPartition
 from hypothesis import given, settings
@@ -29,7 +29,7 @@ TP = TopicPartition("signalen.politie", 0)
 
 def _records(raw: bytes, fetch_offset: int = 0) -> PartitionRecords:
     return PartitionRecords(
-        TP, MemoryRecords(raw), [], fetch_offset, None, None, True, "read_uncommitted"
+        TP, MemoryRecords(raw), [], fetch_offset, None, None, True, READ_UNCOMMITTED
     )
 
 
