@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import confluent_kafka
@@ -23,7 +24,7 @@ import pytest
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
-from pipeline.broker.embedded import free_port
+from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.publisher import Publisher
 from pipeline.ops.accounting import Ledger, read_ledger
 from pipeline.router.dead_letter import ORIGIN_LAST_OFFSET_HEADER, header
@@ -31,6 +32,14 @@ from pipeline.synthetic.generator import SignalFactory
 from tests.record_batches import CODECS, RawBatch, RawRecord, produce_raw
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[EmbeddedBroker]:
+    """A broker of this module's own: what it puts on signalen.politie stays out of other tests
+    (kafka-python, which they read with, has no snappy, lz4 or zstd of its own)."""
+    with EmbeddedBroker() as running:
+        yield running
 
 TOPIC = topics.inbound("politie")
 #: Apache Kafka's default max.message.bytes: the largest record a partner's broker accepts.
