@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pipeline.errors import ConfigurationError
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
+#: How long an event id is remembered by default (see docs/garanties.md, "Grenzen").
+DEFAULT_EVENT_ID_HORIZON_DAYS = 90.0
+
+
+def horizon_ms(days: float) -> int:
+    """A horizon in days as milliseconds (Kafka's retention.ms)."""
+    return int(days * 24 * 3600 * 1000)
 
 
 class Settings(BaseSettings):
@@ -70,6 +78,18 @@ class Settings(BaseSettings):
         ge=1,
         description="Longest a worker's fetch waits for records (Kafka's fetch.max.wait.ms).",
     )
+    event_id_horizon_days: float = Field(
+        DEFAULT_EVENT_ID_HORIZON_DAYS,
+        gt=0,
+        description=(
+            "How long an event id is remembered: a signal repeating an id within it is a "
+            "duplicate; the claims topic keeps claims this long (retention.ms)."
+        ),
+    )
+    state_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "ketenstroom-state",
+        description="Where a worker keeps its event-id index on disk (a volume in production).",
+    )
     metrics_port: int | None = Field(
         None,
         ge=0,
@@ -107,6 +127,11 @@ class Settings(BaseSettings):
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("KETENSTROOM_SSL_CERTFILE and KETENSTROOM_SSL_KEYFILE go together")
         return self
+
+    @property
+    def event_id_horizon_ms(self) -> int:
+        """The event-id horizon in milliseconds (the claims topic's retention.ms)."""
+        return horizon_ms(self.event_id_horizon_days)
 
     @property
     def uses_tls(self) -> bool:

@@ -3,24 +3,69 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import fcntl
 import logging
-from typing import Any
+import os
+from pathlib import Path
+from typing import IO, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
 from pipeline.errors import BrokerError
-from pipeline.router.event_index import EventIndex
+from pipeline.router.event_index import EventIndex, Resume
+from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.event_ids")
 
 
+#: Index files one machine may hold per consumer group (workers of one group on one machine).
+_SLOTS = 16
+
+
+def open_event_index(settings: Settings) -> tuple[EventIndex, IO[bytes] | None]:
+    """This worker's on-disk event-id index, and the lock that keeps it its own.
+
+    ``<state_dir>/event-ids-<group>-<n>.sqlite``: the first slot no other running worker
+    holds, so a restarted worker finds the file its predecessor left (and reads only the
+    claims since), and two workers of one group on one machine never share one.
+    """
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    horizon = dt.timedelta(days=settings.event_id_horizon_days)
+    for slot in range(_SLOTS):
+        path = settings.state_dir / f"event-ids-{settings.router_group_id}-{slot}.sqlite"
+        lock = _lock(path.with_suffix(".lock"))
+        if lock is not None:
+            return EventIndex(path, horizon), lock
+    log.warning(
+        "all %d event-id index slots in %s are in use; indexing in memory",
+        _SLOTS,
+        settings.state_dir,
+    )
+    return EventIndex(None, horizon), None
+
+
+def _lock(path: Path) -> IO[bytes] | None:
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    os.set_inheritable(handle.fileno(), False)
+    return handle
+
+
 class EventIdFollower:
-    """Reads ``ketenstroom.gebeurtenis-ids`` from the beginning into an EventIndex.
+    """Reads ``ketenstroom.gebeurtenis-ids`` into an EventIndex, from where it last stopped.
 
     Every worker reads all of it (no consumer group): an id may come back on any partition of
     any inbound topic. Claims made by this worker are learnt at once by route_batch; claims by
-    other workers are learnt before each batch by ``catch_up``.
+    other workers are learnt before each batch by ``catch_up``, which also makes the index
+    durable up to where it read. A worker that finds an index file resumes after the last
+    claim it holds, once that claim is still on the topic at the same offset; otherwise (a
+    topic made anew, or the file from another cluster) it starts the index afresh.
     """
 
     def __init__(self, client: dict[str, Any], index: EventIndex, timeout: float) -> None:
@@ -34,6 +79,7 @@ class EventIdFollower:
             fetch_max_wait_ms=50,
         )
         self._partitions: list[TopicPartition] = []
+        self._resume: Resume = {}
 
     async def start(self) -> None:
         """Connect and read every claim made so far."""
@@ -44,9 +90,45 @@ class EventIdFollower:
             raise BrokerError(f"topic {topics.EVENT_IDS!r} does not exist")
         self._partitions = [TopicPartition(topics.EVENT_IDS, p) for p in sorted(numbers)]
         self._consumer.assign(self._partitions)
-        await self._consumer.seek_to_beginning(*self._partitions)
+        resume = self.index.resume()
+        if resume and await self._same_topic(resume):
+            for tp in self._partitions:
+                if tp.partition in resume:
+                    self._consumer.seek(tp, resume[tp.partition][0])
+                else:
+                    await self._consumer.seek_to_beginning(tp)
+            self._resume = dict(resume)
+        else:
+            if resume:
+                log.warning(
+                    "event-id index %s is of another claims topic; starting it afresh",
+                    self.index.path,
+                )
+            self.index.clear()
+            await self._consumer.seek_to_beginning(*self._partitions)
         await self.catch_up()
         log.info("event-id index loaded: %d ids", len(self.index))
+
+    async def _same_topic(self, resume: Resume) -> bool:
+        """True if the last claim the index read is still where it was, with the same key
+        and timestamp (else the topic was made anew, or the file is another cluster's)."""
+        for tp in self._partitions:
+            if tp.partition not in resume:
+                continue
+            offset, key, timestamp = resume[tp.partition]
+            start = (await self._consumer.beginning_offsets([tp]))[tp]
+            if offset - 1 < start:
+                return False  # gone by retention or never there: cannot tell
+            self._consumer.seek(tp, offset - 1)
+            found = await self._consumer.getmany(tp, timeout_ms=int(self.timeout * 1000))
+            first = next(iter(found.get(tp, [])), None)
+            if first is None or (first.offset, first.key or b"", first.timestamp) != (
+                offset - 1,
+                key,
+                timestamp,
+            ):
+                return False
+        return True
 
     async def catch_up(self) -> None:
         """Read until the end offsets as they are now; raises BrokerError on timeout."""
@@ -56,15 +138,19 @@ class EventIdFollower:
             self._learn(await self._consumer.getmany(*self._partitions, timeout_ms=0))
             behind = [tp for tp in self._partitions if await self._consumer.position(tp) < end[tp]]
             if not behind:
+                self.index.flush(self._resume)
                 return
             if asyncio.get_running_loop().time() > deadline:
                 raise BrokerError(f"event-id topic not read to its end within {self.timeout} s")
             self._learn(await self._consumer.getmany(*behind, timeout_ms=100))
 
     def _learn(self, batches: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
-        for records in batches.values():
+        for tp, records in batches.items():
+            if records:
+                last = records[-1]
+                self._resume[tp.partition] = (last.offset + 1, last.key or b"", last.timestamp)
             for record in records:
-                if not self.index.learn_record(record.key, record.value):
+                if not self.index.learn_record(record.key, record.value, record.timestamp):
                     log.error(
                         "event id %s was routed from two records at once (first claim kept: %s)",
                         (record.key or b"?").decode(errors="replace"),
@@ -72,4 +158,6 @@ class EventIdFollower:
                     )
 
     async def stop(self) -> None:
+        """Stop reading; claims learnt since the last catch-up are not kept (see EventIndex)."""
         await self._consumer.stop()
+        self.index.close()

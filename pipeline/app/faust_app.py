@@ -17,20 +17,24 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
 from pipeline.app.endpoints import endpoints, serve
-from pipeline.app.event_ids import EventIdFollower
+from pipeline.app.event_ids import EventIdFollower, open_event_index
+from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
+from pipeline.covenant.policy import Policy
 from pipeline.ops.health import Health
 from pipeline.ops.metrics import RouterMetrics
 from pipeline.router.core import route_batch
-from pipeline.router.dead_letter import REASON_HEADER
+from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Headers, Inbound, RouteResult
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
 
+#: Largest produce request: room for a dead letter of the largest record Kafka accepts by default.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 #: Exit status when a batch could not be finished (EX_SOFTWARE): restart me, I committed nothing.
 EXIT_WITHOUT_COMMIT = 70
 #: Exit status when the worker cannot start as configured (EX_CONFIG), e.g. its metrics port.
@@ -70,6 +74,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         # A batch of signals becomes ~9 outputs each: large producer batches, a short linger
         producer_max_batch_size=settings.producer_batch_bytes,
         producer_linger=settings.producer_linger_ms / 1000,
+        # Faust's default (1,000,000 bytes) is below Kafka's default record limit (1,048,588):
+        # the client must never be what refuses an output; the broker's limit is the real one.
+        producer_max_request_size=MAX_REQUEST_BYTES,
         web_enabled=False,
     )
     client = aiokafka_config(settings, bootstrap)
@@ -94,7 +101,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        event_ids = EventIdFollower(client, EventIndex(), settings.request_timeout_s)
+        index, lock = open_event_index(settings)  # the lock is held while this agent runs
+        event_ids = EventIdFollower(client, index, settings.request_timeout_s)
         try:
             await event_ids.start()
         except Exception:  # a crashed agent would leave a live worker that routes nothing
@@ -117,6 +125,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         finally:
             health.ready = False
             await event_ids.stop()
+            if lock is not None:
+                lock.close()
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
@@ -128,7 +138,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         records = [_inbound(e.message) for e in events]
-        results = route_batch(records, policy, now, event_ids.index)
+        results = _route_all(records, policy, now, event_ids.index, app.unreadable)
         try:
             await produce(results)
         except Exception:
@@ -221,7 +231,44 @@ async def _finish_or_exit(batch: asyncio.Future[None], timeout: float) -> None:
         _exit_without_commit(UNFINISHED)
 
 
+def _route_all(
+    records: list[Inbound],
+    policy: Policy,
+    now: dt.datetime,
+    index: EventIndex,
+    unreadable: dict[Position, Unreadable],
+) -> list[RouteResult]:
+    """route_batch over the records the Kafka client could parse, in order; a dead letter for
+    each marker of offsets it could not (see app.fetch_guard)."""
+    markers = {
+        i: found
+        for i, r in enumerate(records)
+        if r.key is None
+        and r.value is None
+        and (found := unreadable.pop((r.topic, r.partition, r.offset), None)) is not None
+    }
+    if not markers:
+        return route_batch(records, policy, now, index)
+    readable = iter(
+        route_batch([r for i, r in enumerate(records) if i not in markers], policy, now, index)
+    )
+    return [
+        RouteResult(
+            dead_letter=unreadable_dead_letter(
+                m.topic, m.partition, m.first, m.last, m.error, policy.version
+            )
+        )
+        if (m := markers.get(i)) is not None
+        else next(readable)
+        for i in range(len(records))
+    ]
+
+
 def _inbound(message: Any) -> Inbound:
+    # Kafka's "no timestamp" is -1, and a producer may set any 64-bit value: only a plausible
+    # one is kept (it times routing latency, nothing else).
+    timestamp = message.timestamp
+    plausible = timestamp is not None and 0 < timestamp < _LATEST_TIMESTAMP_S
     return Inbound(
         topic=message.topic,
         partition=message.partition,
@@ -229,5 +276,9 @@ def _inbound(message: Any) -> Inbound:
         key=message.key,
         value=message.value,
         headers=_headers(message.headers),
-        timestamp=message.timestamp,
+        timestamp=timestamp if plausible else None,
     )
+
+
+#: 2100-01-01 in seconds since the epoch: later record timestamps are taken as unset.
+_LATEST_TIMESTAMP_S = 4_102_444_800

@@ -30,7 +30,7 @@ def provision_topics(settings: Settings, bootstrap: str, registry: Registry) -> 
                 name,
                 1 if name in topics.COMPACTED else settings.partitions,
                 settings.replication_factor,
-                topic_configs={"cleanup.policy": "compact"} if name in topics.COMPACTED else {},
+                topic_configs=topics.state_config(name, settings.event_id_horizon_ms),
             )
             for name in missing
         ]

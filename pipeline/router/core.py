@@ -30,6 +30,11 @@ SCHEMA_HEADER = "ketenstroom-schema"
 TRACEPARENT_HEADER = "traceparent"
 #: Larger inbound values are refused unread (a signal is a few hundred bytes to a few KiB).
 MAX_SIGNAL_BYTES = 64 * 1024
+#: More inbound headers, or more header bytes (names and values), are refused unread. The
+#: router's own clients send three headers of ~150 bytes; tracing adds a few. Kafka bounds a
+#: record (headers included) only by ``max.message.bytes``, 1,048,588 by default.
+MAX_HEADERS = 64
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def route(
@@ -68,6 +73,13 @@ def route_batch(
 def _route(
     record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None
 ) -> RouteResult:
+    header_bytes = sum(len(k.encode("utf-8", "surrogatepass")) + len(v) for k, v in record.headers)
+    if len(record.headers) > MAX_HEADERS or header_bytes > MAX_HEADER_BYTES:
+        detail = (
+            f"{len(record.headers)} headers of {header_bytes} bytes exceed the limit of "
+            f"{MAX_HEADERS} headers or {MAX_HEADER_BYTES} bytes"
+        )
+        return _dead(record, Reason.HEADERS_TOO_LARGE, detail, policy)
     partner = topics.partner_of_inbound(record.topic)
     if partner is None or partner not in policy.sources:
         return _dead(

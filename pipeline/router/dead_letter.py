@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from pipeline import topics
@@ -13,6 +14,9 @@ ORIGIN_TOPIC_HEADER = "ketenstroom-origin-topic"
 ORIGIN_PARTITION_HEADER = "ketenstroom-origin-partition"
 ORIGIN_OFFSET_HEADER = "ketenstroom-origin-offset"
 POLICY_HEADER = "ketenstroom-policy"
+#: On an unreadable_batch dead letter: the last of the offsets it stands for (the first is
+#: ORIGIN_OFFSET_HEADER).
+ORIGIN_LAST_OFFSET_HEADER = "ketenstroom-origin-last-offset"
 OWN_HEADERS = frozenset(
     {
         REASON_HEADER,
@@ -21,6 +25,7 @@ OWN_HEADERS = frozenset(
         ORIGIN_PARTITION_HEADER,
         ORIGIN_OFFSET_HEADER,
         POLICY_HEADER,
+        ORIGIN_LAST_OFFSET_HEADER,
     }
 )
 
@@ -40,6 +45,8 @@ class Reason(StrEnum):
     DUPLICATE_EVENT_ID = "duplicate_event_id"
     ENCODE_FAILED = "encode_failed"
     INTERNAL_ERROR = "internal_error"
+    HEADERS_TOO_LARGE = "headers_too_large"
+    UNREADABLE_BATCH = "unreadable_batch"
 
 
 def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) -> Outbound:
@@ -59,6 +66,25 @@ def dead_letter(record: Inbound, reason: str, detail: str, policy_version: str) 
         key=record.key or f"{record.topic}/{record.partition}/{record.offset}".encode(),
         value=record.value or b"",
         headers=headers,
+    )
+
+
+def unreadable_dead_letter(
+    topic: str, partition: int, first: int, last: int, error: str, policy_version: str
+) -> Outbound:
+    """The dead letter for offsets ``first``..``last`` that the Kafka client could not parse.
+
+    Nothing of them was read, so it holds no record content: where, which offsets, and the
+    parser's error class (``error``; never its message, which may quote record bytes).
+    """
+    detail = (
+        f"offsets {first}-{last} of {topic}/{partition} could not be parsed by the Kafka client "
+        f"({error}); nothing of them was read"
+    )
+    unread = Inbound(topic, partition, first, None, None)
+    letter = dead_letter(unread, Reason.UNREADABLE_BATCH, detail, policy_version)
+    return replace(
+        letter, headers=(*letter.headers, (ORIGIN_LAST_OFFSET_HEADER, str(last).encode()))
     )
 
 

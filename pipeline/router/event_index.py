@@ -4,13 +4,20 @@ Every routed signal claims its event id on the compacted topic ``ketenstroom.geb
 (key: event id; value: where it was first read, and a digest of its bytes). Reading the same
 record again (a redelivery after a crash) is not a duplicate: its origin is the same, and it is
 routed again with the same output keys. Any other record with that id is a dead letter.
+
+Ids are remembered for a horizon (KETENSTROOM_EVENT_ID_HORIZON_DAYS), on disk: see EventIndex.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline import topics
 from pipeline.router.records import Inbound, Outbound
@@ -49,38 +56,91 @@ def claim_record(event_id: str, claim: Claim) -> Outbound:
 
 #: Bytes of a record's SHA-256 an index keeps per id: enough to tell an identical copy apart.
 DIGEST_KEPT = 16
+#: How long a claim is remembered unless the worker is told otherwise (settings).
+DEFAULT_HORIZON = dt.timedelta(days=90)
+
+#: Where the follower stopped reading, per claims partition: the next offset, and the key and
+#: timestamp of the last record read (to tell the same topic from one made anew).
+Resume = dict[int, tuple[int, bytes, int]]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, claim BLOB NOT NULL, at_ms INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS claims_at ON claims (at_ms);
+CREATE TABLE IF NOT EXISTS resume (
+    partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL, last_key BLOB NOT NULL,
+    last_ms INTEGER NOT NULL
+);
+"""
 
 
 class EventIndex:
-    """Event id -> first claim. The first claim wins; later conflicting ones are counted.
+    """Event id -> first claim, for claims made within the horizon. The first claim wins; later
+    conflicting ones are counted.
 
-    A worker holds every id ever routed, so a claim is kept as one bytes object: its origin
-    and the first DIGEST_KEPT bytes of its digest (about 200 bytes per id with the key and the
-    dict's slot, against 400 for a Claim of two strings; measured with tracemalloc).
+    Claims live in SQLite (the standard library), on disk when ``path`` is given: a worker's
+    memory does not grow with the ids it has seen (SQLite's page cache is bounded), and a
+    restarted worker reopens the file and reads only the claims made since (``resume``). A
+    claim older than ``horizon`` is forgotten: a signal with that id counts as new again. The
+    claims topic keeps claims as long (retention.ms = horizon), so a worker that starts
+    without the file rebuilds the same index from the topic.
+
+    Written claims become durable at ``flush``; ``close`` without it drops them, so a claim
+    whose record Kafka never acknowledged is not kept (it is read from the topic otherwise).
     """
 
-    def __init__(self) -> None:
-        self._claims: dict[str, bytes] = {}
+    def __init__(
+        self,
+        path: Path | None = None,
+        horizon: dt.timedelta = DEFAULT_HORIZON,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.horizon = horizon
+        self._clock = clock
+        self._db = sqlite3.connect(":memory:" if path is None else str(path))
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache of the topic: no fsync per batch
+        self._db.executescript(_SCHEMA)
+        self._db.commit()
         self.conflicts = 0
+        self._pruned_at = 0.0
 
     def get(self, event_id: str) -> Claim | None:
-        """The first claim on ``event_id`` (its digest shortened to DIGEST_KEPT bytes)."""
-        packed = self._claims.get(event_id)
-        if packed is None:
+        """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
+        row = self._db.execute(
+            "SELECT claim FROM claims WHERE id = ? AND at_ms >= ?", (event_id, self._cutoff_ms())
+        ).fetchone()
+        if row is None:
             return None
+        packed: bytes = row[0]
         return Claim(packed[:-DIGEST_KEPT].decode(), packed[-DIGEST_KEPT:].hex())
 
-    def learn(self, event_id: str, claim: Claim) -> bool:
-        """Remember a claim; False if the id was already claimed from elsewhere."""
+    def learn(self, event_id: str, claim: Claim, at_ms: int | None = None) -> bool:
+        """Remember a claim made at ``at_ms`` (default: now); False if the id was already
+        claimed from elsewhere within the horizon."""
         packed = _pack(claim)
-        known = self._claims.setdefault(event_id, packed)
+        at = int(self._clock() * 1000) if at_ms is None else at_ms
+        if at < self._cutoff_ms():
+            return True  # beyond the horizon already: nothing to remember
+        cursor = self._db.execute(
+            "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE "
+            "SET claim = excluded.claim, at_ms = excluded.at_ms WHERE claims.at_ms < ?",
+            (event_id, packed, at, self._cutoff_ms()),
+        )
+        if cursor.rowcount:
+            return True
+        (known,) = self._db.execute("SELECT claim FROM claims WHERE id = ?", (event_id,)).fetchone()
         if known[:-DIGEST_KEPT] != packed[:-DIGEST_KEPT]:
             self.conflicts += 1
             return False
         return True
 
-    def learn_record(self, key: bytes | None, value: bytes | None) -> bool:
-        """Learn a record read from the event-id topic; malformed ones are ignored (False)."""
+    def learn_record(
+        self, key: bytes | None, value: bytes | None, timestamp_ms: int | None = None
+    ) -> bool:
+        """Learn a record read from the event-id topic (``timestamp_ms``: when it was written);
+        malformed ones are ignored (False)."""
         if not key or not value:
             return False
         try:
@@ -88,10 +148,48 @@ class EventIndex:
             _pack(claim)
         except (ValueError, KeyError, TypeError):
             return False
-        return self.learn(key.decode(errors="replace"), claim)
+        return self.learn(key.decode(errors="replace"), claim, timestamp_ms)
+
+    def resume(self) -> Resume:
+        """Where reading the claims topic stopped, as of the last ``flush``."""
+        rows = self._db.execute("SELECT partition, next_offset, last_key, last_ms FROM resume")
+        return {p: (offset, bytes(key), ms) for p, offset, key, ms in rows}
+
+    def flush(self, resume: Resume | None = None) -> None:
+        """Make every claim learnt so far durable, with where reading stopped; forget expired
+        claims now and then (each flush would cost a scan of the time index)."""
+        for partition, (offset, key, ms) in (resume or {}).items():
+            self._db.execute(
+                "INSERT OR REPLACE INTO resume VALUES (?, ?, ?, ?)", (partition, offset, key, ms)
+            )
+        if self._clock() - self._pruned_at > _PRUNE_EVERY_S:
+            self._db.execute("DELETE FROM claims WHERE at_ms < ?", (self._cutoff_ms(),))
+            self._pruned_at = self._clock()
+        self._db.commit()
+
+    def clear(self) -> None:
+        """Forget everything (the claims topic this index followed is gone)."""
+        self._db.execute("DELETE FROM claims")
+        self._db.execute("DELETE FROM resume")
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the file; claims learnt since the last ``flush`` are dropped."""
+        self._db.rollback()
+        self._db.close()
 
     def __len__(self) -> int:
-        return len(self._claims)
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM claims WHERE at_ms >= ?", (self._cutoff_ms(),)
+        ).fetchone()
+        return int(count)
+
+    def _cutoff_ms(self) -> int:
+        return int((self._clock() - self.horizon.total_seconds()) * 1000)
+
+
+#: Seconds between two purges of expired claims.
+_PRUNE_EVERY_S = 60.0
 
 
 def _pack(claim: Claim) -> bytes:

@@ -22,6 +22,11 @@ from tests.benchmarks.cluster import ready_workers
 from tests.benchmarks.memory import MemorySampler
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The no-op forwarder of each client: read -> send -> commit, no work.
+NOOP_FORWARDERS = {
+    "aiokafka": "tests.benchmarks.noop_forwarder",
+    "confluent-kafka": "tests.benchmarks.noop_forwarder_confluent",
+}
 
 
 def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
@@ -70,14 +75,17 @@ def count(
     return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
 
 
-def bench_noop(bootstrap: str, inputs: list[Inbound], partitions: int) -> float:
+def bench_noop(
+    bootstrap: str, inputs: list[Inbound], partitions: int, client: str = "aiokafka"
+) -> float:
+    """Records/s of a no-op forwarder (``client``: aiokafka or confluent-kafka)."""
     source, target = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic(source, partitions, 1), NewTopic(target, partitions, 1)])
     admin.close()
     produce(bootstrap, source, inputs)
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.noop_forwarder", bootstrap, source, target],
+        [sys.executable, "-m", NOOP_FORWARDERS[client], bootstrap, source, target],
         cwd=ROOT,
     )
     try:

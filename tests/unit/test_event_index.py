@@ -1,0 +1,78 @@
+"""The event-id index on disk: survives a restart, forgets after the horizon, never grows in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.app.event_ids import open_event_index
+from pipeline.router.event_index import Claim, EventIndex, claim_record
+from pipeline.settings import Settings
+
+DIGEST = "ab" * 32
+DAY_S = 24 * 3600.0
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_claim_flushed_to_disk_is_known_after_a_restart_and_unflushed_ones_are_not(tmp_path):
+    path = tmp_path / "ids.sqlite"
+    index = EventIndex(path)
+    assert index.learn("e1", Claim("signalen.politie/0/5", DIGEST))
+    index.flush({0: (8, b"e1", 1234)})
+    index.learn("e2", Claim("signalen.politie/0/6", DIGEST))  # outputs never acknowledged
+    index.close()
+
+    again = EventIndex(path)
+    assert again.get("e1") == Claim("signalen.politie/0/5", DIGEST[:32])
+    assert again.get("e2") is None
+    assert again.resume() == {0: (8, b"e1", 1234)}
+    assert not again.learn("e1", Claim("signalen.nla/0/1", DIGEST)) and again.conflicts == 1
+    assert again.learn("e1", Claim("signalen.politie/0/5", DIGEST))  # the same record again
+    again.close()
+
+
+def test_a_claim_is_forgotten_after_the_horizon_and_the_id_can_be_claimed_anew():
+    clock = Clock()
+    index = EventIndex(None, dt.timedelta(days=30), clock)
+    index.learn("e1", Claim("signalen.politie/0/5", DIGEST))
+    clock.now += 29 * DAY_S
+    assert index.get("e1") is not None and len(index) == 1
+    clock.now += 2 * DAY_S
+    assert index.get("e1") is None and len(index) == 0
+    assert index.learn("e1", Claim("signalen.nla/1/9", DIGEST))  # a new first claim
+    assert index.get("e1") == Claim("signalen.nla/1/9", DIGEST[:32])
+    index.flush()  # purges expired rows; the new claim stays
+    assert len(index) == 1
+
+
+def test_claims_read_from_the_topic_count_from_when_they_were_written():
+    clock = Clock()
+    index = EventIndex(None, dt.timedelta(days=10), clock)
+    record = claim_record("e1", Claim("signalen.politie/0/5", DIGEST))
+    old_ms = int((clock.now - 11 * DAY_S) * 1000)
+    assert index.learn_record(record.key, record.value, old_ms)  # beyond the horizon: ignored
+    assert index.get("e1") is None
+    assert index.learn_record(record.key, record.value, int(clock.now * 1000))
+    assert index.get("e1") is not None
+    assert not index.learn_record(b"e2", b"not json")
+
+
+def test_two_workers_of_one_group_on_one_machine_get_files_of_their_own(tmp_path):
+    settings = Settings(state_dir=tmp_path, router_group_id="g")
+    first, lock1 = open_event_index(settings)
+    second, lock2 = open_event_index(settings)
+    assert first.path != second.path and lock1 is not None and lock2 is not None
+    first.close()
+    lock1.close()
+    third, lock3 = open_event_index(settings)  # a restart takes the freed file
+    assert third.path == first.path
+    for index, lock in ((second, lock2), (third, lock3)):
+        index.close()
+        assert lock is not None
+        lock.close()
