@@ -12,6 +12,7 @@ from pipeline.codec.split import SplitEncoder
 from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import ENVELOPE, FieldTree
 from pipeline.covenant.views import Projector, make_projector
+from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.privacy.treatments import Context, Transform
 from pipeline.router.disclosure import DisclosureLog
 
@@ -163,6 +164,8 @@ class Policy:
     store: SchemaStore
     plans: Mapping[tuple[str, str], tuple[ViewPlan, ...]]
     log_schema: SchemaEntry
+    #: What dead letters are sealed to; the worker sets it (without: dead letters keep no content)
+    dead_letter_key: DeadLetterPublicKey | None = field(default=None, compare=False)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
