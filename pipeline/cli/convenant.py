@@ -284,7 +284,7 @@ def _choose_version(
         asked = newest + 1
     if asked in published and asked == newest and published[asked].digest == digest:
         return asked
-    if asked in published:
+    if asked in published and published[asked].digest != digest:
         _refuse(
             f"Versie {asked} is al gepubliceerd met een andere inhoud. Een versie verandert "
             f"nooit meer; publiceer onder een hoger nummer dan {newest} (of laat --versie weg)."

@@ -111,3 +111,36 @@ def test_a_worker_reports_its_version_and_its_latest_events_bounded(policy, regi
     assert parse_status(status_key("w1"), status.to_bytes()) == status
     long = event("refused", None, None, "x" * 10_000, NOW)
     assert len(long.reason) <= 500
+
+
+def test_only_the_router_may_write_the_status_topic(registry):
+    """Nobody else can claim that a worker adopted a bundle, or replace a copy of one."""
+    from pipeline import topics
+    from pipeline.ops.acls import COVENANT_PUBLISHER, OPERATOR, ROUTER, all_acls
+
+    grants = [a for a in all_acls(registry, "router") if a.name == topics.COVENANT_STATUS]
+    writers = {a.principal for a in grants if a.operation == "Write"}
+    readers = {a.principal for a in grants if a.operation == "Read"}
+    assert writers == {ROUTER}
+    assert readers == {ROUTER, COVENANT_PUBLISHER, OPERATOR}
+    assert all(a.pattern == "literal" and a.resource_type == "topic" for a in grants)
+
+
+def test_publish_chooses_the_next_version_and_refuses_reusing_or_lowering_one():
+    import pytest
+    import typer
+
+    from pipeline.cli.convenant import _choose_version
+    from pipeline.client.covenant_topic import Published
+
+    published = {1: Published(1, "a"), 2: Published(2, "b")}
+    assert _choose_version(None, published, 2, "c", 10) == 3  # new content: the next number
+    assert _choose_version(None, published, 2, "b", 10) == 2  # the newest again: nothing new
+    assert _choose_version(7, published, 2, "c", 10) == 7
+    assert _choose_version(None, {}, 0, "a", 10) == 1
+    for asked, digest in ((2, "c"), (1, "c"), (1, "a"), (0, "c"), (11, "c"), (-3, "c")):
+        with pytest.raises(typer.Exit) as refused:
+            _choose_version(asked, published, 2, digest, 10)
+        assert refused.value.exit_code == 1
+    with pytest.raises(typer.Exit):  # no number left after the highest
+        _choose_version(None, {10: Published(10, "x")}, 10, "y", 10)
