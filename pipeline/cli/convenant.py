@@ -194,9 +194,9 @@ def convenant_publish(
 ) -> None:
     """Check, test, sign and publish the covenants; running workers switch without a restart.
 
-    Waits until every running worker has answered, then says which adopted the new version and
-    which refused it (and why). Exit 0: all adopted; 1: not published; 2: a worker refused;
-    4: not every worker answered in time.
+    Then waits for every running worker and says who adopted the new version and who refused it.
+
+    Exit 0: all adopted; 1: not published; 2: a worker refused; 4: not every worker answered.
     """
     from pipeline.broker.admin import provision_topics
     from pipeline.client.covenant_topic import (
@@ -345,8 +345,7 @@ def _print_report(report: AdoptionReport, version: int) -> None:
 def convenant_status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Every worker's covenant version (0: the files on disk), when it last reported, and
-    the bundles it refused."""
+    """Every worker's covenant version (0: the files on disk), last report and last refusal."""
     from rich.table import Table
 
     from pipeline.client.covenant_topic import read_status

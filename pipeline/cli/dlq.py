@@ -45,8 +45,7 @@ def dlq_list(
     content: Content = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Every dead letter: position, time, reason, origin, size, detail, and whether it was
-    replayed (the partner's key only with --inhoud)."""
+    """Every dead letter: position, time, reason, origin, size, detail, replayed (key: --inhoud)."""
     from pipeline.client.dead_letter_topic import read_dead_letters, read_replays
 
     settings = load_settings()
@@ -99,8 +98,7 @@ def dlq_show(
     position: Annotated[str, typer.Argument(help="partition:offset, as `dlq list` shows it.")],
     content: Content = False,
 ) -> None:
-    """One dead letter: reason, origin, size and policy; with --inhoud also the record's key,
-    headers, digest and decoded content."""
+    """One dead letter: reason, origin, size, policy; with --inhoud also key, headers, content."""
     from pipeline.client.dead_letter_topic import read_dead_letters, read_replays
 
     settings = load_settings()

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -31,6 +31,7 @@ from pipeline.privacy.keyring import KeyVersion, b64, by_version, unb64, write_s
 #: The HPKE suite, named as it appears on every sealed dead letter.
 SCHEME = "hpke-x25519-sha256-aes256gcm"
 _SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.AES_256_GCM)
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def key_id(public: bytes) -> str:
@@ -124,25 +125,26 @@ def write_dead_letter_public_key(path: Path, public: DeadLetterPublicKey) -> Non
 
 def read_dead_letter_public_key(path: Path) -> DeadLetterPublicKey:
     """The public half; a clear error if it is missing (a worker does not start without it)."""
-    if not path.exists():
-        raise ConfigurationError(
-            f"no dead-letter public key at {path}: the privacy role creates it with "
-            "`ketenstroom keys dode-letters` (KETENSTROOM_DEAD_LETTER_PUBLIC_KEY)"
-        )
-    try:
-        return DeadLetterPublicKey.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        raise ConfigurationError(f"{path} is not a dead-letter public key: {exc}") from exc
+    missing = (
+        f"no dead-letter public key at {path}: the privacy role creates it with "
+        "`ketenstroom keys dode-letters` (KETENSTROOM_DEAD_LETTER_PUBLIC_KEY)"
+    )
+    return _read(path, DeadLetterPublicKey, missing, "dead-letter public key")
 
 
 def read_dead_letter_keys(path: Path) -> DeadLetterKeys:
     """The private key file of the privacy role; a clear error if it is missing."""
+    missing = (
+        f"no dead-letter key at {path}: dead-letter contents open only with the privacy "
+        "role's key (KETENSTROOM_DEAD_LETTER_KEY)"
+    )
+    return _read(path, DeadLetterKeys, missing, "dead-letter key file")
+
+
+def _read(path: Path, model: type[_Model], missing: str, what: str) -> _Model:
     if not path.exists():
-        raise ConfigurationError(
-            f"no dead-letter key at {path}: dead-letter contents open only with the privacy "
-            "role's key (KETENSTROOM_DEAD_LETTER_KEY)"
-        )
+        raise ConfigurationError(missing)
     try:
-        return DeadLetterKeys.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        raise ConfigurationError(f"{path} is not a dead-letter key file: {exc}") from exc
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        raise ConfigurationError(f"{path} is not a {what}: {exc}") from exc

@@ -206,3 +206,13 @@ def test_keys_command_makes_the_dead_letter_key(tmp_path):
     )
     mode = (tmp_path / "fg" / "dode-letters.sleutel.json").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_without_the_public_key_a_worker_does_not_start_and_says_how_to_make_it(tmp_path):
+    from pipeline.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="keys dode-letters"):
+        read_dead_letter_public_key(tmp_path / "dode-letters.publiek.json")
+    (tmp_path / "kapot.json").write_text('{"versie": 1}')
+    with pytest.raises(ConfigurationError, match="is not a dead-letter public key"):
+        read_dead_letter_public_key(tmp_path / "kapot.json")
