@@ -55,9 +55,7 @@ def print_demo(report: DemoReport) -> None:
     shown = "; ".join(f"{how}: {', '.join(who)}" for how, who in sorted(forms.items())) or "nobody"
     console.print(f"BSN disclosed as {shown}; to nobody else (default deny)", soft_wrap=True)
 
-    dlq = Table(
-        title="Dead letters (reason in the clear, original record sealed to the dead-letter key)"
-    )
+    dlq = Table(title="Dead letters (reason in the clear, the record itself sealed)")
     dlq.add_column("reason")
     dlq.add_column("count", justify="right")
     dlq.add_column("example detail", overflow="fold")
