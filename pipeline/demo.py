@@ -25,6 +25,7 @@ from pipeline.ops.lag import GroupReport
 from pipeline.ops.lag_reading import wait_for_lag
 from pipeline.ops.linkage import shared_values
 from pipeline.ops.metrics import scrape, total
+from pipeline.privacy.dead_letter_key import create_dead_letter_key
 from pipeline.privacy.keyring import generate_keys, write_secret_file
 from pipeline.privacy.references import parse_reference
 from pipeline.registry import load_registry
@@ -123,8 +124,8 @@ def _hostile_inputs(publishers: dict[str, Publisher], factory: SignalFactory) ->
 
 
 def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
-    """A development keyring, every recipient's key pair and a covenant signing key, made for
-    this run only."""
+    """A development keyring, every recipient's key pair, a covenant signing key and a
+    dead-letter key, made for this run only."""
     keyring, private = generate_keys(load_registry(settings.convenanten_dir).ids)
     write_secret_file(workdir / "keyring.json", keyring)
     for partner, keys in private.items():
@@ -134,9 +135,14 @@ def with_dev_keys(settings: Settings, workdir: Path) -> Settings:
         "recipient_keys_dir": workdir / "ontvangers",
         "signing_key": workdir / "ondertekening.sleutel.json",
         "trusted_signers": workdir / "ondertekenaars.json",
+        "dead_letter_key": workdir / "dode-letters.sleutel.json",
+        "dead_letter_public_key": workdir / "dode-letters.publiek.json",
     }
     if not paths["signing_key"].exists():  # called again for the same directory: keep it
         create_signing_key("ontwikkeling", paths["signing_key"], paths["trusted_signers"])
+        create_dead_letter_key(
+            paths["dead_letter_key"], paths["dead_letter_public_key"], dt.datetime.now(dt.UTC)
+        )
     return settings.model_copy(update=paths)
 
 

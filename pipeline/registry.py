@@ -90,6 +90,7 @@ class Registry(BaseModel):
             topics.DISCLOSURE_LOG,
             topics.SCHEMAS,
             topics.COVENANTS,
+            topics.COVENANT_STATUS,
             topics.EVENT_IDS,
             topics.DLQ_REPLAYS,
         ]

@@ -51,6 +51,25 @@ class Settings(BaseSettings):
         _REPO_ROOT / ".ketenstroom" / "ondertekenaars.json",
         description="Public keys whose signed covenant bundles workers adopt.",
     )
+    dead_letter_key: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "dode-letters.sleutel.json",
+        description="The privacy role's private dead-letter key (secret; opens dead letters).",
+    )
+    dead_letter_public_key: Path | None = Field(
+        None,
+        description="Public half the router seals dead letters to (default: next to the keyring).",
+    )
+    covenant_min_version: int = Field(
+        0,
+        ge=0,
+        description="Workers adopt no covenant bundle below this version, and never the files on disk.",
+    )
+    covenant_status_interval_s: float = Field(
+        30.0, gt=0, description="How often a worker reports its covenant version."
+    )
+    worker_name: str | None = Field(
+        None, description="How this worker names itself in its status (default: host-pid)."
+    )
     router_group_id: str = "ketenstroom-router"
     partitions: int = Field(3, ge=1, description="Partitions of provisioned data topics.")
     replication_factor: int = Field(1, ge=1)
@@ -132,6 +151,11 @@ class Settings(BaseSettings):
     def event_id_horizon_ms(self) -> int:
         """The event-id horizon in milliseconds (the claims topic's retention.ms)."""
         return horizon_ms(self.event_id_horizon_days)
+
+    @property
+    def dead_letter_public_key_path(self) -> Path:
+        """Where the router reads the dead-letter public key: set, or next to the keyring."""
+        return self.dead_letter_public_key or self.keyring.parent / "dode-letters.publiek.json"
 
     @property
     def uses_tls(self) -> bool:

@@ -8,11 +8,13 @@ DEAD_LETTER = "ketenstroom.dlq"
 DISCLOSURE_LOG = "ketenstroom.verantwoording"
 SCHEMAS = "ketenstroom.schemas"
 COVENANTS = "ketenstroom.convenanten"
+#: Which covenant version every worker runs, what it refused, and copies of adopted bundles.
+COVENANT_STATUS = "ketenstroom.convenant-status"
 EVENT_IDS = "ketenstroom.gebeurtenis-ids"
 DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS, EVENT_IDS, DLQ_REPLAYS})
+COMPACTED = frozenset({SCHEMAS, COVENANTS, COVENANT_STATUS, EVENT_IDS, DLQ_REPLAYS})
 
 
 def state_config(name: str, event_id_horizon_ms: int) -> dict[str, str]:

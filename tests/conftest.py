@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from pipeline.codec.schema_store import SchemaStore, load_store
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
+from pipeline.privacy.dead_letter_key import DeadLetterKeys, generate_dead_letter_keys
 from pipeline.privacy.keyring import Keyring, RecipientKeys, generate_keys
 from pipeline.registry import Registry, load_registry
 from pipeline.synthetic.generator import SignalFactory
@@ -44,8 +46,18 @@ def keyring(keys) -> Keyring:
 
 
 @pytest.fixture(scope="session")
-def policy(store: SchemaStore, registry: Registry, keyring: Keyring) -> Policy:
-    return compile_policy(load_covenants(CONVENANTEN), registry, store, keyring)
+def dead_letter_keys() -> DeadLetterKeys:
+    """The privacy role's dead-letter key, made for this test session."""
+    return generate_dead_letter_keys()
+
+
+@pytest.fixture(scope="session")
+def policy(
+    store: SchemaStore, registry: Registry, keyring: Keyring, dead_letter_keys: DeadLetterKeys
+) -> Policy:
+    """The repository's covenants compiled, sealing dead letters as a worker does."""
+    compiled = compile_policy(load_covenants(CONVENANTEN), registry, store, keyring)
+    return dataclasses.replace(compiled, dead_letter_key=dead_letter_keys.public_key())
 
 
 @pytest.fixture

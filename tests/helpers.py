@@ -14,7 +14,8 @@ from pipeline import topics
 from pipeline.codec.framing import decode, encode
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.policy import Policy
-from pipeline.router.dead_letter import REASON_HEADER, header
+from pipeline.privacy.dead_letter_key import DeadLetterKeys
+from pipeline.router.dead_letter import REASON_HEADER, Content, header
 from pipeline.router.records import Inbound, RouteResult
 from pipeline.signals.bsn import is_valid_bsn
 from pipeline.signals.prepare import prepare
@@ -47,6 +48,16 @@ def views_by_recipient(result: RouteResult, policy: Policy) -> dict[str, dict[st
 
 def log_entries(result: RouteResult, policy: Policy) -> list[dict[str, Any]]:
     return [decode(o.value, policy.store)[1] for o in result.log]
+
+
+def opened(result: RouteResult, keys: DeadLetterKeys) -> Content:
+    """The sealed content of a result's dead letter, opened with the dead-letter key."""
+    from pipeline.ops.dead_letters import DeadLetter
+
+    assert result.dead_letter is not None, "expected a dead letter"
+    letter = result.dead_letter
+    stored = DeadLetter(0, 0, 0, letter.key, letter.value, letter.headers)
+    return stored.open(keys)
 
 
 def reason(result: RouteResult) -> str | None:

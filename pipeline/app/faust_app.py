@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pipeline import topics
+from pipeline.app.covenant_watch import follow_covenants
 from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower, open_event_index
 from pipeline.app.fetch_guard import Position, Unreadable
@@ -192,21 +191,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.task  # type: ignore[untyped-decorator]
     async def watch_covenants() -> None:
-        """Every worker follows the control topic itself (no consumer group: all see every bundle)."""
-        consumer = AIOKafkaConsumer(**client, group_id=None, enable_auto_commit=False)
-        partition = TopicPartition(topics.COVENANTS, 0)
-        await consumer.start()
-        try:
-            consumer.assign([partition])
-            await consumer.seek_to_beginning(partition)
-            while True:
-                batches = await consumer.getmany(timeout_ms=1000)
-                for records in batches.values():
-                    for record in records:
-                        if record.value:
-                            holder.apply(record.value)
-        finally:
-            await consumer.stop()
+        """Follow the control topic and report this worker's covenant status (covenant_watch)."""
+        await follow_covenants(client, holder, settings)
 
     return app
 

@@ -9,7 +9,7 @@ from faust.worker import Worker
 
 from pipeline.app.faust_app import create_app
 from pipeline.broker.admin import provision_topics
-from pipeline.client.covenant_topic import published_bundles
+from pipeline.client.covenant_topic import read_control, read_status
 from pipeline.client.schema_topic import load_schema_topic, publish_schemas
 from pipeline.codec.schema_store import load_store, with_history
 from pipeline.covenant.bundle import Bundle, PolicyHolder
@@ -17,6 +17,8 @@ from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
 from pipeline.covenant.signing import read_trusted_signers
+from pipeline.covenant.status import copies
+from pipeline.privacy.dead_letter_key import read_dead_letter_public_key
 from pipeline.privacy.keyring import Keyring, read_keyring
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
@@ -45,13 +47,16 @@ def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, poli
 
 
 def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
-    """The policy to start with: the last valid published bundle, else the files on disk.
+    """The policy to start with: the newest valid published bundle, else the files on disk.
 
-    Earlier signal schema versions on the schema topic stay decodable, so partners can upgrade
-    their publishers one at a time.
+    Published bundles are read from the control topic and from the copies workers left on the
+    status topic; with a minimum version set (KETENSTROOM_COVENANT_MIN_VERSION) the files on
+    disk are never a fallback. Earlier signal schema versions on the schema topic stay
+    decodable, so partners can upgrade their publishers one at a time.
     """
     registry = load_registry(settings.convenanten_dir)
     provision_topics(settings, bootstrap, registry)
+    dead_letter_key = read_dead_letter_public_key(settings.dead_letter_public_key_path)
     store = with_history(load_store(settings.schemas_dir), load_schema_topic(settings, bootstrap))
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
@@ -61,10 +66,20 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
             "no trusted covenant signers (%s): published bundles are refused",
             settings.trusted_signers,
         )
-    holder = PolicyHolder(policy, registry, store, keyring, trusted)
-    holder.digest = Bundle.from_directory(settings.convenanten_dir).digest  # identical: no switch
-    for raw in published_bundles(settings, bootstrap):
-        holder.apply(raw)
+    holder = PolicyHolder(
+        policy,
+        registry,
+        store,
+        keyring,
+        trusted,
+        min_version=settings.covenant_min_version,
+        dead_letter_key=dead_letter_key,
+    )
+    control, holder.next_offset = read_control(settings, bootstrap)
+    status, _ = read_status(settings, bootstrap)
+    disk = Bundle.from_directory(settings.convenanten_dir).digest
+    holder.start(control, copies(status), disk)
+    log.info("covenant version %d: %s", holder.version, holder.policy.version)
     publish_schemas(settings, bootstrap, list(holder.policy.store))
     return holder
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
@@ -11,6 +14,10 @@ from rich.markup import escape
 from pipeline.cli.output import console, errors
 from pipeline.covenant.policy import Policy
 from pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.client.covenant_topic import Published
+    from pipeline.covenant.status import AdoptionReport
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
 
@@ -166,24 +173,51 @@ def convenant_diff(
     )
 
 
+#: Exit status of `convenant publish` when a worker refused the bundle.
+EXIT_REFUSED = 2
+#: Exit status of `convenant publish` when not every worker confirmed the bundle in time.
+EXIT_UNCONFIRMED = 4
+
+
 @convenant_app.command("publish")
 def convenant_publish(
     path: CovenantDir = None,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--versie", help="Version number (default: one higher than the newest published)."
+        ),
+    ] = None,
+    wait: Annotated[
+        float, typer.Option("--wacht", help="Seconds to wait for the workers to answer.")
+    ] = 60.0,
 ) -> None:
-    """Check, test and publish the covenants; running workers switch to them without a restart."""
+    """Check, test, sign and publish the covenants; running workers switch without a restart.
+
+    Then waits for every running worker and says who adopted the new version and who refused it.
+
+    Exit 0: all adopted; 1: not published; 2: a worker refused; 4: not every worker answered.
+    """
     from pipeline.broker.admin import provision_topics
-    from pipeline.client.covenant_topic import publish_bundle
+    from pipeline.client.covenant_topic import (
+        await_adoption,
+        publish_bundle,
+        published_versions,
+        read_status,
+    )
     from pipeline.client.schema_topic import publish_schemas
     from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.bundle import Bundle
+    from pipeline.covenant.bundle import MAX_VERSION, Bundle
     from pipeline.covenant.examples import run_examples
-    from pipeline.covenant.signing import read_signing_key
+    from pipeline.covenant.signing import read_signing_key, read_trusted_signers
+    from pipeline.covenant.status import adoption_report, latest
     from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.registry import load_registry
 
     settings = load_settings()
     directory = path or settings.convenanten_dir
-    read_signing_key(settings.signing_key)  # no key, no publication: say so before anything else
+    # no key, no publication: say so before anything else
+    signer = read_signing_key(settings.signing_key).signer()
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
     bundle = Bundle.from_directory(directory)
@@ -199,8 +233,147 @@ def convenant_publish(
         errors.print("not published: fix the covenant or its examples (ketenstroom convenant test)")
         raise typer.Exit(1)
     provision_topics(settings, bootstrap, registry)
-    publish_schemas(settings, bootstrap, list(policy.store))  # views decodable before first use
-    publish_bundle(settings, bootstrap, bundle)
-    console.print(
-        f"published {policy.version} (digest {bundle.digest[:12]}); workers switch within seconds"
-    )
+    trusted = read_trusted_signers(settings.trusted_signers).with_signer(signer)
+    published = published_versions(settings, bootstrap, trusted)
+    newest = max(published, default=0)
+    chosen = _choose_version(version, published, newest, bundle.digest, MAX_VERSION)
+    status, since = read_status(settings, bootstrap)
+    before = latest(status)
+    numbered = bundle.numbered(chosen)
+    if chosen in published:  # the same content again as the newest version: nothing to write
+        console.print(
+            f"Versie {chosen} met deze inhoud is al gepubliceerd; er wordt niets opnieuw "
+            "verstuurd. Welke routers haar gebruiken:",
+            soft_wrap=True,
+        )
+        now = dt.datetime.now(dt.UTC)
+        report = adoption_report(chosen, bundle.digest, before, before, now)
+    else:
+        publish_schemas(settings, bootstrap, list(policy.store))  # views decodable before use
+        publish_bundle(settings, bootstrap, numbered)
+        console.print(
+            f"Versie {chosen} gepubliceerd ({escape(policy.version)}, kenmerk "
+            f"{bundle.digest[:12]}). Wachten op de routers, hooguit {wait:.0f} seconden ...",
+            soft_wrap=True,
+        )
+        with console.status("Wachten op de routers ...") as line:
+
+            def progress(report: AdoptionReport, left: float) -> None:
+                answered = len(report.adopted) + len(report.refused)
+                line.update(
+                    f"Wachten op de routers: {answered} geantwoord, {len(report.silent)} "
+                    f"nog niet (nog {left:.0f} s)"
+                )
+
+            report = await_adoption(settings, bootstrap, numbered, before, since, wait, progress)
+    _print_report(report, chosen)
+    if report.refused:
+        raise typer.Exit(EXIT_REFUSED)
+    if not report.confirmed:
+        raise typer.Exit(EXIT_UNCONFIRMED)
+
+
+def _choose_version(
+    asked: int | None, published: Mapping[int, Published], newest: int, digest: str, highest: int
+) -> int:
+    """The version to publish under; refuses changed content under a version already used, and
+    any version that is not higher than the newest (workers would refuse it anyway)."""
+    if asked is None:
+        if newest and published[newest].digest == digest:
+            return newest
+        asked = newest + 1
+    if asked in published and asked == newest and published[asked].digest == digest:
+        return asked
+    if asked in published and published[asked].digest != digest:
+        _refuse(
+            f"Versie {asked} is al gepubliceerd met een andere inhoud. Een versie verandert "
+            f"nooit meer; publiceer onder een hoger nummer dan {newest} (of laat --versie weg)."
+        )
+    if asked <= newest:
+        _refuse(
+            f"Versie {asked} is lager dan de nieuwste gepubliceerde versie {newest}. De routers "
+            f"nemen een lagere versie nooit over; kies een nummer hoger dan {newest} (of laat "
+            "--versie weg)."
+        )
+    if not 1 <= asked <= highest:
+        _refuse(f"Een versienummer loopt van 1 tot en met {highest}.")
+    return asked
+
+
+def _refuse(message: str) -> NoReturn:
+    errors.print(f"[red]Niet gepubliceerd:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _print_report(report: AdoptionReport, version: int) -> None:
+    """What the officer needs to know: who runs the new version, who does not, and why."""
+    if report.adopted:
+        console.print(
+            f"[green]Overgenomen[/green] (versie {version}) door: {escape(', '.join(report.adopted))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for worker, reason in sorted(report.refused.items()):
+        console.print(
+            f"[red]Geweigerd[/red] door {escape(worker)}: {escape(reason)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if report.silent:
+        console.print(
+            f"[yellow]Geen antwoord[/yellow] van: {escape(', '.join(report.silent))}. Deze routers "
+            "werken misschien nog met de vorige versie (ketenstroom convenant status).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not (report.adopted or report.refused or report.silent):
+        console.print(
+            "[yellow]Geen enkele router heeft geantwoord.[/yellow] Draaien er routers? Zij "
+            "nemen de nieuwe versie over zodra ze starten (ketenstroom convenant status).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif report.refused:
+        console.print(
+            "Routers die weigeren, werken door met hun vorige versie. Los de reden op en "
+            "publiceer opnieuw, onder een hoger versienummer.",
+            soft_wrap=True,
+        )
+
+
+@convenant_app.command("status")
+def convenant_status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Every worker's covenant version (0: the files on disk), last report and last refusal."""
+    from rich.table import Table
+
+    from pipeline.client.covenant_topic import read_status
+    from pipeline.covenant.status import latest
+
+    settings = load_settings()
+    records, _ = read_status(settings, settings.require_bootstrap())
+    statuses = latest(records)
+    now = dt.datetime.now(dt.UTC)
+    if as_json:
+        for status in statuses.values():
+            entry = status.model_dump(mode="json")
+            entry["alive"] = status.alive(now)
+            print(json.dumps(entry, sort_keys=True))
+        return
+    table = Table(title=f"Covenant status of the workers ({len(statuses)})")
+    for column in ("worker", "state", "version", "policy", "last report", "last refusal"):
+        table.add_column(column, overflow="fold")
+    for name, status in sorted(statuses.items()):
+        state = status.state if status.alive(now) or status.state == "stopped" else "silent"
+        refusals = [e for e in status.events if e.outcome == "refused"]
+        last = refusals[-1] if refusals else None
+        table.add_row(
+            escape(name),
+            state,
+            str(status.active.version),
+            escape(status.active.policy),
+            f"{(now - status.at).total_seconds():.0f} s ago",
+            escape(f"{last.at:%Y-%m-%d %H:%M:%S} {last.reason}") if last else "",
+        )
+    console.print(table)

@@ -113,6 +113,22 @@ def keys_signing(
     )
 
 
+@keys_app.command("dode-letters")
+def keys_dead_letters() -> None:
+    """Create (or rotate) the dead-letter key: the private half stays with the privacy role,
+    the public half goes to every worker, which seals dead letters to it."""
+    from pipeline.privacy.dead_letter_key import create_dead_letter_key
+
+    settings = load_settings()
+    public_path = settings.dead_letter_public_key_path
+    public = create_dead_letter_key(settings.dead_letter_key, public_path, dt.datetime.now(dt.UTC))
+    console.print(
+        f"dead-letter key version {public.versie} ({public.sleutel_id}): private key "
+        f"{settings.dead_letter_key} (mode 0600; the privacy role only), public key {public_path} "
+        "(give workers this file; they read it at start)"
+    )
+
+
 @keys_app.command("show")
 def keys_show() -> None:
     """Key versions and recipients' public key fingerprints. Never shows a secret."""

@@ -72,7 +72,7 @@ def print_demo(report: DemoReport) -> None:
             highlight=False,
         )
 
-    dlq = Table(title="Dead letters (original bytes kept, reason in a header)")
+    dlq = Table(title="Dead letters (reason in the clear, the record itself sealed)")
     dlq.add_column("reason")
     dlq.add_column("count", justify="right")
     dlq.add_column("example detail", overflow="fold")

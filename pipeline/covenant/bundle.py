@@ -1,4 +1,12 @@
-"""The covenant bundle: what `convenant publish` puts on the control topic, and how workers adopt it."""
+"""The covenant bundle: what `convenant publish` puts on the control topic, and how workers adopt it.
+
+A bundle carries a version number that its signature covers. Workers adopt only a higher
+version than the one in force, never one below their minimum (``KETENSTROOM_COVENANT_MIN_VERSION``),
+so replaying an older signed bundle changes nothing. Each version has its own key on the
+compacted control topic, so compaction keeps every version, the newest included; and every
+worker also writes the signed bundle it adopted to the status topic (a second copy written by
+another principal), so that even a deleted control record cannot send a starting worker back.
+"""
 
 from __future__ import annotations
 
@@ -6,60 +14,89 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Literal
 
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import covenant_files, load_covenant_texts
 from pipeline.covenant.policy import Policy
-from pipeline.covenant.signing import TrustedSigners, verify
-from pipeline.errors import CovenantError, KetenstroomError
-from pipeline.privacy.keyring import Keyring
+from pipeline.covenant.signing import Signer, TrustedSigners, verify
+from pipeline.errors import ConfigurationError, CovenantError, KetenstroomError
+from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
+from pipeline.privacy.keyring import Keyring, unb64
 from pipeline.registry import Registry
 
 log = logging.getLogger("ketenstroom.covenants")
-BUNDLE_KEY = b"bundle"
+#: 1: unversioned bundles (refused now); 2 is the signed envelope around it (signing.py).
+BUNDLE_FORMAT = 3
+#: Highest version a bundle may carry; a version is a count of publications, far below this.
+MAX_VERSION = 2**31 - 1
+
+
+def bundle_key(version: int) -> bytes:
+    """The control-topic key of a version: one key per version, so compaction keeps them all."""
+    return f"versie/{version}".encode()
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """Covenant files as published: their texts, a digest of them, and when."""
+    """Covenant files as published: their texts, a version (0: not yet numbered), and when."""
 
     files: dict[str, str]
     published_at: str
+    version: int = 0
 
     @property
     def digest(self) -> str:
-        """SHA-256 over the file names and texts: identifies the content."""
+        """SHA-256 over the file names and texts: identifies the content (not the version)."""
         h = hashlib.sha256()
         for name in sorted(self.files):
             h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
         return h.hexdigest()
 
+    def numbered(self, version: int) -> Bundle:
+        """The same content as version ``version``."""
+        check_version(version)
+        return replace(self, version=version)
+
     def to_bytes(self) -> bytes:
-        """The value written to the control topic."""
+        """The value that is signed and written to the control topic."""
+        check_version(self.version)
         return json.dumps(
-            {"format": 1, "published_at": self.published_at, "files": self.files}, sort_keys=True
+            {
+                "format": BUNDLE_FORMAT,
+                "version": self.version,
+                "published_at": self.published_at,
+                "files": self.files,
+            },
+            sort_keys=True,
         ).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Bundle:
-        """Parse a control-topic value; anything malformed is a CovenantError."""
+        """Parse signed bundle bytes; anything malformed is a CovenantError."""
         try:
-            body = json.loads(raw)
+            body = json.loads(raw, parse_constant=_no_constants)
+            if not isinstance(body, dict) or body.get("format") != BUNDLE_FORMAT:
+                raise ValueError(
+                    f"not a format-{BUNDLE_FORMAT} bundle (older ones have no version)"
+                )
             files = body["files"]
-            if body.get("format") != 1 or not isinstance(files, dict) or not files:
-                raise ValueError("not a format-1 bundle with files")
+            if not isinstance(files, dict) or not files:
+                raise ValueError("a bundle needs covenant files")
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
                 raise ValueError("file names and texts must be strings")
-            return cls(files=files, published_at=str(body.get("published_at", "")))
+            version = check_version(body.get("version"))
+            return cls(files=files, published_at=str(body.get("published_at", "")), version=version)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
             raise CovenantError([f"covenant bundle is malformed: {exc}"]) from exc
 
     @classmethod
     def from_directory(cls, directory: Path) -> Bundle:
-        """Every covenant file of a directory (not the registry or examples)."""
+        """Every covenant file of a directory (not the registry or examples), not yet numbered."""
         return cls(
             files={p.name: p.read_text(encoding="utf-8") for p in covenant_files(directory)},
             published_at=dt.datetime.now(dt.UTC).isoformat(),
@@ -70,11 +107,48 @@ class Bundle:
         return compile_policy(load_covenant_texts(self.files, "bundle"), registry, store, keyring)
 
 
+def check_version(version: Any) -> int:
+    """``version`` if it is a whole number from 1 to MAX_VERSION; ValueError otherwise.
+
+    Strict on purpose: ``True`` is 1 to Python, NaN compares false with everything, and a float
+    or a huge number would make "newer" mean something else on another machine.
+    """
+    if type(version) is not int or not 1 <= version <= MAX_VERSION:
+        raise ValueError(f"bundle version must be a whole number from 1 to {MAX_VERSION}")
+    return version
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What a worker did with one bundle from the control topic, as it reports it."""
+
+    outcome: Literal["adopted", "refused", "unchanged"]
+    version: int | None = None
+    digest: str | None = None
+    reason: str = ""
+    #: False when version and digest are only what an unverified bundle claims: enough for
+    #: `convenant publish` to recognise its own bundle among the refusals, never for adoption.
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    bundle: Bundle
+    signer: Signer
+    raw: bytes
+    position: int | None  # offset order on the control topic; None for a copy from the status topic
+
+
 class PolicyHolder:
     """The active policy of a worker. A switch replaces one reference: a batch sees one policy.
 
-    Only a bundle signed by a trusted key, published after the one in force, that compiles
-    is adopted; anything else is refused and the policy in force stays.
+    Only a bundle signed by a trusted key, of a higher version than the one in force and at
+    least the minimum, that compiles is adopted; anything else is refused and the policy in
+    force stays. Version 0 is the covenant files on disk.
     """
 
     def __init__(
@@ -84,47 +158,174 @@ class PolicyHolder:
         store: SchemaStore,
         keyring: Keyring | None = None,
         trusted: TrustedSigners | None = None,
+        min_version: int = 0,
+        dead_letter_key: DeadLetterPublicKey | None = None,
     ) -> None:
-        self.policy = policy
         self.registry = registry
         self.store = store
         self.keyring = keyring
         self.trusted = trusted or TrustedSigners()
+        self.min_version = min_version
+        self.dead_letter_key = dead_letter_key
+        self.policy = self._sealing(policy)
+        self.version = 0
         self.digest: str | None = None
-        self.published_at: dt.datetime | None = None
+        #: The signed control-topic value in force (None: the files on disk).
+        self.signed: bytes | None = None
+        #: The control-topic offset the watcher goes on from (set by whoever read it at start).
+        self.next_offset = 0
+        #: Refusals from ``start`` that this worker still has to report.
+        self.start_refusals: list[Adoption] = []
 
-    def apply(self, raw: bytes) -> bool:
+    def apply(self, raw: bytes) -> Adoption:
         """Adopt a signed bundle from the control topic; anything else is refused and logged."""
         try:
-            inner, signer = verify(raw, self.trusted)
-            bundle = Bundle.from_bytes(inner)
-            if bundle.digest == self.digest:
-                return False
-            published = _published_at(bundle)
-            if self.published_at is not None and published <= self.published_at:
-                raise CovenantError(
-                    [f"covenant bundle of {bundle.published_at} is not newer than the one in force"]
-                )
-            policy = bundle.compile(self.registry, self.store, self.keyring)
+            candidate = self._verified(raw, None)
+            outcome = self._check_order(candidate.bundle)
+            if outcome is not None:
+                return outcome
+            policy = candidate.bundle.compile(self.registry, self.store, self.keyring)
         except KetenstroomError as exc:
-            log.error("covenant bundle refused, keeping %s: %s", self.policy.version, exc)
-            return False
-        except Exception:  # a hostile bundle must never stop routing
+            return self._refused(raw, str(exc))
+        except Exception as exc:  # a hostile bundle must never stop routing
             log.exception("covenant bundle refused, keeping %s", self.policy.version)
-            return False
+            return self._refused(raw, f"{type(exc).__name__} while reading the bundle", logged=True)
+        self._adopt(candidate, policy)
+        return Adoption("adopted", candidate.bundle.version, candidate.bundle.digest)
+
+    def start(
+        self,
+        control: Sequence[bytes | None],
+        copies: Sequence[bytes] = (),
+        disk_digest: str | None = None,
+    ) -> list[Adoption]:
+        """Adopt the newest valid bundle of the control topic (``control``, in offset order) and
+        of the copies workers wrote to the status topic; returns the refusals worth reporting.
+
+        Superseded bundles (a lower version than the one adopted, or anything before it on the
+        topic) are passed over in silence. Raises ConfigurationError when a minimum version is
+        set and no valid bundle reaches it: then the files on disk are no fallback.
+        """
+        found: dict[int, _Candidate] = {}
+        unreadable: list[tuple[int, str]] = []
+        tombstones = 0
+        entries = [(None, raw) for raw in copies] + list(enumerate(control))
+        for position, raw in entries:
+            if raw is None:
+                tombstones += 1
+                continue
+            try:
+                candidate = self._verified(raw, position)
+            except KetenstroomError as exc:
+                if position is not None:
+                    unreadable.append((position, str(exc)))
+                continue
+            found.setdefault(candidate.bundle.version, candidate)
+        if tombstones:
+            log.warning(
+                "the covenant control topic holds %d deletion(s) (tombstones): ignored", tombstones
+            )
+        reported: list[Adoption] = []
+        chosen: _Candidate | None = None
+        for version in sorted(found, reverse=True):
+            if version < self.min_version:
+                break
+            candidate = found[version]
+            try:
+                if disk_digest is not None and candidate.bundle.digest == disk_digest:
+                    policy = self.policy  # the files on disk, compiled already
+                else:
+                    policy = candidate.bundle.compile(self.registry, self.store, self.keyring)
+            except KetenstroomError as exc:
+                reported.append(self._refused(candidate.raw, str(exc)))
+                continue
+            self._adopt(candidate, policy)
+            chosen = candidate
+            break
+        if chosen is None and self.min_version > 0:
+            raise ConfigurationError(
+                f"no valid covenant bundle of version {self.min_version} or higher on "
+                "the control topic (KETENSTROOM_COVENANT_MIN_VERSION): not starting; publish "
+                "it again with `ketenstroom convenant publish`"
+            )
+        positions = [c.position for c in found.values() if c.position is not None]
+        after = chosen.position if chosen is not None and chosen.position is not None else None
+        if after is None:
+            after = max(positions, default=-1)
+        for position, reason in unreadable:
+            if position > after:  # published after what is in force: an attempt that failed
+                log.error("covenant bundle refused, keeping %s: %s", self.policy.version, reason)
+                reported.append(Adoption("refused", reason=reason))
+        self.start_refusals = reported
+        return reported
+
+    def _verified(self, raw: bytes, position: int | None) -> _Candidate:
+        inner, signer = verify(raw, self.trusted)
+        return _Candidate(Bundle.from_bytes(inner), signer, raw, position)
+
+    def _check_order(self, bundle: Bundle) -> Adoption | None:
+        """None if ``bundle`` may replace the one in force; else what becomes of it."""
+        if bundle.version == self.version and bundle.digest == self.digest:
+            return Adoption("unchanged", bundle.version, bundle.digest)
+        if bundle.version < self.min_version:
+            raise CovenantError(
+                [
+                    f"covenant bundle version {bundle.version} is below the minimum "
+                    f"{self.min_version} (KETENSTROOM_COVENANT_MIN_VERSION)"
+                ]
+            )
+        if bundle.version == self.version:
+            raise CovenantError(
+                [
+                    f"covenant bundle version {bundle.version} is in force already, with other content"
+                ]
+            )
+        if bundle.version < self.version:
+            raise CovenantError(
+                [
+                    f"covenant bundle version {bundle.version} is older than version "
+                    f"{self.version} in force (no roll-back)"
+                ]
+            )
+        return None
+
+    def _adopt(self, candidate: _Candidate, policy: Policy) -> None:
+        bundle = candidate.bundle
         log.warning(
-            "covenant policy switched: %s -> %s (signed by %s)",
+            "covenant policy switched: %s (version %d) -> %s (version %d, signed by %s)",
             self.policy.version,
+            self.version,
             policy.version,
-            signer.naam,
+            bundle.version,
+            candidate.signer.naam,
         )
-        self.policy, self.digest, self.published_at = policy, bundle.digest, published
-        return True
+        self.policy = self._sealing(policy)
+        self.version, self.digest, self.signed = bundle.version, bundle.digest, candidate.raw
+
+    def _refused(self, raw: bytes, reason: str, logged: bool = False) -> Adoption:
+        if not logged:
+            log.error("covenant bundle refused, keeping %s: %s", self.policy.version, reason)
+        version, digest, verified = _claimed(raw, self.trusted)
+        return Adoption("refused", version, digest, reason, verified)
+
+    def _sealing(self, policy: Policy) -> Policy:
+        """The policy with this worker's dead-letter key: dead letters are sealed to it."""
+        if self.dead_letter_key is None or policy.dead_letter_key == self.dead_letter_key:
+            return policy
+        return replace(policy, dead_letter_key=self.dead_letter_key)
 
 
-def _published_at(bundle: Bundle) -> dt.datetime:
+def _claimed(raw: bytes, trusted: TrustedSigners) -> tuple[int | None, str | None, bool]:
+    """Version and digest of a refused bundle for the report, and whether its signature
+    verified; (None, None, False) when it does not even parse."""
     try:
-        moment = dt.datetime.fromisoformat(bundle.published_at)
-    except ValueError as exc:
-        raise CovenantError(["covenant bundle has no valid publication time"]) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        bundle = Bundle.from_bytes(verify(raw, trusted)[0])
+        return bundle.version, bundle.digest, True
+    except Exception:
+        pass
+    try:  # signed by a key this worker does not trust, or changed: what it claims to be
+        body = json.loads(raw)
+        bundle = Bundle.from_bytes(unb64(body["bundel"]))
+        return bundle.version, bundle.digest, False
+    except Exception:
+        return None, None, False

@@ -12,6 +12,7 @@ from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree, subtree
 from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
 from pipeline.covenant.views import Projector, make_projector
+from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.privacy.references import RouterKeys
 from pipeline.privacy.treatments import Context, Transform
 from pipeline.router.disclosure import DisclosureLog
@@ -208,6 +209,8 @@ class Policy:
     references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     publisher_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     addressees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What dead letters are sealed to; the worker sets it (without: dead letters keep no content)
+    dead_letter_key: DeadLetterPublicKey | None = field(default=None, compare=False)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

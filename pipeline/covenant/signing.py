@@ -2,7 +2,8 @@
 
 Write access to the control topic is not enough to change what partners receive: a bundle must
 be signed by a key in the workers' trusted-signers file (``ondertekenaars.json``). The signature
-covers the exact bundle bytes (covenant texts and publication time); a changed byte fails it.
+covers the exact bundle bytes (covenant texts, version and publication time); a changed byte
+fails it.
 """
 
 from __future__ import annotations
@@ -93,7 +94,11 @@ def verify(raw: bytes, trusted: TrustedSigners) -> tuple[bytes, Signer]:
     """The bundle bytes inside a signed value, and who signed them; CovenantError otherwise."""
     try:
         body = json.loads(raw)
-        if not isinstance(body, dict) or body.get("format") != SIGNED_FORMAT:
+        if (
+            not isinstance(body, dict)
+            or body.get("format") != SIGNED_FORMAT
+            or "bundel" not in body
+        ):
             raise ValueError("not a signed bundle (format 2)")
         inner = unb64(body["bundel"])
         signature = unb64(body["handtekening"])

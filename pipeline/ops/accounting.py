@@ -14,6 +14,7 @@ from pipeline.codec.framing import decode
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.errors import BrokerError
 from pipeline.ops.dead_letters import DeadLetter
+from pipeline.privacy.dead_letter_key import read_dead_letter_keys
 from pipeline.settings import Settings
 
 
@@ -51,7 +52,16 @@ class Ledger:
 
 
 def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledger:
-    """Read the whole disclosure log and dead-letter topic. Duplicates (at-least-once) collapse."""
+    """Read the whole disclosure log and dead-letter topic. Duplicates (at-least-once) collapse.
+
+    Dead letters count under the key their record arrived with when the dead-letter key is at
+    hand (it is sealed with the content), else under their origin.
+    """
+    keys = (
+        read_dead_letter_keys(settings.dead_letter_key)
+        if settings.dead_letter_key.exists()
+        else None
+    )
     ledger = Ledger()
     for record in read_to_end(settings, bootstrap, topics.DISCLOSURE_LOG):
         _, entry = decode(record.value, store)
@@ -61,7 +71,7 @@ def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledge
             ledger.disclosures[record.key.decode()] = entry
     for record in read_to_end(settings, bootstrap, topics.DEAD_LETTER):
         letter = DeadLetter.from_record(record)
-        ledger.dead_letters[letter.label] = letter
+        ledger.dead_letters[letter.label(keys)] = letter
     return ledger
 
 

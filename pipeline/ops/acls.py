@@ -79,6 +79,8 @@ def router_acls(registry: Registry, group_id: str) -> list[Acl]:
     acls += _topic(ROUTER, topics.EVENT_IDS, "Read", "Write", "Describe")
     acls += _topic(ROUTER, topics.SCHEMAS, "Read", "Write", "Describe")
     acls += _topic(ROUTER, topics.COVENANTS, "Read", "Describe")
+    # only the router writes covenant status: nobody else can claim a worker adopted a bundle
+    acls += _topic(ROUTER, topics.COVENANT_STATUS, "Read", "Write", "Describe")
     acls += _topic(ROUTER, topics.DLQ_REPLAYS, "Describe")  # checks the topic exists at start
     return acls
 
@@ -91,6 +93,7 @@ def operator_acls(registry: Registry) -> list[Acl]:
     acls += _topic(OPERATOR, topics.DEAD_LETTER, "Read")
     acls += _topic(OPERATOR, topics.DLQ_REPLAYS, "Read")
     acls += _topic(OPERATOR, topics.SCHEMAS, "Read")
+    acls += _topic(OPERATOR, topics.COVENANT_STATUS, "Read")  # `convenant status`
     return acls
 
 
@@ -104,7 +107,9 @@ def replayer_acls(registry: Registry) -> list[Acl]:
 
 
 def covenant_publisher_acls() -> list[Acl]:
-    return _topic(COVENANT_PUBLISHER, topics.COVENANTS, "Read", "Write", "Describe")
+    acls = _topic(COVENANT_PUBLISHER, topics.COVENANTS, "Read", "Write", "Describe")
+    # publish reads which workers adopted or refused; it may never write there
+    return acls + _topic(COVENANT_PUBLISHER, topics.COVENANT_STATUS, "Read", "Describe")
 
 
 def all_acls(registry: Registry, router_group_id: str) -> list[Acl]:

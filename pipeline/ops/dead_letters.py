@@ -1,5 +1,10 @@
 """Dead letters as an operator handles them: list, show, and replay after a fix. Pure: no I/O.
 
+What anyone who reads the dead-letter topic sees is the router's own headers: reason, detail,
+origin, policy and size. The record as it arrived is sealed to the privacy role's dead-letter
+key (``router.dead_letter``): showing its content, its key or its headers, and replaying it,
+need that key (``DeadLetterKeys``).
+
 A replay puts the original record back on the inbound topic it came from (same key, value,
 partition and headers, plus one header naming the dead letter), so the router routes it as if
 it arrived anew. A replay ledger (a compacted topic) remembers every dead letter replayed, so a
@@ -11,21 +16,30 @@ anyway, the router's event-id check turns the second copy of a routed signal int
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline import topics
+from pipeline.errors import KetenstroomError
+from pipeline.privacy.dead_letter_key import SCHEME, DeadLetterKeys
 from pipeline.router.dead_letter import (
+    CONTENT_HEADER,
     DETAIL_HEADER,
+    NOT_KEPT,
     ORIGIN_OFFSET_HEADER,
     ORIGIN_PARTITION_HEADER,
     ORIGIN_TOPIC_HEADER,
     OWN_HEADERS,
     POLICY_HEADER,
     REASON_HEADER,
+    SIZE_HEADER,
+    TRUNCATED_HEADER,
+    Content,
     header,
+    sealing_info,
 )
 from pipeline.router.records import Headers
 
@@ -93,23 +107,65 @@ class DeadLetter:
         )
 
     @property
-    def label(self) -> str:
-        """The record key as text, or its origin for a record that had none (the ledger's key)."""
-        return self.key.decode(errors="replace") if self.key else self.origin
+    def size(self) -> int:
+        """Size in bytes of the value as it arrived."""
+        if self.sealing is None:  # written before sealing: the value is the record's
+            return len(self.value)
+        return _number(header(self.headers, SIZE_HEADER)) or 0
+
+    @property
+    def sealing(self) -> str | None:
+        """How the content is kept: ``<scheme>;k<version>``, ``none``, or None for a dead letter
+        written before contents were sealed (its content is in the clear)."""
+        return header(self.headers, CONTENT_HEADER)
+
+    @property
+    def truncated(self) -> list[str]:
+        """Which parts the router cut to its limits (value, key, headers)."""
+        cut = header(self.headers, TRUNCATED_HEADER)
+        return cut.split(",") if cut else []
 
     @property
     def at(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.timestamp_ms / 1000, dt.UTC)
 
-    @property
-    def original_headers(self) -> Headers:
-        """The headers the record arrived with (the router's own are dropped)."""
-        return tuple((k, v) for k, v in self.headers if k not in OWN_HEADERS)
+    def open(self, keys: DeadLetterKeys | None) -> Content:
+        """The record as it arrived (within the router's limits); needs the dead-letter key.
 
-    @property
-    def original_key(self) -> bytes | None:
-        """The key the record arrived with: a key-less record got its origin as dead-letter key."""
-        return None if self.key == self.origin.encode() else self.key
+        KetenstroomError when the content cannot be opened: no key, a wrong key, no content
+        kept, or a changed dead letter.
+        """
+        sealing = self.sealing
+        if sealing is None:  # written before sealing: the original bytes in the clear
+            return _legacy_content(self)
+        if sealing == NOT_KEPT:
+            raise KetenstroomError(
+                f"dead letter {self.position} kept no content (no dead-letter key was configured)"
+            )
+        scheme, _, version = sealing.partition(";k")
+        if scheme != SCHEME or not version.isdigit():
+            raise KetenstroomError(f"dead letter {self.position}: unknown sealing {sealing!r}")
+        if keys is None:
+            raise KetenstroomError(
+                f"the content of dead letter {self.position} opens only with the dead-letter key "
+                "of the privacy role (KETENSTROOM_DEAD_LETTER_KEY)"
+            )
+        plain = keys.open(self.value, int(version), sealing_info(self.origin, int(version)))
+        try:
+            return Content.from_bytes(plain)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise KetenstroomError(f"dead letter {self.position}: content is malformed") from exc
+
+    def label(self, keys: DeadLetterKeys | None = None) -> str:
+        """The record key as text if it can be opened, else the origin (the ledger's key)."""
+        if keys is not None or self.sealing is None:
+            try:
+                key = self.open(keys).key
+            except KetenstroomError:
+                key = None
+            if key:
+                return key.decode(errors="replace")
+        return self.origin
 
 
 def select(
@@ -157,12 +213,14 @@ def plan_replay(
     letters: Sequence[DeadLetter],
     replayed: dict[str, dict[str, Any]],
     inbound_topics: Iterable[str],
+    keys: DeadLetterKeys | None,
     again: bool = False,
 ) -> ReplayPlan:
     """Which of ``letters`` to put back, as what. ``replayed``: the replay ledger by position.
 
     Only to a partner's inbound topic the registry knows (a replay never writes anywhere else),
-    and never a dead letter replayed before unless ``again``.
+    never a dead letter replayed before unless ``again``, and only a record kept whole (a cut
+    one is not the record that arrived).
     """
     allowed = set(inbound_topics)
     replay, skipped = [], []
@@ -172,25 +230,38 @@ def plan_replay(
             skipped.append(
                 (letter, f"replayed before at {earlier.get('at', '?')} (use --nogmaals)")
             )
-        elif letter.origin_topic not in allowed:
+            continue
+        if letter.origin_topic not in allowed:
             skipped.append(
                 (letter, f"origin {letter.origin_topic!r} is not a partner's inbound topic")
             )
-        else:
-            replay.append((letter, replay_record(letter)))
+            continue
+        try:
+            content = letter.open(keys)
+        except KetenstroomError as exc:
+            skipped.append((letter, str(exc)))
+            continue
+        if not content.complete:
+            cut = ", ".join(content.truncated)
+            skipped.append((letter, f"not kept whole ({cut} cut to the limits): cannot replay"))
+            continue
+        if not all(_is_utf8(name) for name, _ in content.headers):
+            skipped.append((letter, "a header name is not UTF-8: the replay client cannot send it"))
+            continue
+        replay.append((letter, replay_record(letter, content)))
     return ReplayPlan(tuple(replay), tuple(skipped))
 
 
-def replay_record(letter: DeadLetter) -> Replay:
+def replay_record(letter: DeadLetter, content: Content) -> Replay:
     """The original record again, to its original partition, naming the dead letter."""
     assert letter.origin_topic is not None
     source = f"{topics.DEAD_LETTER}/{letter.partition}/{letter.offset}"
     return Replay(
         topic=letter.origin_topic,
         partition=letter.origin_partition,
-        key=letter.original_key,
-        value=letter.value,
-        headers=(*letter.original_headers, (REPLAYED_FROM_HEADER, source.encode())),
+        key=content.key,
+        value=content.value,
+        headers=(*content.headers, (REPLAYED_FROM_HEADER, source.encode())),
     )
 
 
@@ -207,6 +278,27 @@ def ledger_entry(
         },
         sort_keys=True,
     ).encode()
+
+
+def _legacy_content(letter: DeadLetter) -> Content:
+    # the router then used the origin as key for a record that had none
+    key = None if letter.key == letter.origin.encode() else letter.key
+    return Content(
+        key=key,
+        key_size=len(key or b""),
+        value=letter.value,
+        value_size=len(letter.value),
+        value_sha256=hashlib.sha256(letter.value).hexdigest(),
+        headers=tuple((k, v) for k, v in letter.headers if k not in OWN_HEADERS),
+    )
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _number(text: str | None) -> int | None:

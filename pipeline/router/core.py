@@ -54,7 +54,9 @@ def route(
 
 
 def _dead(record: Inbound, reason: str, detail: str, policy: Policy) -> RouteResult:
-    return RouteResult(dead_letter=dead_letter(record, reason, detail, policy.version))
+    return RouteResult(
+        dead_letter=dead_letter(record, reason, detail, policy.version, policy.dead_letter_key)
+    )
 
 
 def route_batch(

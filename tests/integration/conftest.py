@@ -13,6 +13,7 @@ from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.covenant.signing import create_signing_key
 from pipeline.demo import EMBEDDED_TIMINGS
+from pipeline.privacy.dead_letter_key import write_dead_letter_public_key
 from pipeline.privacy.keyring import write_secret_file
 from pipeline.settings import Settings
 
@@ -27,15 +28,20 @@ def broker() -> Iterator[EmbeddedBroker]:
 
 
 @pytest.fixture(scope="module")
-def cluster(broker: EmbeddedBroker, keys, tmp_path_factory) -> Settings:
+def cluster(broker: EmbeddedBroker, keys, dead_letter_keys, tmp_path_factory) -> Settings:
     """Settings for this broker, with a consumer group of its own per test module, and the
-    session's keyring and recipient keys written where the worker and clients look."""
+    session's keyring, recipient keys and dead-letter key written where the worker and clients
+    look (the public half next to the keyring, as `keys dode-letters` puts it)."""
     keydir = Path(tmp_path_factory.mktemp("keys"))
     keyring, private = keys
     write_secret_file(keydir / "keyring.json", keyring)
     for partner, recipient_keys in private.items():
         write_secret_file(keydir / "ontvangers" / f"{partner}.sleutel.json", recipient_keys)
     create_signing_key("test", keydir / "ondertekening.json", keydir / "ondertekenaars.json")
+    write_secret_file(keydir / "dode-letters.sleutel.json", dead_letter_keys)
+    write_dead_letter_public_key(
+        keydir / "dode-letters.publiek.json", dead_letter_keys.public_key()
+    )
     return Settings(
         broker="external",
         bootstrap_servers=broker.bootstrap_servers,
@@ -44,6 +50,8 @@ def cluster(broker: EmbeddedBroker, keys, tmp_path_factory) -> Settings:
         recipient_keys_dir=keydir / "ontvangers",
         signing_key=keydir / "ondertekening.json",
         trusted_signers=keydir / "ondertekenaars.json",
+        dead_letter_key=keydir / "dode-letters.sleutel.json",
+        covenant_status_interval_s=2.0,
         **EMBEDDED_TIMINGS,
     )
 

@@ -41,6 +41,7 @@ def broker() -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker() as running:
         yield running
 
+
 TOPIC = topics.inbound("politie")
 #: Apache Kafka's default max.message.bytes: the largest record a partner's broker accepts.
 KAFKA_MAX_MESSAGE_BYTES = 1_048_588

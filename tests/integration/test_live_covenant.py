@@ -1,8 +1,10 @@
-"""A covenant change reaches a running worker without a restart; an invalid bundle is refused."""
+"""A covenant change reaches a running worker without a restart, `convenant publish` reports who
+adopted and who refused it, and an invalid bundle is refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 
@@ -10,15 +12,22 @@ import pytest
 from kafka import KafkaProducer
 
 from pipeline import topics
+from pipeline.app.process import settings_env
 from pipeline.broker.embedded import EmbeddedBroker
-from pipeline.client.covenant_topic import publish_bundle
+from pipeline.client.covenant_topic import publish_bundle, published_versions
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
-from pipeline.covenant.bundle import BUNDLE_KEY, Bundle
-from pipeline.covenant.signing import SigningKey, read_signing_key
+from pipeline.covenant.bundle import Bundle, bundle_key
+from pipeline.covenant.signing import (
+    SigningKey,
+    create_signing_key,
+    read_signing_key,
+    read_trusted_signers,
+)
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -43,13 +52,18 @@ def broker() -> Iterator[EmbeddedBroker]:
         yield running
 
 
-def _version_2() -> Bundle:
+def _next_version(cluster) -> int:
+    trusted = read_trusted_signers(cluster.trusted_signers)
+    return max(published_versions(cluster, cluster.require_bootstrap(), trusted), default=0) + 1
+
+
+def _with_fairwork(version: int) -> Bundle:
     bundle = Bundle.from_directory(CONVENANTEN)
     ((name, text),) = bundle.files.items()
     text = text.replace('versie: "2025.1"', 'versie: "2025.2"').replace(
         "    - veilig-thuis-utrecht\n", "    - veilig-thuis-utrecht\n    - fairwork\n"
     )
-    return Bundle({name: text + NEW_RULE}, bundle.published_at)
+    return Bundle({name: text + NEW_RULE}, bundle.published_at, version)
 
 
 def _fairwork_receives(cluster, store, policy, worker, factory) -> bool:
@@ -69,7 +83,61 @@ def _until(condition, timeout: float = 30.0) -> bool:
     while time.monotonic() < deadline:
         if condition():
             return True
+        time.sleep(0.2)
     return False
+
+
+def _statuses(env) -> dict[str, dict]:
+    listed = run_cli("convenant", "status", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    return {s["worker"]: s for s in map(json.loads, listed.stdout.splitlines())}
+
+
+def test_publish_reports_who_adopted_and_who_refused(cluster, worker, covenant_dir, tmp_path):
+    env = settings_env(cluster)
+    worker.wait_ready()
+    assert _until(lambda: any(s["alive"] for s in _statuses(env).values())), worker.output()
+    (name,) = _statuses(env)
+    covenant = covenant_dir / "midden-nederland.yaml"
+    covenant.write_text(covenant.read_text().replace('versie: "2025.1"', 'versie: "2025.2"'))
+
+    published = run_cli("convenant", "publish", str(covenant_dir), "--wacht", "30", env=env)
+    assert published.returncode == 0, published.stdout + published.stderr
+    version = _next_version(cluster) - 1
+    assert f"Versie {version} gepubliceerd" in published.stdout
+    assert f"Overgenomen (versie {version}) door: {name}" in published.stdout
+    status = _statuses(env)[name]
+    assert (status["active"]["version"], status["active"]["policy"]) == (
+        version,
+        "midden-nederland@2025.2",
+    )
+
+    # the same content again: nothing new is written, and the worker runs it
+    again = run_cli("convenant", "publish", str(covenant_dir), "--wacht", "5", env=env)
+    assert again.returncode == 0 and "al gepubliceerd" in again.stdout, again.stdout
+    assert _next_version(cluster) == version + 1
+
+    # changed content under a version already used, or a lower one: refused before sending
+    covenant.write_text(covenant.read_text().replace('versie: "2025.2"', 'versie: "2025.3"'))
+    for asked, why in ((version, "met een andere inhoud"), (0, "is lager dan")):
+        refused = run_cli(
+            "convenant", "publish", str(covenant_dir), "--versie", str(asked), env=env
+        )
+        assert refused.returncode == 1 and "Niet gepubliceerd" in refused.stderr, refused.stderr
+        assert why in refused.stderr
+    assert _next_version(cluster) == version + 1
+
+    # signed with a key the workers do not trust: the worker refuses, publish says so, exit 2
+    stranger = create_signing_key("vreemde", tmp_path / "vreemd.json", tmp_path / "vreemd-ok.json")
+    env_stranger = {**env, "KETENSTROOM_SIGNING_KEY": str(tmp_path / "vreemd.json")}
+    refused = run_cli("convenant", "publish", str(covenant_dir), "--wacht", "30", env=env_stranger)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"Geweigerd door {name}" in refused.stdout
+    assert f"signer {stranger.sleutel_id} is not trusted" in refused.stdout
+    status = _statuses(env)[name]
+    assert status["active"]["version"] == version  # it keeps what it ran
+    assert status["events"][-1]["outcome"] == "refused"
+    assert not status["events"][-1]["verified"]
 
 
 def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, policy):
@@ -77,7 +145,7 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     bootstrap = cluster.require_bootstrap()
     assert not _fairwork_receives(cluster, store, policy, worker, factory)
 
-    v2 = _version_2()
+    v2 = _with_fairwork(_next_version(cluster))
     # publish the view schemas of v2 first, as `convenant publish` does
     compiled = v2.compile(registry, store, keyring)
     publish_schemas(cluster, bootstrap, list(compiled.store))
@@ -95,15 +163,17 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     assert versions == {"2025.2"}
 
     # on the control topic: a broken bundle signed by the officer, a bundle that withdraws
-    # fairwork's rule unsigned and signed by an untrusted key, and garbage. All are refused,
-    # and the worker keeps v2.
+    # fairwork's rule unsigned and signed by an untrusted key, and garbage; all of a higher
+    # version. All are refused, and the worker keeps v2.
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     later = dt.datetime.now(dt.UTC).isoformat()
+    higher = v2.version + 1
     broken = Bundle(
         {k: v.replace("sector: doorgeven", "sectorr: doorgeven") for k, v in v2.files.items()},
         later,
+        higher,
     )
-    withdrawn = Bundle({k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later)
+    withdrawn = Bundle({k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later, higher)
     officer = read_signing_key(cluster.signing_key)
     intruder = SigningKey.generate("intruder")
     for raw in (
@@ -112,7 +182,7 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
         intruder.sign(withdrawn.to_bytes()),
         b"not a bundle",
     ):
-        producer.send(topics.COVENANTS, key=BUNDLE_KEY, value=raw).get(timeout=10)
+        producer.send(topics.COVENANTS, key=bundle_key(higher), value=raw).get(timeout=10)
     producer.close()
     time.sleep(2)  # the watcher polls every second
     assert _fairwork_receives(cluster, store, compiled, worker, factory)

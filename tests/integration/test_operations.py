@@ -112,7 +112,7 @@ def test_lag_command_reports_a_healthy_router_and_a_stopped_group(cluster, worke
     assert "STOP" in {p["status"] for p in report["partitions"]}
 
 
-def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
+def test_dlq_list_show_and_replay_once(cluster, worker, store, policy, dead_letter_keys):
     env = settings_env(cluster)
     bootstrap = cluster.require_bootstrap()
     with Publisher(cluster, bootstrap, "politie", store) as politie:
@@ -122,7 +122,11 @@ def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
         sent.get(timeout=10)
     wait_for_ledger(cluster, bootstrap, policy.store, {"replay-me"}, 60)
 
-    listed = run_cli("dlq", "list", "--json", "--reden", "not_single_object", env=env)
+    # without the dead-letter key: reason, origin and size, not the partner's key
+    plain = run_cli("dlq", "list", "--json", "--reden", "not_single_object", env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert "replay-me" not in plain.stdout and '"key"' not in plain.stdout
+    listed = run_cli("dlq", "list", "--json", "--inhoud", "--reden", "not_single_object", env=env)
     assert listed.returncode == 0, listed.stderr
     (letter,) = [
         entry
@@ -130,9 +134,18 @@ def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
         if entry["key"] == "replay-me"
     ]
     assert letter["origin"].startswith("signalen.politie/") and letter["replayed"] is None
+    assert letter["size"] == len(b"\x00 not avro")
     position = letter["position"]
     shown = run_cli("dlq", "show", position, env=env)
+    assert shown.returncode == 0 and "traceparent" not in shown.stdout, shown.stdout
+    shown = run_cli("dlq", "show", position, "--inhoud", env=env)
     assert shown.returncode == 0 and "traceparent" in shown.stdout, shown.stdout + shown.stderr
+    # --inhoud and replay need the privacy role's key; without it they say so and show nothing
+    keyless = {**env, "KETENSTROOM_DEAD_LETTER_KEY": str(cluster.keyring.parent / "geen.json")}
+    for args in (("show", position, "--inhoud"), ("replay", position)):
+        refused = run_cli("dlq", *args, env=keyless)
+        assert refused.returncode == 1 and "dead-letter key" in refused.stderr, refused.stderr
+        assert "traceparent" not in refused.stdout
 
     origin = f"{topics.DEAD_LETTER}/{position.replace(':', '/')}"
     replayed = run_cli("dlq", "replay", position, env=env)
@@ -144,13 +157,14 @@ def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
         again = [
             d
             for d in read_dead_letters(cluster, bootstrap)
-            if header(d.headers, REPLAYED_FROM_HEADER) == origin
+            if _replayed_from(d, dead_letter_keys) == origin
         ]
         if again or time.monotonic() > deadline:
             break
         time.sleep(0.5)
     (second,) = again
-    assert second.key == b"replay-me" and ("traceparent", b"00-abc") in second.original_headers
+    content = second.open(dead_letter_keys)
+    assert content.key == b"replay-me" and ("traceparent", b"00-abc") in content.headers
     assert second.reason == "not_single_object"
 
     # the same dead letter is not replayed twice by accident
@@ -160,3 +174,65 @@ def test_dlq_list_show_and_replay_once(cluster, worker, store, policy):
     )
     nothing = run_cli("dlq", "replay", env=env)
     assert nothing.returncode == 1 and "say which dead letters" in nothing.stderr
+
+
+def _replayed_from(letter, keys) -> str | None:
+    """Which dead letter a dead letter's record was a replay of (a header sealed with it)."""
+    return header(letter.open(keys).headers, REPLAYED_FROM_HEADER)
+
+
+def test_the_operator_reads_no_personal_data_from_the_dead_letter_topic(cluster, worker, store):
+    """As the operator's role may (Read on ketenstroom.dlq), with a plain Kafka client: no BSN,
+    no name, no partner key or header value in any byte. And a 1,000,500-byte record becomes a
+    dead letter while the worker keeps running."""
+    import datetime as dt
+
+    from kafka import KafkaProducer
+
+    from pipeline.codec.framing import encode
+    from pipeline.signals.prepare import prepare
+
+    bootstrap = cluster.require_bootstrap()
+    document = SignalFactory(seed=78).make("politie", "Signaal").document
+    entry, datum = prepare(document, "politie", store, dt.datetime.now(dt.UTC))
+    datum["slachtoffer"]["bsn"] = "123456789"  # fails the 11-check: a dead letter
+    bsn = document["slachtoffer"]["bsn"]
+    secrets = [bsn, "123456789", *identifiers([document]), "dossier-geheim"]
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=2**21)
+    sent = [
+        producer.send(
+            topics.inbound("politie"),
+            key=b"123456789",  # a partner that uses the BSN as its Kafka key
+            value=encode(entry, datum),
+            headers=[("x-dossier", b"dossier-geheim")],
+        ),
+        producer.send(topics.inbound("politie"), key=b"huge", value=b"\xc3\x01" + b"x" * 1_000_498),
+    ]
+    offsets = {f"signalen.politie/{s.get(timeout=30).partition}/{s.get().offset}" for s in sent}
+    producer.close()
+    deadline = time.monotonic() + 60
+    while True:
+        letters = {d.origin: d for d in read_dead_letters(cluster, bootstrap)}
+        if offsets <= set(letters) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert offsets <= set(letters), worker.output()[-3000:]
+    assert worker.alive
+    raw = KafkaConsumer(
+        topics.DEAD_LETTER,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+        group_id=None,
+    )
+    wire = b"".join(
+        (r.key or b"") + (r.value or b"") + b"".join(k.encode() + (v or b"") for k, v in r.headers)
+        for r in raw
+    )
+    raw.close()
+    for secret in secrets:
+        assert secret.encode() not in wire, secret
+    reasons = {letters[o].reason for o in offsets}
+    assert reasons == {"invalid_record", "record_too_large"}
+    huge = next(letters[o] for o in offsets if letters[o].reason == "record_too_large")
+    assert huge.size == 1_000_500 and huge.truncated == ["value"]

@@ -14,7 +14,7 @@ from pipeline.router.dead_letter import DETAIL_HEADER, header
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
-from tests.helpers import in_utrecht, inbound, reason, views_by_recipient
+from tests.helpers import in_utrecht, inbound, opened, reason, views_by_recipient
 
 _LATER = dt.datetime(2026, 6, 3, tzinfo=dt.UTC)  # two days after the tests' NOW
 
@@ -59,11 +59,11 @@ def test_schema_valid_but_semantically_invalid(store, policy, factory, now, edit
     assert "Jan de Vries" not in _detail(result)  # free text is never echoed
 
 
-def test_oversize_records_are_refused_unread(policy, now):
+def test_oversize_records_are_refused_unread(policy, now, dead_letter_keys):
     raw = b"\xc3\x01" + b"\x00" * MAX_SIGNAL_BYTES
     result = route(inbound("politie", raw), policy, now)
     assert reason(result) == "record_too_large"
-    assert result.dead_letter.value == raw  # kept whole for the operator
+    assert opened(result, dead_letter_keys).value == raw  # kept whole, sealed
 
 
 def test_a_spoofed_source_is_not_echoed(store, policy, factory, now):

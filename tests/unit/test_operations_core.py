@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.broker.connection import aiokafka_config, client_config, faust_credentials
+from pipeline.errors import KetenstroomError
 from pipeline.ops.dead_letters import (
     REPLAYED_FROM_HEADER,
     DeadLetter,
@@ -20,6 +21,7 @@ from pipeline.ops.dead_letters import (
 )
 from pipeline.ops.health import Health
 from pipeline.ops.metrics import RouterMetrics, parse_exposition, total
+from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.router.core import route
 from pipeline.router.dead_letter import dead_letter
 from pipeline.settings import Settings
@@ -42,35 +44,45 @@ def stored(record, partition: int, offset: int) -> DeadLetter:
     )
 
 
-def letters() -> list[DeadLetter]:
+def letters(key: DeadLetterPublicKey) -> list[DeadLetter]:
     with_key = inbound("politie", b"not avro", key=b"id-1", offset=7)
     with_key = dataclasses.replace(with_key, headers=(("traceparent", b"00-1"),))
     keyless = inbound("nla", b"", offset=3)
     foreign = inbound("politie", b"x", key=b"id-3", topic="elders")
     return [
-        stored(dead_letter(with_key, "not_single_object", "no C3 01", "p1"), 0, 10),
-        stored(dead_letter(keyless, "empty_value", "empty", "p1"), 1, 4),
-        stored(dead_letter(foreign, "unknown_source_topic", "?", "p1"), 2, 0),
+        stored(dead_letter(with_key, "not_single_object", "no C3 01", "p1", key), 0, 10),
+        stored(dead_letter(keyless, "empty_value", "empty", "p1", key), 1, 4),
+        stored(dead_letter(foreign, "unknown_source_topic", "?", "p1", key), 2, 0),
     ]
 
 
-def test_a_dead_letter_gives_back_the_original_record():
-    first, keyless, _ = letters()
-    assert (first.position, first.reason, first.detail, first.policy) == (
+def test_a_dead_letter_gives_back_the_original_record_only_with_the_key(dead_letter_keys):
+    first, keyless, _ = letters(dead_letter_keys.public_key())
+    assert (first.position, first.reason, first.detail, first.policy, first.size) == (
         "0:10",
         "not_single_object",
         "no C3 01",
         "p1",
+        8,
     )
-    assert first.origin == "signalen.politie/0/7" and first.label == "id-1"
-    assert first.original_headers == (("traceparent", b"00-1"),)
-    assert first.original_key == b"id-1"
-    # a record that had no key is replayed without one, not with the dead letter's stand-in
-    assert keyless.key == b"signalen.nla/0/3" and keyless.original_key is None
+    # without the key: reason, origin and size, never the partner's key, headers or bytes
+    assert first.origin == "signalen.politie/0/7" and first.label() == first.origin
+    assert first.key == b"signalen.politie/0/7"
+    assert b"id-1" not in first.value and b"00-1" not in first.value
+    assert all(name.startswith("ketenstroom-") for name, _ in first.headers)
+    with pytest.raises(KetenstroomError, match="opens only with the dead-letter key"):
+        first.open(None)
+    content = first.open(dead_letter_keys)
+    assert (content.key, content.value) == (b"id-1", b"not avro")
+    assert content.headers == (("traceparent", b"00-1"),) and content.complete
+    assert first.label(dead_letter_keys) == "id-1"
+    # a record that had no key comes back without one
+    assert keyless.open(dead_letter_keys).key is None
+    assert keyless.label(dead_letter_keys) == "signalen.nla/0/3"
 
 
-def test_select_by_position_reason_and_source():
-    all_ = letters()
+def test_select_by_position_reason_and_source(dead_letter_keys):
+    all_ = letters(dead_letter_keys.public_key())
     assert [d.position for d in select(all_, ["1:4", "0:10", "1:4"])] == ["1:4", "0:10"]
     assert [d.position for d in select(all_, reason="empty_value")] == ["1:4"]
     assert [d.position for d in select(all_, source="politie")] == ["0:10"]
@@ -78,10 +90,11 @@ def test_select_by_position_reason_and_source():
         select(all_, ["9:9"])
 
 
-def test_replay_plan_goes_only_to_inbound_topics_and_only_once():
-    first, keyless, foreign = letters()
+def test_replay_plan_goes_only_to_inbound_topics_and_only_once(dead_letter_keys):
+    first, keyless, foreign = letters(dead_letter_keys.public_key())
     inbound_topics = [topics.inbound("politie"), topics.inbound("nla")]
-    plan = plan_replay([first, keyless, foreign], {"1:4": {"at": "gisteren"}}, inbound_topics)
+    ledger = {"1:4": {"at": "gisteren"}}
+    plan = plan_replay([first, keyless, foreign], ledger, inbound_topics, dead_letter_keys)
     assert [d.position for d, _ in plan.replay] == ["0:10"]
     skipped = {d.position: why for d, why in plan.skipped}
     assert "replayed before at gisteren" in skipped["1:4"]
@@ -97,8 +110,11 @@ def test_replay_plan_goes_only_to_inbound_topics_and_only_once():
         ("traceparent", b"00-1"),
         (REPLAYED_FROM_HEADER, b"ketenstroom.dlq/0/10"),
     )
-    again = plan_replay([keyless], {"1:4": {"at": "gisteren"}}, inbound_topics, again=True)
+    again = plan_replay([keyless], ledger, inbound_topics, dead_letter_keys, again=True)
     assert [r.key for _, r in again.replay] == [None]
+    # without the dead-letter key nothing can be replayed: the content is sealed
+    none = plan_replay([first], {}, inbound_topics, None)
+    assert not none.replay and "dead-letter key" in none.skipped[0][1]
 
 
 def test_metrics_count_a_batch(policy, store, registry):

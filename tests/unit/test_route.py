@@ -13,7 +13,15 @@ from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADE
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
-from tests.helpers import inbound, leaves, log_entries, reason, signal_bytes, views_by_recipient
+from tests.helpers import (
+    inbound,
+    leaves,
+    log_entries,
+    opened,
+    reason,
+    signal_bytes,
+    views_by_recipient,
+)
 
 
 @pytest.fixture
@@ -160,14 +168,20 @@ def test_events_before_the_covenant_took_effect_are_not_disclosed(store, policy,
     assert log_entries(result, policy)[0]["outcome"] == "NO_RECIPIENT"
 
 
-def test_spoofed_source_is_a_dead_letter_with_original_bytes(store, policy, factory, now):
+def test_spoofed_source_is_a_dead_letter_with_original_bytes(
+    store, policy, factory, now, dead_letter_keys
+):
     _, raw = signal_bytes(store, factory.make("nla", "Signaal").document, "nla", now)
     record = Inbound(topics.inbound("politie"), 2, 41, b"k", raw, (("x-original", b"1"),))
     result = route(record, policy, now)
     assert reason(result) == "source_mismatch"
     assert result.deliveries == () and result.log == ()
     dead = result.dead_letter
-    assert dead.value == raw and dead.key == b"k" and ("x-original", b"1") in dead.headers
+    content = opened(result, dead_letter_keys)  # sealed: only the dead-letter key shows it
+    assert (
+        content.value == raw and content.key == b"k" and content.headers == (("x-original", b"1"),)
+    )
+    assert raw not in dead.value and dead.key == b"signalen.politie/2/41"
     assert header(dead.headers, ORIGIN_TOPIC_HEADER) == "signalen.politie"
     assert header(dead.headers, ORIGIN_OFFSET_HEADER) == "41"
 
