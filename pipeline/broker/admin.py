@@ -163,9 +163,11 @@ _UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")  # DescribeConfigs -> DESCRIBE_CONFI
 
 
 def _cluster_id(admin: KafkaAdminClient) -> str | None:
-    with contextlib.suppress(KafkaError):
-        return str(admin.describe_cluster().get("cluster_id"))
-    return None
+    """The cluster id from the metadata the client already has (DescribeCluster would need
+    Describe on the cluster, a right the operator does not otherwise need)."""
+    cluster = getattr(getattr(admin, "_client", None), "cluster", None)
+    found = getattr(cluster, "cluster_id", None)
+    return str(found) if found is not None else None
 
 
 def _wait_for(admin: KafkaAdminClient, wanted: list[str], timeout: float = 15.0) -> None:
