@@ -202,7 +202,8 @@ def _short_names(schema: Any) -> Any:
         return [_short_names(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: _short_names(v) for k, v in schema.items()}
+    # keys sorted: the same document whatever order a schema's keys were read in
+    out = {k: _short_names(schema[k]) for k in sorted(schema)}
     name = out.get("name")
     if out.get("type") in ("record", "enum", "fixed") and isinstance(name, str) and "." in name:
         out["namespace"], _, out["name"] = name.rpartition(".")
