@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Strimzi and Prometheus Operator CRD schemas from the npm registry, pinned by the lock file
+SCHEMAS_NPM := tests/deploy_schemas
+NPM_STAMP   := $(SCHEMAS_NPM)/node_modules/.installed-$(shell cksum $(SCHEMAS_NPM)/package-lock.json | cut -d' ' -f1)
 
 .PHONY: demo test lint typecheck unit integration bench clean
 
@@ -15,7 +18,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ketenstroom demo
 
-test: $(STAMP) lint typecheck
+$(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
+	cd $(SCHEMAS_NPM) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@rm -f $(SCHEMAS_NPM)/node_modules/.installed-*
+	@touch $@
+
+test: $(STAMP) $(NPM_STAMP) lint typecheck
 	$(BIN)/ketenstroom convenant check
 	$(BIN)/ketenstroom convenant test
 	$(BIN)/python -m pytest tests --ignore=tests/benchmarks -q
@@ -26,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
 
-unit: $(STAMP)
+unit: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest tests/unit tests/property -q
 
 integration: $(STAMP)
@@ -36,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(SCHEMAS_NPM)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

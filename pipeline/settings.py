@@ -21,6 +21,9 @@ def horizon_ms(days: float) -> int:
     return int(days * 24 * 3600 * 1000)
 
 
+_ISO_DURATION = r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$"  # years, months, weeks, days
+
+
 class Settings(BaseSettings):
     """Where the broker is, where the covenant and schema files are, how workers behave."""
 
@@ -71,12 +74,31 @@ class Settings(BaseSettings):
         None, description="How this worker names itself in its status (default: host-pid)."
     )
     router_group_id: str = "ketenstroom-router"
+    # Retention (ISO 8601 durations; pipeline/ops/retention.py): the disclosure log keeps at
+    # least the longest bewaartermijn of the covenants, whatever is set here.
+    inbox_retention: str = Field(
+        "P14D", pattern=_ISO_DURATION, description="How long inboxes keep views."
+    )
+    inbound_retention: str = Field(
+        "P7D", pattern=_ISO_DURATION, description="How long inbound topics keep signals."
+    )
+    dlq_retention: str = Field(
+        "P90D", pattern=_ISO_DURATION, description="How long dead letters are kept."
+    )
+    disclosure_log_retention: str | None = Field(
+        None,
+        pattern=_ISO_DURATION,
+        description="Keep the disclosure log longer than the longest bewaartermijn (never shorter).",
+    )
     partitions: int = Field(3, ge=1, description="Partitions of provisioned data topics.")
     replication_factor: int = Field(1, ge=1)
     session_timeout_s: float = 10.0
     heartbeat_interval_s: float = 3.0
     rebalance_timeout_s: float = 10.0
     request_timeout_s: float = 30.0
+    connect_timeout_s: float = Field(
+        5.0, gt=0, description="How long a command tries to reach a bootstrap server."
+    )
     commit_interval_s: float = Field(
         2.8, gt=0, description="How often a worker commits the offsets of finished batches."
     )

@@ -17,14 +17,6 @@ DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
 COMPACTED = frozenset({SCHEMAS, COVENANTS, COVENANT_STATUS, EVENT_IDS, DLQ_REPLAYS})
 
 
-def state_config(name: str, event_id_horizon_ms: int) -> dict[str, str]:
-    """Topic configuration: compacted state topics; the event-id claims also expire after the
-    horizon (a claim older than it no longer makes a duplicate, so it need not be kept)."""
-    if name == EVENT_IDS:
-        return {"cleanup.policy": "compact,delete", "retention.ms": str(event_id_horizon_ms)}
-    return {"cleanup.policy": "compact"} if name in COMPACTED else {}
-
-
 def inbound(partner_id: str) -> str:
     """The topic only ``partner_id`` may write signals to."""
     return f"{INBOUND_PREFIX}{partner_id}"

@@ -4,127 +4,369 @@ set -eu
 : "${BOOTSTRAP:?set BOOTSTRAP=host:port}"
 : "${ADMIN_CONFIG:?set ADMIN_CONFIG=admin client properties file}"
 
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:comensha --operation Describe --operation Read --group comensha. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:comensha --operation Describe --operation Read --topic inbox.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:comensha --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:comensha --operation Describe --operation Write --topic signalen.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:fairwork --operation Describe --operation Read --group fairwork. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:fairwork --operation Describe --operation Read --topic inbox.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:fairwork --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:fairwork --operation Describe --operation Write --topic signalen.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:gemeente-utrecht --operation Describe --operation Read --group gemeente-utrecht. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:gemeente-utrecht --operation Describe --operation Read --topic inbox.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:gemeente-utrecht --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:gemeente-utrecht --operation Describe --operation Write --topic signalen.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ind --operation Describe --operation Read --group ind. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ind --operation Describe --operation Read --topic inbox.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ind --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ind --operation Describe --operation Write --topic signalen.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --group '*' --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.nationaal-rapporteur --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic inbox.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --operation Read --topic ketenstroom.convenant-status --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic ketenstroom.convenanten --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --operation Read --topic ketenstroom.dlq --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --operation Read --topic ketenstroom.dlq-herhalingen --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic ketenstroom.gebeurtenis-ids --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic ketenstroom.verantwoording --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-beheer --operation Describe --topic signalen.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-convenant --operation Describe --operation Read --topic ketenstroom.convenant-status --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-convenant --operation Describe --operation Read --operation Write --topic ketenstroom.convenanten --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Read --topic ketenstroom.dlq --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Read --operation Write --topic ketenstroom.dlq-herhalingen --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-herhaling --operation Describe --operation Write --topic signalen.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --group ketenstroom-router --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.nationaal-rapporteur --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic inbox.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --operation Write --topic ketenstroom.convenant-status --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic ketenstroom.convenanten --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic ketenstroom.dlq --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --topic ketenstroom.dlq-herhalingen --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --operation Write --topic ketenstroom.gebeurtenis-ids --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --operation Write --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Write --topic ketenstroom.verantwoording --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.comensha --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.fairwork --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.gemeente-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.ind --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:ketenstroom-router --operation Describe --operation Read --topic signalen.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:kmar --operation Describe --operation Read --group kmar. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:kmar --operation Describe --operation Read --topic inbox.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:kmar --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:kmar --operation Describe --operation Write --topic signalen.kmar --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nationaal-rapporteur --operation Describe --operation Read --group nationaal-rapporteur. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nationaal-rapporteur --operation Describe --operation Read --topic inbox.nationaal-rapporteur --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nationaal-rapporteur --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nla --operation Describe --operation Read --group nla. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nla --operation Describe --operation Read --topic inbox.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nla --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:nla --operation Describe --operation Write --topic signalen.nla --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:om --operation Describe --operation Read --group om. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:om --operation Describe --operation Read --topic inbox.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:om --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:om --operation Describe --operation Write --topic signalen.om --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:politie --operation Describe --operation Read --group politie. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:politie --operation Describe --operation Read --topic inbox.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:politie --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:politie --operation Describe --operation Write --topic signalen.politie --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:riec-midden-nederland --operation Describe --operation Read --group riec-midden-nederland. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:riec-midden-nederland --operation Describe --operation Read --topic inbox.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:riec-midden-nederland --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:riec-midden-nederland --operation Describe --operation Write --topic signalen.riec-midden-nederland --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:veilig-thuis-utrecht --operation Describe --operation Read --group veilig-thuis-utrecht. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:veilig-thuis-utrecht --operation Describe --operation Read --topic inbox.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:veilig-thuis-utrecht --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:veilig-thuis-utrecht --operation Describe --operation Write --topic signalen.veilig-thuis-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:zorgcoordinatie-utrecht --operation Describe --operation Read --group zorgcoordinatie-utrecht. --resource-pattern-type prefixed
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:zorgcoordinatie-utrecht --operation Describe --operation Read --topic inbox.zorgcoordinatie-utrecht --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:zorgcoordinatie-utrecht --operation Describe --operation Read --topic ketenstroom.schemas --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add --allow-principal User:zorgcoordinatie-utrecht --operation Describe --operation Write --topic signalen.zorgcoordinatie-utrecht --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:comensha \
+    --operation Read \
+    --group comensha. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:comensha \
+    --operation Read \
+    --topic inbox.comensha \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:comensha \
+    --operation Write \
+    --topic signalen.comensha \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:fairwork \
+    --operation Read \
+    --group fairwork. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:fairwork \
+    --operation Read \
+    --topic inbox.fairwork \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:fairwork \
+    --operation Write \
+    --topic signalen.fairwork \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:gemeente-utrecht \
+    --operation Read \
+    --group gemeente-utrecht. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:gemeente-utrecht \
+    --operation Read \
+    --topic inbox.gemeente-utrecht \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:gemeente-utrecht \
+    --operation Write \
+    --topic signalen.gemeente-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ind \
+    --operation Read \
+    --group ind. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ind \
+    --operation Read \
+    --topic inbox.ind \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ind \
+    --operation Write \
+    --topic signalen.ind \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-beheer \
+    --operation Describe \
+    --group '*' \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-beheer \
+    --operation Describe \
+    --operation DescribeConfigs \
+    --topic inbox.comensha \
+    --topic inbox.fairwork \
+    --topic inbox.gemeente-utrecht \
+    --topic inbox.ind \
+    --topic inbox.kmar \
+    --topic inbox.nationaal-rapporteur \
+    --topic inbox.nla \
+    --topic inbox.om \
+    --topic inbox.politie \
+    --topic inbox.riec-midden-nederland \
+    --topic inbox.veilig-thuis-utrecht \
+    --topic inbox.zorgcoordinatie-utrecht \
+    --topic ketenstroom.convenanten \
+    --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.verantwoording \
+    --topic signalen.comensha \
+    --topic signalen.fairwork \
+    --topic signalen.gemeente-utrecht \
+    --topic signalen.ind \
+    --topic signalen.kmar \
+    --topic signalen.nla \
+    --topic signalen.om \
+    --topic signalen.politie \
+    --topic signalen.riec-midden-nederland \
+    --topic signalen.veilig-thuis-utrecht \
+    --topic signalen.zorgcoordinatie-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-beheer \
+    --operation Describe \
+    --operation DescribeConfigs \
+    --operation Read \
+    --topic ketenstroom.convenant-status \
+    --topic ketenstroom.dlq \
+    --topic ketenstroom.dlq-herhalingen \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-convenant \
+    --operation Describe \
+    --topic inbox.comensha \
+    --topic inbox.fairwork \
+    --topic inbox.gemeente-utrecht \
+    --topic inbox.ind \
+    --topic inbox.kmar \
+    --topic inbox.nationaal-rapporteur \
+    --topic inbox.nla \
+    --topic inbox.om \
+    --topic inbox.politie \
+    --topic inbox.riec-midden-nederland \
+    --topic inbox.veilig-thuis-utrecht \
+    --topic inbox.zorgcoordinatie-utrecht \
+    --topic ketenstroom.dlq \
+    --topic ketenstroom.dlq-herhalingen \
+    --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.verantwoording \
+    --topic signalen.comensha \
+    --topic signalen.fairwork \
+    --topic signalen.gemeente-utrecht \
+    --topic signalen.ind \
+    --topic signalen.kmar \
+    --topic signalen.nla \
+    --topic signalen.om \
+    --topic signalen.politie \
+    --topic signalen.riec-midden-nederland \
+    --topic signalen.veilig-thuis-utrecht \
+    --topic signalen.zorgcoordinatie-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-convenant \
+    --operation Describe \
+    --operation Read \
+    --topic ketenstroom.convenant-status \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-convenant \
+    --operation Describe \
+    --operation Read \
+    --operation Write \
+    --topic ketenstroom.convenanten \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-convenant \
+    --operation Describe \
+    --operation Write \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-herhaling \
+    --operation Read \
+    --topic ketenstroom.dlq \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-herhaling \
+    --operation Read \
+    --operation Write \
+    --topic ketenstroom.dlq-herhalingen \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-herhaling \
+    --operation Write \
+    --topic signalen.comensha \
+    --topic signalen.fairwork \
+    --topic signalen.gemeente-utrecht \
+    --topic signalen.ind \
+    --topic signalen.kmar \
+    --topic signalen.nla \
+    --topic signalen.om \
+    --topic signalen.politie \
+    --topic signalen.riec-midden-nederland \
+    --topic signalen.veilig-thuis-utrecht \
+    --topic signalen.zorgcoordinatie-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-herleiding \
+    --operation Write \
+    --topic ketenstroom.verantwoording \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-router \
+    --operation Read \
+    --group ketenstroom-router \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-router \
+    --operation Describe \
+    --topic ketenstroom.dlq-herhalingen \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-router \
+    --operation Read \
+    --topic ketenstroom.convenanten \
+    --topic signalen.comensha \
+    --topic signalen.fairwork \
+    --topic signalen.gemeente-utrecht \
+    --topic signalen.ind \
+    --topic signalen.kmar \
+    --topic signalen.nla \
+    --topic signalen.om \
+    --topic signalen.politie \
+    --topic signalen.riec-midden-nederland \
+    --topic signalen.veilig-thuis-utrecht \
+    --topic signalen.zorgcoordinatie-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-router \
+    --operation Read \
+    --operation Write \
+    --topic ketenstroom.convenant-status \
+    --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-router \
+    --operation Write \
+    --topic inbox.comensha \
+    --topic inbox.fairwork \
+    --topic inbox.gemeente-utrecht \
+    --topic inbox.ind \
+    --topic inbox.kmar \
+    --topic inbox.nationaal-rapporteur \
+    --topic inbox.nla \
+    --topic inbox.om \
+    --topic inbox.politie \
+    --topic inbox.riec-midden-nederland \
+    --topic inbox.veilig-thuis-utrecht \
+    --topic inbox.zorgcoordinatie-utrecht \
+    --topic ketenstroom.dlq \
+    --topic ketenstroom.verantwoording \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:kmar \
+    --operation Read \
+    --group kmar. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:kmar \
+    --operation Read \
+    --topic inbox.kmar \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:kmar \
+    --operation Write \
+    --topic signalen.kmar \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:nationaal-rapporteur \
+    --operation Read \
+    --group nationaal-rapporteur. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:nationaal-rapporteur \
+    --operation Read \
+    --topic inbox.nationaal-rapporteur \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:nla \
+    --operation Read \
+    --group nla. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:nla \
+    --operation Read \
+    --topic inbox.nla \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:nla \
+    --operation Write \
+    --topic signalen.nla \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:om \
+    --operation Read \
+    --group om. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:om \
+    --operation Read \
+    --topic inbox.om \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:om \
+    --operation Write \
+    --topic signalen.om \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:politie \
+    --operation Read \
+    --group politie. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:politie \
+    --operation Read \
+    --topic inbox.politie \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:politie \
+    --operation Write \
+    --topic signalen.politie \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:riec-midden-nederland \
+    --operation Read \
+    --group riec-midden-nederland. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:riec-midden-nederland \
+    --operation Read \
+    --topic inbox.riec-midden-nederland \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:riec-midden-nederland \
+    --operation Write \
+    --topic signalen.riec-midden-nederland \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:veilig-thuis-utrecht \
+    --operation Read \
+    --group veilig-thuis-utrecht. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:veilig-thuis-utrecht \
+    --operation Read \
+    --topic inbox.veilig-thuis-utrecht \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:veilig-thuis-utrecht \
+    --operation Write \
+    --topic signalen.veilig-thuis-utrecht \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:zorgcoordinatie-utrecht \
+    --operation Read \
+    --group zorgcoordinatie-utrecht. \
+    --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:zorgcoordinatie-utrecht \
+    --operation Read \
+    --topic inbox.zorgcoordinatie-utrecht \
+    --topic ketenstroom.schemas \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:zorgcoordinatie-utrecht \
+    --operation Write \
+    --topic signalen.zorgcoordinatie-utrecht \
+    --resource-pattern-type literal

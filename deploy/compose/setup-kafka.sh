@@ -1,6 +1,7 @@
 #!/bin/sh
 # One-off set-up of the compose cluster, run by the kafka-setup service (apache/kafka image):
-# SCRAM users for the pipeline's roles, then the ACLs generated from the registry (acls.sh).
+# SCRAM users for the pipeline's roles. The ACLs follow in one request (the acls service:
+# `ketenstroom deploy acls --apply`); acls.sh is the same as kafka-acls.sh calls.
 # It talks to the brokers' internal listener, which is bound to the broker-only network.
 set -eu
 export PATH="/opt/kafka/bin:$PATH"
@@ -21,7 +22,6 @@ scram ketenstroom-router "$ROUTER_PASSWORD"
 scram ketenstroom-beheer "$OPERATOR_PASSWORD"
 scram ketenstroom-herhaling "$REPLAYER_PASSWORD"
 scram ketenstroom-convenant "$COVENANT_PASSWORD"
+scram ketenstroom-herleiding "$REIDENTIFIER_PASSWORD"
 # Partners get their user when they join: scram <partner-id> <password>, from a secret store.
-
-sh /deploy/compose/acls.sh
-echo "users and ACLs in place"
+echo "users in place"

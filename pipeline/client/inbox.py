@@ -26,6 +26,18 @@ class View:
     datum: dict[str, Any]
     partition: int
     offset: int
+    timestamp_ms: int | None = None  # the record's Kafka timestamp (CreateTime), ms since epoch
+
+    def to_json(self) -> dict[str, Any]:
+        """The view as ``inbox --json`` prints it: where it is in the inbox, and what it holds."""
+        return {
+            "partition": self.partition,
+            "offset": self.offset,
+            "timestamp": self.timestamp_ms,
+            "key": self.key,
+            "schema": self.schema_name,
+            "view": self.datum,
+        }
 
 
 def decode_all(raw_records: list[Any], store_loader: Callable[[], SchemaStore]) -> list[View]:
@@ -37,7 +49,17 @@ def decode_all(raw_records: list[Any], store_loader: Callable[[], SchemaStore]) 
     views = []
     for record in raw_records:
         entry, datum = decode(record.value, store)
-        views.append(View(record.key.decode(), entry.name, datum, record.partition, record.offset))
+        stamp = getattr(record, "timestamp", None)
+        views.append(
+            View(
+                record.key.decode(),
+                entry.name,
+                datum,
+                record.partition,
+                record.offset,
+                stamp if isinstance(stamp, int) and stamp >= 0 else None,
+            )
+        )
     return views
 
 

@@ -66,6 +66,8 @@ class Publisher:
                     **client_config(self.settings, self._bootstrap),
                     acks="all",
                     retries=3,
+                    # a partner writes only its own topic, which exists; never create one
+                    allow_auto_create_topics=False,
                     linger_ms=5,
                     max_block_ms=int(self.settings.request_timeout_s * 1000),
                     # a send not acknowledged by then fails, so nothing waits for ever
@@ -94,6 +96,10 @@ class Publisher:
             ),
         )
 
+    def connect(self, bootstrap: str) -> None:
+        """Use these bootstrap servers (e.g. after checking that one answers)."""
+        self._bootstrap = bootstrap
+
     def send_raw(
         self, key: bytes | None, value: bytes, headers: tuple[tuple[str, bytes], ...] = ()
     ) -> Any:
@@ -108,7 +114,10 @@ class Publisher:
         self, documents: list[dict[str, Any]], event_type: str | None = None
     ) -> list[Published]:
         """Validate all documents first (none is sent if one is invalid), then send and confirm all."""
-        encoded = [self.encode(doc, event_type) for doc in documents]
+        return self.send_encoded([self.encode(doc, event_type) for doc in documents])
+
+    def send_encoded(self, encoded: list[Encoded]) -> list[Published]:
+        """Send encoded signals and wait until the broker has acknowledged every one."""
         try:
             futures = [self.send_raw(e.key, e.value, e.headers) for e in encoded]
             metadata = [f.get(timeout=self._delivery_timeout_s + 1) for f in futures]

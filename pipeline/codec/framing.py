@@ -31,6 +31,13 @@ def encode_body(parsed: Any, datum: dict[str, Any], name: str) -> bytes:
 
 def read_fingerprint(raw: bytes) -> bytes:
     """The fingerprint of a single-object-encoded record, or a CodecError saying why not."""
+    if len(raw) >= 5 and raw[0] == 0:  # what most Kafka stacks' Avro serializers write
+        raise CodecError(
+            "not_single_object",
+            f"Confluent Schema Registry framing (magic byte 0, schema id "
+            f"{int.from_bytes(raw[1:5], 'big')}), not Avro single-object encoding: send C3 01, "
+            "the 8-byte schema fingerprint and the body (see the partner guide)",
+        )
     if len(raw) < HEADER_SIZE or raw[:2] != MAGIC:
         raise CodecError(
             "not_single_object",

@@ -10,7 +10,16 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
@@ -49,6 +58,10 @@ class RouterMetrics:
     def __init__(self, sources: Sequence[str] = (), recipients: Sequence[str] = ()) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # process_* (CPU, memory, open files) and python_* (GC, version), as every Prometheus
+        # client exports them: a registry of our own leaves them out unless registered.
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(standard)
         self.records_in = Counter(
             "ketenstroom_records_in",
             "Inbound records read, per source partner",

@@ -50,3 +50,44 @@ def test_schemas_fields_lists_covenant_paths():
     done = run("schemas", "fields", "Signaal")
     assert done.returncode == 0
     assert "slachtoffer.adres.postcode" in done.stdout.split()
+
+
+def test_one_exit_code_table_in_code_and_readme():
+    from pipeline.cli.exit_codes import markdown_table
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    assert markdown_table() in readme
+    assert "shared/" not in readme  # the README points only inside the repository
+
+
+def test_version_help_and_usage_errors():
+    assert run("--version").stdout.startswith("ketenstroom ")
+    assert "Usage" in run("lag", "-h").stdout
+    wrong = run("lag", "--no-such-option")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+
+
+def test_user_errors_exit_1_without_a_traceback(tmp_path: Path):
+    missing = run("publish", "--as", "politie", str(tmp_path / "missing.json"))
+    assert missing.returncode == 1 and "cannot read it" in missing.stderr
+    bad = run("publish", "--as", "politie", "-", stdin="{not json")
+    assert bad.returncode == 1 and "not valid JSON" in bad.stderr
+    # an unknown partner is refused before any broker is asked (none is configured here)
+    nobody = run("publish", "--as", "nobody", "-", stdin="{}")
+    assert nobody.returncode == 1 and "unknown partner 'nobody'" in nobody.stderr
+    for done in (missing, bad, nobody):
+        assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_broker_is_named_quickly():
+    good = json.dumps(
+        {"envelope": {"event_type": "Statusupdate"}, "ref_id": "x", "status": "ONTVANGEN"}
+    )
+    env = {
+        "KETENSTROOM_BROKER": "external",
+        "KETENSTROOM_BOOTSTRAP_SERVERS": "127.0.0.1:1,unresolvable.invalid:9092",
+    }
+    done = run("publish", "--as", "politie", "-", stdin=good, env=env)
+    assert done.returncode == 3
+    assert "127.0.0.1:1 (" in done.stderr and "unresolvable.invalid:9092 (" in done.stderr

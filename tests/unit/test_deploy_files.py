@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from pipeline.cli.deploy import DEPLOY_DIR
-from pipeline.ops.acls import ROLES
+from pipeline.ops.acls import ROLE_NAMES
 from pipeline.ops.metrics import RouterMetrics
 from pipeline.settings import Settings
 
@@ -36,8 +36,17 @@ def settings_from(env: dict[str, str]) -> Settings:
     values = {k.removeprefix("KETENSTROOM_").lower(): v for k, v in env.items()}
     unknown = set(values) - set(Settings.model_fields)
     assert not unknown, f"no such setting: {unknown}"
-    values = {k: ("placeholder" if "${" in v else v) for k, v in values.items()}
+    values = {k: _interpolated(v) for k, v in values.items()}
     return Settings(**values)
+
+
+def _interpolated(value: str) -> str:
+    """A compose value as compose fills it in: ${VAR:-default} gives the default, a required
+    ${VAR:?...} a placeholder."""
+    default = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", value)
+    if default:
+        return default.group(1)
+    return "placeholder" if "${" in value else value
 
 
 def test_compose_services_use_real_settings():
@@ -78,8 +87,55 @@ def test_compose_is_three_kraft_brokers_with_acls():
     assert compose()["networks"]["intern"]["internal"] is True
     assert services["router"]["networks"] == ["ketenstroom"]
     setup = (DEPLOY_DIR / "compose" / "setup-kafka.sh").read_text()
-    for role in ROLES:
+    for role in ROLE_NAMES:
         assert f"scram {role} " in setup
+    assert services["acls"]["command"] == ["deploy", "acls", "--apply"]
+    assert "acls" in services["topics"]["depends_on"]
+
+
+def listeners(value: str) -> dict[str, tuple[str, int]]:
+    """NAME://host:port,... as {NAME: (host, port)}."""
+    out = {}
+    for item in value.split(","):
+        name, _, address = item.partition("://")
+        host, _, port = address.rpartition(":")
+        out[name] = (host, int(port))
+    return out
+
+
+def test_compose_brokers_are_reachable_from_the_host_and_from_the_network():
+    """Each client listener advertises a name its clients resolve: the service name on the
+    compose network, localhost with the published port on the host."""
+    services = compose()["services"]
+    brokers = {n: s for n, s in services.items() if re.fullmatch(r"kafka-\d", n)}
+    bootstrap = ketenstroom_env(services["router"]["environment"])["KETENSTROOM_BOOTSTRAP_SERVERS"]
+    host_ports = set()
+    for name, service in brokers.items():
+        env = service["environment"]
+        bound = listeners(env["KAFKA_LISTENERS"])
+        advertised = listeners(env["KAFKA_ADVERTISED_LISTENERS"])
+        protocols = dict(
+            p.split(":") for p in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+        )
+        assert set(bound) == set(protocols) and set(advertised) == set(bound) - {"CONTROLLER"}
+        # containers: the service name (a DNS name on the ketenstroom network) and its port
+        assert advertised["DOCKER"] == (name, bound["DOCKER"][1])
+        assert f"{name}:{bound['DOCKER'][1]}" in bootstrap.split(",")
+        assert "ketenstroom" in service["networks"]
+        # the host: localhost and a port published on the same number
+        host, port = advertised["HOST"]
+        assert host == "localhost" and bound["HOST"][1] == port
+        assert f"127.0.0.1:{port}:{port}" in service["ports"]
+        host_ports.add(port)
+        for listener in ("DOCKER", "HOST"):
+            assert protocols[listener] == "SASL_PLAINTEXT"
+            assert f"KAFKA_LISTENER_NAME_{listener}_SCRAM___SHA___512_SASL_JAAS_CONFIG" in env
+        # nothing anonymous is published
+        assert all(str(p).split(":")[-1] == str(port) for p in service["ports"])
+    assert len(host_ports) == len(brokers)
+    header = (DEPLOY_DIR / "docker-compose.yml").read_text().split("\nname:")[0]
+    for port in host_ports:
+        assert f"localhost:{port}" in header
 
 
 def exported_metric_names() -> set[str]:
@@ -95,7 +151,7 @@ def exported_metric_names() -> set[str]:
 
 
 def referenced_metrics(expression: str) -> set[str]:
-    return set(re.findall(r"\bketenstroom_[a-z_]+", expression))
+    return set(re.findall(r"\b(?:ketenstroom|process|python)_[a-z_]+", expression))
 
 
 def test_dashboard_and_alerts_ask_only_for_exported_metrics():
@@ -106,8 +162,13 @@ def test_dashboard_and_alerts_ask_only_for_exported_metrics():
     expressions += [r["expr"] for g in alerts["groups"] for r in g["rules"]]
     used = set().union(*(referenced_metrics(e) for e in expressions))
     assert used and used <= exported, used - exported
-    # every metric family the worker exports is on the dashboard
-    families = {re.sub(r"_(total|bucket|sum|count|created)$", "", n) for n in exported}
+    # every metric family of ketenstroom's own is on the dashboard, and the worker's memory
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total"} <= used
+    families = {
+        re.sub(r"_(total|bucket|sum|count|created)$", "", n)
+        for n in exported
+        if n.startswith("ketenstroom_")
+    }
     on_dashboard = {re.sub(r"_(total|bucket|sum|count)$", "", n) for n in used}
     assert families <= on_dashboard, families - on_dashboard
 

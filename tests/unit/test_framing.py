@@ -132,3 +132,23 @@ def test_an_earlier_signal_version_is_read_into_the_current_one(store, factory, 
     index.learn(about, Claim("signalen.politie/1/7", "00" * 32))
     result = route(inbound("politie", raw), policy, now, index)
     assert result.dead_letter is None and len(result.log) == 1
+
+
+def test_confluent_framing_is_a_dead_letter_that_says_what_to_send(store):
+    """Decided in docs/partners.en.md: the router does not take Schema Registry framing (a zero
+    byte and a 4-byte registry id), since no registry exists to resolve the id; it tells the
+    partner what to send instead."""
+    from pipeline.codec.framing import read_fingerprint
+    from pipeline.errors import CodecError
+
+    body = b"\x02abc"
+    framed = b"\x00" + (42).to_bytes(4, "big") + body
+    with pytest.raises(CodecError) as caught:
+        read_fingerprint(framed)
+    assert caught.value.reason == "not_single_object"
+    assert (
+        "Confluent Schema Registry framing" in caught.value.detail and "42" in caught.value.detail
+    )
+    # the size the two framings add to each record: 10 bytes against 5
+    entry = store.current("Signaal")
+    assert len(b"\xc3\x01" + entry.fingerprint) - len(framed[:5]) == 5

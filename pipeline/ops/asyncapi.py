@@ -1,0 +1,224 @@
+"""The partners' contract as an AsyncAPI 3.0 document, generated from the registry and the
+signal schemas. Pure apart from reading the schema and registry files; ``ketenstroom deploy
+asyncapi`` prints it and ``deploy write`` keeps ``docs/asyncapi.yaml`` in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from pipeline import topics
+from pipeline.codec.schema_store import SchemaStore, load_store
+from pipeline.registry import Registry, load_registry
+from pipeline.router.core import EVENT_ID_HEADER, TRACEPARENT_HEADER
+from pipeline.settings import Settings
+
+ASYNCAPI_VERSION = "3.0.0"
+#: How AsyncAPI names an Avro payload (the Avro specification version of the schemas).
+AVRO_FORMAT = "application/vnd.apache.avro;version=1.9.0"
+#: Avro single-object encoding: C3 01, the 8-byte CRC-64-AVRO fingerprint, then the body.
+CONTENT_TYPE = "application/vnd.apache.avro+binary"
+SINGLE_OBJECT = (
+    "Avro single-object encoding: the two bytes C3 01, the schema's 8-byte CRC-64-AVRO "
+    "fingerprint (little-endian), then the Avro binary body. Not Confluent Schema Registry "
+    "framing (a zero byte and a 4-byte id): such a record becomes a dead letter "
+    "(`not_single_object`)."
+)
+
+
+def asyncapi_document(registry: Registry, store: SchemaStore) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document: a channel per partner's inbound topic and inbox, the schema
+    topic, and one message per signal type with its Avro schema."""
+    senders = [p.id for p in registry.deelnemers if p.publiceert]
+    receivers = [p.id for p in registry.deelnemers if p.ontvangt]
+    signal_messages = {
+        name: {"$ref": f"#/components/messages/{name}"} for name in store.signal_types()
+    }
+    return {
+        "asyncapi": ASYNCAPI_VERSION,
+        "info": {
+            "title": "ketenstroom: signals and inboxes of the chain partners",
+            "version": _version(store),
+            "description": (
+                "What a partner system sends and receives. Each partner writes only its own "
+                "inbound topic and reads only its own inbox; the router applies the covenants "
+                "in between. The partner guide (docs/partners.en.md, docs/partners.nl.md) "
+                "explains every step. " + SINGLE_OBJECT
+            ),
+            "license": {"name": "EUPL-1.2"},
+        },
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {
+            "kafka": {
+                "host": "{bootstrap}",
+                "protocol": "kafka-secure",
+                "protocolVersion": "4.2",
+                "description": (
+                    "The Strimzi external listener: TLS (the cluster CA certificate is handed "
+                    "to each partner) with SASL/SCRAM-SHA-512; user name = partner id."
+                ),
+                "variables": {
+                    "bootstrap": {
+                        "description": "host:port of the external bootstrap address",
+                        "default": "ketenstroom-kafka-bootstrap:9094",
+                    }
+                },
+                "security": [{"$ref": "#/components/securitySchemes/scram"}],
+            }
+        },
+        "channels": {
+            "inbound": {
+                "address": f"{topics.INBOUND_PREFIX}{{partner}}",
+                "title": "A partner's inbound topic",
+                "description": "Only this partner may write here; the router reads it.",
+                "parameters": {"partner": {"$ref": "#/components/parameters/sender"}},
+                "messages": signal_messages,
+            },
+            "inbox": {
+                "address": f"{topics.INBOX_PREFIX}{{partner}}",
+                "title": "A partner's inbox",
+                "description": (
+                    "Views of signals, as the covenant allows this partner to see them. Only "
+                    "this partner may read it. Each view's schema is on the schema topic."
+                ),
+                "parameters": {"partner": {"$ref": "#/components/parameters/receiver"}},
+                "messages": {"View": {"$ref": "#/components/messages/View"}},
+            },
+            "schemas": {
+                "address": topics.SCHEMAS,
+                "title": "The schema topic (compacted)",
+                "messages": {"Schema": {"$ref": "#/components/messages/Schema"}},
+            },
+        },
+        "operations": {
+            "publishSignal": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/inbound"},
+                "summary": "Publish a signal on one's own inbound topic (acks=all).",
+                "messages": [
+                    {"$ref": f"#/channels/inbound/messages/{name}"} for name in signal_messages
+                ],
+            },
+            "readInbox": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/inbox"},
+                "summary": "Read one's views (consumer group id starting with '<partner>.').",
+                "messages": [{"$ref": "#/channels/inbox/messages/View"}],
+            },
+            "readSchemas": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/schemas"},
+                "summary": "Read every schema, to decode views by fingerprint.",
+                "messages": [{"$ref": "#/channels/schemas/messages/Schema"}],
+            },
+        },
+        "components": {
+            "parameters": {
+                "sender": {"enum": senders, "description": "Partner id (deelnemers.yaml)."},
+                "receiver": {"enum": receivers, "description": "Partner id (deelnemers.yaml)."},
+            },
+            "securitySchemes": {
+                "scram": {
+                    "type": "scramSha512",
+                    "description": "SASL/SCRAM-SHA-512 over TLS; the user name is the partner id.",
+                }
+            },
+            "messages": {
+                **{name: _signal_message(store, name) for name in signal_messages},
+                "View": {
+                    "name": "View",
+                    "title": "A view of a signal for one recipient",
+                    "summary": SINGLE_OBJECT,
+                    "contentType": CONTENT_TYPE,
+                    "description": (
+                        "Decode with the schema whose fingerprint is in bytes 2-10 (look it up "
+                        "on the schema topic); the schema's record name tells which view it "
+                        "is. Encrypted fields are opened with the recipient's private key."
+                    ),
+                    "payload": {"type": "string", "format": "binary"},
+                    "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
+                },
+                "Schema": {
+                    "name": "Schema",
+                    "title": "One Avro schema",
+                    "contentType": "application/json",
+                    "description": (
+                        "Key: the fingerprint as 16 lowercase hex characters (the wire's byte "
+                        'order). Value: JSON {"kind": signal|view|log, "schema": the '
+                        "schema with every named type expanded}."
+                    ),
+                    "payload": {
+                        "type": "object",
+                        "required": ["kind", "schema"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": ["signal", "view", "log"]},
+                            "schema": {"type": "object"},
+                        },
+                    },
+                    "bindings": {
+                        "kafka": {
+                            "key": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                            "bindingVersion": "0.5.0",
+                        }
+                    },
+                },
+            },
+        },
+    }
+
+
+def _signal_message(store: SchemaStore, name: str) -> dict[str, Any]:
+    entry = store.current(name)
+    return {
+        "name": name,
+        "title": f"Signal {name}",
+        "summary": f"Schema fingerprint {entry.fingerprint_hex}. {SINGLE_OBJECT}",
+        "contentType": CONTENT_TYPE,
+        "headers": {
+            "type": "object",
+            "properties": {
+                EVENT_ID_HEADER: {"type": "string", "description": "envelope.event_id"},
+                TRACEPARENT_HEADER: {
+                    "type": "string",
+                    "description": "W3C traceparent: 00-<envelope.trace_id>-<envelope.span_id>-01",
+                },
+            },
+        },
+        "payload": {"schemaFormat": AVRO_FORMAT, "schema": _short_names(entry.expanded)},
+        "bindings": {
+            "kafka": {
+                "key": {"type": "string", "description": "envelope.event_id (UUID, UTF-8)"},
+                "bindingVersion": "0.5.0",
+            }
+        },
+    }
+
+
+def _short_names(schema: Any) -> Any:
+    """The same Avro schema with each full name split into name and namespace, the form
+    AsyncAPI's Avro meta-schema accepts (the fingerprint is the same)."""
+    if isinstance(schema, list):
+        return [_short_names(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # keys sorted: the same document whatever order a schema's keys were read in
+    out = {k: _short_names(schema[k]) for k in sorted(schema)}
+    name = out.get("name")
+    if out.get("type") in ("record", "enum", "fixed") and isinstance(name, str) and "." in name:
+        out["namespace"], _, out["name"] = name.rpartition(".")
+    return out
+
+
+def _version(store: SchemaStore) -> str:
+    """Changes whenever a signal schema changes: the fingerprints of the current signal types."""
+    return "+".join(store.current(n).fingerprint_hex[:8] for n in store.signal_types())
+
+
+def asyncapi_yaml(settings: Settings) -> str:
+    """The document as YAML, from the registry and schema files the settings name."""
+    document = asyncapi_document(
+        load_registry(settings.convenanten_dir), load_store(settings.schemas_dir)
+    )
+    header = "# Generated by `ketenstroom deploy asyncapi`; do not edit by hand.\n"
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
