@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         _REPO_ROOT / ".ketenstroom" / "ondertekenaars.json",
         description="Public keys whose signed covenant bundles workers adopt.",
     )
+    taal: Literal["nl", "en"] | None = Field(
+        None,
+        description="Language of the privacy officer's commands (convenant, keys ondertekening): "
+        "nl or en; unset: Dutch, unless the locale (LC_ALL, LC_MESSAGES, LANG) is English.",
+    )
     router_group_id: str = "ketenstroom-router"
     partitions: int = Field(3, ge=1, description="Partitions of provisioned data topics.")
     replication_factor: int = Field(1, ge=1)

@@ -17,9 +17,14 @@ def test_convenant_check_fails_with_file_and_line(covenant_dir: Path):
     path.write_text(
         path.read_text().replace("slachtoffer.bsn: doorgeven", "slachtoffer.bsnn: doorgeven")
     )
-    done = run("convenant", "check", str(covenant_dir))
+    done = run("convenant", "check", str(covenant_dir), env={"KETENSTROOM_TAAL": "nl"})
     assert done.returncode == 1
-    assert f"{path}:" in done.stderr and "did you mean slachtoffer.bsn?" in done.stderr
+    assert f"fout: {path}:" in done.stderr and "bedoelt u slachtoffer.bsn?" in done.stderr
+    assert done.stderr.rstrip().endswith("1 fout gevonden; er is niets veranderd")
+    # English for operators: by the setting, or by an English locale
+    for env in ({"KETENSTROOM_TAAL": "en"}, {"LANG": "en_GB.UTF-8", "LC_ALL": ""}):
+        done = run("convenant", "check", str(covenant_dir), env=env)
+        assert "error:" in done.stderr and "did you mean slachtoffer.bsn?" in done.stderr
 
 
 def test_publish_refuses_invalid_input_before_touching_a_broker():
