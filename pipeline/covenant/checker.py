@@ -206,9 +206,10 @@ class _Checker:
             elif cond.veld in leaves:
                 for value in _booleans(cond):
                     if _base_kind(leaves[cond.veld]["type"]) != "boolean":
+                        test = "is" if "is_" in cond.model_fields_set else "in"
                         self.problem(
                             source,
-                            (*at, "voorwaarden", j),
+                            (*at, "voorwaarden", j, test),
                             msg.boolean_in_condition(cond.veld, value),
                             rule.id,
                         )
