@@ -55,3 +55,48 @@ def test_schemas_fields_lists_covenant_paths():
     done = run("schemas", "fields", "Signaal")
     assert done.returncode == 0
     assert "slachtoffer.adres.postcode" in done.stdout.split()
+
+
+def test_explain_one_file_as_the_annex_and_an_unknown_recipient_is_an_error(tmp_path):
+    nl = {"KETENSTROOM_TAAL": "nl"}
+    done = run(
+        "convenant", "explain", "convenanten/midden-nederland.yaml", "--format", "html", env=nl
+    )
+    assert done.returncode == 0, done.stderr
+    page = done.stdout
+    assert '<html lang="nl">' in page and "<h2>Koppeldomeinen</h2>" in page
+    assert "Geldig</dt><dd>van 2025-03-01 tot 2030-03-01" in page
+    assert "Wet justitiële en strafvorderlijke gegevens" in page  # a legal basis with its text
+    assert '<tr class="bijzonder"><td><code>uitbuitingsvorm</code>' in page  # art. 9 marked
+    done = run(
+        "convenant",
+        "explain",
+        "convenanten/midden-nederland.yaml",
+        "--recipient",
+        "gemeente-utrcht",
+        env=nl,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert (
+        "ontvanger 'gemeente-utrcht' ontvangt niets onder dit convenant of bestaat niet; bedoelt u gemeente-utrecht?"
+        in done.stderr
+    )
+    pdf = tmp_path / "bijlage.pdf"
+    done = run("convenant", "explain", "--format", "pdf", "--uit", str(pdf), env=nl)
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_diff_of_a_version_bump_alone_says_no_change(tmp_path, covenant_dir):
+    path = covenant_dir / "midden-nederland.yaml"
+    path.write_text(path.read_text().replace('versie: "2025.1"', 'versie: "2025.2"'))
+    done = run(
+        "convenant",
+        "diff",
+        "convenanten/midden-nederland.yaml",
+        str(path),
+        env={"KETENSTROOM_TAAL": "nl"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "midden-nederland: versie 2025.1 → 2025.2" in done.stdout
+    assert "geen verschil in wat wordt gedeeld, met wie, hoe of waarom" in done.stdout
