@@ -78,7 +78,9 @@ def test_the_annex_renders_in_chromium_within_an_a4_page(page):
     assert dom.headings[0].startswith("Bijlage bij Convenant gegevensdeling")
     for heading in ("Grondslagen en doelen", "Koppeldomeinen", "De envelop van elke view"):
         assert heading in dom.headings
-    assert any(h.startswith("Wat Gemeente Utrecht (gemeente-utrecht) ontvangt") for h in dom.headings)
+    assert any(
+        h.startswith("Wat Gemeente Utrecht (gemeente-utrecht) ontvangt") for h in dom.headings
+    )
 
 
 def test_the_screenshot_shows_the_first_page(page, tmp_path):
