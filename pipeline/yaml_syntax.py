@@ -206,14 +206,22 @@ def _swallowed(root: yaml.Node, lines: list[str]) -> int | None:
     return None
 
 
-def _nodes(node: yaml.Node) -> list[yaml.Node]:
-    out = [node]
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            out += _nodes(key) + _nodes(value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            out += _nodes(item)
+def _nodes(root: yaml.Node) -> list[yaml.Node]:
+    """Every node once, also where aliases share them (so a billion-laughs file stays small)."""
+    out: list[yaml.Node] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        out.append(node)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack += [value, key]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += list(reversed(node.value))
     return out
 
 
