@@ -201,7 +201,13 @@ def _swallowed(root: yaml.Node, lines: list[str]) -> int | None:
     for node in _nodes(root):
         if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"'):
             first, last = node.start_mark.line, node.end_mark.line
-            if last > first and any(_KEY_LINE.match(lines[i]) for i in range(first + 1, last + 1)):
+            owner = _indent(lines[first])
+            # a continuation indented no further than the key that opened the quote is not
+            # part of its text but a key of its own (yaml.dump's long quoted texts indent more)
+            if last > first and any(
+                _KEY_LINE.match(lines[i]) and _indent(lines[i]) <= owner
+                for i in range(first + 1, min(last + 1, len(lines)))
+            ):
                 return first
     return None
 

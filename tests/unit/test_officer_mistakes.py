@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.checker import check
@@ -202,3 +203,11 @@ def test_two_files_with_one_covenant_id_are_both_named(tmp_path, store):
 
 def test_the_scenario_covenant_is_valid(tmp_path, store):
     assert problems_in(officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml", True), store) == []
+
+
+def test_a_long_quoted_text_over_several_lines_is_no_mistake():
+    from pipeline.yaml_syntax import parse
+
+    text = yaml.dump({"a": {"omschrijving": "'s-Hertogenbosch: " + "woord: " * 30, "b": 1}}, width=60)
+    parsed = parse(text)
+    assert parsed.findings == () and parsed.data["a"]["b"] == 1
