@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SCHEMAS_NPM := tests/deploy_schemas
 NPM_STAMP   := $(SCHEMAS_NPM)/node_modules/.installed-$(shell cksum $(SCHEMAS_NPM)/package-lock.json | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit integration bench clean
+.PHONY: demo test lint typecheck unit integration bench clean chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,16 @@ $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
 	@rm -f $(SCHEMAS_NPM)/node_modules/.installed-*
 	@touch $@
 
-test: $(STAMP) $(NPM_STAMP) lint typecheck
+# The covenant annex is checked in headless Chromium (tests/unit/test_annex_browser.py) and
+# `convenant explain --format pdf` prints through it: Debian's package, installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (for the annex's browser test and PDF)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+test: $(STAMP) $(NPM_STAMP) lint typecheck chromium
 	$(BIN)/ketenstroom convenant check
 	$(BIN)/ketenstroom convenant test
 	$(BIN)/python -m pytest tests --ignore=tests/benchmarks -q

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     worker_name: str | None = Field(
         None, description="How this worker names itself in its status (default: host-pid)."
     )
+    taal: Literal["nl", "en"] | None = Field(
+        None,
+        description="Language of the privacy officer's commands (convenant, keys ondertekening): "
+        "nl or en; unset: Dutch, unless the locale (LC_ALL, LC_MESSAGES, LANG) is English.",
+    )
     router_group_id: str = "ketenstroom-router"
     # Retention (ISO 8601 durations; pipeline/ops/retention.py): the disclosure log keeps at
     # least the longest bewaartermijn of the covenants, whatever is set here.

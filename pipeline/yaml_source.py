@@ -1,7 +1,8 @@
-"""YAML files whose errors can point at file, line and column."""
+"""YAML files whose errors point at file, line and column, in the writer's terms."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,37 +11,60 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipeline import yaml_structure, yaml_syntax
 from pipeline.errors import CovenantError
+from pipeline.messages import yaml as yaml_msg
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class YamlSource:
-    """Parsed YAML plus its node tree, so a path like ('regels', 2, 'velden') maps to a line."""
+    """Parsed YAML plus its node tree, so a path like ('regels', 2, 'velden') maps to a line.
+
+    ``problems`` holds the syntax mistakes found while reading (file:line:column: text); the
+    data is then what could be read around them, for finding further mistakes only.
+    """
 
     path: Path
     data: Any
     root: yaml.Node | None
+    problems: tuple[str, ...] = ()
 
-    def locate(self, loc: Sequence[str | int]) -> tuple[int, int]:
-        """1-based (line, column) of the deepest node along ``loc`` that exists."""
+    def node(self, loc: Sequence[str | int]) -> yaml.Node | None:
+        """The deepest node along ``loc`` that exists."""
         node = self.root
-        mark = node.start_mark if node is not None else None
         for part in loc:
             child = _child(node, part)
             if child is None:
                 break
             node = child
-            mark = child.start_mark
-        if mark is None:
+        return node
+
+    def locate(self, loc: Sequence[str | int]) -> tuple[int, int]:
+        """1-based (line, column) of the deepest node along ``loc`` that exists."""
+        node = self.node(loc)
+        if node is None:
             return (1, 1)
-        return (mark.line + 1, mark.column + 1)
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def line(self, loc: Sequence[str | int]) -> int:
+        """1-based line of ``loc``."""
+        return self.locate(loc)[0]
 
     def where(self, loc: Sequence[str | int]) -> str:
         """``file:line:column`` for ``loc``."""
         line, column = self.locate(loc)
         return f"{self.path}:{line}:{column}"
+
+    def raw(self, loc: Sequence[str | int]) -> str | None:
+        """The text as written for the scalar exactly at ``loc`` (``2026.10``, not 2026.1)."""
+        node = self.root
+        for part in loc:
+            node = _child(node, part)
+            if node is None:
+                return None
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
 
 def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
@@ -55,38 +79,110 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
-def read_yaml(path: Path) -> YamlSource:
-    """Read and parse a YAML file; a syntax error becomes a CovenantError with its position."""
+def read_yaml_lenient(path: Path) -> YamlSource:
+    """Read a YAML file, collecting every syntax mistake in ``problems`` instead of stopping
+    at the first; what could be read around them is in ``data``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise CovenantError([f"{path}: cannot read: {exc.strerror}"]) from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise CovenantError([f"{where}: not valid YAML: {exc.problem}"]) from exc
-    return YamlSource(path=path, data=data, root=root)
+        raise CovenantError([f"{path}: {yaml_msg.cannot_read(exc.strerror or str(exc))}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise CovenantError([f"{path}: {yaml_msg.not_utf8()}"]) from exc
+    parsed = yaml_syntax.parse(text)
+    problems = tuple(f"{path}:{f.line}:{f.column}: {f.text}" for f in parsed.findings)
+    return YamlSource(path=path, data=parsed.data, root=parsed.root, problems=problems)
 
 
-def validate_model(source: YamlSource, model: type[M]) -> M:
-    """Validate YAML data against a pydantic model; every problem names file:line:column and field."""
+def read_yaml(path: Path) -> YamlSource:
+    """Read and parse a YAML file; any syntax mistake is a CovenantError listing them all."""
+    source = read_yaml_lenient(path)
+    if source.problems:
+        raise CovenantError(list(source.problems))
+    return source
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys the model accepts at the mapping that holds ``loc``'s last part."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part) or next(
+                (f for f in current.model_fields.values() if f.alias == part), None
+            )
+            if field is None:
+                return []
+            current = _inner_model(field.annotation)
+        else:
+            current = None  # a free-form mapping (field names, domain names)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model inside ``X | None``, ``tuple[X, ...]`` or a union (first model found)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) is dict:
+        return None
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def structure_problems(
+    source: YamlSource,
+    model: type[BaseModel],
+    exc: ValidationError,
+    describe: yaml_structure.Describe | None = None,
+    key_hint: yaml_structure.KeyHint | None = None,
+) -> list[str]:
+    """Every validation error as ``file:line:column: <what it belongs to>: <what to do>``."""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    for err in errors:
+        own = tuple(err["loc"])
+        # pydantic also reports a parent list as too short when its items failed: noise
+        if err["type"] == "too_short" and any(o[: len(own)] == own and o != own for o in locs):
+            continue
+        loc = yaml_structure.real_loc(source.data, err["loc"], err["type"] == "missing")
+        text = yaml_structure.problem_text(
+            err, loc, source.raw(loc), source.data, _allowed_keys(model, loc)
+        )
+        if text is None:
+            continue
+        if err["type"] == "extra_forbidden" and key_hint is not None:
+            hint = key_hint(source.data, loc)
+            text = hint if hint is not None else text
+        where = source.where(loc[:-1] if err["type"] == "missing" else loc)
+        owner = describe(source.data, loc) if describe else None
+        line = f"{where}: {owner}: {text}" if owner is not None else f"{where}: {text}"
+        if (where, str(text)) not in seen:
+            seen.add((where, str(text)))
+            problems.append(line)
+    return problems
+
+
+def validate_model(
+    source: YamlSource,
+    model: type[M],
+    describe: yaml_structure.Describe | None = None,
+    key_hint: yaml_structure.KeyHint | None = None,
+) -> M:
+    """Validate YAML data against a pydantic model; every problem names file:line:column,
+    what it belongs to and what to write instead."""
+    if source.problems:
+        raise CovenantError(list(source.problems))
+    if not isinstance(source.data, dict):
+        first = next(iter(model.model_fields))
+        raise CovenantError([f"{source.path}:1:1: {yaml_msg.not_a_mapping(first)}"])
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        errors = exc.errors()
-        locs = [tuple(err["loc"]) for err in errors]
-        problems = []
-        for err, loc in zip(errors, locs, strict=True):
-            # pydantic also reports a parent list as too short when its items failed: noise
-            if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
-                continue
-            path = [p for p in loc if isinstance(p, str | int)]
-            field = ".".join(str(p) for p in path) or "(file)"
-            message = err["msg"]
-            if err["type"] == "missing":
-                message = f"required; add `{path[-1]}:` here"
-            problems.append(f"{source.where(path)}: {field}: {message}")
-        raise CovenantError(problems) from exc
+        raise CovenantError(structure_problems(source, model, exc, describe, key_hint)) from exc

@@ -1,10 +1,17 @@
-"""``ketenstroom convenant``: check, test, explain, diff and publish covenant files."""
+"""``ketenstroom convenant``: check, test, explain, diff and publish covenant files.
+
+These are the privacy officer's commands: they speak Dutch unless KETENSTROOM_TAAL=en or an
+English locale asks otherwise (pipeline/language.py), and they print every problem
+themselves, so the closing line and the labels are in the same language.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -12,119 +19,256 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.output import console, errors
-from pipeline.covenant.policy import Policy
+from pipeline.errors import CovenantError, KetenstroomError
+from pipeline.language import officer_language, use
+from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pipeline.client.covenant_topic import Published
+    from pipeline.covenant.annex import Annex
+    from pipeline.covenant.loader import LoadedCovenant
+    from pipeline.covenant.policy import Policy
     from pipeline.covenant.status import AdoptionReport
+    from pipeline.registry import Registry
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
 
-CovenantDir = Annotated[
-    Path | None, typer.Argument(help="Covenant directory (default: KETENSTROOM_CONVENANTEN_DIR).")
+CovenantPath = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A covenant file, or the covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."
+    ),
 ]
+FORMATS = ["tabel", "markdown", "html", "pdf"]
 
 
-def _compile_dir(directory: Path, settings: Settings) -> Policy:
+def _settings() -> Settings:
+    """The settings, with the officer's language in force for this command."""
+    settings = load_settings()
+    use(officer_language(settings.taal, os.environ))
+    return settings
+
+
+@contextlib.contextmanager
+def _reporting() -> Iterator[None]:
+    """Print a covenant error's problems (and any other user error) in the officer's language."""
+    try:
+        yield
+    except CovenantError as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]{msg.error_label()}:[/red] {escape(problem)}", highlight=False)
+        errors.print(str(msg.problem_count(len(exc.problems))), highlight=False)
+        raise typer.Exit(1) from exc
+    except KetenstroomError as exc:
+        errors.print(f"[red]{msg.error_label()}:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _directory(path: Path) -> Path:
+    """The covenant directory of a file or directory (where deelnemers.yaml is)."""
+    if not path.exists():
+        raise KetenstroomError(str(msg.not_found(str(path))))
+    return path if path.is_dir() else path.parent
+
+
+def _checked(path: Path, settings: Settings) -> tuple[list[LoadedCovenant], Registry]:
+    """Every covenant at ``path`` (file or directory), checked in full: all problems of all
+    files together, also those behind a structural mistake."""
     from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.compiler import compile_policy
-    from pipeline.covenant.loader import load_covenants
-    from pipeline.privacy.keyring import ephemeral_keyring
+    from pipeline.covenant.checker import check
+    from pipeline.covenant.loader import read_covenants
     from pipeline.registry import load_registry
 
-    registry = load_registry(directory)
+    registry = load_registry(_directory(path))
+    reading = read_covenants(path)
+    problems = reading.problems + check(
+        reading.checkable, registry, load_store(settings.schemas_dir)
+    )
+    if problems:
+        raise CovenantError(problems)
+    return reading.covenants, registry
+
+
+def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovenant], Registry]:
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.compiler import compile_policy
+    from pipeline.privacy.keyring import ephemeral_keyring
+
+    covenants, registry = _checked(path, settings)
     # which fields leave, and in which form, does not depend on key values: throwaway keys
     keyring = ephemeral_keyring(registry.ids)
-    return compile_policy(
-        load_covenants(directory), registry, load_store(settings.schemas_dir), keyring
-    )
+    policy = compile_policy(covenants, registry, load_store(settings.schemas_dir), keyring)
+    return policy, covenants, registry
 
 
 @convenant_app.command("check")
-def convenant_check(
-    path: CovenantDir = None,
-) -> None:
-    """Validate every covenant file against the registry and the schemas."""
-    settings = load_settings()
-    policy = _compile_dir(path or settings.convenanten_dir, settings)
+def convenant_check(path: CovenantPath = None) -> None:
+    """Check covenant files against the registry and the schemas: every problem with
+    file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
+    from pipeline.covenant.checker import warnings
+
+    settings = _settings()
+    with _reporting():
+        policy, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
+        found = warnings(covenants, registry)
+    for warning in found:
+        errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
     views = sum(len(plans) for plans in policy.plans.values())
-    console.print(
-        f"ok: {policy.version}, {views} view(s) over {len(policy.plans)} (source, type) pair(s)"
-    )
+    console.print(str(msg.check_ok(policy.version, views, len(policy.plans))), highlight=False)
+    if found:
+        console.print(str(msg.warning_count(len(found))), highlight=False)
 
 
 @convenant_app.command("test")
-def convenant_test(
-    path: CovenantDir = None,
-) -> None:
+def convenant_test(path: CovenantPath = None) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
     from pipeline.covenant.examples import run_examples
 
-    settings = load_settings()
-    directory = path or settings.convenanten_dir
-    results = run_examples(directory, _compile_dir(directory, settings))
+    settings = _settings()
+    target = path or settings.convenanten_dir
+    with _reporting():
+        policy, _, _ = _compiled(target, settings)
+        results = run_examples(target, policy)
     for result in results:
-        mark = "[green]ok  [/green]" if result.passed else "[red]FAIL[/red]"
+        mark = (
+            f"[green]{msg.example_passed()}  [/green]"
+            if result.passed
+            else f"[red]{msg.example_failed()}[/red]"
+        )
         console.print(
             f"{mark} {escape(result.name)}  [dim]{escape(result.where)}[/dim]", soft_wrap=True
         )
         for problem in result.problems:
-            console.print(f"       {escape(problem)}", soft_wrap=True)
+            console.print(f"       {escape(problem)}", soft_wrap=True, highlight=False)
     failed = sum(not r.passed for r in results)
-    console.print(f"{len(results) - failed} passed, {failed} failed")
+    if not results:
+        errors.print(str(msg.no_examples()), highlight=False)
+    console.print(str(msg.examples_summary(len(results) - failed, failed)), highlight=False)
     if failed or not results:
         raise typer.Exit(1)
 
 
 @convenant_app.command("explain")
 def convenant_explain(
-    path: CovenantDir = None,
+    path: CovenantPath = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table, markdown or html.")
-    ] = "table",
+        str, typer.Option("--format", help="tabel, markdown, html or pdf (pdf needs --uit).")
+    ] = "tabel",
     recipient: Annotated[str | None, typer.Option(help="Only this recipient.")] = None,
     signal_type: Annotated[
         str | None, typer.Option("--type", help="Only this signal type.")
     ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--uit", help="Write to this file instead of the screen.")
+    ] = None,
 ) -> None:
-    """Who sees which field of which signal type, how (treatment) and why (rule, article, basis)."""
+    """The covenant's annex: title, version, validity, area, parties, legal bases, purposes,
+    linkage domains, the envelope, and per recipient each field, how, why and for how long."""
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.annex import AnnexContext, build_annex
+    from pipeline.covenant.annex_render import to_html, to_markdown
+    from pipeline.yaml_structure import suggestion
+
+    settings = _settings()
+    with _reporting():
+        if output_format not in FORMATS and output_format != "table":
+            raise KetenstroomError(str(msg.bad_format(output_format, FORMATS)))
+        if output_format == "pdf" and output is None:
+            raise KetenstroomError(str(msg.pdf_needs_output()))
+        _, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
+        store = load_store(settings.schemas_dir)
+        recipients = sorted(
+            {r for c in covenants for rule in c.model.regels for r in rule.ontvangers}
+        )
+        if recipient is not None and recipient not in recipients:
+            from pipeline.messages.covenant import did_you_mean
+
+            hint = did_you_mean(suggestion(recipient, recipients))
+            raise KetenstroomError(str(msg.unknown_recipient(recipient, hint, recipients)))
+        types = sorted({rule.signaaltype for c in covenants for rule in c.model.regels})
+        if signal_type is not None and signal_type not in types:
+            from pipeline.messages.covenant import did_you_mean
+
+            hint = did_you_mean(suggestion(signal_type, types))
+            raise KetenstroomError(str(msg.unknown_type(signal_type, hint, types)))
+        annexes = [
+            build_annex(
+                AnnexContext(
+                    c,
+                    registry,
+                    store,
+                    recipient,
+                    signal_type,
+                    c.source.path.read_text(encoding="utf-8") if c.source.path.exists() else "",
+                )
+            )
+            for c in covenants
+        ]
+        if output_format in ("tabel", "table"):
+            _print_annexes(annexes, output)
+        elif output_format == "markdown":
+            _emit(to_markdown(annexes), output)
+        elif output_format == "html":
+            _emit(to_html(annexes), output)
+        else:
+            assert output is not None
+            _write_pdf(to_html(annexes), output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        print(text, end="")
+        return
+    output.write_text(text, encoding="utf-8")
+    errors.print(str(msg.written(str(output))), highlight=False)
+
+
+def _write_pdf(page: str, output: Path) -> None:
+    import tempfile
+
+    from pipeline.browser import print_pdf
+
+    with tempfile.TemporaryDirectory(prefix="ketenstroom-bijlage-") as tmp:
+        html_file = Path(tmp) / "bijlage.html"
+        html_file.write_text(page, encoding="utf-8")
+        print_pdf(html_file, output.resolve())
+    errors.print(str(msg.written(str(output))), highlight=False)
+
+
+def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
+    """The annex on the terminal: facts, then each section's table."""
     from rich.table import Table
 
-    from pipeline.covenant.explain import HEADERS, disclosure_matrix, grouped, to_html, to_markdown
-    from pipeline.covenant.loader import load_covenants
+    from pipeline.covenant.annex import Section
 
-    settings = load_settings()
-    directory = path or settings.convenanten_dir
-    policy = _compile_dir(directory, settings)  # refuse to explain an invalid covenant
-    rows = [
-        r
-        for r in disclosure_matrix(load_covenants(directory))
-        if (recipient is None or r.recipient == recipient)
-        and (signal_type is None or r.signal_type == signal_type)
-    ]
-    title = f"Disclosure matrix: {policy.version}"
-    if output_format == "markdown":
-        print(to_markdown(rows, title), end="")
-    elif output_format == "html":
-        print(to_html(rows, title), end="")
-    elif output_format == "table":
-        console.print(f"[bold]{title}[/bold]")
-        sections: dict[tuple[str, str], list[tuple[str, ...]]] = {}
-        for signal, receiver, *rest in grouped(rows):
-            sections.setdefault((signal, receiver), []).append(tuple(rest))
-        for (signal, receiver), cells in sections.items():
-            table = Table(title=f"{signal} -> {receiver}", title_justify="left", expand=True)
-            for header in HEADERS[2:]:
+    if output is not None:
+        from pipeline.covenant.annex_render import to_markdown
+
+        _emit(to_markdown(annexes), output)
+        return
+
+    def show(section: Section) -> None:
+        console.print(f"\n[bold]{escape(section.title)}[/bold]")
+        for paragraph in section.paragraphs:
+            console.print(escape(paragraph), highlight=False)
+        if section.table is not None:
+            table = Table(expand=True)
+            for header in section.table.headers:
                 table.add_column(header, overflow="fold")
-            for field, treatment, why in cells:
-                table.add_row(
-                    field, treatment, why, style="dim" if treatment == "weglaten" else None
-                )
+            for row in section.table.rows:
+                table.add_row(*(escape(c) for c in row))
             console.print(table)
-        console.print("Fields no rule names are never disclosed (default deny).")
-    else:
-        raise typer.BadParameter("--format is table, markdown or html")
+        for part in section.parts:
+            show(part)
+
+    for annex in annexes:
+        console.print(f"[bold]{escape(annex.title)}[/bold]")
+        for name, value in annex.facts:
+            console.print(f"  {escape(name)}: {escape(value)}", highlight=False)
+        for section in annex.sections:
+            show(section)
+        console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
 @convenant_app.command("diff")
@@ -138,39 +282,26 @@ def convenant_diff(
         typer.Argument(help="After: file, directory or revision (default: the working directory)."),
     ] = None,
 ) -> None:
-    """What a change discloses newly, withdraws, or treats differently, per recipient and field."""
-    from pipeline.covenant.diff import diff_covenants, load_side, summarise
+    """A change memo: per recipient what is newly shared, no longer shared, treated
+    differently, or shared less or more by a condition; the details after."""
+    from pipeline.cli.change_memo import print_memo
+    from pipeline.covenant.diff import covenant_changes, diff_covenants, load_side
 
-    directory = load_settings().convenanten_dir
-    changes = diff_covenants(load_side(old, directory), load_side(new or str(directory), directory))
-    if not changes:
-        console.print("No change in what is disclosed, to whom, how or why.")
-        return
-    console.print(
-        f"[bold]What changes from {escape(old)} to {escape(new or 'the working directory')}[/bold]"
-    )
-    styles = {"newly disclosed": "bold red", "treated differently": "yellow", "withdrawn": "green"}
-    kind = None
-    for group in summarise(changes):
-        if group.kind != kind:
-            kind = group.kind
-            console.print(f"\n[{styles.get(kind.value, 'bold')}]{kind.value.upper()}[/]")
-        console.print(
-            f"  [bold]{group.recipient}[/bold] {group.signal_type} from {', '.join(group.sources)}: "
-            f"{', '.join(group.fields)}",
-            soft_wrap=True,
-            highlight=False,
-        )
-        if group.before != "-":
-            console.print(f"      was: {escape(group.before)}", soft_wrap=True, highlight=False)
-        if group.after != "-":
-            console.print(f"      now: {escape(group.after)}", soft_wrap=True, highlight=False)
-    counts = {k: sum(c.kind == k for c in changes) for k in dict.fromkeys(c.kind for c in changes)}
-    console.print(
-        "\n"
-        + ", ".join(f"{n} {k.value}" for k, n in counts.items())
-        + " (counted per field and source)"
-    )
+    settings = _settings()
+    directory = settings.convenanten_dir
+    with _reporting():
+        before = load_side(old, directory)
+        after = load_side(new or str(directory), directory)
+        # one file against a whole directory or revision: compare that covenant only
+        if new is not None and Path(new).is_file():
+            ids = {c.model.convenant.id for c in after}
+            before = [c for c in before if c.model.convenant.id in ids]
+        if Path(old).is_file():
+            ids = {c.model.convenant.id for c in before}
+            after = [c for c in after if c.model.convenant.id in ids]
+        changes = diff_covenants(before, after)
+        general = covenant_changes(before, after)
+    print_memo(changes, general, old, new or str(msg.working_directory()))
 
 
 #: Exit status of `convenant publish` when a worker refused the bundle.
@@ -181,7 +312,7 @@ EXIT_UNCONFIRMED = 4
 
 @convenant_app.command("publish")
 def convenant_publish(
-    path: CovenantDir = None,
+    path: CovenantPath = None,
     version: Annotated[
         int | None,
         typer.Option(
@@ -214,9 +345,12 @@ def convenant_publish(
     from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.registry import load_registry
 
-    settings = load_settings()
+    settings = _settings()
     directory = path or settings.convenanten_dir
-    # no key, no publication: say so before anything else
+    with _reporting():
+        if not settings.signing_key.exists():  # no key, no publication: say so first
+            raise KetenstroomError(str(msg.no_signing_key(str(settings.signing_key))))
+        _checked(directory, settings)  # every problem of every file, in the officer's words
     signer = read_signing_key(settings.signing_key).signer()
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
@@ -227,10 +361,10 @@ def convenant_publish(
     failed = [r for r in run_examples(directory, policy) if not r.passed]
     for result in failed:
         errors.print(
-            f"[red]example fails:[/red] {escape(result.name)}: {escape('; '.join(result.problems))}"
+            f"[red]{escape(str(msg.publish_examples_fail(result.name, '; '.join(result.problems))))}[/red]"
         )
     if failed:
-        errors.print("not published: fix the covenant or its examples (ketenstroom convenant test)")
+        errors.print(str(msg.publish_refused()))
         raise typer.Exit(1)
     provision_topics(settings, bootstrap, registry)
     trusted = read_trusted_signers(settings.trusted_signers).with_signer(signer)

@@ -103,14 +103,21 @@ def keys_signing(
     naam: Annotated[str, typer.Option("--naam", help="Who signs (e.g. the privacy officer).")],
 ) -> None:
     """Create the Ed25519 key that signs published covenants, and trust it on this machine."""
+    import os
+
     from pipeline.covenant.signing import create_signing_key
+    from pipeline.language import officer_language, use
+    from pipeline.messages import tools as msg
 
     settings = load_settings()
+    use(officer_language(settings.taal, os.environ))  # the officer's command: Dutch by default
+    if settings.signing_key.exists():
+        raise ConfigurationError(str(msg.signing_key_exists(str(settings.signing_key))))
     key = create_signing_key(naam, settings.signing_key, settings.trusted_signers)
-    console.print(
-        f"signing key {key.sleutel_id} of {escape(naam)}: {settings.signing_key} (mode 0600); "
-        f"trusted in {settings.trusted_signers} (give workers this file, never the key)"
+    text = msg.signing_key_made(
+        key.sleutel_id, naam, str(settings.signing_key), str(settings.trusted_signers)
     )
+    console.print(escape(str(text)), highlight=False)
 
 
 @keys_app.command("dode-letters")

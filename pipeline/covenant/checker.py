@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.conditions import check_condition
+from pipeline.covenant.consistency import area_overlaps, domain_problems, treatment_conflicts
 from pipeline.covenant.fields import (
     ENVELOPE_NEVER,
     REFERENCE_PROPERTY,
@@ -14,6 +14,7 @@ from pipeline.covenant.fields import (
     group_paths,
     leaf_paths,
     marked_paths,
+    non_null,
 )
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import (
@@ -23,25 +24,23 @@ from pipeline.covenant.model import (
     Convenant,
     Kop,
     Regel,
+    Voorwaarde,
     Werkgebied,
 )
-from pipeline.covenant.scope import area_of
-from pipeline.privacy.normalise import identifier_type
+from pipeline.language import Language, Text, current
+from pipeline.messages import covenant as msg
 from pipeline.privacy.treatments import applicable
 from pipeline.registry import Registry
 from pipeline.yaml_source import YamlSource
+from pipeline.yaml_structure import suggestion
 
 _ARTICLE = {Categorie.BIJZONDER: "AVG art. 9", Categorie.STRAFRECHTELIJK: "AVG art. 10"}
-#: Treatments that hand an identifier over readably (to the recipient).
-READABLE = frozenset({Behandeling.DOORGEVEN, Behandeling.VERSLEUTELD})
-#: Kinds of identifier with which a member of a linkage domain recognises a person.
-IDENTIFYING = frozenset({"bsn", "naam"})
 
 
-def suggest(word: str, options: list[str]) -> str:
-    """'; did you mean X?' for the closest option, or nothing."""
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else ""
+def suggest(word: str, options: list[str]) -> Text:
+    """'; did you mean X?' (Dutch: '; bedoelt u X?') for the closest option, also across
+    case, or nothing."""
+    return msg.did_you_mean(suggestion(word, options))
 
 
 class _Checker:
@@ -52,8 +51,19 @@ class _Checker:
         self.store = store
         self.problems: list[str] = []
 
-    def problem(self, source: YamlSource, loc: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(f"{source.where(loc)}: {message}")
+    def problem(
+        self,
+        source: YamlSource,
+        loc: tuple[str | int, ...],
+        message: Text,
+        rule: str | None = None,
+    ) -> None:
+        """One problem at ``loc``; a rule's problems start with the rule's id (in Dutch; the
+        English texts name it themselves)."""
+        owner = (
+            f"{msg.in_rule(rule, 0).nl}: " if rule is not None and current() is Language.NL else ""
+        )
+        self.problems.append(f"{source.where(loc)}: {owner}{message}")
 
     def check_covenant(self, loaded: LoadedCovenant) -> None:
         model, source = loaded.model, loaded.source
@@ -62,8 +72,7 @@ class _Checker:
                 self.problem(
                     source,
                     ("convenant", "partijen", i),
-                    f"party {party!r} is not in the partner registry (deelnemers.yaml)"
-                    + suggest(party, self.registry.ids),
+                    msg.unknown_party(party, suggest(party, self.registry.ids)),
                 )
         self.check_area(model.convenant, source)
         in_domain: dict[str, str] = {}
@@ -72,33 +81,31 @@ class _Checker:
                 self.problem(
                     source,
                     ("convenant", "koppeldomeinen", name),
-                    f"koppeldomein {name!r} heeft de naam van een deelnemer; kies een andere naam, "
-                    "zodat het niet met het eigen domein van die deelnemer verward kan worden",
+                    msg.domain_named_after_partner(name),
                 )
             for party in domain.herleidbaar_door:
                 if party not in domain.partijen:
                     self.problem(
                         source,
                         ("convenant", "koppeldomeinen", name, "herleidbaar_door", party),
-                        f"{party!r} staat bij herleidbaar_door van koppeldomein {name} maar is "
-                        "geen partij in dat domein",
+                        msg.reidentifier_not_member(party, name),
                     )
             for i, party in enumerate(domain.partijen):
                 where = ("convenant", "koppeldomeinen", name, "partijen", i)
                 if party not in model.convenant.partijen:
-                    self.problem(source, where, f"{party!r} in koppeldomein {name} is not a party")
+                    self.problem(source, where, msg.domain_member_not_party(party, name))
                 elif party in in_domain:
                     self.problem(
-                        source,
-                        where,
-                        f"{party!r} is in two koppeldomeinen: {in_domain[party]} and {name}",
+                        source, where, msg.party_in_two_domains(party, in_domain[party], name)
                     )
                 in_domain[party] = name
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for index, rule in enumerate(model.regels):
             if rule.id in seen:
-                self.problem(source, ("regels", index, "id"), f"rule id {rule.id} appears twice")
-            seen.add(rule.id)
+                first = source.line(("regels", seen[rule.id], "id"))
+                self.problem(source, ("regels", index, "id"), msg.duplicate_rule_id(rule.id, first))
+            else:
+                seen[rule.id] = index
             self.check_rule(model, source, index, rule)
 
     def check_rule(self, model: Convenant, source: YamlSource, index: int, rule: Regel) -> None:
@@ -108,15 +115,22 @@ class _Checker:
             self.problem(
                 source,
                 (*at, "doel"),
-                f"doel {rule.doel!r} in rule {rule.id} is not defined under convenant.doelen"
-                + suggest(rule.doel, list(kop.doelen)),
+                msg.undefined_purpose(
+                    rule.id, rule.doel, suggest(rule.doel, list(kop.doelen)), list(kop.doelen)
+                ),
+                rule.id,
             )
         if rule.grondslag not in kop.grondslagen:
             self.problem(
                 source,
                 (*at, "grondslag"),
-                f"grondslag {rule.grondslag!r} in rule {rule.id} is not defined under "
-                "convenant.grondslagen" + suggest(rule.grondslag, list(kop.grondslagen)),
+                msg.undefined_basis(
+                    rule.id,
+                    rule.grondslag,
+                    suggest(rule.grondslag, list(kop.grondslagen)),
+                    list(kop.grondslagen),
+                ),
+                rule.id,
             )
         for key, role in (("bronnen", "publiceert"), ("ontvangers", "ontvangt")):
             for i, party in enumerate(getattr(rule, key)):
@@ -125,21 +139,27 @@ class _Checker:
                     self.problem(
                         source,
                         (*at, key, i),
-                        f"{party!r} in rule {rule.id} is not a party to this covenant; add it to "
-                        "convenant.partijen" + suggest(party, list(kop.partijen)),
+                        msg.not_a_party(rule.id, party, suggest(party, list(kop.partijen))),
+                        rule.id,
                     )
                 elif partner is not None and not getattr(partner, role):
                     self.problem(
                         source,
                         (*at, key, i),
-                        f"{party!r} in rule {rule.id}: the registry says {role}: false",
+                        msg.registry_refuses_role(rule.id, party, role),
+                        rule.id,
                     )
         if rule.signaaltype not in self.store.signal_types():
             self.problem(
                 source,
                 (*at, "signaaltype"),
-                f"unknown signal type {rule.signaaltype!r} in rule {rule.id}; known: "
-                + ", ".join(self.store.signal_types()),
+                msg.unknown_signal_type(
+                    rule.id,
+                    rule.signaaltype,
+                    suggest(rule.signaaltype, list(self.store.signal_types())),
+                    list(self.store.signal_types()),
+                ),
+                rule.id,
             )
             return
         schema = self.store.current(rule.signaaltype).expanded
@@ -149,50 +169,50 @@ class _Checker:
         for path, treatment in rule.velden.items():
             where = (*at, "velden", path)
             if path in ENVELOPE_NEVER:
-                self.problem(
-                    source,
-                    where,
-                    f"regel {rule.id}: {path} verlaat de router nooit (het is een kenmerk dat de "
-                    "bron maakte en waarmee ontvangers hun gegevens zouden kunnen koppelen); elke "
-                    "view krijgt een eigen referentie (envelope.event_ref). Haal deze regel weg",
-                )
+                self.problem(source, where, msg.envelope_never(rule.id, path), rule.id)
                 continue
             if path in references and treatment not in (
                 Behandeling.DOORGEVEN,
                 Behandeling.WEGLATEN,
             ):
-                self.problem(
-                    source,
-                    where,
-                    f"regel {rule.id}: {path} verwijst naar een eerder signaal; de ontvanger krijgt "
-                    "het als eigen referentie. Kies doorgeven of weglaten",
-                )
+                self.problem(source, where, msg.reference_treatment(rule.id, path), rule.id)
                 continue
             if path in groups:
-                members = ", ".join(p for p in leaves if p.startswith(f"{path}."))
-                self.problem(
-                    source,
-                    where,
-                    f"{path} in rule {rule.id} is a group of fields; name each field: {members}",
-                )
+                members = [p for p in leaves if p.startswith(f"{path}.")]
+                self.problem(source, where, msg.group_of_fields(rule.id, path, members), rule.id)
             elif path not in leaves:
                 self.problem(
                     source,
                     where,
-                    f"unknown field {path} in rule {rule.id}"
-                    + suggest(path, list(leaves))
-                    + f" ({rule.signaaltype} fields: see `ketenstroom schemas fields {rule.signaaltype}`)",
+                    msg.unknown_field(rule.id, path, suggest(path, list(leaves)), rule.signaaltype),
+                    rule.id,
                 )
             if path in leaves and treatment is not Behandeling.WEGLATEN:
                 wrong = applicable(treatment, path, leaves[path]["type"])
                 if wrong:
-                    self.problem(source, where, f"rule {rule.id}: {wrong}")
+                    self.problem(
+                        source, where, msg.treatment_misfit(rule.id, Text(wrong, wrong)), rule.id
+                    )
                 self.check_category(kop, source, where, rule, path, leaves[path])
         for j, cond in enumerate(rule.voorwaarden):
             wrong = check_condition(cond, leaves)
             if wrong:
-                self.problem(source, (*at, "voorwaarden", j, "veld"), f"rule {rule.id}: {wrong}")
+                self.problem(
+                    source,
+                    (*at, "voorwaarden", j, "veld"),
+                    msg.condition_problem(rule.id, Text(wrong, wrong)),
+                    rule.id,
+                )
             elif cond.veld in leaves:
+                for value in _booleans(cond):
+                    if _base_kind(leaves[cond.veld]["type"]) != "boolean":
+                        test = "is" if "is_" in cond.model_fields_set else "in"
+                        self.problem(
+                            source,
+                            (*at, "voorwaarden", j, test),
+                            msg.boolean_in_condition(cond.veld, value),
+                            rule.id,
+                        )
                 # Receiving the view tells the recipient the condition held: it discloses it.
                 self.check_category(
                     kop,
@@ -218,9 +238,7 @@ class _Checker:
                 self.problem(
                     source,
                     ("convenant", "werkgebied", "politie_eenheden", i),
-                    f"politie-eenheid {unit!r} bestaat niet"
-                    + suggest(unit, sorted(units))
-                    + f" (bekend: {', '.join(sorted(units))})",
+                    msg.unknown_police_unit(unit, suggest(unit, sorted(units)), sorted(units)),
                 )
 
     def check_category(
@@ -240,25 +258,29 @@ class _Checker:
             return  # reported as an undefined grondslag already
         needed = [Categorie(c) for c in field.get(CATEGORY_PROPERTY, [])]
         missing = [c for c in needed if c not in basis.staat_toe]
-        if missing and by_condition:
-            names = ", ".join(f"{c.value} ({_ARTICLE[c]})" for c in missing)
-            self.problem(
-                source,
-                where,
-                f"regel {rule.id} heeft een voorwaarde op {path}, dat {names} gegevens bevat: wie "
-                f"de view ontvangt, weet dat de voorwaarde klopt. Grondslag {rule.grondslag!r} "
-                f"staat dat niet toe; kies een grondslag waarvan staat_toe "
-                f"{', '.join(c.value for c in missing)} noemt, of haal de voorwaarde weg",
-            )
-        elif missing:
-            names = ", ".join(f"{c.value} ({_ARTICLE[c]})" for c in missing)
-            self.problem(
-                source,
-                where,
-                f"rule {rule.id} discloses {path}, which holds {names} data, under grondslag "
-                f"{rule.grondslag!r}, which does not allow it; use a grondslag whose staat_toe "
-                f"lists {', '.join(c.value for c in missing)}, or weglaten",
-            )
+        if not missing:
+            return
+        names = ", ".join(f"{c.value} ({_ARTICLE[c]})" for c in missing)
+        allowed = ", ".join(c.value for c in missing)
+        text = (
+            msg.category_by_condition(rule.id, path, names, rule.grondslag, allowed)
+            if by_condition
+            else msg.category_disclosed(rule.id, path, names, rule.grondslag, allowed)
+        )
+        self.problem(source, where, text, rule.id)
+
+
+def _booleans(cond: Voorwaarde) -> list[str]:
+    """Values YAML read as true/false in a condition's is/in (``NO``, ``yes``, ``off``)."""
+    values = [cond.is_] if "is_" in cond.model_fields_set else list(cond.in_ or ())
+    return [str(v).lower() for v in values if isinstance(v, bool)]
+
+
+def _base_kind(field_type: Any) -> str:
+    inner, _ = non_null(field_type)
+    if isinstance(inner, dict):
+        return str(inner.get("type"))
+    return str(inner)
 
 
 def _symbols(field_type: Any) -> list[str]:
@@ -268,81 +290,18 @@ def _symbols(field_type: Any) -> list[str]:
     return []
 
 
-def _readable_identifiers(covenants: list[LoadedCovenant]) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per recipient: identifier kinds it receives readably anywhere, with (covenant, rule)."""
-    found: dict[str, dict[str, tuple[str, str]]] = {}
-    for loaded in covenants:
-        for rule in loaded.model.regels:
-            for path, treatment in rule.velden.items():
-                kind = identifier_type(path)
-                if treatment in READABLE and kind in IDENTIFYING:
-                    for recipient in rule.ontvangers:
-                        found.setdefault(recipient, {}).setdefault(
-                            kind, (loaded.model.convenant.id, rule.id)
-                        )
-    return found
-
-
-def _check_domains(checker: _Checker, covenants: list[LoadedCovenant]) -> None:
-    """Members of a shared linkage domain share pseudonyms and event references. One that also
-    receives a person's BSN or name readably can re-identify every other member's views:
-    refused, unless the covenant names that member under ``herleidbaar_door`` with a reason."""
-    readable = _readable_identifiers(covenants)
-    for loaded in covenants:
-        kop = loaded.model.convenant
-        for name, domain in kop.koppeldomeinen.items():
-            for i, member in enumerate(domain.partijen):
-                if member in domain.herleidbaar_door:
-                    continue
-                for kind, (covenant, rule_id) in readable.get(member, {}).items():
-                    what = "het BSN" if kind == "bsn" else "de naam"
-                    checker.problem(
-                        loaded.source,
-                        ("convenant", "koppeldomeinen", name, "partijen", i),
-                        f"{member} zit in koppeldomein {name} en krijgt ook {what} leesbaar "
-                        f"(convenant {covenant}, regel {rule_id}): daarmee kan {member} de "
-                        f"pseudoniemen en referenties van de andere partijen in {name} herleiden. Haal {member} "
-                        "uit het domein, geef het veld niet leesbaar, of zet "
-                        f"`herleidbaar_door: {{{member}: <reden>}}` bij het domein als dat zo bedoeld is",
-                    )
-
-
 def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStore) -> list[str]:
     """Every problem in the covenants, each with file:line:column; empty when all is well."""
     checker = _Checker(registry, store)
     for loaded in covenants:
         checker.check_covenant(loaded)
-    _check_domains(checker, covenants)
-    return checker.problems
+    problems = checker.problems
+    for loaded in covenants:
+        problems += treatment_conflicts(loaded)
+    problems += domain_problems(covenants)
+    return problems
 
 
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
-    """What is allowed but worth a second look: covenants whose areas overlap for the same
-    kind of recipient (a signal there reaches both covenants' recipients)."""
-    found = []
-    for i, first in enumerate(covenants):
-        for second in covenants[i + 1 :]:
-            a, b = first.model.convenant, second.model.convenant
-            area_a, area_b = area_of(a), area_of(b)
-            if area_a is not None and area_b is not None and not area_a.overlaps(area_b):
-                continue
-            kinds = {
-                str(p.soort) for p in (registry.get(r) for r in _recipients(first)) if p is not None
-            } & {
-                str(p.soort)
-                for p in (registry.get(r) for r in _recipients(second))
-                if p is not None
-            }
-            if kinds:
-                found.append(
-                    f"{first.source.where(('convenant', 'werkgebied'))}: het werkgebied van "
-                    f"{a.id} overlapt met dat van {b.id} "
-                    f"({second.source.where(('convenant', 'werkgebied'))}) voor ontvangers van "
-                    f"de soort {', '.join(sorted(kinds))}: een signaal daar gaat onder beide "
-                    "convenanten naar buiten. Controleer of dat zo bedoeld is"
-                )
-    return found
-
-
-def _recipients(loaded: LoadedCovenant) -> set[str]:
-    return {r for rule in loaded.model.regels for r in rule.ontvangers}
+    """What is allowed but worth a second look (see consistency.area_overlaps)."""
+    return area_overlaps(covenants, registry)

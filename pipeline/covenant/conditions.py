@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Voorwaarde
+from pipeline.messages import fields as fit
 from pipeline.signals.validation import is_minor
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -33,21 +34,23 @@ def _kind(field_type: Any) -> tuple[str, Any]:
 def check_condition(cond: Voorwaarde, leaves: dict[str, dict[str, Any]]) -> str | None:
     """What is wrong with a condition for this signal type, or None."""
     if cond.veld not in leaves:
-        return f"condition on unknown field {cond.veld}"
+        return str(fit.condition_unknown_field(cond.veld))
     kind, detail = _kind(leaves[cond.veld]["type"])
     element_kind, element_detail = detail if kind == "array" else (kind, detail)
     values = [cond.is_] if "is_" in cond.model_fields_set else list(cond.in_ or ())
     if values and element_kind == "enum":
         wrong = [v for v in values if v not in element_detail]
         if wrong:
-            return f"{cond.veld} has no value {', '.join(map(str, wrong))}; it is one of {', '.join(element_detail)}"
+            return str(
+                fit.condition_value(cond.veld, ", ".join(map(str, wrong)), list(element_detail))
+            )
     if cond.minderjarig is not None and kind != "date":
-        return f"minderjarig tests a birth date; {cond.veld} is not a date"
+        return str(fit.condition_minor_needs_date(cond.veld))
     if (cond.vanaf is not None or cond.tot is not None) and kind not in _NUMERIC | {
         "date",
         "timestamp",
     }:
-        return f"vanaf/tot need a number or date field; {cond.veld} is {kind}"
+        return str(fit.condition_range_needs_number(cond.veld, kind))
     return None
 
 

@@ -15,6 +15,9 @@ from pipeline.covenant.fields import ENVELOPE_DEFAULTS
 from pipeline.covenant.loader import EXAMPLES_SUFFIX
 from pipeline.covenant.policy import Policy
 from pipeline.errors import KetenstroomError
+from pipeline.language import Text
+from pipeline.messages import covenant as covenant_msg
+from pipeline.messages import tools as tools_msg
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
@@ -86,7 +89,7 @@ def disclosed_fields(
     result = route(record, policy, now)
     if result.dead_letter is not None:
         reason = dict(result.dead_letter.headers).get("ketenstroom-detail", b"").decode()
-        raise KetenstroomError(f"the example signal itself is refused: {reason}")
+        raise KetenstroomError(str(tools_msg.example_refused(reason)))
     received: dict[str, dict[str, str]] = {}
     for log in result.log:
         disclosure = decode(log.value, policy.store)[1]
@@ -112,25 +115,24 @@ def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[
         got = received.get(recipient)
         if expected is None:
             if got is not None:
-                named = "" if recipient in example.verwacht else " (not named in the example)"
-                problems.append(
-                    f"{recipient} receives {', '.join(sorted(got)) or 'the envelope'}{named}, expected nothing"
+                text = tools_msg.example_unexpected(
+                    recipient, ", ".join(sorted(got)), recipient in example.verwacht
                 )
+                problems.append(str(text))
             continue
         if got is None:
-            problems.append(f"{recipient} receives nothing, expected {', '.join(expected)}")
+            problems.append(str(tools_msg.example_nothing(recipient, ", ".join(expected))))
             continue
         got = _as_named(got, expected)
         missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
         if missing:
-            problems.append(f"{recipient} does not receive {', '.join(missing)}")
+            problems.append(str(tools_msg.example_missing(recipient, ", ".join(missing))))
         if extra:
-            problems.append(f"{recipient} also receives {', '.join(extra)}")
+            problems.append(str(tools_msg.example_extra(recipient, ", ".join(extra))))
         for field in sorted(set(expected) & set(got)):
             if expected[field] != got[field]:
-                problems.append(
-                    f"{recipient} receives {field} as {got[field]}, expected {expected[field]}"
-                )
+                text = tools_msg.example_treatment(recipient, field, got[field], expected[field])
+                problems.append(str(text))
     return problems
 
 
@@ -142,8 +144,22 @@ def _as_named(got: dict[str, str], expected: dict[str, str]) -> dict[str, str]:
     return {f: t for f, t in got.items() if ENVELOPE_DEFAULTS.get(f) != t}
 
 
+def _describe(data: Any, loc: tuple[str | int, ...]) -> Text | None:
+    """An example by its name (not ``voorbeelden.2``)."""
+    if len(loc) >= 2 and loc[0] == "voorbeelden" and isinstance(loc[1], int):
+        items = data.get("voorbeelden") if isinstance(data, dict) else None
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        name = item.get("naam") if isinstance(item, dict) else None
+        return covenant_msg.in_example(str(name) if name else None, loc[1] + 1)
+    return None
+
+
 def example_files(convenanten_dir: Path) -> list[Path]:
-    """Every ``*.voorbeelden.yaml`` in the covenant directory."""
+    """Every ``*.voorbeelden.yaml`` in the covenant directory (for one covenant file: the
+    examples file beside it)."""
+    if convenanten_dir.is_file():
+        beside = convenanten_dir.with_name(convenanten_dir.stem + EXAMPLES_SUFFIX)
+        return [beside] if beside.exists() else []
     return sorted(convenanten_dir.glob(f"*{EXAMPLES_SUFFIX}"))
 
 
@@ -155,7 +171,7 @@ def run_examples(
     results = []
     for path in example_files(convenanten_dir):
         source: YamlSource = read_yaml(path)
-        model = validate_model(source, Voorbeelden)
+        model = validate_model(source, Voorbeelden, _describe)
         for index, example in enumerate(model.voorbeelden):
             problems = check_example(example, policy, moment)
             results.append(

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.messages import covenant as covenant_msg
+
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 #: ISO 8601 duration in years, months, weeks and days (e.g. P5Y, P18M, P6M2W).
 ISO_DURATION = r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$"
@@ -51,7 +53,7 @@ class Geldigheid(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Geldigheid:
         if self.tot is not None and self.tot <= self.van:
-            raise ValueError("tot must lie after van")
+            raise ValueError(str(covenant_msg.period_order()))
         return self
 
 
@@ -75,17 +77,13 @@ class Werkgebied(BaseModel):
     def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         wrong = [v for v in value if not re.fullmatch(_GEMEENTECODE, v)]
         if wrong:
-            raise ValueError(
-                f"gemeentecode {wrong[0]!r} is geen CBS-code; schrijf GM en vier cijfers, bijv. GM0344"
-            )
+            raise ValueError(str(covenant_msg.not_a_municipality_code(wrong[0])))
         return value
 
     @model_validator(mode="after")
     def _not_empty(self) -> Werkgebied:
         if not self.gemeenten and not self.politie_eenheden:
-            raise ValueError(
-                "noem gemeenten en/of politie_eenheden, of schrijf `werkgebied: landelijk`"
-            )
+            raise ValueError(str(covenant_msg.empty_area()))
         return self
 
 
@@ -109,10 +107,7 @@ class Koppeldomein(BaseModel):
     def _reasons(cls, value: dict[str, str]) -> dict[str, str]:
         for party, reason in value.items():
             if len(str(reason).strip()) < 20:
-                raise ValueError(
-                    f"geef bij {party} een echte reden (minstens 20 tekens) waarom deze partij "
-                    "de pseudoniemen van de anderen mag kunnen herleiden"
-                )
+                raise ValueError(str(covenant_msg.reidentification_reason(party)))
         return value
 
 
@@ -151,9 +146,7 @@ class Voorwaarde(BaseModel):
             self.minderjarig is not None,
         ]
         if sum(tests) != 1:
-            raise ValueError(
-                f"condition on {self.veld}: give exactly one of is, in, vanaf/tot, minderjarig"
-            )
+            raise ValueError(str(covenant_msg.one_test(self.veld)))
         return self
 
     def describe(self) -> str:
@@ -241,9 +234,7 @@ class Regel(BaseModel):
     @classmethod
     def _not_empty_duration(cls, value: str) -> str:
         if value == "P":
-            raise ValueError(
-                "bewaartermijn needs a length, e.g. P5Y (five years) or P6M (six months)"
-            )
+            raise ValueError(str(covenant_msg.empty_duration()))
         return value
 
 

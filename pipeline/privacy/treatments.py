@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Behandeling
+from pipeline.messages import fields as fit
 from pipeline.privacy import encryption, generalise
 from pipeline.privacy.keyring import Keyring, KeyVersion, in_force, unb64
 from pipeline.privacy.normalise import identifier_type, normalise
@@ -51,25 +52,25 @@ def applicable(treatment: Behandeling, path: str, field_type: Any) -> str | None
     is_moment = str(_logical(field_type) or "").startswith("timestamp")
     base = _base(field_type)
     if treatment is Behandeling.DATUM and not is_moment:
-        return f"datum maakt van een tijdstip een dag; {path} is geen tijdstip"
+        return str(fit.datum_needs_moment(path))
     if path.startswith("envelope.") and treatment not in (
         Behandeling.DOORGEVEN,
         Behandeling.WEGLATEN,
         Behandeling.DATUM,
     ):
-        return f"{path} kan alleen doorgeven, datum (bij een tijdstip) of weglaten"
+        return str(fit.envelope_treatments(path))
     if treatment in (Behandeling.GEBOORTEJAAR, Behandeling.LEEFTIJDSCATEGORIE) and not is_date:
-        return f"{treatment.value} needs a date field; {path} is not one"
+        return str(fit.needs_date(treatment.value, path))
     if treatment is Behandeling.PC4 and not path.endswith("postcode"):
-        return f"pc4 applies to a postcode field; {path} is not one"
+        return str(fit.needs_postcode(path))
     if treatment is Behandeling.GEMEENTE and ".adres." not in f".{path}":
-        return f"gemeente applies to a field of an address (adres.*); {path} is not one"
+        return str(fit.needs_address(path))
     if treatment in (
         Behandeling.PSEUDONIEM,
         Behandeling.PSEUDONIEM_HERLEIDBAAR,
         Behandeling.VERSLEUTELD,
     ) and (base not in ("string", "int", "long") and not is_date):
-        return f"{treatment.value} applies to text, number or date fields; {path} is {base}"
+        return str(fit.needs_scalar(treatment.value, path, str(base)))
     return None
 
 

@@ -17,9 +17,14 @@ def test_convenant_check_fails_with_file_and_line(covenant_dir: Path):
     path.write_text(
         path.read_text().replace("slachtoffer.bsn: doorgeven", "slachtoffer.bsnn: doorgeven")
     )
-    done = run("convenant", "check", str(covenant_dir))
+    done = run("convenant", "check", str(covenant_dir), env={"KETENSTROOM_TAAL": "nl"})
     assert done.returncode == 1
-    assert f"{path}:" in done.stderr and "did you mean slachtoffer.bsn?" in done.stderr
+    assert f"fout: {path}:" in done.stderr and "bedoelt u slachtoffer.bsn?" in done.stderr
+    assert done.stderr.rstrip().endswith("1 fout gevonden; er is niets veranderd")
+    # English for operators: by the setting, or by an English locale
+    for env in ({"KETENSTROOM_TAAL": "en"}, {"LANG": "en_GB.UTF-8", "LC_ALL": ""}):
+        done = run("convenant", "check", str(covenant_dir), env=env)
+        assert "error:" in done.stderr and "did you mean slachtoffer.bsn?" in done.stderr
 
 
 def test_publish_refuses_invalid_input_before_touching_a_broker():
@@ -91,3 +96,48 @@ def test_an_unreachable_broker_is_named_quickly():
     done = run("publish", "--as", "politie", "-", stdin=good, env=env)
     assert done.returncode == 3
     assert "127.0.0.1:1 (" in done.stderr and "unresolvable.invalid:9092 (" in done.stderr
+
+
+def test_explain_one_file_as_the_annex_and_an_unknown_recipient_is_an_error(tmp_path):
+    nl = {"KETENSTROOM_TAAL": "nl"}
+    done = run(
+        "convenant", "explain", "convenanten/midden-nederland.yaml", "--format", "html", env=nl
+    )
+    assert done.returncode == 0, done.stderr
+    page = done.stdout
+    assert '<html lang="nl">' in page and "<h2>Koppeldomeinen</h2>" in page
+    assert "Geldig</dt><dd>van 2025-03-01 tot 2030-03-01" in page
+    assert "Wet justitiële en strafvorderlijke gegevens" in page  # a legal basis with its text
+    assert '<tr class="bijzonder"><td><code>uitbuitingsvorm</code>' in page  # art. 9 marked
+    done = run(
+        "convenant",
+        "explain",
+        "convenanten/midden-nederland.yaml",
+        "--recipient",
+        "gemeente-utrcht",
+        env=nl,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert (
+        "ontvanger 'gemeente-utrcht' ontvangt niets onder dit convenant of bestaat niet; bedoelt u gemeente-utrecht?"
+        in done.stderr
+    )
+    pdf = tmp_path / "bijlage.pdf"
+    done = run("convenant", "explain", "--format", "pdf", "--uit", str(pdf), env=nl)
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_diff_of_a_version_bump_alone_says_no_change(tmp_path, covenant_dir):
+    path = covenant_dir / "midden-nederland.yaml"
+    path.write_text(path.read_text().replace('versie: "2025.1"', 'versie: "2025.2"'))
+    done = run(
+        "convenant",
+        "diff",
+        "convenanten/midden-nederland.yaml",
+        str(path),
+        env={"KETENSTROOM_TAAL": "nl"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "midden-nederland: versie 2025.1 → 2025.2" in done.stdout
+    assert "geen verschil in wat wordt gedeeld, met wie, hoe of waarom" in done.stdout

@@ -50,7 +50,11 @@ def test_diff_reports_new_withdrawn_and_other_grounds(covenant_dir):
         "    bewaartermijn: P7Y\n    velden:\n      melder_type: doorgeven\n      uitbuitingsvorm: doorgeven\n      sector: doorgeven\n      slachtoffer.voornamen",
     )
     changes = diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir))
-    groups = {(g.kind, g.recipient, g.signal_type): g for g in summarise(changes)}
+    groups = {
+        (g.kind, g.recipient, g.signal_type): g
+        for g in summarise(changes)
+        if not all(f.startswith("envelope.") for f in g.fields)
+    }
     new = groups[(ChangeKind.DISCLOSED, "zorgcoordinatie-utrecht", "Signaal")]
     assert new.fields == ("omschrijving",) and new.sources == ("comensha", "nla", "politie")
     gone = groups[(ChangeKind.WITHDRAWN, "gemeente-utrecht", "Controle")]
@@ -85,4 +89,39 @@ def test_diff_against_a_git_revision(tmp_path):
         "minderjarig",
         "politie_eenheid",
         "uitbuitingsvorm",
+        "envelope.source",  # every view's envelope fields, at their standard treatment
+        "envelope.occurred_at",
+        "envelope.recorded_at",
+    }
+
+
+def test_a_version_bump_alone_is_no_change(covenant_dir):
+    from pipeline.covenant.diff import covenant_changes
+
+    _edit(covenant_dir, 'versie: "2025.1"', 'versie: "2025.2"')
+    before, after = load_covenants(CONVENANTEN), load_covenants(covenant_dir)
+    assert diff_covenants(before, after) == []
+    assert [c.nl for c in covenant_changes(before, after)] == [
+        "midden-nederland: versie 2025.1 → 2025.2"
+    ]
+
+
+def test_a_narrower_condition_shares_less_and_a_dropped_one_more(covenant_dir):
+    # R3: gemeente-utrecht only for GM0344 -> also only when urgent: less
+    _edit(
+        covenant_dir,
+        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n",
+        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n      - veld: urgent\n        is: true\n",
+    )
+    # R7: Veilig Thuis for minors only -> for everyone: more
+    _edit(
+        covenant_dir,
+        "    voorwaarden:\n      - veld: slachtoffer.geboortedatum\n        minderjarig: true\n",
+        "",
+    )
+    changes = diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir))
+    kinds = {(c.recipient, c.kind) for c in changes}
+    assert kinds == {
+        ("gemeente-utrecht", ChangeKind.LESS),
+        ("veilig-thuis-utrecht", ChangeKind.MORE),
     }

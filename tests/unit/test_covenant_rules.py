@@ -129,7 +129,7 @@ def test_retention_must_be_an_iso_duration(covenant_dir, store, term):
 def test_missing_retention_says_what_to_add(covenant_dir, store):
     _edit(covenant_dir, "    bewaartermijn: P5Y\n", "")
     (problem,) = _problems(covenant_dir, store)
-    assert "regels.0.bewaartermijn: required; add `bewaartermijn:` here" in problem
+    assert "rule R1: `bewaartermijn:` is required here (retention, e.g. P5Y)" in problem
 
 
 SECOND = """

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from pipeline.codec.framing import encode
+from pipeline.language import Language, speaking
 from pipeline.privacy.pseudonyms import parse_label
 from pipeline.router.core import route
 from pipeline.router.dead_letter import DETAIL_HEADER, header
@@ -23,6 +24,13 @@ from tests.helpers import (
     views_by_recipient,
 )
 from tests.unit.test_covenant_check import _compile, _edit, _problems
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    """The checks below are read by a privacy officer: in Dutch."""
+    with speaking(Language.NL):
+        yield
 
 
 def _route(policy, store, document, source, now, offset=0, index=None):

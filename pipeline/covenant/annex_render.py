@@ -1,0 +1,111 @@
+"""The annex as Markdown, as an HTML page that prints on A4, and as text for the terminal."""
+
+from __future__ import annotations
+
+import html
+
+from pipeline.covenant.annex import Annex, Section
+
+#: Print styles: A4 with margins, tables that wrap inside the page, a recipient per page.
+_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm; }
+html { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10pt;
+       color: #111; }
+body { margin: 0 auto; max-width: 178mm; }
+h1 { font-size: 16pt; margin: 0 0 6pt; }
+h2 { font-size: 13pt; margin: 14pt 0 4pt; border-bottom: 1px solid #888; }
+h3 { font-size: 11pt; margin: 10pt 0 3pt; }
+p { margin: 2pt 0 4pt; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; margin: 3pt 0 8pt;
+        page-break-inside: auto; }
+tr { page-break-inside: avoid; }
+th, td { border: 1px solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+th { background: #eee; }
+td code, dd code { font-size: 9pt; }
+tr.bijzonder td { background: #fff2cc; }
+dl.feiten { display: grid; grid-template-columns: 38mm 1fr; gap: 2pt 6pt; margin: 0 0 8pt; }
+dl.feiten dt { font-weight: bold; }
+dl.feiten dd { margin: 0; overflow-wrap: anywhere; }
+section.pagina { page-break-before: always; }
+p.slot { margin-top: 12pt; font-weight: bold; }
+"""
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_section(section: Section) -> list[str]:
+    lines = ["", f"{'#' * section.level} {section.title}", ""]
+    lines += [*section.paragraphs, ""] if section.paragraphs else []
+    if section.table is not None:
+        lines.append("| " + " | ".join(section.table.headers) + " |")
+        lines.append("|" + " --- |" * len(section.table.headers))
+        for row in section.table.rows:
+            lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+    for part in section.parts:
+        lines += _md_section(part)
+    return lines
+
+
+def to_markdown(annexes: list[Annex]) -> str:
+    """One or more annexes as a Markdown document."""
+    lines: list[str] = []
+    for annex in annexes:
+        lines += [f"# {annex.title}", ""]
+        lines += [f"- **{name}**: {value}" for name, value in annex.facts]
+        for section in annex.sections:
+            lines += _md_section(section)
+        lines += ["", f"**{annex.closing}**", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _html_section(section: Section) -> list[str]:
+    e = html.escape
+    level = min(section.level, 4)
+    opening = '<section class="pagina">' if section.new_page else "<section>"
+    out = [opening, f"<h{level}>{e(section.title)}</h{level}>"]
+    out += [f"<p>{e(p)}</p>" for p in section.paragraphs]
+    table = section.table
+    if table is not None:
+        out.append("<table>")
+        out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr>")
+        for i, row in enumerate(table.rows):
+            special = i < len(table.marked) and table.marked[i]
+            cells = "".join(
+                f"<td><code>{e(c)}</code></td>" if j == 0 else f"<td>{e(c)}</td>"
+                for j, c in enumerate(row)
+            )
+            out.append(f'<tr class="bijzonder">{cells}</tr>' if special else f"<tr>{cells}</tr>")
+        out.append("</table>")
+    for part in section.parts:
+        out += _html_section(part)
+    out.append("</section>")
+    return out
+
+
+def to_html(annexes: list[Annex]) -> str:
+    """One or more annexes as a standalone Dutch HTML page that prints on A4."""
+    e = html.escape
+    title = annexes[0].title if len(annexes) == 1 else "Bijlagen bij de convenanten"
+    parts = [
+        "<!doctype html>",
+        '<html lang="nl"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+    ]
+    for index, annex in enumerate(annexes):
+        parts.append(
+            '<article class="bijlage">' if index == 0 else '<article class="bijlage pagina">'
+        )
+        parts.append(f"<h1>{e(annex.title)}</h1>")
+        parts.append('<dl class="feiten">')
+        parts += [f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in annex.facts]
+        parts.append("</dl>")
+        for section in annex.sections:
+            parts += _html_section(section)
+        parts.append(f'<p class="slot">{e(annex.closing)}</p>')
+        parts.append("</article>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

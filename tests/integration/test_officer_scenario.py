@@ -1,0 +1,133 @@
+"""The privacy officer's Zeeland-West-Brabant scenario, end to end on the embedded broker, with
+the commands as the officer and the operator type them (issue 20): add the partners, make
+their keys, restart the worker, write the covenant, check, explain, diff, test, publish live;
+a signal from Breda then reaches gemeente-breda, and one from Utrecht does not."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.app.process import WorkerProcess, settings_env
+from pipeline.broker.embedded import EmbeddedBroker, free_port
+from pipeline.client.inbox import read_inbox
+from pipeline.client.publisher import Publisher
+from pipeline.demo import EMBEDDED_TIMINGS
+from pipeline.privacy.keyring import write_secret_file
+from pipeline.settings import Settings
+from tests.conftest import CONVENANTEN
+from tests.helpers import run_cli
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).resolve().parent.parent / "data" / "officer"
+BREDA = {
+    "envelope": {"event_type": "Signaal"},
+    "melder_type": "POLITIE",
+    "uitbuitingsvorm": "ARBEID",
+    "sector": "logistiek",
+    "slachtoffer": {
+        "bsn": "111222333",
+        "voornamen": "Ana",
+        "achternaam": "Ionescu",
+        "geboortedatum": "1995-03-04",
+        "adres": {"postcode": "4811 AA", "woonplaats": "Breda", "gemeentecode": "GM0758"},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[EmbeddedBroker]:
+    """A broker of this module's own: its published bundle must not reach other tests."""
+    with EmbeddedBroker() as running:
+        yield running
+
+
+def _until(condition, timeout: float = 40.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_path):
+    officer = tmp_path / "convenanten"
+    shutil.copytree(CONVENANTEN, officer)
+    keydir = tmp_path / "keys"
+    keyring, _ = keys
+    write_secret_file(keydir / "keyring.json", keyring)
+    settings = Settings(
+        broker="external",
+        bootstrap_servers=broker.bootstrap_servers,
+        router_group_id=f"router-{uuid.uuid4().hex[:8]}",
+        convenanten_dir=officer,
+        keyring=keydir / "keyring.json",
+        recipient_keys_dir=keydir / "ontvangers",
+        signing_key=keydir / "ondertekening.json",
+        trusted_signers=keydir / "ondertekenaars.json",
+        metrics_port=free_port(),
+        **EMBEDDED_TIMINGS,
+    )
+    env = {k: v for k, v in settings_env(settings).items() if k.startswith("KETENSTROOM_")}
+    env["KETENSTROOM_TAAL"] = "nl"
+
+    def cli(*args: str) -> str:
+        done = run_cli(*args, env=env)
+        assert done.returncode == 0, f"{args}: {done.stdout}{done.stderr}"
+        return done.stdout + done.stderr
+
+    # 1. the registry: the new partners; their keys; the signing key
+    with (officer / "deelnemers.yaml").open("a") as registry:
+        registry.write((DATA / "deelnemers-erbij.yaml").read_text())
+    cli("keys", "recipient", "--for", "zorgcoordinatie-zwb")
+    assert "ondertekensleutel" in cli("keys", "ondertekening", "--naam", "FG Zeeland-West-Brabant")
+    # 2. the worker (re)starts with the new registry: topics and inboxes for the partners
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        # 3. the officer writes the covenant and its examples, and checks them
+        before = tmp_path / "voor"
+        shutil.copytree(officer, before)
+        for name in ("zeeland-west-brabant.yaml", "zeeland-west-brabant.voorbeelden.yaml"):
+            shutil.copy(DATA / name, officer / name)
+        assert "in orde: midden-nederland@2025.1+zeeland-west-brabant@2026.1" in cli(
+            "convenant", "check"
+        )
+        annex = cli(
+            "convenant", "explain", str(officer / "zeeland-west-brabant.yaml"), "--format", "html"
+        )
+        assert "Wat Gemeente Breda (gemeente-breda) ontvangt" in annex
+        assert "gemeenten GM0758, GM0826, GM0840, GM0748, GM0687" in annex
+        memo = cli("convenant", "diff", str(before), str(officer))
+        assert "convenant zeeland-west-brabant is nieuw" in memo
+        assert "gemeente-breda" in memo and "nieuw gedeeld: Signaal" in memo
+        assert "7 geslaagd, 0 mislukt" in cli("convenant", "test")
+        # 4. publish live: the running worker switches without a restart
+        assert "gepubliceerd: midden-nederland@2025.1+zeeland-west-brabant@2026.1" in cli(
+            "convenant", "publish"
+        )
+        with Publisher(settings, broker.bootstrap_servers, "politie", store) as politie:
+
+            def breda_received() -> bool:
+                politie.publish(BREDA)
+                views = read_inbox(settings, broker.bootstrap_servers, "gemeente-breda")
+                return bool(views)
+
+            assert _until(breda_received), worker.output()[-3000:]
+            utrecht = {
+                **BREDA,
+                "slachtoffer": {**BREDA["slachtoffer"], "adres": {"gemeentecode": "GM0344"}},
+            }
+            politie.publish(utrecht)
+        views = read_inbox(settings, broker.bootstrap_servers, "gemeente-breda")
+        assert views and all(v.datum["slachtoffer"]["adres"]["postcode"] == "4811" for v in views)
+        assert "111222333" not in str([v.datum for v in views])  # a pseudonym, not the BSN
+        assert worker.alive, worker.output()[-3000:]
+    finally:
+        worker.stop()

@@ -1,0 +1,99 @@
+"""Every example in the officer's guide (convenanten/LEESMIJ.md) is current: its YAML blocks
+validate and pass the checks, its example test passes, its quoted messages are what `check`
+really says, and its treatments exist (issue 20)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import yaml
+
+from pipeline.covenant.checker import check
+from pipeline.covenant.examples import Voorbeelden, check_example
+from pipeline.covenant.loader import LoadedCovenant, load_covenants
+from pipeline.covenant.model import Behandeling, Convenant, Kop, Voorwaarde
+from pipeline.language import Language, speaking
+from pipeline.registry import Deelnemer
+from tests.conftest import CONVENANTEN, NOW
+from tests.unit.test_officer_mistakes import MISTAKES, officer_dir, problems_in
+
+GUIDE = (CONVENANTEN / "LEESMIJ.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    """The guide's fenced blocks of one language, dedented."""
+    return [textwrap.dedent(b) for b in re.findall(rf"```{language}\n(.*?)```", GUIDE, re.S)]
+
+
+def _yaml(start: str) -> list[object]:
+    return [yaml.safe_load(b) for b in blocks("yaml") if b.lstrip().startswith(start)]
+
+
+def test_the_heading_example_validates_and_names_registered_parties(registry):
+    (heading,) = _yaml("convenant:")
+    kop = Kop.model_validate(heading["convenant"])  # type: ignore[index]
+    assert all(registry.get(p) is not None for p in kop.partijen)
+    assert not kop.landelijk
+
+
+def test_the_rule_example_passes_the_checks_under_the_shipped_heading(registry, store):
+    shipped = load_covenants(CONVENANTEN)[0]
+    (rules,) = _yaml("regels:")
+    model = Convenant.model_validate(
+        {"convenant": shipped.model.convenant.model_dump(by_alias=True), **rules}  # type: ignore[dict-item]
+    )
+    assert check([LoadedCovenant(model, shipped.source)], registry, store) == []
+
+
+def test_the_linkage_domain_examples_validate():
+    shipped = load_covenants(CONVENANTEN)[0].model.convenant.model_dump(by_alias=True)
+    domains = _yaml("koppeldomeinen:")
+    assert len(domains) == 2
+    for block in domains:
+        kop = Kop.model_validate({**shipped, **block})  # type: ignore[dict-item]
+        assert "zorgketen" in kop.koppeldomeinen
+
+
+def test_the_condition_examples_validate():
+    (block,) = _yaml("voorwaarden:")
+    conditions = [Voorwaarde.model_validate(c) for c in block["voorwaarden"]]  # type: ignore[index]
+    assert len(conditions) == 4
+
+
+def test_the_partner_example_validates():
+    (block,) = _yaml("- id:")
+    Deelnemer.model_validate(block[0])  # type: ignore[index]
+
+
+def test_the_example_test_passes_on_the_shipped_covenant(policy):
+    (block,) = _yaml("voorbeelden:")
+    for example in Voorbeelden.model_validate(block).voorbeelden:
+        with speaking(Language.NL):
+            assert check_example(example, policy, NOW) == []
+
+
+def test_the_quoted_messages_are_what_check_says(tmp_path, store):
+    quoted = [
+        re.sub(r"^fout: convenanten/zeeland-west-brabant\.yaml:", "", line)
+        for block in blocks("text")
+        for line in block.splitlines()
+        if line.startswith("fout: ")
+    ]
+    assert len(quoted) == 4
+    real = problems_in(officer_dir(tmp_path, MISTAKES / "meerdere-fouten.yaml"), store)
+    assert sorted(re.sub(r"^.*?\.yaml:", "", p) for p in real) == sorted(quoted)  # line:col too
+    assert "4 fouten gevonden; er is niets veranderd" in GUIDE
+
+
+def test_every_treatment_in_the_guide_exists_and_every_treatment_is_in_the_guide():
+    named = set(re.findall(r"^\| `([a-z0-9-]+)` \|", GUIDE, re.M))
+    treatments = {b.value for b in Behandeling}
+    assert treatments <= named
+    assert named - treatments <= set()  # the YAML-mistakes table uses no backticked single word
+
+
+def test_the_midden_nederland_table_matches_the_file():
+    covenant = load_covenants(CONVENANTEN)[0].model
+    rows = re.findall(r"^\| (R\d+) \|", GUIDE, re.M)
+    assert rows == [r.id for r in covenant.regels]
