@@ -71,6 +71,7 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         recipient_keys_dir=keydir / "ontvangers",
         signing_key=keydir / "ondertekening.json",
         trusted_signers=keydir / "ondertekenaars.json",
+        dead_letter_key=keydir / "dode-letters.sleutel.json",
         metrics_port=free_port(),
         **EMBEDDED_TIMINGS,
     )
@@ -86,6 +87,7 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
     with (officer / "deelnemers.yaml").open("a") as registry:
         registry.write((DATA / "deelnemers-erbij.yaml").read_text())
     cli("keys", "recipient", "--for", "zorgcoordinatie-zwb")
+    cli("keys", "dode-letters")  # the privacy role's key; workers get its public half
     assert "ondertekensleutel" in cli("keys", "ondertekening", "--naam", "FG Zeeland-West-Brabant")
     # 2. the worker (re)starts with the new registry: topics and inboxes for the partners
     worker = WorkerProcess(settings, tmp_path / "worker.log").start()
@@ -109,9 +111,12 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         assert "gemeente-breda" in memo and "nieuw gedeeld: Signaal" in memo
         assert "7 geslaagd, 0 mislukt" in cli("convenant", "test")
         # 4. publish live: the running worker switches without a restart
-        assert "gepubliceerd: midden-nederland@2025.1+zeeland-west-brabant@2026.1" in cli(
-            "convenant", "publish"
+        published = cli("convenant", "publish")  # waits until the worker confirms it
+        assert (
+            "Versie 1 gepubliceerd (midden-nederland@2025.1+zeeland-west-brabant@2026.1"
+            in published
         )
+        assert "Overgenomen (versie 1) door:" in published
         with Publisher(settings, broker.bootstrap_servers, "politie", store) as politie:
 
             def breda_received() -> bool:
