@@ -8,6 +8,7 @@ import datetime as dt
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
+from pipeline.covenant.register import Activity, disclosed
 from pipeline.covenant.signing import create_signing_key
 from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
@@ -235,15 +237,11 @@ def run_demo(
                 summary.types[view.schema_name.rsplit(".", 1)[-1]] += 1
             for disclosure in ledger.disclosures.values():
                 if disclosure["recipient"] == partner.id:
-                    how: dict[str, str] = {}
-                    for grant in disclosure["grants"]:
-                        how.update(grant["treatments"])
-                    for path in disclosure["fields"]:
+                    # the log names the activities; the register says what each one gives
+                    how = disclosed(disclosure, policy.register) or {}
+                    for path, treatment in how.items():
                         # one field may be treated differently per signal type: show each way
-                        ways = {
-                            *summary.treatments.get(path, "").split("/"),
-                            how.get(path, "doorgeven"),
-                        }
+                        ways = {*summary.treatments.get(path, "").split("/"), treatment}
                         summary.treatments[path] = "/".join(sorted(w for w in ways if w))
             recipients[partner.id] = summary
         return DemoReport(
@@ -254,7 +252,7 @@ def run_demo(
             policy_version=policy.version,
             seconds=time.monotonic() - started,
             operations=_operations_view(settings, bootstrap, len(expected)),
-            linkage=_linkage(ledger, views, [s.document for s in stream]),
+            linkage=_linkage(ledger, views, [s.document for s in stream], policy.register),
         )
 
 
@@ -278,15 +276,18 @@ def _follow_ups(
 
 
 def _linkage(
-    ledger: Ledger, views: dict[str, list[Any]], documents: list[dict[str, Any]]
+    ledger: Ledger,
+    views: dict[str, list[Any]],
+    documents: list[dict[str, Any]],
+    register: Mapping[str, Activity],
 ) -> LinkageView:
     """Check the whole run as a curious pair of recipients would."""
     own = {str(d["envelope"][k]) for d in documents for k in ("event_id", "trace_id", "span_id")}
     passed_on: dict[str, set[str]] = {}
     for disclosure in ledger.disclosures.values():
-        for grant in disclosure["grants"]:
-            fields = {p for p, t in grant["treatments"].items() if t == "doorgeven"}
-            passed_on.setdefault(disclosure["recipient"], set()).update(fields)
+        how = disclosed(disclosure, register) or {}
+        fields = {p for p, t in how.items() if t == "doorgeven"}
+        passed_on.setdefault(disclosure["recipient"], set()).update(fields)
     located: list[tuple[str, str, str, dict[str, Any]]] = []
     leaked = 0
     for recipient, received in views.items():

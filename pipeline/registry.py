@@ -88,6 +88,7 @@ class Registry(BaseModel):
         own = [
             topics.DEAD_LETTER,
             topics.DISCLOSURE_LOG,
+            topics.REGISTER,
             topics.SCHEMAS,
             topics.COVENANTS,
             topics.COVENANT_STATUS,

@@ -11,10 +11,12 @@ COVENANTS = "ketenstroom.convenanten"
 #: Which covenant version every worker runs, what it refused, and copies of adopted bundles.
 COVENANT_STATUS = "ketenstroom.convenant-status"
 EVENT_IDS = "ketenstroom.gebeurtenis-ids"
+#: The register of processing activities that disclosure-log lines refer to (key: activity id).
+REGISTER = "ketenstroom.verwerkingsregister"
 DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS, COVENANT_STATUS, EVENT_IDS, DLQ_REPLAYS})
+COMPACTED = frozenset({SCHEMAS, COVENANTS, COVENANT_STATUS, EVENT_IDS, DLQ_REPLAYS, REGISTER})
 
 
 def inbound(partner_id: str) -> str:

@@ -92,6 +92,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.convenanten \
     --topic ketenstroom.gebeurtenis-ids \
     --topic ketenstroom.verantwoording \
+    --topic ketenstroom.verwerkingsregister \
     --topic signalen.comensha \
     --topic signalen.fairwork \
     --topic signalen.gemeente-utrecht \
@@ -163,6 +164,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --operation Describe \
     --operation Write \
     --topic ketenstroom.schemas \
+    --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:ketenstroom-herhaling \
@@ -246,6 +248,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic inbox.zorgcoordinatie-utrecht \
     --topic ketenstroom.dlq \
     --topic ketenstroom.verantwoording \
+    --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:kmar \

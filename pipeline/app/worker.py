@@ -10,7 +10,8 @@ from faust.worker import Worker
 from pipeline.app.faust_app import create_app
 from pipeline.broker.admin import provision_topics
 from pipeline.client.covenant_topic import read_control, read_status
-from pipeline.client.schema_topic import load_schema_topic, publish_schemas
+from pipeline.client.register_topic import publish_policy
+from pipeline.client.schema_topic import load_schema_topic
 from pipeline.codec.schema_store import load_store, with_history
 from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
@@ -41,9 +42,11 @@ def load_policy(settings: Settings) -> tuple[Registry, Policy]:
 
 
 def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, policy: Policy) -> None:
-    """Topics exist and every schema a client may meet is on the schema topic."""
+    """Topics exist, every schema a client may meet is on the schema topic, and every
+    processing activity a log line may name is in the register."""
     provision_topics(settings, bootstrap, registry)
-    publish_schemas(settings, bootstrap, list(policy.store))
+    publish_policy(settings, bootstrap, policy)
+
 
 
 def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
@@ -80,7 +83,7 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     disk = Bundle.from_directory(settings.convenanten_dir).digest
     holder.start(control, copies(status), disk)
     log.info("covenant version %d: %s", holder.version, holder.policy.version)
-    publish_schemas(settings, bootstrap, list(holder.policy.store))
+    publish_policy(settings, bootstrap, holder.policy)
     return holder
 
 

@@ -336,7 +336,7 @@ def convenant_publish(
         published_versions,
         read_status,
     )
-    from pipeline.client.schema_topic import publish_schemas
+    from pipeline.client.register_topic import publish_policy
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.bundle import MAX_VERSION, Bundle
     from pipeline.covenant.examples import run_examples
@@ -383,7 +383,7 @@ def convenant_publish(
         now = dt.datetime.now(dt.UTC)
         report = adoption_report(chosen, bundle.digest, before, before, now)
     else:
-        publish_schemas(settings, bootstrap, list(policy.store))  # views decodable before use
+        publish_policy(settings, bootstrap, policy)  # schemas and register before first use
         publish_bundle(settings, bootstrap, numbered)
         console.print(
             f"Versie {chosen} gepubliceerd ({escape(policy.version)}, kenmerk "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -13,8 +14,11 @@ from rich.table import Table
 from pipeline.cli.output import console
 from pipeline.errors import ConfigurationError
 from pipeline.privacy.keyring import (
-    Keyring,
+    SECRET_KINDS,
     RecipientKeys,
+    SecretKind,
+    extract,
+    new_keyring,
     new_recipient_key,
     read_keyring,
     read_recipient_keys,
@@ -42,16 +46,14 @@ def _start(vanaf: str | None) -> dt.datetime:
 
 @keys_app.command("init")
 def keys_init() -> None:
-    """Create the router's keyring (pseudonym and re-identification secrets, version 1)."""
+    """Create the router's keyring (pseudonym, re-identification and log secrets, version 1)."""
     path = load_settings().keyring
     if path.exists():
         raise ConfigurationError(
             f"{path} exists already; use `ketenstroom keys rotate` for new versions"
         )
     now = dt.datetime.now(dt.UTC)
-    write_secret_file(
-        path, Keyring().with_secret("pseudoniem", now).with_secret("herleidbaar", now)
-    )
+    write_secret_file(path, new_keyring(now))
     console.print(
         f"keyring created: {path} (mode 0600; keep it out of the repository and backed up)"
     )
@@ -59,20 +61,35 @@ def keys_init() -> None:
 
 @keys_app.command("rotate")
 def keys_rotate(
-    kind: Annotated[str, typer.Argument(help="pseudoniem or herleidbaar")],
+    kind: Annotated[str, typer.Argument(help="pseudoniem, herleidbaar or verantwoording")],
     vanaf: From = None,
 ) -> None:
     """Add a new version of a secret, in force from a start date. Old versions stay (to read old data)."""
-    if kind not in ("pseudoniem", "herleidbaar"):
-        raise typer.BadParameter("kind is pseudoniem or herleidbaar")
+    secret_kind = _kind(kind)
     path = load_settings().keyring
-    secret_kind: Literal["pseudoniem", "herleidbaar"] = (
-        "pseudoniem" if kind == "pseudoniem" else "herleidbaar"
-    )
     keyring = read_keyring(path).with_secret(secret_kind, _start(vanaf))
     write_secret_file(path, keyring)
     latest = getattr(keyring, secret_kind)[-1]
     console.print(f"{kind} key version {latest.versie} in force from {latest.vanaf.isoformat()}")
+
+
+def _kind(kind: str) -> SecretKind:
+    for known in SECRET_KINDS:
+        if kind == known:
+            return known
+    raise typer.BadParameter(f"kind is one of {', '.join(SECRET_KINDS)}")
+
+
+@keys_app.command("uittreksel")
+def keys_extract(
+    kind: Annotated[str, typer.Argument(help="The secret to hand over, e.g. verantwoording.")],
+    to: Annotated[Path, typer.Option("--naar", help="Where to write it (mode 0600).")],
+) -> None:
+    """Write a keyring with one secret only: the FG gets the verantwoording key this way, to
+    run `ketenstroom verantwoording inzage`, without any key that opens what recipients hold."""
+    keyring = extract(read_keyring(load_settings().keyring), _kind(kind))
+    write_secret_file(to, keyring)
+    console.print(f"{kind} key ({len(getattr(keyring, kind))} version(s)) written to {to} (0600)")
 
 
 @keys_app.command("recipient")
@@ -143,7 +160,7 @@ def keys_show() -> None:
     table = Table(title="Keys")
     for header in ("key", "version", "in force from", "fingerprint (SHA-256 of public key)"):
         table.add_column(header)
-    for kind in ("pseudoniem", "herleidbaar"):
+    for kind in SECRET_KINDS:
         for v in getattr(keyring, kind):
             table.add_row(kind, str(v.versie), v.vanaf.isoformat(), "(secret)")
     for partner, versions in sorted(keyring.ontvangers.items()):

@@ -22,8 +22,10 @@ from pipeline.covenant.fields import (
     tree_of,
 )
 from pipeline.covenant.loader import LoadedCovenant
-from pipeline.covenant.model import Behandeling, Kop, Regel
+from pipeline.covenant.model import Behandeling, Kop
 from pipeline.covenant.policy import Grant, Policy, ViewPlan
+from pipeline.covenant.register import register_of
+from pipeline.covenant.rules import activity_id, domain_name, effective_fields
 from pipeline.covenant.scope import Locator, area_of
 from pipeline.covenant.views import derive_view_schema
 from pipeline.errors import CovenantError
@@ -52,25 +54,9 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=LEGAL_TZ)
 
 
-def domain_name(kop: Kop, recipient: str) -> str:
-    """The linkage domain of a recipient under a covenant: ``<covenant>/<koppeldomein>``, or
-    ``<covenant>/<recipient>`` alone. A domain belongs to one covenant: its keys are derived
-    from this name, so no other covenant's domain shares them."""
-    name = next((n for n, d in kop.koppeldomeinen.items() if recipient in d.partijen), recipient)
-    return f"{kop.id}/{name}"
-
-
-def effective_fields(rule: Regel) -> dict[str, Behandeling]:
-    """What a rule discloses, with the envelope defaults for the envelope fields it does not
-    name (the publisher, and the day of the event and of its recording)."""
-    defaults = {path: Behandeling(t) for path, t in ENVELOPE_DEFAULTS.items()}
-    return {**defaults, **rule.velden}
-
-
 def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
     """(source, signal type, recipient, grant) for every rule of a checked covenant."""
     kop = loaded.model.convenant
-    register = kop.verwerkingsregister or f"urn:ketenstroom:verwerking:{kop.id}"
     out = []
     for rule in loaded.model.regels:
         treatments = tuple(
@@ -88,7 +74,7 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
                 article=rule.artikel,
                 purpose=rule.doel,
                 legal_basis=rule.grondslag,
-                processing_activity_id=f"{register.rstrip('/')}/{rule.id}",
+                processing_activity_id=activity_id(kop, rule.id),
                 fields=frozenset(p for p, _ in treatments),
                 valid_from=_start_of(kop.geldig.van),
                 valid_until=_start_of(kop.geldig.tot) if kop.geldig.tot else None,
@@ -180,6 +166,17 @@ def compile_policy(
                 "KETENSTROOM_KEYRING)"
             ]
         )
+    if by_view and keyring is not None:
+        for kind, use in (
+            ("pseudoniem", "pseudonyms and the trace ids of views"),
+            ("herleidbaar", "reversible pseudonyms and the references of views"),
+            ("verantwoording", "the data subject's id in the disclosure log"),
+        ):
+            if not getattr(keyring, kind):
+                problems.append(
+                    f"the keyring has no {kind} key, which makes {use}: "
+                    f"ketenstroom keys rotate {kind}"
+                )
     compiled = SchemaStore(store)
     plans: dict[tuple[str, str], list[ViewPlan]] = defaultdict(list)
     for view, grants in sorted(by_view.items()):
@@ -198,7 +195,10 @@ def compile_policy(
         store=compiled,
         plans={k: tuple(v) for k, v in plans.items()},
         log_schema=store.current(LOG_SCHEMA),
-        keys=RouterKeys(keyring.herleidbaar, keyring.pseudoniem) if keyring else None,
+        keys=RouterKeys(keyring.herleidbaar, keyring.pseudoniem, keyring.verantwoording)
+        if keyring
+        else None,
+        register=register_of(covenants),
         recipients=frozenset(p.id for p in registry.deelnemers if p.ontvangt),
         references={
             s.short_name: tuple(marked_paths(s.expanded, REFERENCE_PROPERTY)) for s in signals

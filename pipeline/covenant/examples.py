@@ -14,6 +14,7 @@ from pipeline.codec.framing import decode, encode
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS
 from pipeline.covenant.loader import EXAMPLES_SUFFIX
 from pipeline.covenant.policy import Policy
+from pipeline.covenant.register import disclosed
 from pipeline.errors import KetenstroomError
 from pipeline.language import Text
 from pipeline.messages import covenant as covenant_msg
@@ -92,14 +93,11 @@ def disclosed_fields(
         raise KetenstroomError(str(tools_msg.example_refused(reason)))
     received: dict[str, dict[str, str]] = {}
     for log in result.log:
-        disclosure = decode(log.value, policy.store)[1]
-        if disclosure["recipient"] is not None:
-            treatments: dict[str, str] = {}
-            for grant in disclosure["grants"]:
-                treatments.update(grant["treatments"])
-            received[disclosure["recipient"]] = {
-                f: treatments.get(f, "doorgeven") for f in disclosure["fields"]
-            }
+        line = decode(log.value, policy.store)[1]
+        if line["outcome"] == "DISCLOSED":
+            # the log names the processing activities; the register says what each gives
+            treatments = disclosed(line, policy.register) or {}
+            received.setdefault(line["recipient"], {}).update(treatments)
     return received
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree, subtree
+from pipeline.covenant.register import Activity
 from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
 from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
@@ -209,6 +210,8 @@ class Policy:
     references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     publisher_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     addressees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The register of processing activities of these covenants, by activity id.
+    register: Mapping[str, Activity] = field(default_factory=dict, compare=False, repr=False)
     #: What dead letters are sealed to; the worker sets it (without: dead letters keep no content)
     dead_letter_key: DeadLetterPublicKey | None = field(default=None, compare=False)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(

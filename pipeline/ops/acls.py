@@ -100,6 +100,7 @@ ROLES: tuple[Role, ...] = (
             (_inboxes, ("Write",)),
             (_named(topics.DEAD_LETTER, topics.DISCLOSURE_LOG), ("Write",)),
             (_named(topics.EVENT_IDS, topics.SCHEMAS), ("Read", "Write")),
+            (_named(topics.REGISTER), ("Write",)),  # the policy's processing activities
             (_named(topics.COVENANTS), ("Read",)),
             # only the router writes covenant status: nobody else can claim a worker adopted
             (_named(topics.COVENANT_STATUS), ("Read", "Write")),
@@ -138,7 +139,7 @@ ROLES: tuple[Role, ...] = (
         "the privacy officer's publisher of signed covenant bundles and their view schemas",
         topics=(
             (_every_topic, ("Describe",)),  # checks every topic exists before publishing
-            (_named(topics.SCHEMAS), ("Write",)),
+            (_named(topics.SCHEMAS, topics.REGISTER), ("Write",)),
             (_named(topics.COVENANTS), ("Read", "Write")),
             # publish reads which workers adopted or refused; it may never write there
             (_named(topics.COVENANT_STATUS), ("Read",)),

@@ -20,8 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import ConfigurationError
 
-SecretKind = Literal["pseudoniem", "herleidbaar"]
-SECRET_SIZES: dict[str, int] = {"pseudoniem": 32, "herleidbaar": 64}
+SecretKind = Literal["pseudoniem", "herleidbaar", "verantwoording"]
+#: pseudoniem: recipients' pseudonyms and trace ids; herleidbaar: reversible pseudonyms and
+#: event references; verantwoording: the data subject's id in the disclosure log only (the FG
+#: holds it too, to answer "who received what about me"; it opens nothing a recipient holds).
+SECRET_KINDS: tuple[SecretKind, ...] = ("pseudoniem", "herleidbaar", "verantwoording")
+SECRET_SIZES: dict[str, int] = {"pseudoniem": 32, "herleidbaar": 64, "verantwoording": 32}
 
 
 def b64(raw: bytes) -> str:
@@ -68,6 +72,7 @@ class Keyring(BaseModel):
     format: Literal[1] = 1
     pseudoniem: tuple[KeyVersion, ...] = ()
     herleidbaar: tuple[KeyVersion, ...] = ()
+    verantwoording: tuple[KeyVersion, ...] = ()
     ontvangers: dict[str, tuple[KeyVersion, ...]] = Field(default_factory=dict)
 
     def with_secret(self, kind: SecretKind, start: dt.datetime) -> Keyring:
@@ -149,12 +154,25 @@ def write_secret_file(path: Path, model: BaseModel) -> None:
     os.replace(tmp, path)
 
 
+def new_keyring(start: dt.datetime) -> Keyring:
+    """A keyring with version 1 of every secret, in force from ``start``."""
+    keyring = Keyring()
+    for kind in SECRET_KINDS:
+        keyring = keyring.with_secret(kind, start)
+    return keyring
+
+
+def extract(keyring: Keyring, kind: SecretKind) -> Keyring:
+    """A keyring holding only the versions of one secret (e.g. the FG's verantwoording key)."""
+    return Keyring.model_validate({kind: [v.model_dump() for v in getattr(keyring, kind)]})
+
+
 def generate_keys(
     partners: list[str], start: dt.datetime | None = None
 ) -> tuple[Keyring, dict[str, RecipientKeys]]:
     """A fresh keyring (secrets, recipients' public keys) and each recipient's private key file."""
     at = start or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    keyring = Keyring().with_secret("pseudoniem", at).with_secret("herleidbaar", at)
+    keyring = new_keyring(at)
     private: dict[str, RecipientKeys] = {}
     for partner in partners:
         private[partner], public = new_recipient_key(RecipientKeys(partner=partner), at)

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from pipeline.errors import KetenstroomError
 from pipeline.privacy.keyring import KeyVersion, b64, in_force, unb64
-from pipeline.privacy.pseudonyms import derive
+from pipeline.privacy.pseudonyms import derive, pseudonym
 
 REFERENCE_SCHEME = "EV1"
 _KIND = "gebeurtenis"
@@ -80,16 +80,33 @@ def disclosure_trace(event_id: str, disclosure: str, secret: bytes) -> tuple[str
     return mac[:32], mac[32:48]
 
 
+#: The disclosure log's own linkage domain: no recipient's domain (``<covenant>/<name>``) is it.
+LOG_DOMAIN = "verantwoording"
+
+
 class RouterKeys:
-    """The keyring's secrets as routing needs them: references and trace contexts."""
+    """The keyring's secrets as routing needs them: references, trace contexts, and the data
+    subject's id in the disclosure log."""
 
     def __init__(
-        self, herleidbaar: tuple[KeyVersion, ...], pseudoniem: tuple[KeyVersion, ...]
+        self,
+        herleidbaar: tuple[KeyVersion, ...],
+        pseudoniem: tuple[KeyVersion, ...],
+        verantwoording: tuple[KeyVersion, ...] = (),
     ) -> None:
         self._herleidbaar = herleidbaar
         self._pseudoniem = pseudoniem
+        self._verantwoording = verantwoording
         self._secrets = {v.versie: unb64(v.materiaal) for v in herleidbaar}
         self._trace = {v.versie: unb64(v.materiaal) for v in pseudoniem}
+        self._log = {v.versie: unb64(v.materiaal) for v in verantwoording}
+
+    def subject(self, kind: str, normalised: str, now: dt.datetime) -> str:
+        """The data subject's id in the disclosure log (a PS1 label in the log's own domain,
+        under the verantwoording key in force): the log holds no BSN, and no recipient's
+        pseudonym equals it."""
+        key = in_force(self._verantwoording, now, "verantwoording")
+        return pseudonym(normalised, self._log[key.versie], key.versie, LOG_DOMAIN, kind)
 
     def reference(self, event_id: str, domain: str, now: dt.datetime) -> str:
         """The event's reference in ``domain``, under the key in force at ``now``."""
@@ -104,3 +121,11 @@ class RouterKeys:
         """The trace context of one disclosure of an event."""
         key = in_force(self._pseudoniem, now, "pseudoniem")
         return disclosure_trace(event_id, disclosure, self._trace[key.versie])
+
+
+def subject_ids(kind: str, normalised: str, versions: tuple[KeyVersion, ...]) -> list[str]:
+    """The log ids of one data subject under every version of the verantwoording key (for an
+    FG's inzage: records made before and after a rotation)."""
+    return [
+        pseudonym(normalised, unb64(v.materiaal), v.versie, LOG_DOMAIN, kind) for v in versions
+    ]

@@ -28,19 +28,21 @@ def reidentification_record(
         "end_time": at,
         "status_code": "OK",
         "processing_activity_id": None,
+        "processing_activity_ids": [],
         "data_subject_id": label,
         "data_subject_id_type": f"herleidbaar pseudoniem ({kind}, domein {domain}, sleutel k{version})",
         "event_id": str(act),
         "event_type": "Herleiding",
         "source": requester,
+        "foreign_processor": None,
         "foreign_trace_id": None,
         "foreign_span_id": None,
         "recipient": requester,
         "outcome": "REIDENTIFIED",
-        "fields": [kind],
         "view_fingerprint": None,
-        "grants": [],
         "reason": reason,
+        "requester": requester,
+        "proof": None,
     }
 
 

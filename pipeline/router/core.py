@@ -14,9 +14,10 @@ from pipeline.covenant.conditions import value_at
 from pipeline.covenant.fields import ENVELOPE
 from pipeline.covenant.policy import Grant, Policy, Withheld
 from pipeline.errors import CodecError, InvalidRecordError
+from pipeline.privacy.subjects import data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
-from pipeline.router.disclosure import NO_RECIPIENT, WITHHELD
+from pipeline.router.disclosure import NO_RECIPIENT, WITHHELD, Subject
 from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.router.references import resolve_references
@@ -141,7 +142,7 @@ def _disclose(
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
-    event_log = policy.disclosure_log.for_event(envelope, now)
+    event_log = policy.disclosure_log.for_event(envelope, now, _subject(datum, policy, now))
     occurred = envelope["occurred_at"].date()
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)
@@ -150,7 +151,7 @@ def _disclose(
         assert policy.keys is not None  # a policy with plans has keys (compile_policy)
         trace = policy.keys.trace(event_id, plan.disclosure, now)
         if isinstance(grants, Withheld):
-            entry = event_log.record(trace, None, (), grants.grants, None, WITHHELD)
+            entry = event_log.record(trace, None, grants.grants, None, WITHHELD)
             log.append(_log_record(event_id, plan.disclosure, entry))
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
@@ -173,12 +174,21 @@ def _disclose(
         deliveries.append(
             Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
         )
-        entry = event_log.record(trace, plan.recipient, rendered.fields, grants, fingerprint)
+        entry = event_log.record(trace, plan.recipient, grants, fingerprint)
         log.append(_log_record(event_id, plan.disclosure, entry))
     if not deliveries:
-        entry = event_log.record(_log_trace(event_id), None, (), (), None, NO_RECIPIENT)
+        entry = event_log.record(_log_trace(event_id), None, (), None, NO_RECIPIENT)
         log.append(_log_record(event_id, "-", entry))
     return RouteResult(tuple(deliveries), tuple(log))
+
+
+def _subject(datum: dict[str, Any], policy: Policy, now: dt.datetime) -> Subject | None:
+    """Who the signal is about, pseudonymised in the log's own domain (none: no person)."""
+    found = data_subject(datum)
+    if found is None or policy.keys is None:
+        return None
+    id_type, kind, normalised = found
+    return policy.keys.subject(kind, normalised, now), id_type
 
 
 def _purposes(grants: tuple[Grant, ...]) -> list[dict[str, str]]:

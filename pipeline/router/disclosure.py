@@ -1,12 +1,16 @@
-"""Disclosure-log records (verantwoording, after Logius' Logboek Dataverwerkingen).
+"""Disclosure-log records (verantwoording), after Logius' Logboek Dataverwerkingen.
 
-A signal's log records differ only in a few fields: the trace context is each disclosure's
-own, the event's fields are the same in all of them, and what a view plan disclosed under which
-grants is the same for every signal it discloses under those grants. ``DisclosureLog`` encodes
-the log schema's fields in those groups (codec.split), each as often as it changes.
+One line per data subject per action: per delivered view, per withheld disclosure, or one 'no
+recipient' line. Each line holds only what varies per disclosure: its own trace context (the
+one the view carries), when, status, the processing activities it was made under (URIs into
+the register of processing activities, covenant.register), the data subject pseudonymised in
+the log's own domain, the event, the publisher's operation (``foreign_*``), the recipient, the
+outcome and the view's schema fingerprint. What an activity is and gives each recipient is in
+the register, once per covenant version.
 
-The log is the only place where a disclosure's trace context meets the publisher's
-(``foreign_trace_id``/``foreign_span_id``, Logboek Dataverwerkingen's foreign operation).
+A signal's log records differ only in a few fields, so ``DisclosureLog`` encodes the log schema's
+fields in groups (codec.split), each as often as it changes. The log is the only place where a
+disclosure's trace context meets the publisher's.
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ LOG_NAME = "ketenstroom.disclose"
 
 # The log schema's field groups in schema order, by the field that starts each group after the
 # first: [trace_id, span_id] per record; [parent_span_id .. status_code] per event;
-# [processing_activity_id] per disclosure; [data_subject_id .. foreign_span_id] per event;
-# [recipient .. reason] per disclosure (recipient, outcome, view, field names and grants).
+# [processing_activity_id, processing_activity_ids] per disclosure; [data_subject_id ..
+# foreign_span_id] per event; [recipient .. proof] per disclosure.
 _GROUP_STARTS = ("parent_span_id", "processing_activity_id", "data_subject_id", "recipient")
 _RECORD, _EVENT_TIMES, _ACTIVITY, _EVENT, _DISCLOSURE = range(5)
 DISCLOSED, NO_RECIPIENT, WITHHELD = "DISCLOSED", "NO_RECIPIENT", "WITHHELD"
+#: Why a disclosure was withheld: the signal has no location an area-bound covenant can judge.
+NO_LOCATION = "no_location"
+
+Subject = tuple[str, str]
+"""(data_subject_id, data_subject_id_type) of a signal, pseudonymised for the log."""
 
 
 class DisclosureLog:
@@ -39,16 +48,24 @@ class DisclosureLog:
         self.schema = schema
         self.split = SplitEncoder(schema, [names.index(n) for n in _GROUP_STARTS])
 
-    def for_event(self, envelope: dict[str, Any], at: dt.datetime) -> EventLog:
+    def for_event(
+        self, envelope: dict[str, Any], at: dt.datetime, subject: Subject | None
+    ) -> EventLog:
         """The log writer for one signal's records; routing is one step without I/O, so each
         span starts and ends at ``at``."""
-        return EventLog(self.split, envelope, at)
+        return EventLog(self.split, envelope, at, subject)
 
 
 class EventLog:
-    """One signal's log records: who received which field names, under which rules."""
+    """One signal's log records: to whom, under which processing activities."""
 
-    def __init__(self, split: SplitEncoder, envelope: dict[str, Any], at: dt.datetime) -> None:
+    def __init__(
+        self,
+        split: SplitEncoder,
+        envelope: dict[str, Any],
+        at: dt.datetime,
+        subject: Subject | None,
+    ) -> None:
         self._split = split
         self.event_id = str(envelope["event_id"])
         self._times = split.part(
@@ -64,12 +81,12 @@ class EventLog:
         self._event = split.part(
             _EVENT,
             {
-                # No data subject id on a routing record (the re-identification record has one).
-                "data_subject_id": None,
-                "data_subject_id_type": None,
+                "data_subject_id": subject[0] if subject else None,
+                "data_subject_id_type": subject[1] if subject else None,
                 "event_id": self.event_id,
                 "event_type": envelope["event_type"],
                 "source": envelope["source"],
+                "foreign_processor": envelope["source"],
                 "foreign_trace_id": envelope["trace_id"],
                 "foreign_span_id": envelope["span_id"],
             },
@@ -79,7 +96,6 @@ class EventLog:
         self,
         trace: tuple[str, str],
         recipient: str | None,
-        fields: tuple[str, ...],
         grants: tuple[Grant, ...],
         view_fingerprint: str | None,
         outcome: str = DISCLOSED,
@@ -87,54 +103,34 @@ class EventLog:
         """The log record of one disclosure (or of routing to nobody, or of withholding), under
         the disclosure's own trace context ``trace`` (trace id, span id)."""
         # Grants are the policy's own objects, alive as long as it (and this encoder): their ids
-        # name the set. Recipient, view and field names complete what the disclosure groups hold.
-        key = (recipient, view_fingerprint, fields, tuple(map(id, grants)), outcome)
+        # name the set. Recipient, view and outcome complete what the disclosure groups hold.
+        key = (recipient, view_fingerprint, tuple(map(id, grants)), outcome)
         return self._split.join(
             self._split.part(_RECORD, {"trace_id": trace[0], "span_id": trace[1]}),
             self._times,
-            self._split.cached(_ACTIVITY, key, lambda: _activity(grants)),
+            self._split.cached(_ACTIVITY, key, lambda: activities(grants)),
             self._event,
             self._split.cached(
-                _DISCLOSURE,
-                key,
-                lambda: disclosure(recipient, fields, grants, view_fingerprint, outcome),
+                _DISCLOSURE, key, lambda: disclosure(recipient, view_fingerprint, outcome)
             ),
         )
 
 
-def _activity(grants: tuple[Grant, ...]) -> dict[str, Any]:
-    return {"processing_activity_id": grants[0].processing_activity_id if grants else None}
+def activities(grants: tuple[Grant, ...]) -> dict[str, Any]:
+    """The processing activities of a disclosure: the first as dpl.core's one id, and all."""
+    ids = list(dict.fromkeys(g.processing_activity_id for g in grants if g.processing_activity_id))
+    return {"processing_activity_id": ids[0] if ids else None, "processing_activity_ids": ids}
 
 
 def disclosure(
-    recipient: str | None,
-    fields: tuple[str, ...],
-    grants: tuple[Grant, ...],
-    view_fingerprint: str | None,
-    outcome: str = DISCLOSED,
+    recipient: str | None, view_fingerprint: str | None, outcome: str = DISCLOSED
 ) -> dict[str, Any]:
-    """The log fields from ``recipient`` on: who received which field names of which view, the
-    grants it was made under, and its reason (none for routing)."""
+    """The log fields from ``recipient`` on: who received which view, and why not (if not)."""
     return {
         "recipient": recipient,
         "outcome": outcome,
-        "fields": list(fields),
         "view_fingerprint": view_fingerprint,
-        "grants": [
-            {
-                "covenant_id": g.covenant_id,
-                "covenant_version": g.covenant_version,
-                "rule_id": g.rule_id,
-                "article": g.article,
-                "purpose": g.purpose,
-                "legal_basis": g.legal_basis,
-                "fields": sorted(g.fields),
-                "retention": g.retention,
-                "conditions": list(g.conditions),
-                "treatments": dict(g.treatments),
-                "linkage_domain": g.domain or None,
-            }
-            for g in grants
-        ],
-        "reason": "no_location" if outcome == WITHHELD else None,
+        "reason": NO_LOCATION if outcome == WITHHELD else None,
+        "requester": None,
+        "proof": None,
     }

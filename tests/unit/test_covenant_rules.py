@@ -13,7 +13,7 @@ from tests.unit.test_covenant_check import _compile, _edit, _problems
 
 
 def _signal(store, factory, now, born: str):
-    document = factory.make("politie", "Signaal").document
+    document = in_utrecht(factory.make("politie", "Signaal").document)
     document["slachtoffer"]["geboortedatum"] = born
     return signal_bytes(store, document, "politie", now)[1]
 
@@ -24,9 +24,10 @@ def test_veilig_thuis_receives_only_minors(store, policy, factory, now):
     assert "veilig-thuis-utrecht" in views_by_recipient(minor, policy)
     assert "veilig-thuis-utrecht" not in views_by_recipient(adult, policy)
     entry = next(e for e in log_entries(minor, policy) if e["recipient"] == "veilig-thuis-utrecht")
-    (grant,) = entry["grants"]
-    assert grant["rule_id"] == "R7" and grant["retention"] == "P1Y"
-    assert grant["conditions"] == ["slachtoffer.geboortedatum: minderjarig"]
+    (activity,) = entry["processing_activity_ids"]
+    rule = policy.register[activity].record  # what is fixed per rule: in the register
+    assert rule["regel"] == "R7" and rule["bewaartermijn"] == "P1Y"
+    assert rule["voorwaarden"] == ["slachtoffer.geboortedatum: minderjarig"]
 
 
 def _datum(**values):
@@ -175,7 +176,8 @@ def test_several_covenants_each_account_for_what_they_allow(covenant_dir, store,
     assert national["slachtoffer"] == {"adres": {"gemeentecode": "GM0344"}}
     assert national["envelope"]["doelen"] == [{"doel": "registratie", "bewaartermijn": "P10Y"}]
     entries = [e for e in log_entries(result, policy) if e["recipient"] == "comensha"]
-    assert sorted((g["covenant_id"], g["rule_id"]) for e in entries for g in e["grants"]) == [
+    rules = [policy.register[a].record for e in entries for a in e["processing_activity_ids"]]
+    assert sorted((r["convenant_id"], r["regel"]) for r in rules) == [
         ("landelijk-registratie", "L1"),
         ("midden-nederland", "R4"),
     ]

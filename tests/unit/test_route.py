@@ -7,6 +7,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.codec.framing import MAGIC, encode
+from pipeline.covenant.register import disclosed
 from pipeline.privacy.view_decryption import decrypt_view
 from pipeline.router.core import route
 from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADER, header
@@ -95,20 +96,31 @@ def test_one_disclosure_log_record_per_view_with_its_grounds(policy, now, politi
     assert (om["trace_id"], om["span_id"]) == (om_view["trace_id"], om_view["span_id"])
     assert om["foreign_trace_id"] == datum["envelope"]["trace_id"]
     assert om["foreign_span_id"] == datum["envelope"]["span_id"]
-    assert "slachtoffer.bsn" in om["fields"]
-    (grant,) = om["grants"]
-    assert (grant["covenant_id"], grant["covenant_version"], grant["rule_id"]) == (
+    # the log names the processing activity; the register holds what is fixed per rule
+    assert om["processing_activity_ids"] == [om["processing_activity_id"]]
+    assert om["processing_activity_id"] == (
+        "https://register.ketenstroom.example/verwerkingen/midden-nederland/R1/2025.1"
+    )
+    rule = policy.register[om["processing_activity_id"]].record
+    assert (rule["convenant_id"], rule["convenant_versie"], rule["regel"]) == (
         "midden-nederland",
         "2025.1",
         "R1",
     )
-    assert grant["legal_basis"] == "wjsg" and grant["article"] == "4.1"
+    assert rule["grondslag"] == "wjsg" and rule["artikel"] == "4.1"
+    assert rule["grondslag_tekst"].startswith("Wet justitiële")
+    assert disclosed(om, policy.register)["slachtoffer.bsn"] == "doorgeven"
     gemeente = next(e for e in entries if e["recipient"] == "gemeente-utrecht")
-    (grant,) = gemeente["grants"]
-    assert grant["treatments"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
-    assert grant["linkage_domain"] == "midden-nederland/gemeente-utrecht"
+    (to_gemeente,) = policy.register[gemeente["processing_activity_id"]].record["ontvangers"]
+    assert to_gemeente["behandelingen"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
+    assert to_gemeente["koppeldomein"] == "midden-nederland/gemeente-utrecht"
     comensha = next(e for e in entries if e["recipient"] == "comensha")
-    assert "slachtoffer.bsn" not in comensha["fields"]
+    assert "slachtoffer.bsn" not in disclosed(comensha, policy.register)
+    # the data subject, pseudonymised in the log's own domain: no BSN, no recipient's pseudonym
+    assert om["data_subject_id_type"] == "BSN"
+    assert om["data_subject_id"].startswith("PS1.k1.verantwoording.bsn.")
+    assert len({e["data_subject_id"] for e in entries}) == 1
+    assert om["data_subject_id"] not in str(views_by_recipient(result, policy))
 
 
 def test_routing_is_deterministic_so_replays_are_idempotent(policy, keys, now, politie_signal):
@@ -143,9 +155,8 @@ def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):
     result = route(inbound("nla", raw, offset=1), policy, now, index)
     assert result.deliveries == () and result.dead_letter is None
     (entry,) = log_entries(result, policy)
-    assert (
-        entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None and entry["fields"] == []
-    )
+    assert entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None
+    assert entry["processing_activity_ids"] == []
 
 
 def test_a_source_without_rules_gets_nothing_through(store, policy, factory, now):

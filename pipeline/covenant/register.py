@@ -1,0 +1,111 @@
+"""The register of processing activities: what is fixed per covenant version, rule and recipient.
+
+A disclosure-log line names only what varies per disclosure (when, which event, to whom, under
+which activities). What an activity is, its covenant, rule, article, purpose, legal basis with
+their texts, retention, conditions, area, and the fields and treatments each recipient gets, is
+published once per covenant version on the compacted topic ``ketenstroom.verwerkingsregister``
+(key: the activity's id), the way Logboek Dataverwerkingen's ``processing_activity_id`` points
+into an organisation's register. Pure: built from the covenants, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.covenant.loader import LoadedCovenant
+from pipeline.covenant.model import Behandeling, Kop, Regel, Werkgebied
+from pipeline.covenant.rules import activity_id, domain_name, effective_fields
+
+#: Schema of a register entry (schemas/ketenstroom/verwerking.avsc).
+REGISTER_SCHEMA = "nl.ketenstroom.log.Verwerking"
+
+
+def _area(kop: Kop) -> str:
+    if not isinstance(kop.werkgebied, Werkgebied):
+        return "landelijk"
+    parts = []
+    if kop.werkgebied.gemeenten:
+        parts.append("gemeenten " + ", ".join(kop.werkgebied.gemeenten))
+    if kop.werkgebied.politie_eenheden:
+        parts.append("politie-eenheden " + ", ".join(kop.werkgebied.politie_eenheden))
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One register entry, as the register schema holds it (Dutch field names)."""
+
+    record: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.record["id"])
+
+    def treatments(self, recipient: str) -> dict[str, str]:
+        """Field path -> treatment of everything this activity gives ``recipient`` ({} if none)."""
+        for entry in self.record["ontvangers"]:
+            if entry["partij"] == recipient:
+                return dict(entry["behandelingen"])
+        return {}
+
+
+def _entry(kop: Kop, rule: Regel, treatments: dict[str, Behandeling], domains: dict[str, str]) -> Activity:
+    basis = kop.grondslagen.get(rule.grondslag)
+    return Activity(
+        {
+            "id": activity_id(kop, rule.id),
+            "convenant_id": kop.id,
+            "convenant_versie": kop.versie,
+            "convenant_titel": kop.titel,
+            "regel": rule.id,
+            "artikel": rule.artikel,
+            "omschrijving": " ".join(rule.omschrijving.split()) if rule.omschrijving else None,
+            "doel": rule.doel,
+            "doel_tekst": kop.doelen.get(rule.doel, ""),
+            "grondslag": rule.grondslag,
+            "grondslag_tekst": basis.omschrijving if basis is not None else "",
+            "bewaartermijn": rule.bewaartermijn,
+            "signaaltype": rule.signaaltype,
+            "bronnen": list(rule.bronnen),
+            "voorwaarden": [c.describe() for c in rule.voorwaarden],
+            "werkgebied": _area(kop),
+            "ontvangers": [
+                {
+                    "partij": recipient,
+                    "koppeldomein": domains[recipient],
+                    "behandelingen": {
+                        p: t.value for p, t in treatments.items() if t is not Behandeling.WEGLATEN
+                    },
+                }
+                for recipient in rule.ontvangers
+            ],
+        }
+    )
+
+
+def register_of(covenants: Iterable[LoadedCovenant]) -> dict[str, Activity]:
+    """Every processing activity of these covenants, by id."""
+    register: dict[str, Activity] = {}
+    for loaded in covenants:
+        kop = loaded.model.convenant
+        for rule in loaded.model.regels:
+            domains = {r: domain_name(kop, r) for r in rule.ontvangers}
+            entry = _entry(kop, rule, effective_fields(rule), domains)
+            register[entry.id] = entry
+    return register
+
+
+def disclosed(
+    record: Mapping[str, Any], register: Mapping[str, Activity]
+) -> dict[str, str] | None:
+    """Field path -> treatment of what a disclosure-log line's recipient received, from the
+    register entries it names; None when an entry is not in ``register``."""
+    treatments: dict[str, str] = {}
+    for activity in record.get("processing_activity_ids") or ():
+        entry = register.get(activity)
+        if entry is None:
+            return None
+        treatments.update(entry.treatments(str(record["recipient"])))
+    return treatments
