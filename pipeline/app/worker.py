@@ -48,7 +48,6 @@ def prepare_cluster(settings: Settings, bootstrap: str, registry: Registry, poli
     publish_policy(settings, bootstrap, policy)
 
 
-
 def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     """The policy to start with: the newest valid published bundle, else the files on disk.
 

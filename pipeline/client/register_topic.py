@@ -32,9 +32,7 @@ def publish_register(
     producer = KafkaProducer(**client_config(settings, bootstrap), acks="all", retries=5)
     try:
         futures = [
-            producer.send(
-                topics.REGISTER, key=a.id.encode(), value=encode(entry, dict(a.record))
-            )
+            producer.send(topics.REGISTER, key=a.id.encode(), value=encode(entry, dict(a.record)))
             for a in activities
         ]
         for future in futures:

@@ -51,7 +51,9 @@ class Activity:
         return {}
 
 
-def _entry(kop: Kop, rule: Regel, treatments: dict[str, Behandeling], domains: dict[str, str]) -> Activity:
+def _entry(
+    kop: Kop, rule: Regel, treatments: dict[str, Behandeling], domains: dict[str, str]
+) -> Activity:
     basis = kop.grondslagen.get(rule.grondslag)
     return Activity(
         {
@@ -97,13 +99,14 @@ def register_of(covenants: Iterable[LoadedCovenant]) -> dict[str, Activity]:
     return register
 
 
-def disclosed(
-    record: Mapping[str, Any], register: Mapping[str, Activity]
-) -> dict[str, str] | None:
+def disclosed(record: Mapping[str, Any], register: Mapping[str, Activity]) -> dict[str, str] | None:
     """Field path -> treatment of what a disclosure-log line's recipient received, from the
     register entries it names; None when an entry is not in ``register``."""
     treatments: dict[str, str] = {}
-    for activity in record.get("processing_activity_ids") or ():
+    first = record.get("processing_activity_id")
+    for activity in ([first] if first else []) + list(
+        record.get("more_processing_activity_ids") or ()
+    ):
         entry = register.get(activity)
         if entry is None:
             return None

@@ -67,8 +67,8 @@ def read_ledger(settings: Settings, bootstrap: str, store: SchemaStore) -> Ledge
         _, entry = decode(record.value, store)
         if entry["outcome"] == "NO_RECIPIENT":
             ledger.no_recipient[entry["event_id"]] = entry
-        else:
-            ledger.disclosures[record.key.decode()] = entry
+        else:  # one line per disclosure: its span is its own (the same again after a replay)
+            ledger.disclosures[f"{entry['event_id']}/{entry['span_id']}"] = entry
     for record in read_to_end(settings, bootstrap, topics.DEAD_LETTER):
         letter = DeadLetter.from_record(record)
         ledger.dead_letters[letter.label(keys)] = letter

@@ -106,7 +106,7 @@ class RouterKeys:
         under the verantwoording key in force): the log holds no BSN, and no recipient's
         pseudonym equals it."""
         key = in_force(self._verantwoording, now, "verantwoording")
-        return pseudonym(normalised, self._log[key.versie], key.versie, LOG_DOMAIN, kind)
+        return log_subject(normalised, self._log[key.versie], key.versie, kind)
 
     def reference(self, event_id: str, domain: str, now: dt.datetime) -> str:
         """The event's reference in ``domain``, under the key in force at ``now``."""
@@ -123,9 +123,19 @@ class RouterKeys:
         return disclosure_trace(event_id, disclosure, self._trace[key.versie])
 
 
+#: Bytes of HMAC a log subject id keeps: 128 bits, no collision among any population.
+_SUBJECT_BYTES = 16
+
+
+def log_subject(normalised: str, secret: bytes, version: int, kind: str) -> str:
+    """``PS1.k<version>.verantwoording.<kind>.<HMAC-SHA256, 128 bits>``: a keyed pseudonym in
+    the log's own domain (the same construction as a recipient's pseudonym, shortened)."""
+    full = pseudonym(normalised, secret, version, LOG_DOMAIN, kind)
+    head, _, mac = full.rpartition(".")
+    return f"{head}.{b64(unb64(mac)[:_SUBJECT_BYTES])}"
+
+
 def subject_ids(kind: str, normalised: str, versions: tuple[KeyVersion, ...]) -> list[str]:
     """The log ids of one data subject under every version of the verantwoording key (for an
     FG's inzage: records made before and after a rotation)."""
-    return [
-        pseudonym(normalised, unb64(v.materiaal), v.versie, LOG_DOMAIN, kind) for v in versions
-    ]
+    return [log_subject(normalised, unb64(v.materiaal), v.versie, kind) for v in versions]

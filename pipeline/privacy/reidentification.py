@@ -28,7 +28,7 @@ def reidentification_record(
         "end_time": at,
         "status_code": "OK",
         "processing_activity_id": None,
-        "processing_activity_ids": [],
+        "more_processing_activity_ids": [],
         "data_subject_id": label,
         "data_subject_id_type": f"herleidbaar pseudoniem ({kind}, domein {domain}, sleutel k{version})",
         "event_id": str(act),

@@ -152,7 +152,7 @@ def _disclose(
         trace = policy.keys.trace(event_id, plan.disclosure, now)
         if isinstance(grants, Withheld):
             entry = event_log.record(trace, None, grants.grants, None, WITHHELD)
-            log.append(_log_record(event_id, plan.disclosure, entry))
+            log.append(_log_record(event_id, entry))
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
         ctx = Context(now, event_id, occurred, plan.recipient, plan.domain, reference)
@@ -175,10 +175,10 @@ def _disclose(
             Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
         )
         entry = event_log.record(trace, plan.recipient, grants, fingerprint)
-        log.append(_log_record(event_id, plan.disclosure, entry))
+        log.append(_log_record(event_id, entry))
     if not deliveries:
         entry = event_log.record(_log_trace(event_id), None, (), None, NO_RECIPIENT)
-        log.append(_log_record(event_id, "-", entry))
+        log.append(_log_record(event_id, entry))
     return RouteResult(tuple(deliveries), tuple(log))
 
 
@@ -203,5 +203,6 @@ def _log_trace(event_id: str) -> tuple[str, str]:
     return digest[:32], digest[32:48]
 
 
-def _log_record(event_id: str, disclosure: str, value: bytes) -> Outbound:
-    return Outbound(topics.DISCLOSURE_LOG, f"{event_id}/{disclosure}".encode(), value)
+def _log_record(event_id: str, value: bytes) -> Outbound:
+    # Keyed by the event: a signal's lines stay together, in order, on one partition.
+    return Outbound(topics.DISCLOSURE_LOG, event_id.encode(), value)

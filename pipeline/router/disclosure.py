@@ -28,7 +28,7 @@ LOG_NAME = "ketenstroom.disclose"
 
 # The log schema's field groups in schema order, by the field that starts each group after the
 # first: [trace_id, span_id] per record; [parent_span_id .. status_code] per event;
-# [processing_activity_id, processing_activity_ids] per disclosure; [data_subject_id ..
+# [processing_activity_id, more_processing_activity_ids] per disclosure; [data_subject_id ..
 # foreign_span_id] per event; [recipient .. proof] per disclosure.
 _GROUP_STARTS = ("parent_span_id", "processing_activity_id", "data_subject_id", "recipient")
 _RECORD, _EVENT_TIMES, _ACTIVITY, _EVENT, _DISCLOSURE = range(5)
@@ -117,9 +117,19 @@ class EventLog:
 
 
 def activities(grants: tuple[Grant, ...]) -> dict[str, Any]:
-    """The processing activities of a disclosure: the first as dpl.core's one id, and all."""
+    """The processing activities of a disclosure: the first as dpl.core's one id, the others
+    (when several rules gave it) after it."""
     ids = list(dict.fromkeys(g.processing_activity_id for g in grants if g.processing_activity_id))
-    return {"processing_activity_id": ids[0] if ids else None, "processing_activity_ids": ids}
+    return {
+        "processing_activity_id": ids[0] if ids else None,
+        "more_processing_activity_ids": ids[1:],
+    }
+
+
+def activity_ids(record: dict[str, Any]) -> list[str]:
+    """Every processing activity a log line names, the first first."""
+    first = record.get("processing_activity_id")
+    return ([first] if first else []) + list(record.get("more_processing_activity_ids") or ())
 
 
 def disclosure(

@@ -8,6 +8,7 @@ from pipeline.codec.framing import decode
 from pipeline.covenant.conditions import compile_condition
 from pipeline.covenant.model import Voorwaarde
 from pipeline.router.core import route
+from pipeline.router.disclosure import activity_ids
 from tests.helpers import in_utrecht, inbound, log_entries, signal_bytes, views_by_recipient
 from tests.unit.test_covenant_check import _compile, _edit, _problems
 
@@ -24,7 +25,7 @@ def test_veilig_thuis_receives_only_minors(store, policy, factory, now):
     assert "veilig-thuis-utrecht" in views_by_recipient(minor, policy)
     assert "veilig-thuis-utrecht" not in views_by_recipient(adult, policy)
     entry = next(e for e in log_entries(minor, policy) if e["recipient"] == "veilig-thuis-utrecht")
-    (activity,) = entry["processing_activity_ids"]
+    (activity,) = activity_ids(entry)
     rule = policy.register[activity].record  # what is fixed per rule: in the register
     assert rule["regel"] == "R7" and rule["bewaartermijn"] == "P1Y"
     assert rule["voorwaarden"] == ["slachtoffer.geboortedatum: minderjarig"]
@@ -176,7 +177,7 @@ def test_several_covenants_each_account_for_what_they_allow(covenant_dir, store,
     assert national["slachtoffer"] == {"adres": {"gemeentecode": "GM0344"}}
     assert national["envelope"]["doelen"] == [{"doel": "registratie", "bewaartermijn": "P10Y"}]
     entries = [e for e in log_entries(result, policy) if e["recipient"] == "comensha"]
-    rules = [policy.register[a].record for e in entries for a in e["processing_activity_ids"]]
+    rules = [policy.register[a].record for e in entries for a in activity_ids(e)]
     assert sorted((r["convenant_id"], r["regel"]) for r in rules) == [
         ("landelijk-registratie", "L1"),
         ("midden-nederland", "R4"),

@@ -13,6 +13,7 @@ from pipeline.language import Language, speaking
 from pipeline.privacy.pseudonyms import parse_label
 from pipeline.router.core import route
 from pipeline.router.dead_letter import DETAIL_HEADER, header
+from pipeline.router.disclosure import activity_ids
 from pipeline.router.event_index import EventIndex
 from pipeline.signals.prepare import prepare
 from tests.helpers import (
@@ -78,9 +79,7 @@ def test_without_a_usable_location_nothing_is_disclosed_and_that_is_logged(
     entries = log_entries(result, policy)
     withheld = [e for e in entries if e["outcome"] == "WITHHELD"]
     assert withheld and all(e["reason"] == "no_location" for e in withheld)
-    rules = {
-        policy.register[a].record["regel"] for e in withheld for a in e["processing_activity_ids"]
-    }
+    rules = {policy.register[a].record["regel"] for e in withheld for a in activity_ids(e)}
     assert rules >= {"R1", "R2", "R4"}
     assert [e["outcome"] for e in entries if e["outcome"] != "WITHHELD"] == ["NO_RECIPIENT"]
     # a rule may say otherwise, for itself only
