@@ -10,9 +10,14 @@ SCHEMAS = "ketenstroom.schemas"
 COVENANTS = "ketenstroom.convenanten"
 EVENT_IDS = "ketenstroom.gebeurtenis-ids"
 DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
+#: Statistics: one fact per counted signal and rule; one entry per publication version.
+STATISTICS_FACTS = "ketenstroom.statistiek-feiten"
+STATISTICS_PUBLICATIONS = "ketenstroom.statistiek-publicaties"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS, EVENT_IDS, DLQ_REPLAYS})
+COMPACTED = frozenset(
+    {SCHEMAS, COVENANTS, EVENT_IDS, DLQ_REPLAYS, STATISTICS_FACTS, STATISTICS_PUBLICATIONS}
+)
 
 
 def inbound(partner_id: str) -> str:

@@ -26,6 +26,7 @@ from pipeline.covenant.model import (
     Werkgebied,
 )
 from pipeline.covenant.scope import area_of
+from pipeline.covenant.statistics_check import check_statistics, statistics_warnings
 from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
 from pipeline.registry import Registry
@@ -100,6 +101,7 @@ class _Checker:
                 self.problem(source, ("regels", index, "id"), f"rule id {rule.id} appears twice")
             seen.add(rule.id)
             self.check_rule(model, source, index, rule)
+        check_statistics(loaded, self.registry, self.store, self.problem)
 
     def check_rule(self, model: Convenant, source: YamlSource, index: int, rule: Regel) -> None:
         at = ("regels", index)
@@ -341,7 +343,7 @@ def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
                     f"de soort {', '.join(sorted(kinds))}: een signaal daar gaat onder beide "
                     "convenanten naar buiten. Controleer of dat zo bedoeld is"
                 )
-    return found
+    return found + statistics_warnings(covenants)
 
 
 def _recipients(loaded: LoadedCovenant) -> set[str]:

@@ -11,6 +11,7 @@ from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree, subtree
 from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
+from pipeline.covenant.statistics import StatisticsRule
 from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.references import RouterKeys
 from pipeline.privacy.treatments import Context, Transform
@@ -208,6 +209,8 @@ class Policy:
     references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     publisher_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     addressees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Statistics rules: counts, never records (pipeline.covenant.statistics).
+    statistics: tuple[StatisticsRule, ...] = ()
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

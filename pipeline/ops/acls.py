@@ -77,6 +77,8 @@ def router_acls(registry: Registry, group_id: str) -> list[Acl]:
     for topic in [*registry.inbox_topics(), topics.DEAD_LETTER, topics.DISCLOSURE_LOG]:
         acls += _topic(ROUTER, topic, "Write", "Describe")
     acls += _topic(ROUTER, topics.EVENT_IDS, "Read", "Write", "Describe")
+    for topic in (topics.STATISTICS_FACTS, topics.STATISTICS_PUBLICATIONS):  # counts, publications
+        acls += _topic(ROUTER, topic, "Read", "Write", "Describe")
     acls += _topic(ROUTER, topics.SCHEMAS, "Read", "Write", "Describe")
     acls += _topic(ROUTER, topics.COVENANTS, "Read", "Describe")
     acls += _topic(ROUTER, topics.DLQ_REPLAYS, "Describe")  # checks the topic exists at start
