@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Longest a worker's fetch waits for records (Kafka's fetch.max.wait.ms).",
     )
+    statistics_grace_days: float = Field(
+        7.0,
+        ge=0,
+        description="How long after a period's end (in event time) it closes and is published.",
+    )
+    statistics_interval_s: float = Field(
+        30.0, gt=0, description="How often a worker looks for closed periods to publish."
+    )
     metrics_port: int | None = Field(
         None,
         ge=0,

@@ -16,6 +16,7 @@ from pipeline.cli.dlq import dlq_app
 from pipeline.cli.keys import keys_app, reidentify_command
 from pipeline.cli.lag import lag_command
 from pipeline.cli.output import console, errors, print_demo
+from pipeline.cli.statistiek import print_statistics, statistiek_app
 from pipeline.errors import BrokerError, CovenantError, KetenstroomError
 from pipeline.settings import load_settings
 
@@ -33,6 +34,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(statistiek_app, name="statistiek")
 app.command("reidentify")(reidentify_command)
 app.command("lag")(lag_command)
 
@@ -136,6 +138,7 @@ def inbox(
 
     settings = load_settings()
     views = read_inbox(settings, settings.require_bootstrap(), partner, decrypt=not sealed)
+    views = print_statistics(views, as_json)  # figures: one per cell, the latest version
     for view in views:
         if as_json:
             print(to_json({"key": view.key, "schema": view.schema_name, "view": view.datum}))

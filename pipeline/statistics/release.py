@@ -221,9 +221,8 @@ def _cell_record(
         afronding=body["afronding"],
         gepubliceerd_op=at,
     )
-    address = "/".join(f"{d}={v}" for d, v in zip(table, cell["adres"], strict=True))
-    key = f"{body['publicatie_id']}/{cell['tabel']}/{address}".encode()
-    return Outbound(topics.inbox(recipient), key, encode(schema, datum))
+    # One key for the whole publication: its cells land on one partition, in table order.
+    return Outbound(topics.inbox(recipient), body["publicatie_id"].encode(), encode(schema, datum))
 
 
 def _json(body: dict[str, Any]) -> bytes:
