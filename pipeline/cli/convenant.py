@@ -86,6 +86,12 @@ def convenant_explain(
 
     from pipeline.covenant.explain import HEADERS, disclosure_matrix, grouped, to_html, to_markdown
     from pipeline.covenant.loader import load_covenants
+    from pipeline.covenant.statistics_explain import (
+        TITLE,
+        statistics_html,
+        statistics_markdown,
+        statistics_rows,
+    )
 
     settings = load_settings()
     directory = path or settings.convenanten_dir
@@ -97,10 +103,14 @@ def convenant_explain(
         and (signal_type is None or r.signal_type == signal_type)
     ]
     title = f"Disclosure matrix: {policy.version}"
+    figures = [
+        r for r in statistics_rows(load_covenants(directory)) if recipient in (None, r.recipient)
+    ]
     if output_format == "markdown":
-        print(to_markdown(rows, title), end="")
+        print(to_markdown(rows, title) + statistics_markdown(figures), end="")
     elif output_format == "html":
-        print(to_html(rows, title), end="")
+        page = to_html(rows, title)
+        print(page.replace("</body>", statistics_html(figures) + "</body>"), end="")
     elif output_format == "table":
         console.print(f"[bold]{title}[/bold]")
         sections: dict[tuple[str, str], list[tuple[str, ...]]] = {}
@@ -114,6 +124,13 @@ def convenant_explain(
                 table.add_row(
                     field, treatment, why, style="dim" if treatment == "weglaten" else None
                 )
+            console.print(table)
+        if figures:
+            table = Table(title=TITLE, title_justify="left", expand=True)
+            for header in ("ontvanger", "wat", "waarom"):
+                table.add_column(header, overflow="fold")
+            for figure in figures:
+                table.add_row(figure.recipient, figure.what, figure.why)
             console.print(table)
         console.print("Fields no rule names are never disclosed (default deny).")
     else:
