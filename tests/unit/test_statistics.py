@@ -81,8 +81,10 @@ def test_the_threshold_may_only_be_raised_and_rounding_must_keep_it(
 
 def test_two_rules_counting_the_same_signals_for_one_recipient_are_refused(covenant_dir, store):
     text = (covenant_dir / "midden-nederland.yaml").read_text()
-    second = text[text.index("  - id: S1") :].replace("id: S1", "id: S2").replace(
-        "      - [leeftijdscategorie]\n", ""
+    second = (
+        text[text.index("  - id: S1") :]
+        .replace("id: S1", "id: S2")
+        .replace("      - [leeftijdscategorie]\n", "")
     )
     (covenant_dir / "midden-nederland.yaml").write_text(text + second)
     (problem,) = _problems(covenant_dir, store)
@@ -187,20 +189,33 @@ def test_a_late_signal_yields_a_correction_marked_with_the_version_it_replaces(p
         2,
     )
     out = outputs(correction, policy.store)
-    cells_out = [decode(r.value, policy.store)[1] for r in out.records if r.topic.startswith("inbox.")]
+    cells_out = [
+        decode(r.value, policy.store)[1] for r in out.records if r.topic.startswith("inbox.")
+    ]
     assert {(c["status"], c["vervangt"], c["versie"]) for c in cells_out} == {("CORRECTIE", 2, 3)}
     assert all(c["aantal"] is None or c["aantal"] >= 10 for c in cells_out)
-    (log,) = [decode(r.value, policy.store)[1] for r in out.records if r.topic.endswith("verantwoording")]
-    assert log["recipient"] == "nationaal-rapporteur" and log["reason"] == "correctie; vervangt versie 2"
+    (log,) = [
+        decode(r.value, policy.store)[1] for r in out.records if r.topic.endswith("verantwoording")
+    ]
+    assert (
+        log["recipient"] == "nationaal-rapporteur"
+        and log["reason"] == "correctie; vervangt versie 2"
+    )
     assert log["fields"] == ["uitbuitingsvorm", "geslacht", "leeftijdscategorie", "aantal"]
     # the change (one late signal) is protected: its cells are not all shown in both versions
-    grand_total = [c for c in cells_out if c["tabel"] == "leeftijdscategorie" and c["leeftijdscategorie"] == "totaal"]
+    grand_total = [
+        c
+        for c in cells_out
+        if c["tabel"] == "leeftijdscategorie" and c["leeftijdscategorie"] == "totaal"
+    ]
     assert grand_total[0]["onderdrukt"]
 
 
 def test_inbox_shows_one_json_object_per_cell_of_the_latest_version(policy, capsys):
     rule = policy.statistics[0]
-    facts = _facts(rule, "2026-K2", {("ARBEID", "VROUW", "23-29"): 25, ("SEKSUEEL", "MAN", "30-39"): 4})
+    facts = _facts(
+        rule, "2026-K2", {("ARBEID", "VROUW", "23-29"): 25, ("SEKSUEEL", "MAN", "30-39"): 4}
+    )
     ledger = PublicationLedger()
     views = []
     for closed in (False, True):
@@ -216,7 +231,15 @@ def test_inbox_shows_one_json_object_per_cell_of_the_latest_version(policy, caps
     assert len(lines) == len(views) // 2  # the latest version only
     assert {line["versie"] for line in lines} == {2}
     total = next(x for x in lines if x.get("leeftijdscategorie") == "totaal")
-    assert set(total) == {"periode", "leeftijdscategorie", "aantal", "onderdrukt", "versie", "status", "vervangt"}
+    assert set(total) == {
+        "periode",
+        "leeftijdscategorie",
+        "aantal",
+        "onderdrukt",
+        "versie",
+        "status",
+        "vervangt",
+    }
     assert total["aantal"] == 29 and total["onderdrukt"] is False
     for line in lines:
         assert (line["aantal"] is None) == line["onderdrukt"]
