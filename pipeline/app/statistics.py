@@ -28,16 +28,28 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pipeline import topics
+from pipeline.broker.connection import aiokafka_config
+from pipeline.client.inbox import read_inbox
+from pipeline.client.schema_topic import publish_schemas
 from pipeline.covenant.policy import Policy
 from pipeline.errors import BrokerError
 from pipeline.router.records import Outbound
+from pipeline.settings import Settings
 from pipeline.statistics.facts import facts_of
-from pipeline.statistics.release import due, outputs, resend
+from pipeline.statistics.release import STATISTIEK_SCHEMA, due, outputs, resend
 from pipeline.statistics.state import FactState, PublicationLedger
 
 log = logging.getLogger("ketenstroom.statistics")
 
-__all__ = ["StatisticsPublisher", "facts_of", "install", "is_publisher", "publisher_topic"]
+__all__ = [
+    "StatisticsPublisher",
+    "demo_figures",
+    "facts_of",
+    "install",
+    "is_publisher",
+    "publish_period",
+    "publisher_topic",
+]
 
 
 class StatisticsPublisher:
@@ -154,6 +166,57 @@ class StatisticsPublisher:
         return client
 
 
+def publish_period(
+    settings: Settings, bootstrap: str, policy: Policy, period: str | None
+) -> list[dict[str, Any]]:
+    """Publish ``period`` of every statistics rule with periods of its kind (None: every closed
+    period with something new, as the workers do). Returns the publications sent."""
+    return asyncio.run(_publish(settings, bootstrap, policy, [period]))
+
+
+def demo_figures(settings: Settings, bootstrap: str, policy: Policy) -> list[dict[str, Any]]:
+    """Publish every counted period now (the demo's periods are still open: provisional
+    figures), and return what the recipients' inboxes then hold: the Statistiek records."""
+    facts = asyncio.run(_read_facts(settings, bootstrap))
+    periods = sorted({p for rule in policy.statistics for p in facts.periods(rule.key)})
+    if periods:
+        asyncio.run(_publish(settings, bootstrap, policy, periods))
+    recipients = sorted({r for rule in policy.statistics for r in rule.recipients})
+    return [
+        view.datum
+        for recipient in recipients
+        for view in read_inbox(settings, bootstrap, recipient)
+        if view.schema_name == STATISTIEK_SCHEMA
+    ]
+
+
+async def _read_facts(settings: Settings, bootstrap: str) -> FactState:
+    publisher = StatisticsPublisher(
+        aiokafka_config(settings, bootstrap), settings.request_timeout_s
+    )
+    await publisher.start()
+    await publisher.stop()
+    return publisher.facts
+
+
+async def _publish(
+    settings: Settings, bootstrap: str, policy: Policy, periods: Sequence[str | None]
+) -> list[dict[str, Any]]:
+    publish_schemas(settings, bootstrap, [policy.store.current(STATISTIEK_SCHEMA)])
+    publisher = StatisticsPublisher(
+        aiokafka_config(settings, bootstrap), settings.request_timeout_s
+    )
+    grace = dt.timedelta(days=settings.statistics_grace_days)
+    await publisher.start()
+    try:
+        sent = []
+        for period in periods:
+            sent += await publisher.publish_due(policy, grace, period)
+        return sent
+    finally:
+        await publisher.stop()
+
+
 def is_publisher(assignment: Callable[[], Any], topic: str) -> bool:
     """True if this worker holds partition 0 of ``topic`` (one member of the group does)."""
     try:
@@ -162,7 +225,9 @@ def is_publisher(assignment: Callable[[], Any], topic: str) -> bool:
         return False
 
 
-def install(app: Any, settings: Any, client: dict[str, Any], policy: Callable[[], Policy]) -> None:
+def install(
+    app: Any, settings: Settings, client: dict[str, Any], policy: Callable[[], Policy]
+) -> None:
     """Add the publishing task to the router app: every ``statistics_interval_s`` the worker
     that holds partition 0 of the first inbound topic publishes the closed periods."""
 

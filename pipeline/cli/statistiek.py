@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
@@ -63,31 +61,6 @@ def statistics_policy(settings: Settings, bootstrap: str) -> Policy:
     return holder.policy
 
 
-def publish_period(settings: Settings, bootstrap: str, period: str | None) -> list[dict[str, Any]]:
-    """Publish ``period`` of every statistics rule with periods of its kind (None: every closed
-    period with something new, as the workers do). Returns the publications sent."""
-    from pipeline.app.statistics import StatisticsPublisher
-    from pipeline.broker.connection import aiokafka_config
-    from pipeline.client.schema_topic import publish_schemas
-    from pipeline.statistics.release import STATISTIEK_SCHEMA
-
-    policy = statistics_policy(settings, bootstrap)
-    publish_schemas(settings, bootstrap, [policy.store.current(STATISTIEK_SCHEMA)])
-    publisher = StatisticsPublisher(
-        aiokafka_config(settings, bootstrap), settings.request_timeout_s
-    )
-    grace = dt.timedelta(days=settings.statistics_grace_days)
-
-    async def run() -> list[dict[str, Any]]:
-        await publisher.start()
-        try:
-            return await publisher.publish_due(policy, grace, period)
-        finally:
-            await publisher.stop()
-
-    return asyncio.run(run())
-
-
 @statistiek_app.command("publiceer")
 def publiceer(
     periode: Annotated[
@@ -99,6 +72,7 @@ def publiceer(
     ] = None,
 ) -> None:
     """Publish a period's figures now (also while it is still open: a provisional version)."""
+    from pipeline.app.statistics import publish_period
     from pipeline.statistics.periods import parse_period
 
     settings = load_settings()
@@ -114,7 +88,7 @@ def publiceer(
             raise typer.BadParameter(
                 f"no statistics rule publishes per {kind.value}; rules: {known}"
             )
-    sent = publish_period(settings, bootstrap, periode)
+    sent = publish_period(settings, bootstrap, statistics_policy(settings, bootstrap), periode)
     for body in sent:
         shown = sum(not c["onderdrukt"] for c in body["cellen"])
         replaces = f", replaces version {body['vervangt']}" if body["vervangt"] else ""
@@ -138,9 +112,12 @@ def publiceer(
 def latest_publications(views: Sequence[View]) -> list[list[dict[str, Any]]]:
     """Statistiek records grouped per publication, only the latest version of each rule's
     period, each group in the order it was published."""
+    return _latest([view.datum for view in views])
+
+
+def _latest(records: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     groups: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-    for view in views:  # a publication sent again after a crash repeats its cells: once each
-        cell = view.datum
+    for cell in records:  # a publication sent again after a crash repeats its cells: once each
         identity = (cell["tabel"], *(cell[d] for d in DIMENSIONS))
         groups.setdefault(cell["publicatie_id"], {}).setdefault(identity, cell)
     latest: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
@@ -165,6 +142,12 @@ def cell_object(cell: dict[str, Any]) -> dict[str, Any]:
         "vervangt": cell["vervangt"],
     }
     return out
+
+
+def print_figures(cells: list[dict[str, Any]]) -> None:
+    """Tables of Statistiek records (the demo's summary), the latest version of each."""
+    for publication in _latest(cells):
+        _print_tables(publication)
 
 
 def print_statistics(views: list[View], as_json: bool) -> list[View]:
