@@ -36,7 +36,7 @@ from pipeline.errors import BrokerError
 from pipeline.router.records import Outbound
 from pipeline.settings import Settings
 from pipeline.statistics.facts import facts_of
-from pipeline.statistics.release import STATISTIEK_SCHEMA, due, outputs, resend
+from pipeline.statistics.release import STATISTIEK_SCHEMA, due, outputs, resend, verified
 from pipeline.statistics.state import FactState, PublicationLedger
 
 log = logging.getLogger("ketenstroom.statistics")
@@ -123,7 +123,11 @@ class StatisticsPublisher:
         await self.catch_up()
         sent = []
         for incomplete in resend(self.ledger):
-            log.warning("publication %s was interrupted; sending it again", incomplete.key.decode())
+            name = incomplete.key.decode(errors="replace")
+            if not verified(incomplete.body, policy.statistics, self.ledger):
+                log.error("interrupted publication %s does not match its counts; not sent", name)
+                continue
+            log.warning("publication %s was interrupted; sending it again", name)
             sent.append(await self._send(incomplete.body, policy))
         now = dt.datetime.now(dt.UTC)
         # Disclosure control solves linear programs: off the event loop, so heartbeats go on.

@@ -22,7 +22,7 @@ from pipeline import topics
 from pipeline.codec.framing import encode
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.statistics import StatisticsRule
-from pipeline.disclosure_control.suppression import Earlier, protect
+from pipeline.disclosure_control.suppression import Earlier, Protected, protect
 from pipeline.disclosure_control.tables import CellSpace, build_space
 from pipeline.router.records import Outbound
 from pipeline.statistics.dimensions import Dimensie, structurally_zero
@@ -108,27 +108,9 @@ def decide(
         status = Status.VOORLOPIG
     # Earlier versions of the same definition are known to the recipient: protect against
     # what comparing them with this one would tell.
-    earlier = [
-        Earlier(
-            _stored_counts(space, h.body),
-            frozenset(_cell_index(space, c["cel"]) for c in h.body["cellen_getoond"]),
-        )
-        for h in history
-        if h.body["definitie"] == rule.definition
-    ]
-    protected = protect(space, counts, rule.control, earlier)
+    protected = protect(space, counts, rule.control, _earlier(space, rule, history))
     version = (max(ledger.versions.get((rule.key, period), {}), default=0)) + 1
-    cells = []
-    for t, table in enumerate(space.layout):
-        for address, index in table:
-            cells.append(
-                {
-                    "tabel": t,
-                    "adres": list(address),
-                    "aantal": protected.shown.get(index),
-                    "onderdrukt": index in protected.suppressed,
-                }
-            )
+    cells = _cells(space, protected)
     return {
         "publicatie_id": f"{rule.key}/{period}/v{version}",
         "regel": rule.key,
@@ -160,6 +142,56 @@ def decide(
         "buiten_telling": other + unplaced,
         "onbeschermbaar": [q.describe() for q in protected.unprotectable],
     }
+
+
+def _earlier(space: CellSpace, rule: StatisticsRule, history: list[Published]) -> list[Earlier]:
+    """Earlier versions of the same definition: the recipient has them, so this one is
+    protected against what comparing them with it would tell."""
+    return [
+        Earlier(
+            _stored_counts(space, h.body),
+            frozenset(_cell_index(space, c["cel"]) for c in h.body["cellen_getoond"]),
+        )
+        for h in history
+        if h.body["definitie"] == rule.definition
+    ]
+
+
+def _cells(space: CellSpace, protected: Protected) -> list[dict[str, Any]]:
+    return [
+        {
+            "tabel": t,
+            "adres": list(address),
+            "aantal": protected.shown.get(index),
+            "onderdrukt": index in protected.suppressed,
+        }
+        for t, table in enumerate(space.layout)
+        for address, index in table
+    ]
+
+
+def verified(
+    body: dict[str, Any], rules: Iterable[StatisticsRule], ledger: PublicationLedger
+) -> bool:
+    """True if an interrupted publication is what disclosure control gives for its counts under
+    a rule in force: only then is it sent again (the publications topic is not trusted to say
+    what may leave)."""
+    rule = next((r for r in rules if r.key == body.get("regel")), None)
+    if rule is None or body.get("definitie") != rule.definition:
+        return False
+    try:
+        space = space_of(rule)
+        history = [
+            h
+            for h in ledger.history(rule.key, body["periode"])
+            if h.complete and h.version < body["versie"]
+        ]
+        protected = protect(
+            space, _stored_counts(space, body), rule.control, _earlier(space, rule, history)
+        )
+        return bool(_cells(space, protected) == body["cellen"])
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _nonzero(counts: Any) -> list[tuple[int, int]]:

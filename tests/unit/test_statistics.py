@@ -20,7 +20,7 @@ from pipeline.registry import load_registry
 from pipeline.router.core import route_batch
 from pipeline.router.event_index import EventIndex
 from pipeline.statistics.facts import Fact, facts_of
-from pipeline.statistics.release import decide, outputs
+from pipeline.statistics.release import decide, outputs, resend, verified
 from pipeline.statistics.state import FactState, PublicationLedger, Status
 from tests.conftest import NOW
 from tests.helpers import in_utrecht, inbound, signal_bytes
@@ -255,3 +255,33 @@ def test_period_labels():
     assert parse_period("2026-q4").label == "2026-K4"
     with pytest.raises(ValueError, match="not a month"):
         parse_period("november")
+
+
+def test_an_interrupted_publication_is_sent_again_only_as_disclosure_control_made_it(policy):
+    rule = policy.statistics[0]
+    facts = _facts(
+        rule, "2026-K2", {("ARBEID", "VROUW", "23-29"): 25, ("SEKSUEEL", "MAN", "30-39"): 4}
+    )
+    ledger = PublicationLedger()
+    body = decide(rule, "2026-K2", facts, ledger, True, True, NOW)
+    ledger.learn(outputs(body, policy.store).intent.value)  # written, then the worker died
+    (interrupted,) = resend(ledger)
+    assert verified(interrupted.body, policy.statistics, ledger)
+    # someone who can write the publications topic fills in a suppressed cell: refused
+    tampered = json.loads(outputs(body, policy.store).intent.value)
+    small = next(c for c in tampered["cellen"] if c["onderdrukt"])
+    small |= {"aantal": 4, "onderdrukt": False}
+    assert not verified(tampered, policy.statistics, ledger)
+
+
+def test_a_signal_from_the_future_moves_no_period_closer(policy, factory):
+    future = in_utrecht(factory.make("politie", "Signaal").document)
+    future["envelope"]["occurred_at"] = future["envelope"]["recorded_at"] = (
+        "2026-12-31T12:00:00+00:00"
+    )
+    # a partner's clock (or a hostile partner) far ahead: the client would refuse, so bypass it
+    _, raw = signal_bytes(policy.store, future, "politie", dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    records = [inbound("politie", raw)]
+    results = route_batch(records, policy, NOW, EventIndex())
+    assert results[0].dead_letter is not None  # refused by the router: no fact, no watermark
+    assert facts_of(records, results, policy, NOW) == []
