@@ -80,13 +80,11 @@ def test_the_threshold_may_only_be_raised_and_rounding_must_keep_it(
 
 
 def test_two_rules_counting_the_same_signals_for_one_recipient_are_refused(covenant_dir, store):
-    text = (covenant_dir / "midden-nederland.yaml").read_text()
-    second = (
-        text[text.index("  - id: S1") :]
-        .replace("id: S1", "id: S2")
-        .replace("      - [leeftijdscategorie]\n", "")
-    )
-    (covenant_dir / "midden-nederland.yaml").write_text(text + second)
+    path = covenant_dir / "midden-nederland.yaml"
+    text = path.read_text()
+    block = text[text.index("  - id: S1") : text.index("\nregels:\n")]
+    second = block.replace("id: S1", "id: S2").replace("      - [leeftijdscategorie]\n", "")
+    path.write_text(text.replace("\nregels:\n", f"{second}\nregels:\n", 1))
     (problem,) = _problems(covenant_dir, store)
     assert "S1 en S2 geven nationaal-rapporteur tabellen over dezelfde signalen" in problem
 
