@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.app.process import WorkerProcess
+from pipeline.app.statistics import demo_figures
 from pipeline.app.worker import load_policy, prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.inbox import read_inbox
@@ -92,6 +93,8 @@ class DemoReport:
     seconds: float
     operations: OperationsView | None = None
     linkage: LinkageView | None = None
+    #: The Statistiek records the Nationaal Rapporteur received (published at the end).
+    figures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def nothing_lost(self) -> bool:
@@ -194,7 +197,10 @@ def run_demo(
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
         settings = settings.model_copy(
-            update={"metrics_port": settings.metrics_port or free_port()}
+            update={
+                "metrics_port": settings.metrics_port or free_port(),
+                "statistics_interval_s": 3600.0,  # figures are published at the end, on demand
+            }
         )
         worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))
 
@@ -244,6 +250,7 @@ def run_demo(
                         ways = {*summary.treatments.get(path, "").split("/"), treatment}
                         summary.treatments[path] = "/".join(sorted(w for w in ways if w))
             recipients[partner.id] = summary
+        operations = _operations_view(settings, bootstrap, len(expected))
         return DemoReport(
             published=len(expected) - len(hostile),
             hostile=len(hostile),
@@ -251,8 +258,9 @@ def run_demo(
             recipients=recipients,
             policy_version=policy.version,
             seconds=time.monotonic() - started,
-            operations=_operations_view(settings, bootstrap, len(expected)),
+            operations=operations,
             linkage=_linkage(ledger, views, [s.document for s in stream], policy.register),
+            figures=demo_figures(settings, bootstrap, policy),  # after the ledger was read
         )
 
 

@@ -94,6 +94,8 @@ class Registry(BaseModel):
             topics.COVENANT_STATUS,
             topics.EVENT_IDS,
             topics.DLQ_REPLAYS,
+            topics.STATISTICS_FACTS,
+            topics.STATISTICS_PUBLICATIONS,
         ]
         return self.inbound_topics() + self.inbox_topics() + own
 

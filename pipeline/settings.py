@@ -136,6 +136,14 @@ class Settings(BaseSettings):
         Path(tempfile.gettempdir()) / "ketenstroom-state",
         description="Where a worker keeps its event-id index on disk (a volume in production).",
     )
+    statistics_grace_days: float = Field(
+        7.0,
+        ge=0,
+        description="How long after a period's end (in event time) it closes and is published.",
+    )
+    statistics_interval_s: float = Field(
+        30.0, gt=0, description="How often a worker looks for closed periods to publish."
+    )
     metrics_port: int | None = Field(
         None,
         ge=0,

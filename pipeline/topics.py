@@ -14,9 +14,23 @@ EVENT_IDS = "ketenstroom.gebeurtenis-ids"
 #: The register of processing activities that disclosure-log lines refer to (key: activity id).
 REGISTER = "ketenstroom.verwerkingsregister"
 DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
+#: Statistics: one fact per counted signal and rule; one entry per publication version.
+STATISTICS_FACTS = "ketenstroom.statistiek-feiten"
+STATISTICS_PUBLICATIONS = "ketenstroom.statistiek-publicaties"
 
 #: Compacted topics: the latest value per key is the state.
-COMPACTED = frozenset({SCHEMAS, COVENANTS, COVENANT_STATUS, EVENT_IDS, DLQ_REPLAYS, REGISTER})
+COMPACTED = frozenset(
+    {
+        SCHEMAS,
+        COVENANTS,
+        COVENANT_STATUS,
+        EVENT_IDS,
+        DLQ_REPLAYS,
+        REGISTER,
+        STATISTICS_FACTS,
+        STATISTICS_PUBLICATIONS,
+    }
+)
 
 
 def inbound(partner_id: str) -> str:

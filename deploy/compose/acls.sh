@@ -91,6 +91,8 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic inbox.zorgcoordinatie-utrecht \
     --topic ketenstroom.convenanten \
     --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.statistiek-feiten \
+    --topic ketenstroom.statistiek-publicaties \
     --topic ketenstroom.verantwoording \
     --topic ketenstroom.verwerkingsregister \
     --topic signalen.comensha \
@@ -133,6 +135,8 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.dlq \
     --topic ketenstroom.dlq-herhalingen \
     --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.statistiek-feiten \
+    --topic ketenstroom.statistiek-publicaties \
     --topic ketenstroom.verantwoording \
     --topic signalen.comensha \
     --topic signalen.fairwork \
@@ -230,6 +234,8 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.convenant-status \
     --topic ketenstroom.gebeurtenis-ids \
     --topic ketenstroom.schemas \
+    --topic ketenstroom.statistiek-feiten \
+    --topic ketenstroom.statistiek-publicaties \
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:ketenstroom-router \

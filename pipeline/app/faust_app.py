@@ -14,6 +14,7 @@ from typing import Any
 
 import faust
 
+from pipeline.app import statistics
 from pipeline.app.covenant_watch import follow_covenants
 from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower, open_event_index
@@ -27,7 +28,7 @@ from pipeline.ops.metrics import RouterMetrics
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
-from pipeline.router.records import Headers, Inbound, RouteResult
+from pipeline.router.records import Headers, Inbound, Outbound, RouteResult
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
@@ -88,13 +89,12 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     positions: dict[tuple[str, int], int] = {}  # next offset to route, per partition
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
-    async def produce(results: list[RouteResult]) -> None:
+    async def produce(results: list[RouteResult], extra: list[Outbound]) -> None:
         """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
         producer = app.producer
         pending = [
             await producer.send(o.topic, o.key, o.value, None, None, list(o.headers))
-            for result in results
-            for o in result.outputs
+            for o in [*(o for result in results for o in result.outputs), *extra]
         ]
         await asyncio.gather(*pending)
 
@@ -138,8 +138,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         records = [_inbound(e.message) for e in events]
         results = _route_all(records, policy, now, event_ids.index, app.unreadable)
+        counted = statistics.facts_of(records, results, policy, now)  # acknowledged with the rest
         try:
-            await produce(results)
+            await produce(results, counted)
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
@@ -171,6 +172,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         return lag
 
     metrics.watch_lag(consumer_lag)
+    statistics.install(app, settings, client, lambda: holder.policy)
 
     if settings.metrics_port is not None:
         port = settings.metrics_port

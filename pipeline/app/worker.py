@@ -12,14 +12,14 @@ from pipeline.broker.admin import provision_topics
 from pipeline.client.covenant_topic import read_control, read_status
 from pipeline.client.register_topic import publish_policy
 from pipeline.client.schema_topic import load_schema_topic
-from pipeline.codec.schema_store import load_store, with_history
+from pipeline.codec.schema_store import SchemaStore, load_store, with_history
 from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
 from pipeline.covenant.signing import read_trusted_signers
 from pipeline.covenant.status import copies
-from pipeline.privacy.dead_letter_key import read_dead_letter_public_key
+from pipeline.privacy.dead_letter_key import DeadLetterPublicKey, read_dead_letter_public_key
 from pipeline.privacy.keyring import Keyring, read_keyring
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
@@ -62,6 +62,23 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     store = with_history(load_store(settings.schemas_dir), load_schema_topic(settings, bootstrap))
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
+    holder = newest_policy(settings, bootstrap, policy, registry, store, keyring, dead_letter_key)
+    log.info("covenant version %d: %s", holder.version, holder.policy.version)
+    publish_policy(settings, bootstrap, holder.policy)
+    return holder
+
+
+def newest_policy(
+    settings: Settings,
+    bootstrap: str,
+    policy: Policy,
+    registry: Registry,
+    store: SchemaStore,
+    keyring: Keyring | None,
+    dead_letter_key: DeadLetterPublicKey | None = None,
+) -> PolicyHolder:
+    """A holder of the newest valid published bundle (control topic and the copies on the
+    status topic), else of ``policy`` (the files on disk), as every worker starts with."""
     trusted = read_trusted_signers(settings.trusted_signers)
     if not trusted.ondertekenaars:
         log.warning(
@@ -81,8 +98,6 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     status, _ = read_status(settings, bootstrap)
     disk = Bundle.from_directory(settings.convenanten_dir).digest
     holder.start(control, copies(status), disk)
-    log.info("covenant version %d: %s", holder.version, holder.policy.version)
-    publish_policy(settings, bootstrap, holder.policy)
     return holder
 
 

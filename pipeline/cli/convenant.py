@@ -180,6 +180,7 @@ def convenant_explain(
         store = load_store(settings.schemas_dir)
         recipients = sorted(
             {r for c in covenants for rule in c.model.regels for r in rule.ontvangers}
+            | {r for c in covenants for rule in c.model.statistieken for r in rule.ontvangers}
         )
         if recipient is not None and recipient not in recipients:
             from pipeline.messages.covenant import did_you_mean

@@ -19,6 +19,7 @@ from pipeline.cli.exit_codes import Exit
 from pipeline.cli.keys import keys_app, reidentify_command
 from pipeline.cli.lag import lag_command
 from pipeline.cli.output import console, errors, print_demo, status
+from pipeline.cli.statistiek import print_statistics, statistiek_app
 from pipeline.errors import BrokerError, ConfigurationError, CovenantError, KetenstroomError
 from pipeline.settings import Settings, load_settings
 
@@ -37,6 +38,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(statistiek_app, name="statistiek")
 app.command("reidentify")(reidentify_command)
 app.command("lag")(lag_command)
 
@@ -195,6 +197,7 @@ def inbox(
     bootstrap = reachable(settings)
     with status(f"reading inbox.{partner} ..."):
         views = read_inbox(settings, bootstrap, partner, decrypt=not sealed)
+    views = print_statistics(views, as_json)  # figures: one per cell, the latest version
     for view in views:
         if as_json:
             print(to_json(view.to_json()))

@@ -120,3 +120,10 @@ def print_demo(report: DemoReport) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    if report.figures:
+        from pipeline.cli.statistiek import print_figures
+
+        console.print(
+            "Figures for the Nationaal Rapporteur (x = suppressed; provisional: open period):"
+        )
+        print_figures(report.figures)

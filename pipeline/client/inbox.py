@@ -74,4 +74,7 @@ def read_inbox(
     if not decrypt or not key_file.exists():
         return views
     keys = read_recipient_keys(key_file)
-    return [dataclasses.replace(v, datum=decrypt_view(v.datum, keys)) for v in views]
+    return [
+        dataclasses.replace(v, datum=decrypt_view(v.datum, keys)) if "envelope" in v.datum else v
+        for v in views  # figures (Statistiek records) have no envelope and nothing encrypted
+    ]

@@ -16,6 +16,8 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
+from pipeline.covenant.statistics_explain import TITLE as STATISTICS_TITLE
+from pipeline.covenant.statistics_explain import statistics_rows
 from pipeline.registry import Registry
 
 CATEGORY_WORDS = {
@@ -327,11 +329,38 @@ def _days(iso: str) -> int:
     return sum(int(n) * factor[u] for n, u in re.findall(r"(\d+)([YMWD])", iso))
 
 
+def _statistics(ctx: AnnexContext) -> list[Section]:
+    """Statistics rules: a recipient gets counts per cell, after disclosure control."""
+    rows = [
+        r
+        for r in statistics_rows([ctx.loaded])
+        if ctx.recipient is None or r.recipient == ctx.recipient
+    ]
+    if not rows:
+        return []
+    return [
+        Section(
+            STATISTICS_TITLE,
+            (
+                "Een statistiekregel geeft geen gegevens over personen, alleen aantallen per "
+                "periode; kleine aantallen, en cellen waaruit die terug te rekenen zijn, worden "
+                "niet getoond.",
+            ),
+            table=Table(
+                ("ontvanger", "wat", "waarom"),
+                tuple((_name(ctx, r.recipient), r.what, r.why) for r in rows),
+            ),
+            new_page=True,
+        )
+    ]
+
+
 #: Builders of the annex's sections, in order; another rule kind adds its own here.
 SectionBuilder = Callable[[AnnexContext], list[Section]]
 SECTION_BUILDERS: list[SectionBuilder] = [
     lambda ctx: [_bases(ctx), _domains(ctx), _envelope(ctx)],
     _recipients,
+    _statistics,
 ]
 
 

@@ -27,6 +27,7 @@ from pipeline.covenant.model import (
     Voorwaarde,
     Werkgebied,
 )
+from pipeline.covenant.statistics_check import check_statistics, statistics_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
 from pipeline.privacy.treatments import applicable
@@ -107,6 +108,13 @@ class _Checker:
             else:
                 seen[rule.id] = index
             self.check_rule(model, source, index, rule)
+        # the statistics checks speak Dutch only (their officer-facing texts)
+        check_statistics(
+            loaded,
+            self.registry,
+            self.store,
+            lambda source, loc, message: self.problem(source, loc, Text(message, message)),
+        )
 
     def check_rule(self, model: Convenant, source: YamlSource, index: int, rule: Regel) -> None:
         at = ("regels", index)
@@ -303,5 +311,6 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
 
 
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
-    """What is allowed but worth a second look (see consistency.area_overlaps)."""
-    return area_overlaps(covenants, registry)
+    """What is allowed but worth a second look (see consistency.area_overlaps), and the
+    statistics rules' own (statistics_check)."""
+    return area_overlaps(covenants, registry) + statistics_warnings(covenants)

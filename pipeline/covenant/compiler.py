@@ -27,6 +27,7 @@ from pipeline.covenant.policy import Grant, Policy, ViewPlan
 from pipeline.covenant.register import register_of
 from pipeline.covenant.rules import activity_id, domain_name, effective_fields
 from pipeline.covenant.scope import Locator, area_of
+from pipeline.covenant.statistics import compile_statistics
 from pipeline.covenant.views import derive_view_schema
 from pipeline.errors import CovenantError
 from pipeline.privacy.generalise import LEGAL_TZ
@@ -209,6 +210,7 @@ def compile_policy(
         addressees={
             s.short_name: tuple(marked_paths(s.expanded, ADDRESSEE_PROPERTY)) for s in signals
         },
+        statistics=compile_statistics(covenants, store),
     )
 
 

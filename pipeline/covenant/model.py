@@ -9,7 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.disclosure_control.control import MINIMUM_THRESHOLD, Nullen
 from pipeline.messages import covenant as covenant_msg
+from pipeline.statistics.dimensions import Dimensie
+from pipeline.statistics.periods import Periodesoort
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 #: ISO 8601 duration in years, months, weeks and days (e.g. P5Y, P18M, P6M2W).
@@ -238,10 +241,122 @@ class Regel(BaseModel):
         return value
 
 
+class Beveiliging(BaseModel):
+    """Statistical disclosure control of a statistics rule's tables (docs/statistiek.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    drempel: int = Field(
+        MINIMUM_THRESHOLD, description="Cells below this count are never published."
+    )
+    bescherming: int | None = Field(
+        None,
+        ge=1,
+        description="Narrowest range a suppressed cell may be narrowed down to (default: drempel).",
+    )
+    nullen: Nullen = Nullen.ONDERDRUKKEN
+    afronden: int | None = Field(
+        None, ge=2, description="Round published counts to a multiple of this number."
+    )
+
+    @model_validator(mode="after")
+    def _sound(self) -> Beveiliging:
+        if self.drempel < MINIMUM_THRESHOLD:
+            raise ValueError(
+                f"drempel {self.drempel} is te laag: cellen onder {MINIMUM_THRESHOLD} worden "
+                f"nooit gepubliceerd; een convenant mag de drempel alleen verhogen"
+            )
+        if self.afronden is not None and self.drempel % self.afronden:
+            raise ValueError(
+                f"afronden op {self.afronden} past niet bij drempel {self.drempel}: kies een getal "
+                "waardoor de drempel deelbaar is (bijv. 5 bij drempel 10), anders kan een "
+                "afgerond aantal onder de drempel uitkomen"
+            )
+        return self
+
+    @property
+    def protection(self) -> int:
+        """The protection level in force (bescherming, else drempel)."""
+        return self.bescherming or self.drempel
+
+
+class Statistiekregel(BaseModel):
+    """A rule of kind statistiek: a recipient gets counts per period, never a record or field.
+
+    ``tabellen`` lists the tables (each the dimensions it crosses, with margins); ``dimensies``
+    is short for one table. ``indeling`` gives the categories of open text dimensions (sector,
+    nationaliteit, gemeente); every other value counts as OVERIG.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=_ID)
+    soort: Literal["statistiek"] = "statistiek"
+    artikel: str | None = None
+    omschrijving: str | None = None
+    bronnen: tuple[str, ...] = Field(min_length=1)
+    signaaltypen: tuple[str, ...] = Field(min_length=1)
+    ontvangers: tuple[str, ...] = Field(min_length=1)
+    doel: str
+    grondslag: str
+    periode: Periodesoort
+    tabellen: tuple[tuple[Dimensie, ...], ...] = Field(min_length=1)
+    indeling: dict[Dimensie, tuple[str, ...]] = Field(default_factory=dict)
+    beveiliging: Beveiliging = Field(default_factory=Beveiliging)
+    ook_zonder_locatie: bool = Field(
+        False,
+        description="Under a covenant with an area: also count signals whose location is unknown.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counts_only(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        if "velden" in value:
+            raise ValueError(
+                "een statistiekregel geeft geen velden door, alleen aantallen per cel: haal "
+                "`velden` weg en noem de dimensies onder `tabellen` (of `dimensies`)"
+            )
+        if "dimensies" in value:
+            if "tabellen" in value:
+                raise ValueError("noem `dimensies` (één tabel) of `tabellen`, niet allebei")
+            dimensions = value["dimensies"]
+            value = {k: v for k, v in value.items() if k != "dimensies"}
+            value["tabellen"] = [dimensions]
+        return value
+
+    @field_validator("tabellen")
+    @classmethod
+    def _tables(cls, value: tuple[tuple[Dimensie, ...], ...]) -> tuple[tuple[Dimensie, ...], ...]:
+        for table in value:
+            if not table:
+                raise ValueError("een tabel noemt minstens één dimensie")
+            if len(set(table)) != len(table):
+                raise ValueError(f"tabel {', '.join(table)} noemt een dimensie twee keer")
+        return value
+
+    @property
+    def dimensions(self) -> tuple[Dimensie, ...]:
+        """Every dimension any table uses, in order of appearance."""
+        return tuple(dict.fromkeys(d for table in self.tabellen for d in table))
+
+
 class Convenant(BaseModel):
-    """A whole covenant file."""
+    """A whole covenant file: record rules (``regels``) and statistics rules (``statistieken``).
+
+    Statistics rules are kept apart from record rules, so no code that turns record rules into
+    views can ever mistake one for the other.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     convenant: Kop
-    regels: tuple[Regel, ...] = Field(min_length=1)
+    regels: tuple[Regel, ...] = ()
+    statistieken: tuple[Statistiekregel, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> Convenant:
+        if not self.regels and not self.statistieken:
+            raise ValueError("noem minstens één regel onder `regels` of `statistieken`")
+        return self

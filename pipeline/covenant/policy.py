@@ -12,6 +12,7 @@ from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree, subtree
 from pipeline.covenant.register import Activity
 from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
+from pipeline.covenant.statistics import StatisticsRule
 from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.privacy.references import RouterKeys
@@ -214,6 +215,8 @@ class Policy:
     register: Mapping[str, Activity] = field(default_factory=dict, compare=False, repr=False)
     #: What dead letters are sealed to; the worker sets it (without: dead letters keep no content)
     dead_letter_key: DeadLetterPublicKey | None = field(default=None, compare=False)
+    #: Statistics rules: counts, never records (pipeline.covenant.statistics).
+    statistics: tuple[StatisticsRule, ...] = ()
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.covenant.loader import LoadedCovenant
-from pipeline.covenant.model import Behandeling, Kop, Regel, Werkgebied
+from pipeline.covenant.model import Behandeling, Kop, Regel, Statistiekregel, Werkgebied
 from pipeline.covenant.rules import activity_id, domain_name, effective_fields
 
 #: Schema of a register entry (schemas/ketenstroom/verwerking.avsc).
@@ -87,14 +87,53 @@ def _entry(
     )
 
 
+def _statistics_entry(kop: Kop, rule: Statistiekregel) -> Activity:
+    """A statistics rule: each recipient gets counts per cell of its tables, never a field."""
+    basis = kop.grondslagen.get(rule.grondslag)
+    dimensions = sorted({d.value for table in rule.tabellen for d in table})
+    return Activity(
+        {
+            "id": activity_id(kop, rule.id),
+            "convenant_id": kop.id,
+            "convenant_versie": kop.versie,
+            "convenant_titel": kop.titel,
+            "regel": rule.id,
+            "artikel": rule.artikel,
+            "omschrijving": " ".join(rule.omschrijving.split()) if rule.omschrijving else None,
+            "doel": rule.doel,
+            "doel_tekst": kop.doelen.get(rule.doel, ""),
+            "grondslag": rule.grondslag,
+            "grondslag_tekst": basis.omschrijving if basis is not None else "",
+            "bewaartermijn": "-",
+            "signaaltype": ", ".join(rule.signaaltypen),
+            "bronnen": list(rule.bronnen),
+            "voorwaarden": [
+                f"aantallen per {rule.periode.value}, drempel {rule.beveiliging.drempel}"
+            ],
+            "werkgebied": _area(kop),
+            "ontvangers": [
+                {
+                    "partij": recipient,
+                    "koppeldomein": "-",
+                    "behandelingen": {d: "statistiek" for d in [*dimensions, "aantal"]},
+                }
+                for recipient in rule.ontvangers
+            ],
+        }
+    )
+
+
 def register_of(covenants: Iterable[LoadedCovenant]) -> dict[str, Activity]:
-    """Every processing activity of these covenants, by id."""
+    """Every processing activity of these covenants, by id: record rules and statistics rules."""
     register: dict[str, Activity] = {}
     for loaded in covenants:
         kop = loaded.model.convenant
         for rule in loaded.model.regels:
             domains = {r: domain_name(kop, r) for r in rule.ontvangers}
             entry = _entry(kop, rule, effective_fields(rule), domains)
+            register[entry.id] = entry
+        for figures in loaded.model.statistieken:
+            entry = _statistics_entry(kop, figures)
             register[entry.id] = entry
     return register
 

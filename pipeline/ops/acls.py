@@ -100,6 +100,8 @@ ROLES: tuple[Role, ...] = (
             (_inboxes, ("Write",)),
             (_named(topics.DEAD_LETTER, topics.DISCLOSURE_LOG), ("Write",)),
             (_named(topics.EVENT_IDS, topics.SCHEMAS), ("Read", "Write")),
+            # statistics: the facts counted, and the publications' own record
+            (_named(topics.STATISTICS_FACTS, topics.STATISTICS_PUBLICATIONS), ("Read", "Write")),
             (_named(topics.REGISTER), ("Write",)),  # the policy's processing activities
             (_named(topics.COVENANTS), ("Read",)),
             # only the router writes covenant status: nobody else can claim a worker adopted
