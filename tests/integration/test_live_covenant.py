@@ -25,6 +25,7 @@ from pipeline.covenant.signing import (
     read_trusted_signers,
 )
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
+from pipeline.router.disclosure import activity_ids
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN
 from tests.helpers import run_cli
@@ -155,10 +156,10 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     )
     ledger = read_ledger(cluster, bootstrap, compiled.store)
     versions = {
-        g["covenant_version"]
+        compiled.register[activity].record["convenant_versie"]
         for d in ledger.disclosures.values()
         if d["recipient"] == "fairwork"
-        for g in d["grants"]
+        for activity in activity_ids(d)
     }
     assert versions == {"2025.2"}
 
