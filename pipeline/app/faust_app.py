@@ -19,6 +19,7 @@ from pipeline.app.covenant_watch import follow_covenants
 from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower, open_event_index
 from pipeline.app.fetch_guard import Position, Unreadable
+from pipeline.app.output_producer import OutputProducer
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
@@ -89,14 +90,11 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     positions: dict[tuple[str, int], int] = {}  # next offset to route, per partition
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
+    outputs = OutputProducer(settings, bootstrap, MAX_REQUEST_BYTES)
+
     async def produce(results: list[RouteResult], extra: list[Outbound]) -> None:
         """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
-        producer = app.producer
-        pending = [
-            await producer.send(o.topic, o.key, o.value, None, None, list(o.headers))
-            for o in [*(o for result in results for o in result.outputs), *extra]
-        ]
-        await asyncio.gather(*pending)
+        await outputs.send_all([*(o for result in results for o in result.outputs), *extra])
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
@@ -123,6 +121,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
                     raise
         finally:
             health.ready = False
+            outputs.close()
             await event_ids.stop()
             if lock is not None:
                 lock.close()

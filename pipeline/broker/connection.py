@@ -1,4 +1,5 @@
-"""Client settings shared by every Kafka client ketenstroom makes (kafka-python, aiokafka, Faust).
+"""Client settings shared by every Kafka client ketenstroom makes (kafka-python, aiokafka, Faust,
+and librdkafka through confluent-kafka for the worker's outputs).
 
 One place maps the security settings (TLS, SASL/SCRAM) onto each library's own names, so no
 client can be made that forgets them.
@@ -41,6 +42,35 @@ def aiokafka_config(settings: Settings, bootstrap: str) -> dict[str, Any]:
     if settings.uses_tls:
         config["ssl_context"] = ssl_context(settings)
     return config | _sasl(settings)
+
+
+def librdkafka_config(settings: Settings, bootstrap: str) -> dict[str, Any]:
+    """librdkafka (confluent-kafka) configuration properties for a client of this deployment."""
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap,
+        "client.id": "ketenstroom",
+        "socket.timeout.ms": int(settings.request_timeout_s * 1000),
+        "security.protocol": settings.security_protocol,
+    }
+    if settings.uses_tls:
+        config["ssl.endpoint.identification.algorithm"] = (
+            "https" if settings.ssl_check_hostname else "none"
+        )
+        for name, path in (
+            ("ssl.ca.location", settings.ssl_cafile),
+            ("ssl.certificate.location", settings.ssl_certfile),
+            ("ssl.key.location", settings.ssl_keyfile),
+        ):
+            if path is not None:
+                config[name] = str(path)
+    if settings.security_protocol.startswith("SASL_"):
+        assert settings.sasl_password is not None  # checked by Settings
+        config |= {
+            "sasl.mechanism": settings.sasl_mechanism,
+            "sasl.username": settings.sasl_username,
+            "sasl.password": settings.sasl_password.get_secret_value(),
+        }
+    return config
 
 
 def faust_credentials(settings: Settings) -> Any:

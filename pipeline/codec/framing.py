@@ -7,6 +7,7 @@ from typing import Any
 
 import fastavro
 
+from pipeline.codec.generated import Encoder, generate_encoder
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.errors import CodecError
 
@@ -14,9 +15,28 @@ MAGIC = b"\xc3\x01"
 HEADER_SIZE = 10
 
 
+#: Generated encoders by schema fingerprint (codec.generated); None where a schema has a type
+#: the generator does not write, so fastavro writes it. Bounded by the schemas a process meets.
+_ENCODERS: dict[bytes, Encoder | None] = {}
+
+
 def encode(entry: SchemaEntry, datum: dict[str, Any]) -> bytes:
     """Encode ``datum`` with ``entry``'s schema as one single-object-encoded record."""
-    return MAGIC + entry.fingerprint + encode_body(entry.parsed, datum, entry.name)
+    if entry.fingerprint not in _ENCODERS:
+        _ENCODERS[entry.fingerprint] = generated_encoder(entry.expanded)
+    encoder = _ENCODERS[entry.fingerprint]
+    if encoder is None:
+        return MAGIC + entry.fingerprint + encode_body(entry.parsed, datum, entry.name)
+    return MAGIC + entry.fingerprint + encoder(datum)
+
+
+def generated_encoder(schema: dict[str, Any]) -> Encoder | None:
+    """The generated encoder of a record schema, or None if it has a type the generator does
+    not write (fastavro writes those)."""
+    try:
+        return generate_encoder(schema)
+    except CodecError:
+        return None
 
 
 def encode_body(parsed: Any, datum: dict[str, Any], name: str) -> bytes:

@@ -18,7 +18,7 @@ from typing import Any
 import fastavro
 from fastavro.schema import to_parsing_canonical_form
 
-from pipeline.codec.framing import MAGIC, encode_body
+from pipeline.codec.framing import MAGIC, encode_body, generated_encoder
 from pipeline.codec.schema_store import SchemaEntry
 
 
@@ -38,12 +38,16 @@ class SplitEncoder:
         self.entry = entry
         self.groups = tuple(tuple(f["name"] for f in fields[a:b]) for a, b in spans)
         self._parts = tuple(fastavro.parse_schema(_group_schema(fields[a:b])) for a, b in spans)
+        self._generated = tuple(generated_encoder(_group_schema(fields[a:b])) for a, b in spans)
         self._prefix = MAGIC + entry.fingerprint
         self._cache: dict[tuple[int, Hashable], bytes] = {}
 
     def part(self, group: int, values: dict[str, Any]) -> bytes:
         """The bytes of one group; ``values`` holds exactly that group's fields."""
-        return encode_body(self._parts[group], values, self.entry.name)
+        generated = self._generated[group]
+        if generated is None:
+            return encode_body(self._parts[group], values, self.entry.name)
+        return generated(values)
 
     def cached(self, group: int, key: Hashable, values: Callable[[], dict[str, Any]]) -> bytes:
         """The bytes of one group for ``key``, encoded from ``values()`` the first time only.

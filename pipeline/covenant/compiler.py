@@ -52,7 +52,8 @@ MAX_FIELD_SETS = 256
 
 
 def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=LEGAL_TZ)
+    """Midnight in the Netherlands, as a UTC moment (comparisons with UTC times stay cheap)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=LEGAL_TZ).astimezone(dt.UTC)
 
 
 def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:

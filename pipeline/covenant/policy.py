@@ -100,6 +100,11 @@ class ViewPlan:
         default_factory=dict, compare=False, init=False, repr=False
     )
 
+    def __post_init__(self) -> None:
+        periods = {(g.valid_from, g.valid_until) for g in self.grants}
+        if len(periods) != 1:  # select() judges the validity period once, for all grants
+            raise ValueError(f"the grants of {self.disclosure} differ in their validity period")
+
     @property
     def disclosure(self) -> str:
         """Names this disclosure among an event's: covenant and recipient."""
@@ -117,10 +122,14 @@ class ViewPlan:
         them; None when none applies (or the record is addressed to another party)."""
         if self.addressee is not None and value_at(datum, self.addressee) != self.recipient:
             return None
+        # one covenant's grants: one validity period, judged once for the event and for now
+        first = self.grants[0]
+        if not (first.valid_at(datum["envelope"]["occurred_at"]) and first.valid_at(now)):
+            return None
         where = IN if self.area is None else self.area.where(datum, self.locator)
         if where is OUT:
             return None
-        applying = tuple(g for g in self.grants if g.applies(datum, now))
+        applying = tuple(g for g in self.grants if g.condition is None or g.condition(datum))
         if where is UNKNOWN:
             located = tuple(g for g in applying if g.without_location)
             if not located:

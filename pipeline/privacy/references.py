@@ -86,7 +86,8 @@ LOG_DOMAIN = "verantwoording"
 
 class RouterKeys:
     """The keyring's secrets as routing needs them: references, trace contexts, and the data
-    subject's id in the disclosure log."""
+    subject's id in the disclosure log. Which version is in force is worked out once per
+    moment (a batch routes at one ``now``)."""
 
     def __init__(
         self,
@@ -94,24 +95,35 @@ class RouterKeys:
         pseudoniem: tuple[KeyVersion, ...],
         verantwoording: tuple[KeyVersion, ...] = (),
     ) -> None:
-        self._herleidbaar = herleidbaar
-        self._pseudoniem = pseudoniem
-        self._verantwoording = verantwoording
+        self._versions = {
+            "herleidbaar": herleidbaar,
+            "pseudoniem": pseudoniem,
+            "verantwoording": verantwoording,
+        }
         self._secrets = {v.versie: unb64(v.materiaal) for v in herleidbaar}
-        self._trace = {v.versie: unb64(v.materiaal) for v in pseudoniem}
-        self._log = {v.versie: unb64(v.materiaal) for v in verantwoording}
+        self._at: dt.datetime | None = None
+        self._in_force: dict[str, tuple[int, bytes]] = {}
+        self._event: tuple[str, bytes] = ("", b"")
 
-    def subject(self, kind: str, normalised: str, now: dt.datetime) -> str:
-        """The data subject's id in the disclosure log (a PS1 label in the log's own domain,
-        under the verantwoording key in force): the log holds no BSN, and no recipient's
-        pseudonym equals it."""
-        key = in_force(self._verantwoording, now, "verantwoording")
-        return log_subject(normalised, self._log[key.versie], key.versie, kind)
+    def _key(self, kind: str, now: dt.datetime) -> tuple[int, bytes]:
+        if now != self._at:
+            self._at, self._in_force = now, {}
+        found = self._in_force.get(kind)
+        if found is None:
+            key = in_force(self._versions[kind], now, kind)
+            found = self._in_force[kind] = (key.versie, unb64(key.materiaal))
+        return found
+
+    def _event_bytes(self, event_id: str) -> bytes:
+        if self._event[0] != event_id:  # a signal's views ask for the same event in turn
+            self._event = (event_id, uuid.UUID(event_id).bytes)
+        return self._event[1]
 
     def reference(self, event_id: str, domain: str, now: dt.datetime) -> str:
         """The event's reference in ``domain``, under the key in force at ``now``."""
-        key = in_force(self._herleidbaar, now, "herleidbaar")
-        return event_reference(event_id, self._secrets[key.versie], key.versie, domain)
+        version, secret = self._key("herleidbaar", now)
+        sealed = _siv(secret, domain).encrypt(self._event_bytes(event_id), [domain.encode()])
+        return f"{REFERENCE_SCHEME}.k{version}.{domain}.{b64(sealed)}"
 
     def open(self, label: str) -> tuple[str, str]:
         """(domain, event id) of a reference this router made; KetenstroomError otherwise."""
@@ -119,8 +131,14 @@ class RouterKeys:
 
     def trace(self, event_id: str, disclosure: str, now: dt.datetime) -> tuple[str, str]:
         """The trace context of one disclosure of an event."""
-        key = in_force(self._pseudoniem, now, "pseudoniem")
-        return disclosure_trace(event_id, disclosure, self._trace[key.versie])
+        return disclosure_trace(event_id, disclosure, self._key("pseudoniem", now)[1])
+
+    def subject(self, kind: str, normalised: str, now: dt.datetime) -> str:
+        """The data subject's id in the disclosure log (a PS1 label in the log's own domain,
+        under the verantwoording key in force): the log holds no BSN, and no recipient's
+        pseudonym equals it."""
+        version, secret = self._key("verantwoording", now)
+        return log_subject(normalised, secret, version, kind)
 
 
 #: Bytes of HMAC a log subject id keeps: 128 bits, no collision among any population.

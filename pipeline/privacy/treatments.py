@@ -28,6 +28,8 @@ class Context:
     recipient: str
     domain: str = ""
     reference: str = ""
+    #: The batch's data keys for encrypted fields (one per recipient: encryption.Sealer).
+    sealer: encryption.Sealer | None = None
 
 
 Transform = Callable[[Any, dict[str, Any], Context], Any]
@@ -172,7 +174,8 @@ def _encrypting(path: str, keyring: Keyring) -> Transform:
         )
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         # Bound to the view's own reference (which the recipient holds), not the event id.
-        return encryption.encrypt(
+        sealer = ctx.sealer or encryption.Sealer()
+        return sealer.seal(
             text, unb64(key.materiaal), key.versie, ctx.reference, ctx.recipient, path
         )
 

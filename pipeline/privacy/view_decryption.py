@@ -1,4 +1,4 @@
-"""Recipient side: open the encrypted (ENC1) fields of a view with the recipient's private keys."""
+"""Recipient side: open the encrypted (ENC2) fields of a view with the recipient's private keys."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pipeline.privacy.keyring import RecipientKeys, by_version, unb64
 
 
 def decrypt_view(datum: dict[str, Any], keys: RecipientKeys) -> dict[str, Any]:
-    """A copy of a view with every ENC1 field opened; fails loudly for a wrong or altered value."""
+    """A copy of a view with every encrypted field opened; fails loudly for a wrong or altered value."""
     # Encrypted fields are bound to the view's own reference, which the recipient holds.
     reference = str(datum["envelope"]["event_ref"])
 

@@ -14,6 +14,7 @@ from pipeline.covenant.conditions import value_at
 from pipeline.covenant.fields import ENVELOPE
 from pipeline.covenant.policy import Grant, Policy, Withheld
 from pipeline.errors import CodecError, InvalidRecordError
+from pipeline.privacy.encryption import Sealer
 from pipeline.privacy.subjects import data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
@@ -39,15 +40,20 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 def route(
-    record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None = None
+    record: Inbound,
+    policy: Policy,
+    now: dt.datetime,
+    index: EventIndex | None = None,
+    sealer: Sealer | None = None,
 ) -> RouteResult:
     """Decide what becomes of one inbound record. Never raises: failures become dead letters.
 
     With an ``index`` of event ids already routed, a signal whose id was routed from another
     record is a dead letter; the same record read again is routed again, identically.
+    ``sealer`` holds the batch's data keys for encrypted fields (a fresh one without).
     """
     try:
-        return _route(record, policy, now, index)
+        return _route(record, policy, now, index, sealer or Sealer())
     except CodecError as exc:
         return _dead(record, exc.reason, exc.detail, policy)
     except Exception as exc:
@@ -65,8 +71,9 @@ def route_batch(
 ) -> list[RouteResult]:
     """Route records in order; each routed signal's claim is known to the ones after it."""
     results = []
+    sealer = Sealer()  # one data key per recipient for the whole batch
     for record in records:
-        result = route(record, policy, now, index)
+        result = route(record, policy, now, index, sealer)
         if result.claim is not None:
             index.learn_record(result.claim.key, result.claim.value)
         results.append(result)
@@ -74,7 +81,7 @@ def route_batch(
 
 
 def _route(
-    record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None
+    record: Inbound, policy: Policy, now: dt.datetime, index: EventIndex | None, sealer: Sealer
 ) -> RouteResult:
     header_bytes = sum(len(k.encode("utf-8", "surrogatepass")) + len(v) for k, v in record.headers)
     if len(record.headers) > MAX_HEADERS or header_bytes > MAX_HEADER_BYTES:
@@ -128,7 +135,7 @@ def _route(
     if first is not None and first.origin != claim.origin:
         return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, claim), policy)
     resolve_references(datum, signal_type, partner, policy, index)
-    result = _disclose(envelope, datum, signal_type, policy, now)
+    result = _disclose(envelope, datum, signal_type, policy, now, sealer)
     return replace(result, claim=claim_record(event_id, claim))
 
 
@@ -138,6 +145,7 @@ def _disclose(
     signal_type: str,
     policy: Policy,
     now: dt.datetime,
+    sealer: Sealer,
 ) -> RouteResult:
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
@@ -155,7 +163,7 @@ def _disclose(
             log.append(_log_record(event_id, entry))
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
-        ctx = Context(now, event_id, occurred, plan.recipient, plan.domain, reference)
+        ctx = Context(now, event_id, occurred, plan.recipient, plan.domain, reference, sealer)
         rendered = plan.render(datum, ctx, grants)
         rendered.body.setdefault(ENVELOPE, {}).update(
             event_ref=reference,

@@ -36,7 +36,8 @@ class Claim:
         return cls(origin_of(record), hashlib.sha256(record.value or b"").hexdigest())
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"origin": self.origin, "sha256": self.digest}, sort_keys=True).encode()
+        # the bytes json.dumps({...}, sort_keys=True) gives, without building them through it
+        return f'{{"origin": {json.dumps(self.origin)}, "sha256": "{self.digest}"}}'.encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Claim:
@@ -105,9 +106,15 @@ class EventIndex:
         self._db.commit()
         self.conflicts = 0
         self._pruned_at = 0.0
+        #: Claims learnt since the last write, by id: written to SQLite in one go (``_write``).
+        self._pending: dict[str, tuple[bytes, int]] = {}
 
     def get(self, event_id: str) -> Claim | None:
         """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
+        pending = self._pending.get(event_id)
+        if pending is not None and pending[1] >= self._cutoff_ms():
+            held = pending[0]
+            return Claim(held[:-DIGEST_KEPT].decode(), held[-DIGEST_KEPT:].hex())
         row = self._db.execute(
             "SELECT claim FROM claims WHERE id = ? AND at_ms >= ?", (event_id, self._cutoff_ms())
         ).fetchone()
@@ -123,18 +130,26 @@ class EventIndex:
         at = int(self._clock() * 1000) if at_ms is None else at_ms
         if at < self._cutoff_ms():
             return True  # beyond the horizon already: nothing to remember
-        cursor = self._db.execute(
+        first = self.get(event_id)
+        if first is not None:
+            if first.origin != claim.origin:
+                self.conflicts += 1
+                return False
+            return True
+        # A new id: held until the next write (a batch's claims go to SQLite in one statement).
+        self._pending[event_id] = (packed, at)
+        return True
+
+    def _write(self) -> None:
+        """Write the pending claims (each new within the horizon when it was learnt)."""
+        if not self._pending:
+            return
+        self._db.executemany(
             "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE "
             "SET claim = excluded.claim, at_ms = excluded.at_ms WHERE claims.at_ms < ?",
-            (event_id, packed, at, self._cutoff_ms()),
+            [(i, packed, at, self._cutoff_ms()) for i, (packed, at) in self._pending.items()],
         )
-        if cursor.rowcount:
-            return True
-        (known,) = self._db.execute("SELECT claim FROM claims WHERE id = ?", (event_id,)).fetchone()
-        if known[:-DIGEST_KEPT] != packed[:-DIGEST_KEPT]:
-            self.conflicts += 1
-            return False
-        return True
+        self._pending = {}
 
     def learn_record(
         self, key: bytes | None, value: bytes | None, timestamp_ms: int | None = None
@@ -158,6 +173,7 @@ class EventIndex:
     def flush(self, resume: Resume | None = None) -> None:
         """Make every claim learnt so far durable, with where reading stopped; forget expired
         claims now and then (each flush would cost a scan of the time index)."""
+        self._write()
         for partition, (offset, key, ms) in (resume or {}).items():
             self._db.execute(
                 "INSERT OR REPLACE INTO resume VALUES (?, ?, ?, ?)", (partition, offset, key, ms)
@@ -169,16 +185,19 @@ class EventIndex:
 
     def clear(self) -> None:
         """Forget everything (the claims topic this index followed is gone)."""
+        self._pending = {}
         self._db.execute("DELETE FROM claims")
         self._db.execute("DELETE FROM resume")
         self._db.commit()
 
     def close(self) -> None:
         """Close the file; claims learnt since the last ``flush`` are dropped."""
+        self._pending = {}
         self._db.rollback()
         self._db.close()
 
     def __len__(self) -> int:
+        self._write()
         (count,) = self._db.execute(
             "SELECT COUNT(*) FROM claims WHERE at_ms >= ?", (self._cutoff_ms(),)
         ).fetchone()

@@ -105,7 +105,7 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
         for v in read_inbox(cluster, bootstrap, "zorgcoordinatie-utrecht", decrypt=False)
         if event("zorgcoordinatie-utrecht", v) in expected
     ]
-    assert all(v.datum["slachtoffer"]["bsn"].startswith("ENC1.") for v in sealed)
+    assert all(v.datum["slachtoffer"]["bsn"].startswith("ENC2.") for v in sealed)
     # one disclosure per delivered view
     disclosed = [d for d in ledger.disclosures.values() if d["event_id"] in expected]
     assert len(disclosed) == sum(len(views) for views in inbox.values())

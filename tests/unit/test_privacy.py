@@ -107,10 +107,44 @@ def test_encryption_opens_only_with_the_right_key_for_the_right_place():
     for event, path in (("ev-2", "slachtoffer.bsn"), ("ev-1", "slachtoffer.voornamen")):
         with pytest.raises(KetenstroomError):  # moved to another record or field
             encryption.decrypt(token, private, event, "om", path)
-    body = bytearray(unb64(token.split(".", 2)[2]))
+    scheme, version, wrapped, sealed = token.split(".")
+    body = bytearray(unb64(sealed))
     body[-1] ^= 1
+    altered = f"{scheme}.{version}.{wrapped}.{b64(bytes(body))}"
     with pytest.raises(KetenstroomError):
-        encryption.decrypt(f"ENC1.k1.{b64(bytes(body))}", private, "ev-1", "om", "slachtoffer.bsn")
+        encryption.decrypt(altered, private, "ev-1", "om", "slachtoffer.bsn")
+    key = bytearray(unb64(wrapped))
+    key[-1] ^= 1
+    with pytest.raises(KetenstroomError):  # the wrapped data key altered: nothing opens
+        encryption.decrypt(
+            f"{scheme}.{version}.{b64(bytes(key))}.{sealed}",
+            private,
+            "ev-1",
+            "om",
+            "slachtoffer.bsn",
+        )
+
+
+def test_one_data_key_per_batch_and_recipient_each_value_its_own_nonce():
+    """One HPKE key agreement per (batch, recipient); every value still opens on its own, and
+    a value sealed for one recipient never opens with another's key."""
+    om, om_public = _recipient()
+    _, other_public = _recipient()
+    sealer = encryption.Sealer()
+    first = sealer.seal("111222333", om_public, 1, "ev-1", "om", "slachtoffer.bsn")
+    second = sealer.seal("123456782", om_public, 1, "ev-2", "om", "slachtoffer.bsn")
+    assert first.split(".")[2] == second.split(".")[2]  # one wrapped key for the batch
+    assert first.split(".")[3] != second.split(".")[3]
+    private = unb64(om.sleutels[0].materiaal)
+    assert encryption.decrypt(second, private, "ev-2", "om", "slachtoffer.bsn") == "123456782"
+    theirs = sealer.seal("111222333", other_public, 1, "ev-1", "om", "slachtoffer.bsn")
+    assert theirs.split(".")[2] != first.split(".")[2]  # another recipient, another key
+    with pytest.raises(KetenstroomError):
+        encryption.decrypt(theirs, private, "ev-1", "om", "slachtoffer.bsn")
+    next_batch = encryption.Sealer().seal(
+        "111222333", om_public, 1, "ev-1", "om", "slachtoffer.bsn"
+    )
+    assert next_batch.split(".")[2] != first.split(".")[2]
 
 
 def test_key_in_force_follows_the_start_date():

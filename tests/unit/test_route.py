@@ -55,7 +55,7 @@ def test_three_recipients_get_three_different_views(policy, now, politie_signal)
     assert gemeente["slachtoffer.bsn"].startswith("RP1.k1.midden-nederland/gemeente-utrecht.bsn.")
     assert gemeente["slachtoffer.geboortedatum"] in {"18-22", "23-29", "30-39", "40-49", "50-64"}
     assert gemeente["slachtoffer.adres.postcode"] == datum["slachtoffer"]["adres"]["postcode"][:4]
-    assert leaves(views["zorgcoordinatie-utrecht"])["slachtoffer.bsn"].startswith("ENC1.k1.")
+    assert leaves(views["zorgcoordinatie-utrecht"])["slachtoffer.bsn"].startswith("ENC2.k1.")
     assert "slachtoffer.voornamen" in leaves(views["comensha"])
     assert "slachtoffer.bsn" not in leaves(views["comensha"])
     assert "omschrijving" not in leaves(views["zorgcoordinatie-utrecht"])  # weglaten
