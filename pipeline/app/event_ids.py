@@ -119,6 +119,10 @@ class EventIdFollower:
             start = (await self._consumer.beginning_offsets([tp]))[tp]
             if offset - 1 < start:
                 return False  # gone by retention or never there: cannot tell
+            if offset > (await self._consumer.end_offsets([tp]))[tp]:
+                # beyond the topic's end: another (newer, shorter) topic. Asking for that
+                # record would wait the whole fetch timeout for nothing.
+                return False
             self._consumer.seek(tp, offset - 1)
             found = await self._consumer.getmany(tp, timeout_ms=int(self.timeout * 1000))
             first = next(iter(found.get(tp, [])), None)

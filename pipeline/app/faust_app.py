@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import os
 import tempfile
@@ -104,6 +105,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             await event_ids.start()
         except Exception:  # a crashed agent would leave a live worker that routes nothing
             _exit_without_commit("cannot read the event ids routed so far")
+        steady_gc()
         health.ready = True
         try:
             # take_events acknowledges a batch once the body returns, so offsets become
@@ -196,6 +198,24 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         await follow_covenants(client, holder, settings)
 
     return app
+
+
+#: Allocations between two young-generation collections while routing (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def steady_gc() -> None:
+    """Tune the garbage collector for a steady stream once the worker has started.
+
+    Everything made while starting (Faust, the compiled policy, its schemas and encoders)
+    lives as long as the worker: frozen out of every collection. A batch of signals allocates
+    many short-lived objects that reference counting frees; a larger young-generation threshold
+    spares them most cycle searches (~14% of a worker's samples went to collections with the
+    default, issue 21).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 UNDELIVERED = "outputs not acknowledged by Kafka"

@@ -228,9 +228,13 @@ class _Generator:
         if kind == "string" and logical == "uuid":
             return [f"append(_uuid({var}))"]
         if kind == "string":
-            return [
+            raw, size = self._fresh("r"), self._fresh("n")
+            return [  # _text, inline: a view or log line holds dozens of strings
                 f"if not isinstance({var}, str): raise ValueError('not a string')",
-                f"append(_text({var}))",
+                f"{raw} = {var}.encode()",
+                f"{size} = len({raw})",
+                f"append(_SMALL[{size}] if {size} < 256 else _long({size}))",
+                f"append({raw})",
             ]
         if kind == "bytes":
             return [f"append(_bytes({var}))"]

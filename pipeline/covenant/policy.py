@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.conditions import Gate, Predicate, value_at
@@ -56,8 +56,7 @@ class Grant:
         return self.condition is None or self.condition(datum)
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """One recipient's view of one record (its envelope without the router's own fields yet),
     the schema it is written with, and the grants that allowed it."""
 

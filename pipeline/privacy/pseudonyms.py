@@ -29,7 +29,8 @@ def derive(secret: bytes, purpose: str, domain: str, kind: str, size: int) -> by
 
 
 @functools.lru_cache(maxsize=4096)
-def _pseudonym_key(secret: bytes, domain: str, kind: str) -> bytes:
+def pseudonym_key(secret: bytes, domain: str, kind: str) -> bytes:
+    """The HMAC key of one domain and identifier type (derived once, then cached)."""
     return derive(secret, "pseudoniem", domain, kind, 32)
 
 
@@ -41,7 +42,7 @@ def _siv(secret: bytes, domain: str, kind: str) -> AESSIV:
 def pseudonym(normalised: str, secret: bytes, version: int, domain: str, kind: str) -> str:
     """``PS1.k<version>.<domain>.<type>.<HMAC>``: stable within a domain, unlinkable across."""
     mac = hmac.new(
-        _pseudonym_key(secret, domain, kind), normalised.encode(), hashlib.sha256
+        pseudonym_key(secret, domain, kind), normalised.encode(), hashlib.sha256
     ).digest()
     return f"{PSEUDONYM_SCHEME}.k{version}.{domain}.{kind}.{b64(mac)}"
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from pipeline.errors import KetenstroomError
 from pipeline.privacy.keyring import KeyVersion, b64, in_force, unb64
-from pipeline.privacy.pseudonyms import derive, pseudonym
+from pipeline.privacy.pseudonyms import PSEUDONYM_SCHEME, derive, pseudonym_key
 
 REFERENCE_SCHEME = "EV1"
 _KIND = "gebeurtenis"
@@ -148,9 +148,8 @@ _SUBJECT_BYTES = 16
 def log_subject(normalised: str, secret: bytes, version: int, kind: str) -> str:
     """``PS1.k<version>.verantwoording.<kind>.<HMAC-SHA256, 128 bits>``: a keyed pseudonym in
     the log's own domain (the same construction as a recipient's pseudonym, shortened)."""
-    full = pseudonym(normalised, secret, version, LOG_DOMAIN, kind)
-    head, _, mac = full.rpartition(".")
-    return f"{head}.{b64(unb64(mac)[:_SUBJECT_BYTES])}"
+    mac = hmac.new(pseudonym_key(secret, LOG_DOMAIN, kind), normalised.encode(), hashlib.sha256)
+    return f"{PSEUDONYM_SCHEME}.k{version}.{LOG_DOMAIN}.{kind}.{b64(mac.digest()[:_SUBJECT_BYTES])}"
 
 
 def subject_ids(kind: str, normalised: str, versions: tuple[KeyVersion, ...]) -> list[str]:

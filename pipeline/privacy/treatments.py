@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Behandeling
@@ -17,10 +16,10 @@ from pipeline.privacy.pseudonyms import pseudonym, reversible
 from pipeline.privacy.references import event_reference
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a transform may know about the record besides the field: when, which event, for
-    whom, in which linkage domain, and the view's own reference to the event."""
+    whom, in which linkage domain, and the view's own reference to the event (a tuple: one is
+    made per view)."""
 
     now: dt.datetime
     event_id: str

@@ -136,7 +136,7 @@ def _route(
         return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, claim), policy)
     resolve_references(datum, signal_type, partner, policy, index)
     result = _disclose(envelope, datum, signal_type, policy, now, sealer)
-    return replace(result, claim=claim_record(event_id, claim))
+    return replace(result, claim=claim_record(event_id, claim), signal=(signal_type, datum))
 
 
 def _disclose(

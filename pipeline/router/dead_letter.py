@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -247,8 +247,8 @@ def unreadable_dead_letter(
     )
     unread = Inbound(topic, partition, first, None, None)
     letter = dead_letter(unread, Reason.UNREADABLE_BATCH, detail, policy_version)
-    return replace(
-        letter, headers=(*letter.headers, (ORIGIN_LAST_OFFSET_HEADER, str(last).encode()))
+    return letter._replace(
+        headers=(*letter.headers, (ORIGIN_LAST_OFFSET_HEADER, str(last).encode()))
     )
 
 

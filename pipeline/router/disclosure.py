@@ -47,13 +47,26 @@ class DisclosureLog:
         names = [f["name"] for f in schema.expanded["fields"]]
         self.schema = schema
         self.split = SplitEncoder(schema, [names.index(n) for n in _GROUP_STARTS])
+        self._times: tuple[dt.datetime | None, bytes] = (None, b"")
 
     def for_event(
         self, envelope: dict[str, Any], at: dt.datetime, subject: Subject | None
     ) -> EventLog:
         """The log writer for one signal's records; routing is one step without I/O, so each
-        span starts and ends at ``at``."""
-        return EventLog(self.split, envelope, at, subject)
+        span starts and ends at ``at`` (one moment for a whole batch: encoded once for it)."""
+        if self._times[0] != at:
+            self._times = (at, self.split.part(_EVENT_TIMES, _times(at)))
+        return EventLog(self.split, envelope, self._times[1], subject)
+
+
+def _times(at: dt.datetime) -> dict[str, Any]:
+    return {
+        "parent_span_id": None,
+        "name": LOG_NAME,
+        "start_time": at,
+        "end_time": at,
+        "status_code": "OK",
+    }
 
 
 class EventLog:
@@ -63,21 +76,12 @@ class EventLog:
         self,
         split: SplitEncoder,
         envelope: dict[str, Any],
-        at: dt.datetime,
+        times: bytes,
         subject: Subject | None,
     ) -> None:
         self._split = split
         self.event_id = str(envelope["event_id"])
-        self._times = split.part(
-            _EVENT_TIMES,
-            {
-                "parent_span_id": None,
-                "name": LOG_NAME,
-                "start_time": at,
-                "end_time": at,
-                "status_code": "OK",
-            },
-        )
+        self._times = times
         self._event = split.part(
             _EVENT,
             {

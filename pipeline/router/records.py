@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -20,9 +21,8 @@ class Inbound:
     timestamp: float | None = None  # when Kafka appended it (seconds since the epoch)
 
 
-@dataclass(frozen=True)
-class Outbound:
-    """One record to produce."""
+class Outbound(NamedTuple):
+    """One record to produce (a tuple: a signal makes several, cheaply)."""
 
     topic: str
     key: bytes
@@ -43,6 +43,9 @@ class RouteResult:
     log: tuple[Outbound, ...] = ()
     dead_letter: Outbound | None = None
     claim: Outbound | None = None
+    #: The routed signal as decoded and checked: its type and record (never produced; for the
+    #: statistics of the same batch, so they need not decode it again).
+    signal: tuple[str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def outputs(self) -> tuple[Outbound, ...]:

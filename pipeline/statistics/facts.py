@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline import topics
-from pipeline.codec.framing import decode, read_fingerprint
 from pipeline.covenant.policy import Policy
 from pipeline.router.records import Inbound, Outbound, RouteResult
 
@@ -73,19 +72,18 @@ def facts_of(
     wanted = {(s, t) for r in policy.statistics for s in r.sources for t in r.signal_types}
     out: list[Outbound] = []
     for record, result in zip(records, results, strict=True):
-        if result.dead_letter is not None or result.claim is None or not record.value:
+        if result.dead_letter is not None or result.claim is None or result.signal is None:
             continue
         source = topics.partner_of_inbound(record.topic)
         try:
-            entry = policy.store.get(read_fingerprint(record.value))
-            if entry is None or (source, entry.short_name) not in wanted:
-                continue
             # The router decoded and validated this very record a moment ago (route()).
-            _, datum = decode(record.value, policy.store)
+            signal_type, datum = result.signal
+            if (source, signal_type) not in wanted:
+                continue
             event_id = str(datum["envelope"]["event_id"])
             occurred: dt.datetime = datum["envelope"]["occurred_at"]
             for rule in policy.statistics:
-                counted = rule.count(str(source), entry.short_name, datum, now)
+                counted = rule.count(str(source), signal_type, datum, now)
                 if counted is not None:
                     fact = Fact(
                         rule.key,
