@@ -11,17 +11,22 @@ import sys
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 
-async def forward(bootstrap: str, source: str, target: str) -> None:
+def clients(bootstrap: str, source: str, group: str) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
+    """The consumer of ``source`` (manual commits) and the producer of every aiokafka contender."""
     consumer = AIOKafkaConsumer(
         source,
         bootstrap_servers=bootstrap,
-        group_id=f"noop-{source}",
+        group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         session_timeout_ms=3000,
         heartbeat_interval_ms=500,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    return consumer, AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+
+
+async def forward(bootstrap: str, source: str, target: str) -> None:
+    consumer, producer = clients(bootstrap, source, f"noop-{source}")
     await consumer.start()
     await producer.start()
     try:
