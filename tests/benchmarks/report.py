@@ -65,8 +65,8 @@ def contenders(r: dict[str, Any]) -> Table:
         t.add_row(name, f"{rate:,.0f}", f"{rate / baseline:.1%}")
     t.caption = (
         f"ketenstroom: {r['outputs_per_signal']:.1f} output records per signal (views, log lines, "
-        f"event-id claim), pseudonyms and encryption; peers: {r['peer_outputs_per_signal']} "
-        "(4 views, 1 log record), plain field selections, no conditions"
+        "event-id claim, statistics facts), duplicate check, conditions, pseudonyms, encryption; "
+        f"peers: {r['peer_outputs_per_signal']} (4 views, 1 log record), plain field selections"
     )
     return t
 
