@@ -52,7 +52,7 @@ from tests.benchmarks.rules import scaled_policy
 from tests.benchmarks.throughput import NOOP_FORWARDERS, bench_noop, bench_pipeline, bench_scaled
 
 #: A quick run: smaller sizes and fewer repeats, to see that everything runs and roughly where.
-QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+QUICK = os.environ.get("BENCH_QUICK", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _size(name: str, full: str, quick: str) -> str:

@@ -1,4 +1,5 @@
-"""(a) the no-op forwarder baseline and (b) the full pipeline, in records per second."""
+"""(a) the no-op forwarders and (b) the full pipeline, in records per second; the producing,
+counting and child-process helpers every contender's measure uses (peers.py too)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,11 @@ def run_child(module: str, args: list[str], bootstrap: str, topic: str, expected
         return count(bootstrap, topic, expected, lambda: child.poll() is None)
     finally:
         child.terminate()
-        child.wait(20)
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def bench_noop(
