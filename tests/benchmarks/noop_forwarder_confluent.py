@@ -2,13 +2,21 @@
 waits for the acknowledgements, then commits (read -> send -> commit, no work).
 
 Run as a child process: ``python -m tests.benchmarks.noop_forwarder_confluent BOOTSTRAP IN OUT``.
+The hand-written peer (peer_confluent.py) is the same loop with its work in ``send``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import confluent_kafka
+
+#: Produces a batch's outputs, each with the given delivery callback.
+Send = Callable[
+    [confluent_kafka.Producer, list[confluent_kafka.Message], Callable[[object, object], None]],
+    None,
+]
 
 
 def clients(
@@ -50,8 +58,16 @@ def take(
     return [m for m in (first, *consumer.consume(limit - 1, 0)) if m.error() is None]
 
 
-def forward(bootstrap: str, source: str, target: str) -> None:
-    consumer, producer = clients(bootstrap, source, f"noop-{source}")
+def forward_batches(
+    bootstrap: str, source: str, group: str, send: Send, targets: list[str]
+) -> None:
+    """Read ``source`` batch by batch; ``send`` each batch's outputs; commit the batch once
+    every output is acknowledged (a failed one stops the loop, nothing committed)."""
+    consumer, producer = clients(bootstrap, source, group)
+    for topic in targets:
+        # librdkafka stamps a record's CreateTime when it is produced, also while it waits for
+        # its topic's metadata: fetched here, so that the wait is not counted as throughput
+        producer.list_topics(topic, timeout=10)
     failed: list[object] = []
 
     def delivered(err: object, _msg: object) -> None:
@@ -61,11 +77,8 @@ def forward(bootstrap: str, source: str, target: str) -> None:
     try:
         while True:
             records = take(consumer)
-            for r in records:
-                producer.produce(
-                    target, r.value(), r.key(), headers=r.headers(), on_delivery=delivered
-                )
             if records:
+                send(producer, records, delivered)
                 producer.flush()
                 if failed:
                     raise RuntimeError(f"not acknowledged: {failed[0]}")
@@ -73,6 +86,18 @@ def forward(bootstrap: str, source: str, target: str) -> None:
     finally:
         producer.flush(10)
         consumer.close()
+
+
+def forward(bootstrap: str, source: str, target: str) -> None:
+    def send(
+        producer: confluent_kafka.Producer,
+        records: list[confluent_kafka.Message],
+        delivered: Callable[[object, object], None],
+    ) -> None:
+        for r in records:
+            producer.produce(target, r.value(), r.key(), headers=r.headers(), on_delivery=delivered)
+
+    forward_batches(bootstrap, source, f"noop-{source}", send, [target])
 
 
 if __name__ == "__main__":

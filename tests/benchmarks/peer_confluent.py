@@ -1,5 +1,6 @@
 """The hand-written peer on librdkafka: confluent-kafka + fastavro, four views and a log record
-per signal (``peer_job``), committed once a batch's outputs are acknowledged.
+per signal (``peer_job``), in the no-op forwarder's loop: committed once a batch's outputs are
+acknowledged.
 
 Run as a child process: ``python -m tests.benchmarks.peer_confluent BOOTSTRAP SOURCE PREFIX``
 (its outputs go to PREFIX + ``inbox.<recipient>`` and PREFIX + ``log``).
@@ -8,35 +9,28 @@ Run as a child process: ``python -m tests.benchmarks.peer_confluent BOOTSTRAP SO
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from tests.benchmarks.noop_forwarder_confluent import clients, take
+import confluent_kafka
+
+from tests.benchmarks.noop_forwarder_confluent import forward_batches
 from tests.benchmarks.peer_job import PeerJob
 
 
 def run(bootstrap: str, source: str, prefix: str) -> None:
     job = PeerJob(prefix)
-    consumer, producer = clients(bootstrap, source, f"peer-{source}")
-    failed: list[object] = []
 
-    def delivered(err: object, _msg: object) -> None:
-        if err is not None:
-            failed.append(err)
+    def send(
+        producer: confluent_kafka.Producer,
+        records: list[confluent_kafka.Message],
+        delivered: Callable[[object, object], None],
+    ) -> None:
+        for r in records:
+            key = r.key()
+            for topic, value in job.outputs(r.value()):
+                producer.produce(topic, value, key, on_delivery=delivered)
 
-    try:
-        while True:
-            records = take(consumer)
-            for r in records:
-                key = r.key()
-                for topic, value in job.outputs(r.value()):
-                    producer.produce(topic, value, key, on_delivery=delivered)
-            if records:
-                producer.flush()
-                if failed:
-                    raise RuntimeError(f"not acknowledged: {failed[0]}")
-                consumer.commit(asynchronous=False)
-    finally:
-        producer.flush(10)
-        consumer.close()
+    forward_batches(bootstrap, source, f"peer-{source}", send, job.topics)
 
 
 if __name__ == "__main__":
