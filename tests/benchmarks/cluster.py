@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,16 +23,15 @@ def fresh_cluster(workdir: Path, **overrides: Any) -> Iterator[tuple[str, Settin
     """A fresh embedded broker with the router's topics and schemas, and settings for it."""
     with EmbeddedBroker() as broker:
         bootstrap = broker.bootstrap_servers
-        settings = with_dev_keys(
-            Settings(
-                broker="external",
-                bootstrap_servers=bootstrap,
-                partitions=PARTITIONS,
-                **EMBEDDED_TIMINGS,
-                **overrides,
-            ),
-            workdir,
-        )
+        defaults: dict[str, Any] = {
+            "broker": "external",
+            "bootstrap_servers": bootstrap,
+            "partitions": PARTITIONS,
+            # this broker's own event-id index files, not those other runs left in /tmp
+            "state_dir": workdir / f"state-{uuid.uuid4().hex[:8]}",
+            **EMBEDDED_TIMINGS,
+        }
+        settings = with_dev_keys(Settings(**{**defaults, **overrides}), workdir)
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
         yield bootstrap, settings

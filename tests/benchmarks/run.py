@@ -1,11 +1,14 @@
-"""`make bench`: the pipeline measured side by side with a no-op forwarder on the same broker.
+"""`make bench`: the pipeline measured side by side with its peers on the same broker.
 
-(a) no-op aiokafka forwarder, (b) full pipeline and b/a, with one worker and with BENCH_WORKERS
-workers in one consumer group, (c) route() per signal, (d) route() with 10 and 1,000 covenant
-rules, (e) latency p50/p99 at fixed rates, (f) the worker's memory.
-Medians of repeated runs; prints a table and writes bench-results.json. Measured, never asserted.
-Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS (10),
-BENCH_WORKERS (2), BENCH_MEMORY_SIGNALS (1000000).
+(a) no-op forwarders on aiokafka and on confluent-kafka, (b) the full pipeline, with one worker
+and with BENCH_WORKERS workers in one consumer group, (g) hand-written peers (confluent-kafka or
+aiokafka + fastavro: four views and a log record per signal, no crypto), (c) route() per signal,
+(d) route() with 10 and 1,000 covenant rules, (e) latency p50/p99 at fixed rates, (f) the
+worker's memory. Every round gives each contender the same signals on a fresh broker; medians
+of BENCH_REPEATS rounds. Prints tables and writes bench-results.json. Measured, never asserted.
+Sizes from the environment: BENCH_RECORDS (20000), BENCH_REPEATS (3), BENCH_LATENCY_SECONDS
+(10), BENCH_WORKERS (2), BENCH_MEMORY_SIGNALS (1000000). BENCH_QUICK=1: a quick run (5000, 1,
+3, 2, 20000 unless set; a few minutes) that writes bench-results.quick.json instead.
 """
 
 from __future__ import annotations
@@ -16,12 +19,10 @@ import os
 import statistics
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from pipeline import topics
 from pipeline.app.worker import load_keyring, load_policy
@@ -32,24 +33,44 @@ from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare
+from pipeline.statistics.facts import facts_of
 from pipeline.synthetic.generator import SignalFactory
 from tests.benchmarks.cluster import fresh_cluster
 from tests.benchmarks.latency import bench_latency
 from tests.benchmarks.memory_run import bench_memory_run
+from tests.benchmarks.peer_job import OUTPUTS_PER_SIGNAL
+from tests.benchmarks.peers import PEERS, bench_peer
+from tests.benchmarks.report import (
+    BASELINE,
+    CONFLUENT_PEER,
+    contenders,
+    measures,
+    target_table,
+    targets,
+)
 from tests.benchmarks.rules import scaled_policy
-from tests.benchmarks.throughput import bench_noop, bench_pipeline, bench_scaled
+from tests.benchmarks.throughput import NOOP_FORWARDERS, bench_noop, bench_pipeline, bench_scaled
 
-RECORDS = int(os.environ.get("BENCH_RECORDS", "20000"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
-LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "10"))
+#: A quick run: smaller sizes and fewer repeats, to see that everything runs and roughly where.
+QUICK = os.environ.get("BENCH_QUICK", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _size(name: str, full: str, quick: str) -> str:
+    return os.environ.get(name, quick if QUICK else full)
+
+
+RECORDS = int(_size("BENCH_RECORDS", "20000", "5000"))
+REPEATS = int(_size("BENCH_REPEATS", "3", "1"))
+LATENCY_SECONDS = float(_size("BENCH_LATENCY_SECONDS", "10", "3"))
 #: Workers of the scaled pipeline run: one per core of the machine the numbers are for.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 #: (signals/s offered, workers) of the latency runs
 LATENCY_RUNS = ((1000.0, 1), (1000.0, WORKERS), (250.0, 1))
 #: Signals of the long memory run (f): about half an hour per million on this machine.
-MEMORY_SIGNALS = int(os.environ.get("BENCH_MEMORY_SIGNALS", "1000000"))
+MEMORY_SIGNALS = int(_size("BENCH_MEMORY_SIGNALS", "1000000", "20000"))
 ROOT = Path(__file__).resolve().parents[2]
-console = Console()
+RESULTS = ROOT / ("bench-results.quick.json" if QUICK else "bench-results.json")
+console = Console(log_path=False)  # log(): progress lines with the time of day
 
 
 def make_inputs(policy: Policy, count: int, seed: int = 99) -> tuple[list[Inbound], int]:
@@ -95,11 +116,17 @@ def bench_core(policy: Policy, inputs: list[Inbound], settings: Settings) -> dic
         runs["10"].append(route_us(ten, inputs))
         runs["1000"].append(route_us(thousand, inputs))
     now = dt.datetime.now(dt.UTC)
-    views = Counter(len(route(i, policy, now).deliveries) for i in inputs[:200])
+    sample = inputs[:1000]
+    results = [route(i, policy, now) for i in sample]
+    # what a worker writes for them: views, log lines, claims, and statistics facts
+    written = sum(len(r.outputs) for r in results) + len(facts_of(sample, results, policy, now))
+    views = [len(r.deliveries) for r in results]
     medians = {k: statistics.median(v) for k, v in runs.items()}
     return {
         "route_us_per_signal": medians["shipped"],
-        "views_per_signal": statistics.median(views.elements()),
+        "views_per_signal": statistics.median(views),
+        "views_per_signal_mean": statistics.mean(views),
+        "outputs_per_signal": written / len(sample),
         "route_us_10_rules": medians["10"],
         "route_us_1000_rules": medians["1000"],
         "rules_ratio": medians["1000"] / medians["10"],
@@ -108,17 +135,23 @@ def bench_core(policy: Policy, inputs: list[Inbound], settings: Settings) -> dic
 
 
 def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]:
-    """Baseline and one worker on one fresh broker, so both start from empty topics; then
-    WORKERS workers on another (the same inputs again would be duplicates)."""
+    """Every contender once, each on a fresh broker so that all start from empty topics: the
+    no-op forwarders and one worker share one (on topics of their own); WORKERS workers and each
+    peer get one of their own (the same inputs again would be duplicates)."""
     with fresh_cluster(workdir) as (bootstrap, settings):
-        noop = bench_noop(bootstrap, inputs, settings.partitions)
+        noop = {c: bench_noop(bootstrap, inputs, settings.partitions, c) for c in NOOP_FORWARDERS}
         pipeline, memory = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
     with fresh_cluster(workdir) as (bootstrap, settings):
         scaled = bench_scaled(bootstrap, inputs, logs, settings, workdir, WORKERS)
+    peers = {}
+    for peer in PEERS:
+        with fresh_cluster(workdir) as (bootstrap, settings):
+            peers[peer] = bench_peer(bootstrap, inputs, settings.partitions, peer)
     return {
         "noop": noop,
         "pipeline": pipeline,
         "scaled": scaled,
+        "peers": peers,
         "memory": {
             "peak_mb": memory.peak / 2**20,
             "growth_b": memory.growth_per_signal(len(inputs)),
@@ -135,23 +168,36 @@ def latency_round(policy: Policy, rate: float, workers: int, workdir: Path) -> d
 
 
 def main() -> None:
+    if QUICK:
+        console.print(
+            "[bold]QUICK RUN[/bold] (BENCH_QUICK=1): smaller sizes, fewer repeats, short latency "
+            f"and memory runs; results go to {RESULTS.name}, not for publishing."
+        )
+    load_at_start = os.getloadavg()
+    started = time.monotonic()
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         settings = with_dev_keys(Settings(), workdir)
         _, policy = load_policy(settings)
-        console.print(f"Preparing {RECORDS} signals ...")
+        console.log(f"Preparing {RECORDS} signals ...")
         inputs, logs = make_inputs(policy, RECORDS)
         core = bench_core(policy, inputs[:5000], settings)
-        console.print(
+        console.log(
             f"route(): {core['route_us_per_signal']:,.0f} µs; 10 rules "
             f"{core['route_us_10_rules']:,.0f} µs, 1,000 rules {core['route_us_1000_rules']:,.0f} µs"
         )
         for round_no in range(REPEATS):
             measured = one_round(inputs, logs, workdir)
-            console.print(
-                f"round {round_no + 1}: no-op {measured['noop']:,.0f} rec/s, pipeline "
-                f"{measured['pipeline']:,.0f} rec/s, {WORKERS} workers {measured['scaled']:,.0f} rec/s"
+            rates = {
+                **{f"no-op {c}": v for c, v in measured["noop"].items()},
+                "pipeline": measured["pipeline"],
+                f"{WORKERS} workers": measured["scaled"],
+                **measured["peers"],
+            }
+            console.log(
+                f"round {round_no + 1} (signals/s): "
+                + ", ".join(f"{k} {v:,.0f}" for k, v in rates.items())
             )
             rounds.append(measured)
         latency = {}
@@ -159,28 +205,57 @@ def main() -> None:
             measured = latency_round(policy, rate, workers, workdir)
             run = f"{rate:,.0f} signals/s to {workers} worker{'s' if workers > 1 else ''}"
             latency[run] = measured
-            console.print(
+            console.log(
                 f"latency, {run}: p50 {measured['p50_ms']:,.0f} ms, "
                 f"p99 {measured['p99_ms']:,.0f} ms"
             )
-        console.print(f"memory run: {MEMORY_SIGNALS:,} signals through one worker ...")
+        console.log(f"memory run: {MEMORY_SIGNALS:,} signals through one worker ...")
         long_run = bench_memory_run(inputs, policy.store, MEMORY_SIGNALS, workdir)
-        console.print(
+        console.log(
             f"memory run: peak {long_run['peak_mb']:,.0f} MiB, "
             f"+{long_run['growth_b_per_signal_second_half']:,.0f} B/signal over the second half"
         )
-    noop, pipeline, scaled = ([r[k] for r in rounds] for k in ("noop", "pipeline", "scaled"))
+    results = summarise(rounds, core, latency, long_run)
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": os.getloadavg(),
+        "wall_s": time.monotonic() - started,
+    }
+    for shown in (contenders(results), measures(results), target_table(results)):
+        console.print(shown)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    console.print(f"JSON: {RESULTS} ({results['machine']['wall_s']:,.0f} s)")
+
+
+def summarise(
+    rounds: list[dict[str, Any]],
+    core: dict[str, Any],
+    latency: dict[str, dict[str, float]],
+    long_run: dict[str, Any],
+) -> dict[str, Any]:
+    """Medians over the rounds, the ratios between contenders and issue 21's targets."""
+    noop = {c: [r["noop"][c] for r in rounds] for c in NOOP_FORWARDERS}
+    peers = {p: [r["peers"][p] for r in rounds] for p in PEERS}
+    pipeline, scaled = ([r[k] for r in rounds] for k in ("pipeline", "scaled"))
+    noop_median = {c: statistics.median(v) for c, v in noop.items()}
+    peer_median = {p: statistics.median(v) for p, v in peers.items()}
+    baseline = noop_median[BASELINE]
     memory = [r["memory"] for r in rounds]
-    results = {
+    results: dict[str, Any] = {
+        "quick": QUICK,
         "records": RECORDS,
         "repeats": REPEATS,
-        "noop_forwarder_records_per_s": statistics.median(noop),
+        "noop_forwarder_records_per_s": baseline,
+        "noop_forwarder_records_per_s_by_client": noop_median,
         "pipeline_records_per_s": statistics.median(pipeline),
-        "ratio": statistics.median(pipeline) / statistics.median(noop),
+        "ratio": statistics.median(pipeline) / baseline,
         "workers": WORKERS,
         "pipeline_scaled_records_per_s": statistics.median(scaled),
-        "ratio_scaled": statistics.median(scaled) / statistics.median(noop),
-        "outputs_per_signal": (logs + RECORDS * (1 + core["views_per_signal"])) / RECORDS,
+        "ratio_scaled": statistics.median(scaled) / baseline,
+        "peer_records_per_s": peer_median,
+        "ratio_to_confluent_peer": statistics.median(pipeline) / peer_median[CONFLUENT_PEER],
+        "peer_outputs_per_signal": OUTPUTS_PER_SIGNAL,
         **{k: v for k, v in core.items() if k != "runs"},
         "latency": latency,
         "memory_run": {k: v for k, v in long_run.items() if k != "points"},
@@ -189,70 +264,14 @@ def main() -> None:
             "noop": noop,
             "pipeline": pipeline,
             "scaled": scaled,
+            "peers": peers,
             "route": core["runs"],
             "memory": memory,
             "memory_run_points": long_run["points"],
         },
     }
-    console.print(table(results))
-    out = ROOT / "bench-results.json"
-    out.write_text(json.dumps(results, indent=2))
-    console.print(f"JSON: {out}")
-
-
-def table(r: dict[str, Any]) -> Table:
-    t = Table(
-        title=f"ketenstroom benchmark ({r['records']:,} politie signals, median of {r['repeats']}, embedded broker)"
-    )
-    t.add_column("measure")
-    t.add_column("value", justify="right")
-    t.add_column("per signal", justify="right")
-    noop, pipe = r["noop_forwarder_records_per_s"], r["pipeline_records_per_s"]
-    t.add_row(
-        "(a) no-op aiokafka forwarder (baseline)", f"{noop:,.0f} rec/s", f"{1e6 / noop:,.1f} µs"
-    )
-    t.add_row(
-        f"(b) full pipeline ({r['outputs_per_signal']:.1f} output records per signal)",
-        f"{pipe:,.0f} rec/s",
-        f"{1e6 / pipe:,.1f} µs",
-    )
-    t.add_row("    ratio b/a", f"{r['ratio']:.1%}", "")
-    scaled = r["pipeline_scaled_records_per_s"]
-    t.add_row(
-        f"    {r['workers']} workers in one consumer group",
-        f"{scaled:,.0f} rec/s",
-        f"{1e6 / scaled:,.1f} µs",
-    )
-    t.add_row(f"    ratio ({r['workers']} workers)/a", f"{r['ratio_scaled']:.1%}", "")
-    t.add_row(
-        f"(c) route() core, {r['views_per_signal']:.0f} views",
-        "",
-        f"{r['route_us_per_signal']:,.0f} µs",
-    )
-    t.add_row("(d) route(), covenant of 10 rules", "", f"{r['route_us_10_rules']:,.0f} µs")
-    t.add_row(
-        "    route(), covenant of 1,000 rules",
-        f"{r['rules_ratio']:.2f}x of 10",
-        f"{r['route_us_1000_rules']:,.0f} µs",
-    )
-    for run, m in r["latency"].items():
-        t.add_row(
-            f"(e) latency, {run}",
-            f"p50 {m['p50_ms']:,.0f} ms",
-            f"p99 {m['p99_ms']:,.0f} ms",
-        )
-    m = r["memory_run"]
-    t.add_row(
-        f"(f) worker peak RSS over {m['signals']:,} signals",
-        f"{m['peak_mb']:,.0f} MiB",
-        f"+{m['growth_b_per_signal_second_half']:,.0f} B",
-    )
-    t.add_row(
-        "    RSS at 10% / 50% / 100% of them",
-        f"{m['rss_mb_at_10pct']:,.0f} / {m['rss_mb_at_50pct']:,.0f} / {m['rss_mb_at_100pct']:,.0f} MiB",
-        "",
-    )
-    return t
+    results["targets"] = targets(results)
+    return results
 
 
 if __name__ == "__main__":

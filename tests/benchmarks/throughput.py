@@ -1,4 +1,5 @@
-"""(a) the no-op forwarder baseline and (b) the full pipeline, in records per second."""
+"""(a) the no-op forwarders and (b) the full pipeline, in records per second; the producing,
+counting and child-process helpers every contender's measure uses (peers.py too)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ NOOP_FORWARDERS = {
 
 
 def produce(bootstrap: str, topic: str, inputs: list[Inbound]) -> None:
+    """Append ``inputs`` to ``topic`` (kafka-python, batched) and wait for every acknowledgement."""
     producer = KafkaProducer(
         bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=256_000
     )
@@ -72,7 +74,30 @@ async def _count(
 def count(
     bootstrap: str, topic: str, expected: int, alive: Callable[[], bool], timeout: float = 600
 ) -> float:
+    """Seconds between the first and the last of ``expected`` records on ``topic`` (CreateTime)."""
     return asyncio.run(_count(bootstrap, topic, expected, timeout, alive))
+
+
+def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
+    """Create ``names`` with ``partitions`` partitions each (never rely on auto-creation)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin.create_topics([NewTopic(name, partitions, 1) for name in names])
+    admin.close()
+
+
+def run_child(module: str, args: list[str], bootstrap: str, topic: str, expected: int) -> float:
+    """Seconds that ``python -m module BOOTSTRAP *args`` takes to write ``expected`` records
+    to ``topic`` (see ``count``); the child is stopped afterwards."""
+    child = subprocess.Popen([sys.executable, "-m", module, bootstrap, *args], cwd=ROOT)
+    try:
+        return count(bootstrap, topic, expected, lambda: child.poll() is None)
+    finally:
+        child.terminate()
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def bench_noop(
@@ -80,19 +105,9 @@ def bench_noop(
 ) -> float:
     """Records/s of a no-op forwarder (``client``: aiokafka or confluent-kafka)."""
     source, target = f"bench.in.{uuid.uuid4().hex[:6]}", f"bench.out.{uuid.uuid4().hex[:6]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(source, partitions, 1), NewTopic(target, partitions, 1)])
-    admin.close()
+    create_topics(bootstrap, [source, target], partitions)
     produce(bootstrap, source, inputs)
-    child = subprocess.Popen(
-        [sys.executable, "-m", NOOP_FORWARDERS[client], bootstrap, source, target],
-        cwd=ROOT,
-    )
-    try:
-        seconds = count(bootstrap, target, len(inputs), lambda: child.poll() is None)
-    finally:
-        child.terminate()
-        child.wait(20)
+    seconds = run_child(NOOP_FORWARDERS[client], [source, target], bootstrap, target, len(inputs))
     return (len(inputs) - 1) / seconds
 
 
