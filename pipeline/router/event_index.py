@@ -108,6 +108,9 @@ class EventIndex:
         self._pruned_at = 0.0
         #: Claims learnt since the last write, by id: written to SQLite in one go (``_write``).
         self._pending: dict[str, tuple[bytes, int]] = {}
+        #: The id last looked up in SQLite and what it held: routing looks an id up, then
+        #: learns it; the second question needs no second query.
+        self._looked_up: tuple[str, Claim | None] = ("", None)
 
     def get(self, event_id: str) -> Claim | None:
         """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
@@ -115,13 +118,17 @@ class EventIndex:
         if pending is not None and pending[1] >= self._cutoff_ms():
             held = pending[0]
             return Claim(held[:-DIGEST_KEPT].decode(), held[-DIGEST_KEPT:].hex())
+        if self._looked_up[0] == event_id:
+            return self._looked_up[1]
         row = self._db.execute(
             "SELECT claim FROM claims WHERE id = ? AND at_ms >= ?", (event_id, self._cutoff_ms())
         ).fetchone()
-        if row is None:
-            return None
-        packed: bytes = row[0]
-        return Claim(packed[:-DIGEST_KEPT].decode(), packed[-DIGEST_KEPT:].hex())
+        found = None
+        if row is not None:
+            packed: bytes = row[0]
+            found = Claim(packed[:-DIGEST_KEPT].decode(), packed[-DIGEST_KEPT:].hex())
+        self._looked_up = (event_id, found)
+        return found
 
     def learn(self, event_id: str, claim: Claim, at_ms: int | None = None) -> bool:
         """Remember a claim made at ``at_ms`` (default: now); False if the id was already
@@ -144,6 +151,7 @@ class EventIndex:
         """Write the pending claims (each new within the horizon when it was learnt)."""
         if not self._pending:
             return
+        self._looked_up = ("", None)
         self._db.executemany(
             "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE "
             "SET claim = excluded.claim, at_ms = excluded.at_ms WHERE claims.at_ms < ?",
@@ -186,6 +194,7 @@ class EventIndex:
     def clear(self) -> None:
         """Forget everything (the claims topic this index followed is gone)."""
         self._pending = {}
+        self._looked_up = ("", None)
         self._db.execute("DELETE FROM claims")
         self._db.execute("DELETE FROM resume")
         self._db.commit()
@@ -193,6 +202,7 @@ class EventIndex:
     def close(self) -> None:
         """Close the file; claims learnt since the last ``flush`` are dropped."""
         self._pending = {}
+        self._looked_up = ("", None)
         self._db.rollback()
         self._db.close()
 
