@@ -1,0 +1,135 @@
+"""What the FG's commands say: `verantwoording` (inzage, overzicht, export) and the signed
+re-identification (`keys herleider`, `reidentify`). Dutch and English side by side."""
+
+from __future__ import annotations
+
+from pipeline.language import Text
+
+# --- re-identification requests ----------------------------------------------------------------
+
+
+def unsigned_request() -> Text:
+    """The request file is no signed request at all."""
+    return Text(
+        "geweigerd: dit is geen ondertekend herleidingsverzoek; maak er een met `ketenstroom "
+        "reidentify verzoek` en de sleutel van een herleider uit het convenant",
+        "refused: this is not a signed re-identification request; make one with `ketenstroom "
+        "reidentify verzoek` and the key of a re-identifier named in the covenant",
+    )
+
+
+def unknown_covenant(covenant: str) -> Text:
+    """The pseudonym's domain belongs to no covenant in force here."""
+    return Text(
+        f"geweigerd: het pseudoniem hoort bij convenant {covenant}, en dat convenant is hier niet "
+        "bekend; niemand kan het dan herleiden",
+        f"refused: the pseudonym belongs to covenant {covenant}, which is not known here",
+    )
+
+
+def not_a_herleider(key: str, covenant: str) -> Text:
+    """The signing key is not one of the covenant's herleiders."""
+    return Text(
+        f"geweigerd: de sleutel {key} waarmee het verzoek is ondertekend staat niet bij de "
+        f"herleiders van convenant {covenant}; alleen wie daar staat, mag herleiden",
+        f"refused: key {key} that signed the request is not a re-identifier of covenant {covenant}",
+    )
+
+
+def not_for_domain(name: str, party: str, domain: str) -> Text:
+    """A herleider of the covenant, but acting for a party outside the pseudonym's domain."""
+    return Text(
+        f"geweigerd: {name} mag herleiden namens {party}, maar dit pseudoniem hoort bij "
+        f"koppeldomein {domain}, waar {party} geen deel van is",
+        f"refused: {name} re-identifies for {party}, but this pseudonym belongs to linkage "
+        f"domain {domain}, which {party} is not part of",
+    )
+
+
+def bad_signature(name: str) -> Text:
+    """The signature does not verify with the herleider's key."""
+    return Text(
+        f"geweigerd: de handtekening klopt niet met de sleutel van {name}: het verzoek is "
+        "veranderd na ondertekening, of met een andere sleutel ondertekend",
+        f"refused: the signature does not verify with {name}'s key: the request was changed "
+        "after signing, or signed with another key",
+    )
+
+
+def name_mismatch(claimed: str, named: str) -> Text:
+    """The request claims another name than the covenant gives the key."""
+    return Text(
+        f"geweigerd: het verzoek noemt als herleider {claimed!r}, maar het convenant kent deze "
+        f"sleutel als {named!r}",
+        f"refused: the request names {claimed!r}, but the covenant knows this key as {named!r}",
+    )
+
+
+def expired(until: str) -> Text:
+    """The request is no longer (or not yet) valid."""
+    return Text(
+        f"geweigerd: het verzoek is verlopen (geldig tot {until}); vraag de herleider om een nieuw "
+        "verzoek",
+        f"refused: the request expired (valid until {until}); ask for a new one",
+    )
+
+
+def not_yet_valid(since: str) -> Text:
+    """The request claims to be made in the future."""
+    return Text(
+        f"geweigerd: het verzoek is gedateerd in de toekomst ({since}); controleer de klok",
+        f"refused: the request is dated in the future ({since}); check the clock",
+    )
+
+
+def too_long(hours: int) -> Text:
+    """The request's validity is longer than allowed."""
+    return Text(
+        f"geweigerd: een verzoek is hoogstens {hours} uur geldig",
+        f"refused: a request is valid for at most {hours} hours",
+    )
+
+
+def short_reason(minimum: int) -> Text:
+    """The reason is too short to mean anything."""
+    return Text(
+        f"geef een echte reden (minstens {minimum} tekens): die komt in het verantwoordingslog",
+        f"give a real reason (at least {minimum} characters): it goes into the disclosure log",
+    )
+
+
+def request_made(path: str, label: str, until: str) -> Text:
+    """A request was signed."""
+    return Text(
+        f"verzoek ondertekend: {path} (voor {label[:32]}…, geldig tot {until}); geef het aan wie "
+        "`ketenstroom reidentify uitvoeren` draait",
+        f"request signed: {path} (for {label[:32]}…, valid until {until}); hand it to whoever runs "
+        "`ketenstroom reidentify uitvoeren`",
+    )
+
+
+def herleider_key_exists(path: str) -> Text:
+    """keys herleider would overwrite a key."""
+    return Text(
+        f"{path} bestaat al; haal het eerst weg om de sleutel te vervangen (en vervang dan ook de "
+        "publieke sleutel in het convenant)",
+        f"{path} exists already; remove it first to replace the key",
+    )
+
+
+def herleider_key_made(path: str, snippet: str) -> Text:
+    """keys herleider made a key: what to put in the covenant."""
+    return Text(
+        f"sleutel gemaakt: {path} (alleen voor u; modus 0600). Zet dit in het convenant onder "
+        f"`convenant:` en publiceer het:\n\n{snippet}",
+        f"key made: {path} (yours only; mode 0600). Put this in the covenant under `convenant:` "
+        f"and publish it:\n\n{snippet}",
+    )
+
+
+def logged_reidentification(event_id: str, topic: str, name: str) -> Text:
+    """The act is in the log; the identifier follows."""
+    return Text(
+        f"vastgelegd als {event_id} in {topic} (herleider {name}); de waarde:",
+        f"logged as {event_id} in {topic} (re-identifier {name}); the value:",
+    )
