@@ -133,3 +133,136 @@ def logged_reidentification(event_id: str, topic: str, name: str) -> Text:
         f"vastgelegd als {event_id} in {topic} (herleider {name}); de waarde:",
         f"logged as {event_id} in {topic} (re-identifier {name}); the value:",
     )
+
+
+# --- verantwoording ------------------------------------------------------------------------------
+
+
+def no_log_key(path: str) -> Text:
+    """The key file has no verantwoording secret."""
+    return Text(
+        f"{path} bevat geen verantwoording-sleutel; vraag de beheerder om `ketenstroom keys "
+        "uittreksel verantwoording --naar fg.json` en geef dat bestand met --sleutels",
+        f"{path} holds no verantwoording key; ask for `ketenstroom keys uittreksel "
+        "verantwoording --naar fg.json` and pass that file with --sleutels",
+    )
+
+
+def who_missing() -> Text:
+    """inzage without a person."""
+    return Text(
+        "noem de betrokkene: --bsn, of --naam met --geboortedatum (voor wie geen BSN heeft)",
+        "name the person: --bsn, or --naam with --geboortedatum (for people without a BSN)",
+    )
+
+
+def reading_log() -> Text:
+    """The progress bar's label."""
+    return Text("verantwoordingslog lezen", "reading the disclosure log")
+
+
+def read_lines(count: int, unreadable: int) -> Text:
+    """How much was read (stderr)."""
+    extra_nl = f"; {unreadable} onleesbaar (geen bekend schema)" if unreadable else ""
+    extra_en = f"; {unreadable} unreadable (no known schema)" if unreadable else ""
+    return Text(f"{count} regels gelezen{extra_nl}", f"{count} lines read{extra_en}")
+
+
+def inzage_title(person: str, period: str, count: int) -> Text:
+    """Title of the inzage table."""
+    return Text(
+        f"Inzage {person} ({period}): {count} regel(s)",
+        f"Inzage {person} ({period}): {count} line(s)",
+    )
+
+
+def inzage_columns() -> list[Text]:
+    """Column headers of the inzage table."""
+    return [
+        Text("tijdstip", "time"),
+        Text("wat", "what"),
+        Text("ontvanger", "recipient"),
+        Text("velden (behandeling)", "fields (treatment)"),
+        Text("convenant, regel, artikel", "covenant, rule, article"),
+        Text("grondslag", "legal basis"),
+        Text("doel", "purpose"),
+        Text("bewaartermijn", "retention"),
+    ]
+
+
+def nothing_found() -> Text:
+    """No line about the person."""
+    return Text(
+        "het log noemt deze persoon niet in deze periode",
+        "the log does not name this person in this period",
+    )
+
+
+def reidentified_by(name: str, party: str, signature: str) -> Text:
+    """A re-identification line in the table."""
+    return Text(
+        f"door {name} namens {party}; handtekening {signature}",
+        f"by {name} for {party}; signature {signature}",
+    )
+
+
+def not_in_register(activity: str) -> Text:
+    """A log line's activity that the register does not hold."""
+    return Text(f"{activity} (niet in het register)", f"{activity} (not in the register)")
+
+
+def overview_title(covenant: str, period: str, lines: int) -> Text:
+    """Title of the overview."""
+    return Text(
+        f"Overzicht convenant {covenant} ({period}): {lines} verstrekking(en) in het log",
+        f"Overview of covenant {covenant} ({period}): {lines} disclosure line(s) in the log",
+    )
+
+
+def overview_rule_columns() -> list[Text]:
+    """Column headers of the rules table."""
+    return [
+        Text("regel", "rule"),
+        Text("artikel", "article"),
+        Text("versies", "versions"),
+        Text("verstrekt", "disclosed"),
+        Text("tegengehouden", "withheld"),
+        Text("per ontvanger", "per recipient"),
+    ]
+
+
+def overview_field_columns() -> list[Text]:
+    """Column headers of the fields table."""
+    return [
+        Text("ontvanger", "recipient"),
+        Text("veld", "field"),
+        Text("behandeling", "treatment"),
+        Text("verstrekt", "disclosed"),
+    ]
+
+
+def unused(rules: list[str], fields: int) -> Text:
+    """What disclosed nothing."""
+    names = ", ".join(rules) if rules else "geen"
+    names_en = ", ".join(rules) if rules else "none"
+    return Text(
+        f"zonder verstrekking in deze periode: regels {names}; {fields} veld(en) (zie hierboven, "
+        "0). Het log zegt niet of een veld leeg was: een veld telt als verstrekt wanneer het in "
+        "de view stond",
+        f"nothing disclosed in this period: rules {names_en}; {fields} field(s) (0 above). The "
+        "log does not say whether a field was empty: a field counts when the view carried it",
+    )
+
+
+def unknown_covenant_in_register(covenant: str) -> Text:
+    """overzicht for a covenant the register does not know."""
+    return Text(
+        f"het verwerkingsregister kent convenant {covenant} niet; is het gepubliceerd (een "
+        "startende worker of `convenant publish` zet het in het register)?",
+        f"the register of processing activities does not know covenant {covenant}",
+    )
+
+
+def exported(count: int, path: str) -> Text:
+    """export is done."""
+    return Text(f"{count} regels geëxporteerd naar {path}", f"{count} lines exported to {path}")
