@@ -28,6 +28,7 @@ from tests.helpers import in_utrecht, inbound, signal_bytes, valid_bsns
 
 #: The log key rotates on this day: lines before and after carry different subject ids.
 ROTATION = NOW + dt.timedelta(days=10)
+WHOLE_LOG = Period()
 SOURCES = ("politie", "nla", "comensha")
 FAST = settings(
     max_examples=40,
@@ -93,7 +94,7 @@ def _signals(policy: Policy, crowd: list[tuple[dict[str, Any], int, str, int]]) 
     return lines
 
 
-def _found(person: Person, lines: list[dict], period: Period = Period()) -> set:
+def _found(person: Person, lines: list[dict], period: Period = WHOLE_LOG) -> set:
     inzage = Inzage(person, period, {})
     for line in lines:
         inzage.add(line["record"])
@@ -132,7 +133,7 @@ def test_inzage_finds_exactly_the_lines_about_one_person(rules, crowd, chosen, p
             p[k] == person[k] for k in ("voornamen", "achternaam", "geboortedatum")
         )
 
-    def keys(matching, within: Period = Period()) -> set:
+    def keys(matching, within: Period = WHOLE_LOG) -> set:
         return {
             (line["record"]["event_id"], line["record"]["span_id"])
             for line in lines
