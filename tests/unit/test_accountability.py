@@ -25,7 +25,11 @@ HEX16 = re.compile(r"[0-9a-f]{16}")
 #: component: attributes): three always, foreign_operation.* when another party's operation
 #: led to this one. trace_id of the foreign operation is from the standard's earlier draft and
 #: the reference libraries; nothing else may use the dpl. namespace without an extension.
-REQUIRED = ("dpl.core.processing_activity_id", "dpl.core.data_subject_id", "dpl.core.data_subject_id_type")
+REQUIRED = (
+    "dpl.core.processing_activity_id",
+    "dpl.core.data_subject_id",
+    "dpl.core.data_subject_id_type",
+)
 FOREIGN = (
     "dpl.core.foreign_operation.processor",
     "dpl.core.foreign_operation.span_id",
@@ -47,7 +51,7 @@ def lines(policy, factory, now):
 def _attributes(span: dict) -> dict[str, object]:
     found = {}
     for attribute in span["attributes"]:
-        (kind, value), = attribute["value"].items()
+        ((kind, value),) = attribute["value"].items()
         assert kind in ("stringValue", "arrayValue"), attribute
         found[attribute["key"]] = value
     return found
@@ -102,10 +106,14 @@ def test_the_overview_counts_per_rule_recipient_and_field(lines, policy):
     report = overview.report()
     rules = {r["regel"]: r for r in report["regels"]}
     recipients = {line["recipient"] for line in lines}
-    assert rules["R3"]["verstrekkingen"] == 1 and rules["R3"]["per_ontvanger"]["gemeente-utrecht"] == 1
+    assert (
+        rules["R3"]["verstrekkingen"] == 1 and rules["R3"]["per_ontvanger"]["gemeente-utrecht"] == 1
+    )
     assert rules["R1"]["per_ontvanger"] == {"om": 1}
     fields = {(f["ontvanger"], f["veld"]): f for f in report["velden"]}
-    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["behandelingen"] == ["pseudoniem-herleidbaar"]
+    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["behandelingen"] == [
+        "pseudoniem-herleidbaar"
+    ]
     assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["verstrekkingen"] == 1
     unused = report["zonder_verstrekking"]
     # a Controle rule (R5) and a Verwijzing rule (R6) disclosed nothing for one Signaal
@@ -125,7 +133,9 @@ def test_inzage_shows_fields_and_legal_basis_from_the_register(lines, policy, ke
     gemeente = shown["gemeente-utrecht"]
     assert gemeente["velden"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
     (grounds,) = gemeente["verwerkingen"]
-    assert grounds["regel"] == "R3" and grounds["grondslag"] == "wgs" and grounds["artikel"] == "6.1"
+    assert (
+        grounds["regel"] == "R3" and grounds["grondslag"] == "wgs" and grounds["artikel"] == "6.1"
+    )
     assert grounds["doel"] == "bestuurlijk" and grounds["bewaartermijn"] == "P1Y"
     assert "Wet gegevensverwerking" in grounds["grondslag_tekst"]
     assert "111222333" not in json.dumps(inzage.report()["regels"], ensure_ascii=False)
@@ -133,5 +143,13 @@ def test_inzage_shows_fields_and_legal_basis_from_the_register(lines, policy, ke
 
 def test_a_name_splits_into_every_given_names_and_surname():
     assert name_parts("Maria José  de Vries") == sorted(
-        {"maria", "maria jose", "maria jose de", "maria jose de vries", "jose de vries", "de vries", "vries"}
+        {
+            "maria",
+            "maria jose",
+            "maria jose de",
+            "maria jose de vries",
+            "jose de vries",
+            "de vries",
+            "vries",
+        }
     )

@@ -118,7 +118,9 @@ def test_a_herleider_of_another_covenant_is_refused(boer):
     # and a pseudonym of a covenant nobody here knows
     with speaking(Language.NL), pytest.raises(Refused, match="convenant elders"):
         verify_request(
-            make_request(boer, reversible("111222333", SIV, 1, "elders/x", "bsn"), REASON, NOW, HOUR),
+            make_request(
+                boer, reversible("111222333", SIV, 1, "elders/x", "bsn"), REASON, NOW, HOUR
+            ),
             None,
             [],
             set(),
