@@ -1,4 +1,4 @@
-"""``ketenstroom keys`` and ``ketenstroom reidentify``: key files and controlled re-identification."""
+"""``ketenstroom keys``: the router's keyring, recipients', signers' and herleiders' keys."""
 
 from __future__ import annotations
 
