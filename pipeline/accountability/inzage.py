@@ -19,8 +19,14 @@ from pipeline.accountability.person import Person
 from pipeline.covenant.register import Activity, disclosed
 from pipeline.errors import KetenstroomError
 from pipeline.privacy.generalise import LEGAL_TZ
+from pipeline.privacy.keyring import unb64
 from pipeline.privacy.pseudonyms import parse_label
-from pipeline.privacy.reidentification import REIDENTIFIED, read_request, verify_signature
+from pipeline.privacy.reidentification import (
+    REIDENTIFIED,
+    key_id,
+    read_request,
+    verify_signature,
+)
 from pipeline.router.disclosure import DISCLOSED, NO_RECIPIENT, WITHHELD, activity_ids
 
 #: The kind of each line, as the FG reads it.
@@ -58,8 +64,14 @@ def grounds(activity_id: str, register: Mapping[str, Activity]) -> dict[str, Any
     }
 
 
-def _reidentification(record: dict[str, Any]) -> dict[str, Any]:
-    """Who re-identified, for whom, why, and whether the signed request in ``proof`` verifies."""
+#: covenant id -> the public keys of its herleiders (from the covenant files the FG holds).
+Herleiders = Mapping[str, frozenset[str]]
+
+
+def _reidentification(record: dict[str, Any], herleiders: Herleiders | None) -> dict[str, Any]:
+    """Who re-identified, for whom, why, and whether the signed request in ``proof`` verifies:
+    its signature, and (with the covenants at hand) whether the covenant names its key. A line
+    signed with a key the covenant does not name proves nothing about who asked."""
     found: dict[str, Any] = {
         "herleider": record.get("requester"),
         "namens": record.get("recipient"),
@@ -72,17 +84,30 @@ def _reidentification(record: dict[str, Any]) -> dict[str, Any]:
             _, _, domain, kind, _ = parse_label(request.pseudoniem)
         except KetenstroomError:
             return {**found, "handtekening": "onleesbaar"}
+        if not verify_signature(request, signature):
+            verdict = "klopt niet"
+        elif herleiders is None:
+            verdict = "klopt (sleutel niet tegen het convenant gecontroleerd)"
+        elif request.publieke_sleutel in herleiders.get(domain.partition("/")[0], frozenset()):
+            verdict = "klopt"
+        else:
+            verdict = "klopt, maar de sleutel staat niet (meer) bij de herleiders van het convenant"
         found.update(
             verzoek_id=request.verzoek_id,
             koppeldomein=domain,
             soort_pseudoniem=kind,
+            sleutel=key_id(unb64(request.publieke_sleutel)),
             aangevraagd_op=request.aangevraagd_op.isoformat(),
-            handtekening="klopt" if verify_signature(request, signature) else "klopt niet",
+            handtekening=verdict,
         )
     return found
 
 
-def entry(record: dict[str, Any], register: Mapping[str, Activity]) -> dict[str, Any]:
+def entry(
+    record: dict[str, Any],
+    register: Mapping[str, Activity],
+    herleiders: Herleiders | None = None,
+) -> dict[str, Any]:
     """One log line as the inzage shows it."""
     outcome = str(record["outcome"])
     shown: dict[str, Any] = {
@@ -97,7 +122,7 @@ def entry(record: dict[str, Any], register: Mapping[str, Activity]) -> dict[str,
         "reden": record.get("reason"),
     }
     if outcome == REIDENTIFIED:
-        return {**shown, **_reidentification(record)}
+        return {**shown, **_reidentification(record, herleiders)}
     fields = disclosed(record, register) if outcome == DISCLOSED else {}
     shown["velden"] = dict(sorted(fields.items())) if fields is not None else None
     shown["verwerkingen"] = [grounds(a, register) for a in activity_ids(record)]
@@ -108,8 +133,15 @@ class Inzage:
     """Collects the lines about one person within a period, once each (the log repeats a line
     after a redelivery: same event, span and outcome)."""
 
-    def __init__(self, person: Person, period: Period, register: Mapping[str, Activity]) -> None:
+    def __init__(
+        self,
+        person: Person,
+        period: Period,
+        register: Mapping[str, Activity],
+        herleiders: Herleiders | None = None,
+    ) -> None:
         self.person = person
+        self.herleiders = herleiders
         self.period = period
         self.register = register
         self._lines: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -131,7 +163,7 @@ class Inzage:
     def entries(self) -> list[dict[str, Any]]:
         """The person's lines as the inzage shows them, oldest first."""
         ordered = sorted(self._lines.values(), key=lambda r: (r["start_time"], r["span_id"]))
-        return [entry(r, self.register) for r in ordered]
+        return [entry(r, self.register, self.herleiders) for r in ordered]
 
     def report(self) -> dict[str, Any]:
         """The whole inzage as JSON-ready data."""

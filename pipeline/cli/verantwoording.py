@@ -164,13 +164,28 @@ def inzage_command(
         else:
             raise typer.BadParameter(str(msg.who_missing()))
         sources = _sources(settings)
-        inzage = Inzage(person, _period(van, tot), sources.register)
+        inzage = Inzage(person, _period(van, tot), sources.register, _herleiders(settings))
         _stream(sources, lambda partition, record: inzage.add(record))
         report = inzage.report()
     if as_json:
         print(to_json(report))
         return
     _print_inzage(report)
+
+
+def _herleiders(settings: Settings) -> dict[str, frozenset[str]] | None:
+    """The herleiders' keys per covenant, from the covenant files the FG holds (None when they
+    cannot be read: then a signature is checked, its key is not)."""
+    from pipeline.covenant.loader import load_covenants
+
+    try:
+        covenants = load_covenants(settings.convenanten_dir)
+    except KetenstroomError:
+        return None
+    return {
+        c.model.convenant.id: frozenset(h.publieke_sleutel for h in c.model.convenant.herleiders)
+        for c in covenants
+    }
 
 
 def _print_inzage(report: dict[str, Any]) -> None:

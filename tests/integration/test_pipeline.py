@@ -254,7 +254,7 @@ def test_the_fg_sees_who_received_what_and_who_reidentified(
     received = {d["recipient"] for d in ledger.disclosures.values() if d["event_id"] == event_id}
     assert {"om", "gemeente-utrecht", "comensha", "zorgcoordinatie-utrecht"} <= received
 
-    def inzage() -> list[dict]:
+    def inzage(extra: dict[str, str] | None = None) -> list[dict]:
         done = run_cli(
             "verantwoording",
             "inzage",
@@ -263,7 +263,7 @@ def test_the_fg_sees_who_received_what_and_who_reidentified(
             "--json",
             "--sleutels",
             str(fg_keys),
-            env=fg_env,
+            env={**fg_env, **(extra or {})},
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)["regels"]
@@ -336,7 +336,8 @@ def test_the_fg_sees_who_received_what_and_who_reidentified(
     done = run_cli("reidentify", "uitvoeren", str(request), env=carry)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "111222333"
-    (act,) = [e for e in inzage() if e["soort"] == "herleid" and e.get("verzoek_id")]
+    convenants = {"KETENSTROOM_CONVENANTEN_DIR": str(covenants)}
+    (act,) = [e for e in inzage(convenants) if e["soort"] == "herleid" and e.get("verzoek_id")]
     assert act["herleider"] == "M. de Boer" and act["namens"] == "gemeente-utrecht"
     assert act["reden"] == "acuut gevaar, melding 2026-118" and act["handtekening"] == "klopt"
     raw = b"".join(r.value for r in read_to_end(cluster, bootstrap, topics.DISCLOSURE_LOG))

@@ -67,11 +67,22 @@ def test_a_request_signed_by_the_covenants_herleider_is_carried_out_and_logged(b
     assert record["data_subject_id_type"] == "BSN"
     assert "111222333" not in json.dumps(record, default=str)
     # the FG's inzage by BSN finds it, and the proof verifies on its own
-    inzage = Inzage(by_bsn("111222333", _log_versions()), Period(), {})
+    named = {"midden-nederland": frozenset({boer.public})}
+    inzage = Inzage(by_bsn("111222333", _log_versions()), Period(), {}, named)
     inzage.add(record)
     (shown,) = inzage.entries()
     assert shown["soort"] == "herleid" and shown["handtekening"] == "klopt"
     assert shown["herleider"] == "M. de Boer" and shown["koppeldomein"] == DOMAIN
+    # a line someone wrote with a key of their own: the signature holds, the covenant does not
+    stranger = HerleiderKey.generate("M. de Boer", "gemeente-utrecht")
+    fake = json.loads(make_request(stranger, LABEL, REASON, NOW, HOUR))
+    forged = {**record, "proof": json.dumps(fake), "span_id": "f" * 16}
+    inzage.add(forged)
+    verdicts = sorted(e["handtekening"] for e in inzage.entries())
+    assert verdicts[0] == "klopt" and "staat niet (meer) bij de herleiders" in verdicts[1]
+    fake["verzoek"]["reden"] = "een andere reden dan ondertekend"
+    inzage.add({**record, "proof": json.dumps(fake), "span_id": "e" * 16})
+    assert "klopt niet" in {e["handtekening"] for e in inzage.entries()}
 
 
 def _log_versions():
