@@ -204,7 +204,7 @@ def _print_inzage(report: dict[str, Any]) -> None:
             )
             table.add_row(
                 line["tijdstip"],
-                line["soort"],
+                msg.kind_word(line["soort"]),
                 str(line.get("namens") or "-"),
                 escape(str(what)),
                 "-",
@@ -220,7 +220,7 @@ def _print_inzage(report: dict[str, Any]) -> None:
         ]
         table.add_row(
             line["tijdstip"],
-            line["soort"] + (f" ({line['reden']})" if line.get("reden") else ""),
+            msg.kind_word(line["soort"]) + (f" ({line['reden']})" if line.get("reden") else ""),
             line.get("ontvanger") or "-",
             escape(compact_fields(line["velden"])) if line.get("velden") else "-",
             escape(

@@ -266,3 +266,18 @@ def unknown_covenant_in_register(covenant: str) -> Text:
 def exported(count: int, path: str) -> Text:
     """export is done."""
     return Text(f"{count} regels geëxporteerd naar {path}", f"{count} lines exported to {path}")
+
+
+#: The kind of an inzage line, as the table shows it (the JSON keeps the Dutch word).
+KIND_WORDS = {
+    "verstrekt": Text("verstrekt", "disclosed"),
+    "tegengehouden": Text("tegengehouden", "withheld"),
+    "geen ontvanger": Text("geen ontvanger", "no recipient"),
+    "herleid": Text("herleid", "re-identified"),
+}
+
+
+def kind_word(kind: str) -> str:
+    """An inzage line's kind in the language in force."""
+    word = KIND_WORDS.get(kind)
+    return str(word) if word is not None else kind

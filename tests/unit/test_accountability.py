@@ -153,3 +153,14 @@ def test_a_name_splits_into_every_given_names_and_surname():
             "vries",
         }
     )
+
+
+def test_a_repeated_line_is_dropped_within_the_window_per_partition():
+    recent = RecentLines(size=3)
+    lines = [{"event_id": f"e{n}", "span_id": "s", "outcome": "DISCLOSED"} for n in range(5)]
+    assert [recent.repeated(0, line) for line in lines[:3]] == [False] * 3
+    assert recent.repeated(0, lines[0])  # a redelivery right after the original
+    assert not recent.repeated(1, lines[0])  # another partition keeps its own window
+    for line in lines[3:]:
+        recent.repeated(0, line)
+    assert not recent.repeated(0, lines[1])  # beyond the window: the documented limit
