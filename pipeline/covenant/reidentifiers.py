@@ -70,3 +70,19 @@ def entitled(kop: Kop, domain: str) -> tuple[Herleider, ...]:
         return ()
     members = domain_members(kop, domain)
     return tuple(h for h in kop.herleiders if h.namens in members)
+
+
+def herleider_changes(covenant: str, was: Kop, now: Kop) -> list[Text]:
+    """Who may newly, or no longer, re-identify, and whose key changed (for `convenant diff`)."""
+    before = {h.naam: h for h in was.herleiders}
+    after = {h.naam: h for h in now.herleiders}
+    out = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old is None and new is not None:
+            out.append(msg.herleider_added(covenant, name, new.namens))
+        elif new is None and old is not None:
+            out.append(msg.herleider_removed(covenant, name, old.namens))
+        elif old is not None and new is not None and old != new:
+            out.append(msg.herleider_changed(covenant, name, new.namens))
+    return out

@@ -386,3 +386,27 @@ def reidentifier_without_pseudonyms(name: str, party: str) -> Text:
         "controleer de regels",
         f"re-identifier {name} acts for {party}, but no rule gives {party} a reversible pseudonym",
     )
+
+
+def herleider_added(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a new herleider."""
+    return Text(
+        f"{covenant}: {name} mag voortaan herleiden, namens {party}",
+        f"{covenant}: {name} may now re-identify, for {party}",
+    )
+
+
+def herleider_removed(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a herleider is gone."""
+    return Text(
+        f"{covenant}: {name} (namens {party}) mag niet meer herleiden",
+        f"{covenant}: {name} (for {party}) may no longer re-identify",
+    )
+
+
+def herleider_changed(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a herleider's party or key changed."""
+    return Text(
+        f"{covenant}: herleider {name} heeft een andere sleutel of partij (nu namens {party})",
+        f"{covenant}: re-identifier {name} has another key or party (now for {party})",
+    )

@@ -203,3 +203,31 @@ def test_the_checker_speaks_plainly_about_herleiders(covenant_dir):
     path.write_text(text.replace("namens: gemeente-utrecht", "namens: om", 1))
     done = run_cli("convenant", "check", env=env)
     assert done.returncode == 0 and "geen regel geeft om een pseudoniem-herleidbaar" in done.stderr
+
+
+def test_convenant_diff_names_who_may_newly_or_no_longer_reidentify(covenant_dir):
+    from pipeline.covenant.diff import covenant_changes
+
+    before = load_covenants(covenant_dir)
+    path = covenant_dir / "midden-nederland.yaml"
+    text = path.read_text()
+    key = text.split("publieke_sleutel: ", 1)[1].split("\n", 1)[0]
+    added = f"""
+    - naam: K. Visser
+      namens: gemeente-utrecht
+      publieke_sleutel: {HerleiderKey.generate("K. Visser", "gemeente-utrecht").public}
+"""
+    path.write_text(
+        text.replace(
+            f"publieke_sleutel: {key}\n", f"publieke_sleutel: {key}\n{added.lstrip(chr(10))}", 1
+        )
+    )
+    with speaking(Language.NL):
+        changes = [str(c) for c in covenant_changes(before, load_covenants(covenant_dir))]
+    assert changes == [
+        "midden-nederland: K. Visser mag voortaan herleiden, namens gemeente-utrecht"
+    ]
+    path.write_text(text.replace(key, HerleiderKey.generate("x", "y").public))
+    with speaking(Language.NL):
+        changes = [str(c) for c in covenant_changes(before, load_covenants(covenant_dir))]
+    assert len(changes) == 1 and "andere sleutel" in changes[0]
