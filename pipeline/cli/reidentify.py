@@ -47,8 +47,11 @@ def _reporting() -> Iterator[None]:
     try:
         yield
     except KetenstroomError as exc:
+        from pipeline.cli.exit_codes import Exit
+        from pipeline.errors import BrokerError
+
         errors.print(f"[red]{tools_msg.error_label()}:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(Exit.BROKER if isinstance(exc, BrokerError) else Exit.INVALID) from exc
 
 
 @reidentify_app.command("verzoek")
@@ -105,8 +108,10 @@ def carry_out_command(
     settings = _settings()
     with _reporting():
         text = sys.stdin.read() if str(request_file) == "-" else _read_text(request_file)
+        from pipeline.cli.connecting import reachable
+
         keyring = read_keyring(settings.keyring)
-        bootstrap = settings.require_bootstrap()
+        bootstrap = reachable(settings)
         verified, identifier, record = _verified(settings, bootstrap, text, keyring)
         _log(settings, bootstrap, record)
         console.print(

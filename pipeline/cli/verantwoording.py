@@ -24,7 +24,7 @@ from rich.table import Table
 
 from pipeline.accountability.lines import Period
 from pipeline.cli.output import compact_fields, console, errors
-from pipeline.errors import ConfigurationError, KetenstroomError
+from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
 from pipeline.language import officer_language, use
 from pipeline.messages import accountability as msg
 from pipeline.messages import tools as tools_msg
@@ -83,10 +83,11 @@ class _Sources:
 
 
 def _sources(settings: Settings) -> _Sources:
+    from pipeline.cli.connecting import reachable
     from pipeline.client.register_topic import read_register
     from pipeline.client.schema_topic import load_schema_topic
 
-    bootstrap = settings.require_bootstrap()
+    bootstrap = reachable(settings)
     store = load_schema_topic(settings, bootstrap)
     return _Sources(settings, bootstrap, store, read_register(settings, bootstrap, store))
 
@@ -158,7 +159,10 @@ def inzage_command(
         if not versions:
             raise ConfigurationError(str(msg.no_log_key(str(path))))
         if bsn:
-            person = by_bsn(bsn, versions)
+            try:
+                person = by_bsn(bsn, versions)
+            except InvalidRecordError as exc:
+                raise ConfigurationError(str(msg.invalid_bsn())) from exc
         elif naam and geboortedatum:
             person = by_name(naam, geboortedatum.date(), versions)
         else:

@@ -281,3 +281,11 @@ def kind_word(kind: str) -> str:
     """An inzage line's kind in the language in force."""
     word = KIND_WORDS.get(kind)
     return str(word) if word is not None else kind
+
+
+def invalid_bsn() -> Text:
+    """inzage for a BSN that fails the 11-check."""
+    return Text(
+        "dit BSN klopt niet (het voldoet niet aan de elfproef); controleer het nummer",
+        "this BSN fails the 11-check; check the number",
+    )
