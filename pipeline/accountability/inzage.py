@@ -170,7 +170,7 @@ class Inzage:
         return {
             "betrokkene": self.person.asked,
             "soort_id": self.person.id_type,
-            "periode": self.period.describe(),
+            "periode": self.period.bounds(),
             "regels": self.entries(),
         }
 

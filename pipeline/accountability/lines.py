@@ -29,11 +29,12 @@ class Period:
         day = moment.astimezone(LEGAL_TZ).date()
         return (self.van is None or day >= self.van) and (self.tot is None or day < self.tot)
 
-    def describe(self) -> str:
-        """The period in words (Dutch dates are ISO here: one form for every reader)."""
-        if self.van is None and self.tot is None:
-            return "hele log"
-        return f"{self.van or '…'} tot {self.tot or '…'}"
+    def bounds(self) -> dict[str, str | None]:
+        """The period as a report's JSON holds it: ISO days, null where open."""
+        return {
+            "van": self.van.isoformat() if self.van else None,
+            "tot": self.tot.isoformat() if self.tot else None,
+        }
 
 
 def line_key(record: dict[str, Any]) -> tuple[str, str, str]:

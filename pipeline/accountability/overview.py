@@ -91,7 +91,7 @@ class Overview:
         ordered = sorted(rules.values(), key=lambda r: r["regel"])
         return {
             "convenant": self.covenant,
-            "periode": self.period.describe(),
+            "periode": self.period.bounds(),
             "regels_in_log": self.lines,
             "regels": ordered,
             "velden": fields,

@@ -49,3 +49,14 @@ def by_name(names: str, born: dt.date, versions: tuple[KeyVersion, ...]) -> Pers
     ids = frozenset(subject_ids("naam", by_name_and_birth(names, born), versions))
     parts = frozenset(i for part in name_parts(names) for i in subject_ids("naam", part, versions))
     return Person(f"{names} ({born.isoformat()})", BY_NAME_AND_BIRTH, ids, parts)
+
+
+def either(first: Person, second: Person) -> Person:
+    """Lines under either identity: the log names someone by BSN when a signal had one, else
+    by name and birth date, so an inzage asks for both."""
+    return Person(
+        f"{first.asked}, {second.asked}",
+        f"{first.id_type}, {second.id_type}",
+        first.ids | second.ids,
+        first.reidentified | second.reidentified,
+    )

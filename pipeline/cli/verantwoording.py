@@ -146,10 +146,11 @@ def inzage_command(
     ] = None,
 ) -> None:
     """Every disclosure about one person: when, to whom, which fields and how, under which
-    covenant, rule, article, legal basis and purpose; and every re-identification."""
+    covenant, rule, article, legal basis and purpose; and every re-identification. Give the BSN,
+    or name and birth date, or both (the log names someone by BSN when a signal had one)."""
     from pipeline.accountability.inzage import Inzage
     from pipeline.accountability.inzage import as_json as to_json
-    from pipeline.accountability.person import by_bsn, by_name
+    from pipeline.accountability.person import by_bsn, by_name, either
     from pipeline.privacy.keyring import read_keyring
 
     settings = _settings()
@@ -158,15 +159,17 @@ def inzage_command(
         versions = read_keyring(path).verantwoording
         if not versions:
             raise ConfigurationError(str(msg.no_log_key(str(path))))
+        people = []
         if bsn:
             try:
-                person = by_bsn(bsn, versions)
+                people.append(by_bsn(bsn, versions))
             except InvalidRecordError as exc:
                 raise ConfigurationError(str(msg.invalid_bsn())) from exc
-        elif naam and geboortedatum:
-            person = by_name(naam, geboortedatum.date(), versions)
-        else:
+        if naam and geboortedatum:
+            people.append(by_name(naam, geboortedatum.date(), versions))
+        if not people or (naam is None) != (geboortedatum is None):
             raise typer.BadParameter(str(msg.who_missing()))
+        person = people[0] if len(people) == 1 else either(*people)
         sources = _sources(settings)
         inzage = Inzage(person, _period(van, tot), sources.register, _herleiders(settings))
         _stream(sources, lambda partition, record: inzage.add(record))
@@ -194,7 +197,8 @@ def _herleiders(settings: Settings) -> dict[str, frozenset[str]] | None:
 
 def _print_inzage(report: dict[str, Any]) -> None:
     lines = report["regels"]
-    title = msg.inzage_title(report["betrokkene"], report["periode"], len(lines))
+    period = str(msg.period_words(report["periode"]["van"], report["periode"]["tot"]))
+    title = msg.inzage_title(report["betrokkene"], period, len(lines))
     if not lines:
         console.print(escape(f"{title}: {msg.nothing_found()}"), highlight=False)
         return
@@ -278,7 +282,8 @@ def overview_command(
 
 
 def _print_overview(report: dict[str, Any]) -> None:
-    title = msg.overview_title(report["convenant"], report["periode"], report["regels_in_log"])
+    period = str(msg.period_words(report["periode"]["van"], report["periode"]["tot"]))
+    title = msg.overview_title(report["convenant"], period, report["regels_in_log"])
     rules = Table(title=str(title))
     for header in msg.overview_rule_columns():
         rules.add_column(str(header))

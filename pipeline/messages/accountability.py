@@ -151,8 +151,10 @@ def no_log_key(path: str) -> Text:
 def who_missing() -> Text:
     """inzage without a person."""
     return Text(
-        "noem de betrokkene: --bsn, of --naam met --geboortedatum (voor wie geen BSN heeft)",
-        "name the person: --bsn, or --naam with --geboortedatum (for people without a BSN)",
+        "noem de betrokkene: --bsn, en/of --naam met --geboortedatum (het log noemt iemand bij "
+        "het BSN als het signaal er een had, anders bij naam en geboortedatum)",
+        "name the person: --bsn, and/or --naam with --geboortedatum (the log names someone by "
+        "BSN when the signal had one, else by name and birth date)",
     )
 
 
@@ -289,3 +291,10 @@ def invalid_bsn() -> Text:
         "dit BSN klopt niet (het voldoet niet aan de elfproef); controleer het nummer",
         "this BSN fails the 11-check; check the number",
     )
+
+
+def period_words(van: str | None, tot: str | None) -> Text:
+    """The period of a report (``tot`` exclusive)."""
+    if van is None and tot is None:
+        return Text("hele log", "whole log")
+    return Text(f"{van or '…'} tot {tot or '…'}", f"{van or '…'} until {tot or '…'}")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.accountability.inzage import Inzage
 from pipeline.accountability.lines import Period, line_key
-from pipeline.accountability.person import Person, by_bsn, by_name
+from pipeline.accountability.person import Person, by_bsn, by_name, either
 from pipeline.codec.framing import decode
 from pipeline.codec.schema_store import load_store
 from pipeline.covenant.compiler import compile_policy
@@ -147,6 +147,9 @@ def test_inzage_finds_exactly_the_lines_about_one_person(rules, crowd, chosen, p
     names = f"{person['voornamen']} {person['achternaam']}"
     found = by_name(names.upper(), person["geboortedatum"], versions)  # however it is written
     assert _found(found, lines) == keys(same_name)
+    if person["bsn"]:  # asked by both: lines under either identity, each once
+        both = either(by_bsn(person["bsn"], versions), found)
+        assert _found(both, lines) == keys(same_bsn) | keys(same_name)
     # a redelivered batch repeats lines: each is shown once
     twice = Inzage(found, Period(), {})
     for line in lines + lines:
