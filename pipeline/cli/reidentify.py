@@ -6,22 +6,18 @@ Officer-facing: Dutch unless KETENSTROOM_TAAL=en or an English locale (pipeline/
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
+from pipeline.cli.officer import officer_settings, reporting
 from pipeline.cli.output import console, errors
 from pipeline.errors import ConfigurationError, KetenstroomError
-from pipeline.language import officer_language, use
 from pipeline.messages import accountability as msg
-from pipeline.messages import tools as tools_msg
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.covenant.loader import LoadedCovenant
@@ -33,25 +29,6 @@ reidentify_app = typer.Typer(
     "request (verzoek); the keyring's holder carries it out (uitvoeren), logged first.",
     no_args_is_help=True,
 )
-
-
-def _settings() -> Settings:
-    settings = load_settings()
-    use(officer_language(settings.taal, os.environ))
-    return settings
-
-
-@contextlib.contextmanager
-def _reporting() -> Iterator[None]:
-    """A refusal or any user error as one line in the officer's language, exit 1."""
-    try:
-        yield
-    except KetenstroomError as exc:
-        from pipeline.cli.exit_codes import Exit
-        from pipeline.errors import BrokerError
-
-        errors.print(f"[red]{tools_msg.error_label()}:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(Exit.BROKER if isinstance(exc, BrokerError) else Exit.INVALID) from exc
 
 
 @reidentify_app.command("verzoek")
@@ -68,8 +45,8 @@ def request_command(
     """Sign a re-identification request with your herleider key (KETENSTROOM_HERLEIDER_KEY)."""
     from pipeline.privacy.reidentification import HerleiderKey, make_request
 
-    settings = _settings()
-    with _reporting():
+    settings = officer_settings()
+    with reporting():
         key = _read_key(settings.herleider_key, HerleiderKey)
         now = dt.datetime.now(dt.UTC)
         signed = make_request(key, label, reason, now, dt.timedelta(hours=hours))
@@ -105,8 +82,8 @@ def carry_out_command(
 
     from pipeline.privacy.keyring import read_keyring
 
-    settings = _settings()
-    with _reporting():
+    settings = officer_settings()
+    with reporting():
         text = sys.stdin.read() if str(request_file) == "-" else _read_text(request_file)
         from pipeline.cli.connecting import reachable
 

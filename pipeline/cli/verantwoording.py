@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,12 +22,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.accountability.lines import Period
+from pipeline.cli.officer import officer_settings, reporting
 from pipeline.cli.output import compact_fields, console, errors
 from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
-from pipeline.language import officer_language, use
 from pipeline.messages import accountability as msg
-from pipeline.messages import tools as tools_msg
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.codec.schema_store import SchemaStore
@@ -48,24 +46,6 @@ Until = Annotated[
     typer.Option("--tot", formats=["%Y-%m-%d"], help="Until this day (exclusive)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON document instead of tables.")]
-
-
-def _settings() -> Settings:
-    settings = load_settings()
-    use(officer_language(settings.taal, os.environ))
-    return settings
-
-
-@contextlib.contextmanager
-def _reporting() -> Iterator[None]:
-    try:
-        yield
-    except KetenstroomError as exc:
-        from pipeline.cli.exit_codes import Exit
-        from pipeline.errors import BrokerError
-
-        errors.print(f"[red]{tools_msg.error_label()}:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(Exit.BROKER if isinstance(exc, BrokerError) else Exit.INVALID) from exc
 
 
 def _period(van: dt.datetime | None, tot: dt.datetime | None) -> Period:
@@ -153,8 +133,8 @@ def inzage_command(
     from pipeline.accountability.person import by_bsn, by_name, either
     from pipeline.privacy.keyring import read_keyring
 
-    settings = _settings()
-    with _reporting():
+    settings = officer_settings()
+    with reporting():
         path = sleutels or settings.keyring
         versions = read_keyring(path).verantwoording
         if not versions:
@@ -261,8 +241,8 @@ def overview_command(
     from pipeline.accountability.lines import RecentLines
     from pipeline.accountability.overview import Overview
 
-    settings = _settings()
-    with _reporting():
+    settings = officer_settings()
+    with reporting():
         sources = _sources(settings)
         overview = Overview(convenant, _period(van, tot), sources.register)
         if not overview.activities:
@@ -325,11 +305,11 @@ def export_command(
     from pipeline.accountability.lines import RecentLines
     from pipeline.accountability.otlp import export_line
 
-    settings = _settings()
+    settings = officer_settings()
     period = _period(van, tot)
     recent = RecentLines()
     written = 0
-    with _reporting(), _output(out) as sink:
+    with reporting(), _output(out) as sink:
 
         def take(partition: int, record: dict[str, Any]) -> None:
             nonlocal written
