@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         _REPO_ROOT / ".ketenstroom" / "ondertekenaars.json",
         description="Public keys whose signed covenant bundles workers adopt.",
     )
+    herleider_key: Path = Field(
+        _REPO_ROOT / ".ketenstroom" / "herleider.sleutel.json",
+        description="A re-identifier's Ed25519 key that signs re-identification requests (secret).",
+    )
     dead_letter_key: Path = Field(
         _REPO_ROOT / ".ketenstroom" / "dode-letters.sleutel.json",
         description="The privacy role's private dead-letter key (secret; opens dead letters).",

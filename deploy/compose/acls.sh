@@ -198,6 +198,12 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:ketenstroom-herleiding \
+    --operation Read \
+    --topic ketenstroom.convenant-status \
+    --topic ketenstroom.convenanten \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-herleiding \
     --operation Write \
     --topic ketenstroom.verantwoording \
     --resource-pattern-type literal
@@ -253,6 +259,13 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic inbox.veilig-thuis-utrecht \
     --topic inbox.zorgcoordinatie-utrecht \
     --topic ketenstroom.dlq \
+    --topic ketenstroom.verantwoording \
+    --topic ketenstroom.verwerkingsregister \
+    --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
+    --allow-principal User:ketenstroom-verantwoording \
+    --operation Read \
+    --topic ketenstroom.schemas \
     --topic ketenstroom.verantwoording \
     --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal

@@ -23,5 +23,6 @@ scram ketenstroom-beheer "$OPERATOR_PASSWORD"
 scram ketenstroom-herhaling "$REPLAYER_PASSWORD"
 scram ketenstroom-convenant "$COVENANT_PASSWORD"
 scram ketenstroom-herleiding "$REIDENTIFIER_PASSWORD"
+scram ketenstroom-verantwoording "$ACCOUNTABILITY_PASSWORD"
 # Partners get their user when they join: scram <partner-id> <password>, from a secret store.
 echo "users in place"

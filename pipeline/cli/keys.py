@@ -1,4 +1,4 @@
-"""``ketenstroom keys`` and ``ketenstroom reidentify``: key files and controlled re-identification."""
+"""``ketenstroom keys``: the router's keyring, recipients', signers' and herleiders' keys."""
 
 from __future__ import annotations
 
@@ -170,40 +170,26 @@ def keys_show() -> None:
     console.print(table)
 
 
-def reidentify_command(
-    label: Annotated[str, typer.Argument(help="A reversible pseudonym (RP1....).")],
-    reason: Annotated[str, typer.Option("--reden", help="Why (recorded in the disclosure log).")],
-    requester: Annotated[str, typer.Option("--door", help="Who asks (partner id or officer).")],
+@keys_app.command("herleider")
+def keys_reidentifier(
+    naam: Annotated[str, typer.Option("--naam", help="Who re-identifies (a person).")],
+    namens: Annotated[str, typer.Option("--namens", help="The party they act for (partner id).")],
 ) -> None:
-    """Turn a reversible pseudonym back into the identifier, with a reason; the act is logged first."""
-    from kafka import KafkaProducer
+    """Create your Ed25519 key for signing re-identification requests (KETENSTROOM_HERLEIDER_KEY)
+    and print the lines that name you under `herleiders:` in the covenant."""
+    import os
 
-    from pipeline import topics
-    from pipeline.broker.connection import client_config
-    from pipeline.codec.framing import encode
-    from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.compiler import LOG_SCHEMA
-    from pipeline.privacy.reidentification import (
-        MIN_REASON,
-        reidentification_record,
-        reidentify_label,
-    )
+    from pipeline.language import officer_language, use
+    from pipeline.messages import accountability as msg
+    from pipeline.privacy.reidentification import HerleiderKey
 
-    if len(reason.strip()) < MIN_REASON:
-        raise typer.BadParameter(
-            f"give a real reason (at least {MIN_REASON} characters)", param_hint="--reden"
-        )
     settings = load_settings()
-    keyring = read_keyring(settings.keyring)
-    identifier = reidentify_label(label, keyring)  # fails for anything but a valid RP1 label
-    record = reidentification_record(label, requester, reason, dt.datetime.now(dt.UTC))
-    entry = load_store(settings.schemas_dir).current(LOG_SCHEMA)
-    producer = KafkaProducer(**client_config(settings, settings.require_bootstrap()), acks="all")
-    try:  # logged and acknowledged before anything is shown
-        producer.send(
-            topics.DISCLOSURE_LOG, key=record["event_id"].encode(), value=encode(entry, record)
-        ).get(timeout=settings.request_timeout_s)
-    finally:
-        producer.close()
-    console.print(f"logged as {record['event_id']} in {topics.DISCLOSURE_LOG}")
-    console.print(escape(identifier), highlight=False)
+    use(officer_language(settings.taal, os.environ))
+    path = settings.herleider_key
+    if path.exists():
+        raise ConfigurationError(str(msg.herleider_key_exists(str(path))))
+    key = HerleiderKey.generate(naam, namens)
+    write_secret_file(path, key)
+    console.print(
+        escape(str(msg.herleider_key_made(str(path), key.covenant_entry()))), highlight=False
+    )

@@ -16,10 +16,12 @@ from pipeline.cli.convenant import convenant_app
 from pipeline.cli.deploy import deploy_app
 from pipeline.cli.dlq import dlq_app
 from pipeline.cli.exit_codes import Exit
-from pipeline.cli.keys import keys_app, reidentify_command
+from pipeline.cli.keys import keys_app
 from pipeline.cli.lag import lag_command
 from pipeline.cli.output import console, errors, print_demo, status
+from pipeline.cli.reidentify import reidentify_app
 from pipeline.cli.statistiek import print_statistics, statistiek_app
+from pipeline.cli.verantwoording import verantwoording_app
 from pipeline.errors import BrokerError, ConfigurationError, CovenantError, KetenstroomError
 from pipeline.settings import Settings, load_settings
 
@@ -39,7 +41,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(statistiek_app, name="statistiek")
-app.command("reidentify")(reidentify_command)
+app.add_typer(reidentify_app, name="reidentify")
+app.add_typer(verantwoording_app, name="verantwoording")
 app.command("lag")(lag_command)
 
 As = Annotated[str, typer.Option("--as", help="Your partner id (see convenanten/deelnemers.yaml).")]

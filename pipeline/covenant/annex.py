@@ -205,6 +205,34 @@ def _domains(ctx: AnnexContext) -> Section:
     )
 
 
+def _reidentifiers(ctx: AnnexContext) -> Section:
+    """Who may re-identify a reversible pseudonym, for whom, with which key."""
+    from pipeline.privacy.keyring import unb64
+    from pipeline.privacy.reidentification import key_id
+
+    kop = ctx.loaded.model.convenant
+    rows = tuple((h.naam, h.namens, key_id(unb64(h.publieke_sleutel))) for h in kop.herleiders)
+    if not rows:
+        return Section(
+            "Wie mag herleiden",
+            (
+                "Niemand: dit convenant noemt geen herleiders, dus geen herleidbaar pseudoniem "
+                "wordt via ketenstroom teruggebracht tot het BSN.",
+            ),
+        )
+    return Section(
+        "Wie mag herleiden",
+        (
+            "Alleen deze personen mogen een herleidbaar pseudoniem (pseudoniem-herleidbaar) laten "
+            "terugbrengen tot het BSN, alleen voor pseudoniemen die de partij namens wie zij "
+            "handelen heeft ontvangen, en alleen met een verzoek dat zij met hun eigen sleutel "
+            "ondertekenen, met een reden. Elke herleiding staat met het ondertekende verzoek in "
+            "het verantwoordingslog.",
+        ),
+        Table(("herleider", "namens", "sleutel"), rows),
+    )
+
+
 def _envelope(ctx: AnnexContext) -> Section:
     rows = (
         (
@@ -358,7 +386,7 @@ def _statistics(ctx: AnnexContext) -> list[Section]:
 #: Builders of the annex's sections, in order; another rule kind adds its own here.
 SectionBuilder = Callable[[AnnexContext], list[Section]]
 SECTION_BUILDERS: list[SectionBuilder] = [
-    lambda ctx: [_bases(ctx), _domains(ctx), _envelope(ctx)],
+    lambda ctx: [_bases(ctx), _domains(ctx), _reidentifiers(ctx), _envelope(ctx)],
     _recipients,
     _statistics,
 ]

@@ -27,6 +27,7 @@ from pipeline.covenant.model import (
     Voorwaarde,
     Werkgebied,
 )
+from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnings
 from pipeline.covenant.statistics_check import check_statistics, statistics_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
@@ -100,6 +101,8 @@ class _Checker:
                         source, where, msg.party_in_two_domains(party, in_domain[party], name)
                     )
                 in_domain[party] = name
+        for loc, text in herleider_problems(loaded):
+            self.problem(source, loc, text)
         seen: dict[str, int] = {}
         for index, rule in enumerate(model.regels):
             if rule.id in seen:
@@ -313,4 +316,8 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
     """What is allowed but worth a second look (see consistency.area_overlaps), and the
     statistics rules' own (statistics_check)."""
-    return area_overlaps(covenants, registry) + statistics_warnings(covenants)
+    return (
+        area_overlaps(covenants, registry)
+        + statistics_warnings(covenants)
+        + herleider_warnings(covenants)
+    )

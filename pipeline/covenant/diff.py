@@ -21,6 +21,7 @@ from pipeline.covenant.loader import (
     load_covenants,
 )
 from pipeline.covenant.model import Behandeling, Voorwaarde, Werkgebied
+from pipeline.covenant.reidentifiers import herleider_changes
 from pipeline.git_revision import files_at_revision
 from pipeline.language import Text
 
@@ -242,7 +243,8 @@ def _date(day: dt.date | None) -> str:
 
 
 def covenant_changes(old: list[LoadedCovenant], new: list[LoadedCovenant]) -> list[Text]:
-    """Changes of a covenant as a whole: added or removed, area, validity, version."""
+    """Changes of a covenant as a whole: added or removed, area, validity, version, who may
+    re-identify."""
     before = {c.model.convenant.id: c.model.convenant for c in old}
     after = {c.model.convenant.id: c.model.convenant for c in new}
     out = []
@@ -290,6 +292,7 @@ def covenant_changes(old: list[LoadedCovenant], new: list[LoadedCovenant]) -> li
                     f"{_date(now.geldig.van)}..{_date(now.geldig.tot)}",
                 )
             )
+        out += herleider_changes(cid, was, now)
     return out
 
 

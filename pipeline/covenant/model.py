@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pipeline.disclosure_control.control import MINIMUM_THRESHOLD, Nullen
 from pipeline.messages import covenant as covenant_msg
+from pipeline.privacy.keyring import unb64
 from pipeline.statistics.dimensions import Dimensie
 from pipeline.statistics.periods import Periodesoort
 
@@ -114,6 +115,31 @@ class Koppeldomein(BaseModel):
         return value
 
 
+class Herleider(BaseModel):
+    """A person who may re-identify a reversible pseudonym, for one party of the covenant.
+
+    ``publieke_sleutel`` is the raw Ed25519 public key (base64url, from ``ketenstroom keys
+    herleider``): a re-identification request must be signed with its private half.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    naam: str = Field(min_length=3)
+    namens: str
+    publieke_sleutel: str
+
+    @field_validator("publieke_sleutel")
+    @classmethod
+    def _ed25519(cls, value: str) -> str:
+        try:
+            raw = unb64(value)
+        except ValueError:  # binascii.Error is one
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError(str(covenant_msg.not_a_public_key()))
+        return value
+
+
 class Grondslag(BaseModel):
     """A legal basis: its description and which special data categories it allows."""
 
@@ -188,6 +214,11 @@ class Kop(BaseModel):
     )
     verwerkingsregister: str | None = Field(
         None, description="Base URI of the register of processing activities."
+    )
+    herleiders: tuple[Herleider, ...] = Field(
+        (),
+        description="Who may re-identify a reversible pseudonym of this covenant's domains, "
+        "each with the party they act for and their public key.",
     )
 
     @field_validator("grondslagen", mode="before")

@@ -47,8 +47,8 @@ def _prune(data: dict[str, Any], loc: tuple[str | int, ...], kind: str) -> bool:
             heading.pop(key, None)
         elif key in _HEADING_STAND_INS:
             heading[key] = copy.deepcopy(_HEADING_STAND_INS[key])
-        elif key == "verwerkingsregister":
-            heading.pop(key, None)
+        elif key in ("verwerkingsregister", "herleiders"):
+            heading.pop(key, None)  # nothing a rule depends on: check the rest
         elif key == "id":
             heading["id"] = "onbekend"
         elif key == "grondslagen" and len(loc) >= 3 and isinstance(heading.get(key), dict):

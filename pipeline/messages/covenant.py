@@ -349,3 +349,64 @@ def reidentification_reason(party: str) -> Text:
         f"give {party} a real reason (at least 20 characters) why it may re-identify the "
         "others' pseudonyms",
     )
+
+
+def not_a_public_key() -> Text:
+    """A herleider's key is not an Ed25519 public key."""
+    return Text(
+        "dit is geen publieke sleutel van een herleider: plak de regel die `ketenstroom keys "
+        "herleider` afdrukt",
+        "not a re-identifier's public key: paste the line `ketenstroom keys herleider` prints",
+    )
+
+
+def reidentifier_not_party(name: str, party: str) -> Text:
+    """A herleider acts for a party that is not in the covenant."""
+    return Text(
+        f"herleider {name} handelt namens {party!r}, maar dat is geen partij van dit convenant; "
+        "noem een partij uit convenant.partijen",
+        f"re-identifier {name} acts for {party!r}, which is not a party to this covenant",
+    )
+
+
+def reidentifier_twice(name: str) -> Text:
+    """Two herleiders with one name or one key."""
+    return Text(
+        f"herleider {name} staat er twee keer (dezelfde naam of dezelfde sleutel); ieder "
+        "persoon staat er één keer, met een eigen sleutel",
+        f"re-identifier {name} is listed twice (same name or key); one entry per person",
+    )
+
+
+def reidentifier_without_pseudonyms(name: str, party: str) -> Text:
+    """A herleider for a party that receives no reversible pseudonym."""
+    return Text(
+        f"herleider {name} handelt namens {party}, maar geen regel geeft {party} een "
+        "pseudoniem-herleidbaar: er is voor haar niets te herleiden; haal de herleider weg of "
+        "controleer de regels",
+        f"re-identifier {name} acts for {party}, but no rule gives {party} a reversible pseudonym",
+    )
+
+
+def herleider_added(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a new herleider."""
+    return Text(
+        f"{covenant}: {name} mag voortaan herleiden, namens {party}",
+        f"{covenant}: {name} may now re-identify, for {party}",
+    )
+
+
+def herleider_removed(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a herleider is gone."""
+    return Text(
+        f"{covenant}: {name} (namens {party}) mag niet meer herleiden",
+        f"{covenant}: {name} (for {party}) may no longer re-identify",
+    )
+
+
+def herleider_changed(covenant: str, name: str, party: str) -> Text:
+    """convenant diff: a herleider's party or key changed."""
+    return Text(
+        f"{covenant}: herleider {name} heeft een andere sleutel of partij (nu namens {party})",
+        f"{covenant}: re-identifier {name} has another key or party (now for {party})",
+    )

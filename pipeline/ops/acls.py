@@ -88,6 +88,7 @@ OPERATOR = "ketenstroom-beheer"
 REPLAYER = "ketenstroom-herhaling"
 COVENANT_PUBLISHER = "ketenstroom-convenant"
 REIDENTIFIER = "ketenstroom-herleiding"
+ACCOUNTABILITY = "ketenstroom-verantwoording"
 ROUTER_GROUP = "{router_group}"
 
 #: Every role of the pipeline. A partner's rights come from the registry (partner_acls).
@@ -150,9 +151,19 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         REIDENTIFIER,
-        "re-identifies a reversible pseudonym; the act goes to the disclosure log first",
-        topics=((_named(topics.DISCLOSURE_LOG), ("Write",)),),
-        commands=("reidentify",),
+        "carries out a signed re-identification request; the act goes to the disclosure log first",
+        topics=(
+            (_named(topics.DISCLOSURE_LOG), ("Write",)),
+            # the herleiders of the covenant in force: the newest signed bundle, wherever kept
+            (_named(topics.COVENANTS, topics.COVENANT_STATUS), ("Read",)),
+        ),
+        commands=("reidentify uitvoeren",),
+    ),
+    Role(
+        ACCOUNTABILITY,
+        "the FG's inzage, overzicht and export: reads the log, the register and the schemas",
+        topics=((_named(topics.DISCLOSURE_LOG, topics.REGISTER, topics.SCHEMAS), ("Read",)),),
+        commands=("verantwoording inzage", "verantwoording overzicht", "verantwoording export"),
     ),
 )
 ROLE_NAMES = tuple(r.principal for r in ROLES)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 import struct
 import time
 import uuid
@@ -32,6 +33,7 @@ from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.ops import acls as roles
 from pipeline.ops.acls import all_acls
+from pipeline.privacy.keyring import extract, read_keyring, write_secret_file
 from pipeline.settings import Settings
 from tests.helpers import run_cli
 from tests.kafka_authorizer import allowing, needs
@@ -256,7 +258,9 @@ def _avro_body(parsed: object, datum: dict) -> bytes:
     return out.getvalue()
 
 
-def test_every_role_has_exactly_the_rights_its_commands_use(front, routed, registry, store):
+def test_every_role_has_exactly_the_rights_its_commands_use(
+    front, routed, registry, store, tmp_path
+):
     recorder, admin = front
     admin.require_bootstrap()
     signal = json.dumps(
@@ -285,16 +289,68 @@ def test_every_role_has_exactly_the_rights_its_commands_use(front, routed, regis
     cli_as(admin, roles.REPLAYER, "dlq", "replay", "--alle")
     label = FOUND.get("label")
     assert label, "run with the partner test first (it finds a reversible pseudonym)"
+    # a herleider the covenant names signs a request; the re-identifier carries it out
+    herleider = admin.model_copy(update={"herleider_key": tmp_path / "herleider.json"})
+    made = cli_as(
+        herleider,
+        "gemeente-utrecht",
+        "keys",
+        "herleider",
+        "--naam",
+        "T. Est",
+        "--namens",
+        "gemeente-utrecht",
+    )
+    public = made.stdout.split("publieke_sleutel: ", 1)[1].split()[0]
+    covenants = tmp_path / "convenanten"
+    shutil.copytree(admin.convenanten_dir, covenants)
+    path = covenants / "midden-nederland.yaml"
+    text = path.read_text()
+    old_key = text.split("publieke_sleutel: ", 1)[1].split("\n", 1)[0]
+    path.write_text(
+        text.replace(old_key, public).replace(
+            '"M. de Boer (privacyfunctionaris gemeente Utrecht)"', '"T. Est"'
+        )
+    )
+    request = tmp_path / "verzoek.json"
     cli_as(
-        admin,
-        roles.REIDENTIFIER,
+        herleider,
+        "gemeente-utrecht",
         "reidentify",
+        "verzoek",
         label,
         "--reden",
         "least-privilege test of reidentify",
-        "--door",
-        "fg-gemeente",
+        "--uit",
+        str(request),
     )
+    carrying = admin.model_copy(update={"convenanten_dir": covenants})
+    done = cli_as(carrying, roles.REIDENTIFIER, "reidentify", "uitvoeren", str(request))
+    assert done.returncode == 0 and done.stdout.split()[-1] == BSN, done.stderr
+    # the FG's reports, with the key extract only
+    fg_keys = tmp_path / "fg.json"
+    write_secret_file(fg_keys, extract(read_keyring(admin.keyring), "verantwoording"))
+    cli_as(
+        admin,
+        roles.ACCOUNTABILITY,
+        "verantwoording",
+        "inzage",
+        "--bsn",
+        BSN,
+        "--json",
+        "--sleutels",
+        str(fg_keys),
+    )
+    cli_as(
+        admin,
+        roles.ACCOUNTABILITY,
+        "verantwoording",
+        "overzicht",
+        "--convenant",
+        "midden-nederland",
+        "--json",
+    )
+    cli_as(admin, roles.ACCOUNTABILITY, "verantwoording", "export")
     cli_as(admin, roles.COVENANT_PUBLISHER, "convenant", "publish")
     time.sleep(2)  # the router reads the new bundle and its schemas
 

@@ -12,10 +12,11 @@ from pipeline.app.process import settings_env
 from pipeline.broker.reading import read_to_end
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
-from pipeline.codec.framing import decode, encode
+from pipeline.codec.framing import encode
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.signals.prepare import prepare
 from pipeline.synthetic.generator import SignalFactory
+from tests.conftest import ROOT
 from tests.helpers import identifiers, in_utrecht, leaves, run_cli
 
 pytestmark = pytest.mark.integration
@@ -214,14 +215,78 @@ def _identifier_like(shown: dict) -> set[str]:
     return found - {"registratie", "bestuurlijk", "opsporing"}
 
 
-def test_reidentification_needs_a_reason_and_is_logged(cluster, worker, store, policy):
-    env = settings_env(cluster)
+SIGNAL_BY_HAND = {  # the README's signal file
+    "envelope": {"event_type": "Signaal", "occurred_at": "2026-11-20T14:30:00+01:00"},
+    "melder_type": "POLITIE",
+    "uitbuitingsvorm": "ARBEID",
+    "indicatoren": ["LANGE_WERKDAGEN", "GEEN_TOEGANG_PASPOORT"],
+    "slachtoffer": {
+        "bsn": "111222333",
+        "voornamen": "Anna",
+        "achternaam": "de Vries",
+        "geboortedatum": "1999-04-12",
+        "adres": {"postcode": "3511 AB", "gemeentecode": "GM0344"},
+    },
+}
+
+
+def test_the_fg_sees_who_received_what_and_who_reidentified(
+    cluster, worker, store, policy, tmp_path
+):
+    """The README's by-hand flow: publish about BSN 111222333; the FG's inzage (with only the
+    key extract) lists each recipient with fields and legal basis; the raw log holds no name or
+    BSN; a herleider's signed request re-identifies, a forged one is refused, and the inzage
+    then shows who re-identified and why."""
+    env = {**settings_env(cluster), "KETENSTROOM_TAAL": "nl"}
     bootstrap = cluster.require_bootstrap()
-    signal = in_utrecht(SignalFactory(seed=13).make("politie", "Signaal").document)
-    signal["slachtoffer"]["bsn"] = "123456782"
-    with Publisher(cluster, bootstrap, "politie", store) as politie:
-        event_id = politie.publish(signal).event_id
+    fg_keys = tmp_path / "fg.json"
+    assert (
+        run_cli("keys", "uittreksel", "verantwoording", "--naar", str(fg_keys), env=env).returncode
+        == 0
+    )
+    fg_env = {**env, "KETENSTROOM_KEYRING": str(tmp_path / "geen-keyring.json")}  # FG: extract only
+    published = run_cli(
+        "publish", "--as", "politie", "-", stdin=json.dumps(SIGNAL_BY_HAND), env=env
+    )
+    assert published.returncode == 0, published.stderr
+    event_id = published.stdout.split()[-1]
     ledger = wait_for_ledger(cluster, bootstrap, policy.store, {event_id}, 60, _alive(worker))
+    received = {d["recipient"] for d in ledger.disclosures.values() if d["event_id"] == event_id}
+    assert {"om", "gemeente-utrecht", "comensha", "zorgcoordinatie-utrecht"} <= received
+
+    def inzage(extra: dict[str, str] | None = None) -> list[dict]:
+        done = run_cli(
+            "verantwoording",
+            "inzage",
+            "--bsn",
+            "111222333",
+            "--json",
+            "--sleutels",
+            str(fg_keys),
+            env={**fg_env, **(extra or {})},
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["regels"]
+
+    mine = [e for e in inzage() if e["event_id"] == event_id]
+    assert {e["ontvanger"] for e in mine} == received
+    for shown in mine:
+        assert shown["soort"] == "verstrekt" and shown["velden"], shown
+        (grounds,) = shown["verwerkingen"]
+        assert grounds["in_register"] and grounds["grondslag"] and grounds["grondslag_tekst"]
+    by_recipient = {e["ontvanger"]: e for e in mine}
+    assert by_recipient["gemeente-utrecht"]["velden"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
+    assert by_recipient["om"]["verwerkingen"][0]["grondslag"] == "wjsg"
+    table = run_cli(
+        "verantwoording", "inzage", "--bsn", "111222333", "--sleutels", str(fg_keys), env=fg_env
+    )
+    assert "gemeente-utrecht" in table.stdout and "wgs: Wet gegevensverwerking" in table.stdout
+    # the raw log topic, as any Kafka client reads it: no name, BSN or birth date in the clear
+    raw = b"".join(r.value for r in read_to_end(cluster, bootstrap, topics.DISCLOSURE_LOG))
+    for plain in (b"111222333", b"de Vries", b"de vries", b"Anna", b"1999-04-12", b"3511"):
+        assert plain not in raw, plain
+
+    # re-identification: gemeente-utrecht's pseudonym, by the covenant's herleider only
     trace = next(t for t, e in ledger.traces_of("gemeente-utrecht").items() if e == event_id)
     (view,) = [
         v
@@ -229,21 +294,51 @@ def test_reidentification_needs_a_reason_and_is_logged(cluster, worker, store, p
         if v.datum["envelope"]["trace_id"] == trace
     ]
     label = view.datum["slachtoffer"]["bsn"]
-    assert label.startswith("RP1.")
-    refused = run_cli("reidentify", label, "--reden", "kort", "--door", "fg-gemeente", env=env)
-    assert refused.returncode != 0 and "real reason" in refused.stderr
-    done = run_cli(
+    herleider = {**env, "KETENSTROOM_HERLEIDER_KEY": str(tmp_path / "herleider.json")}
+    made = run_cli(
+        "keys", "herleider", "--naam", "M. de Boer", "--namens", "gemeente-utrecht", env=herleider
+    )
+    assert made.returncode == 0, made.stderr
+    public = re.search(r"publieke_sleutel: (\S+)", made.stdout).group(1)
+    covenants = tmp_path / "convenanten"
+    covenants.mkdir()
+    for source in ("deelnemers.yaml", "midden-nederland.yaml"):
+        text = (ROOT / "convenanten" / source).read_text()
+        text = re.sub(r"publieke_sleutel: \S+", f"publieke_sleutel: {public}", text)
+        (covenants / source).write_text(
+            text.replace(
+                'naam: "M. de Boer (privacyfunctionaris gemeente Utrecht)"', "naam: M. de Boer"
+            )
+        )
+    carry = {**env, "KETENSTROOM_CONVENANTEN_DIR": str(covenants)}
+    short = run_cli("reidentify", "verzoek", label, "--reden", "kort", env=herleider)
+    assert short.returncode == 1 and "echte reden" in short.stderr
+    request = tmp_path / "verzoek.json"
+    asked = run_cli(
         "reidentify",
+        "verzoek",
         label,
         "--reden",
         "acuut gevaar, melding 2026-118",
-        "--door",
-        "fg-gemeente",
-        env=env,
+        "--uit",
+        str(request),
+        env=herleider,
     )
+    assert asked.returncode == 0, asked.stderr
+    forged = json.loads(request.read_text())
+    forged["verzoek"]["reden"] = "iets anders dan gevraagd, achteraf"
+    (tmp_path / "vals.json").write_text(json.dumps(forged))
+    refused = run_cli("reidentify", "uitvoeren", str(tmp_path / "vals.json"), env=carry)
+    assert refused.returncode == 1 and "handtekening klopt niet" in refused.stderr
+    assert "111222333" not in refused.stdout + refused.stderr
+    elsewhere = run_cli("reidentify", "uitvoeren", str(request), env=env)  # the shipped key
+    assert elsewhere.returncode == 1 and "staat niet bij de herleiders" in elsewhere.stderr
+    done = run_cli("reidentify", "uitvoeren", str(request), env=carry)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[-1] == "123456782"
-    ledger_records = read_to_end(cluster, cluster.require_bootstrap(), topics.DISCLOSURE_LOG)
-    logged = [decode(r.value, policy.store)[1] for r in ledger_records]
-    (act,) = [e for e in logged if e["outcome"] == "REIDENTIFIED" and e["data_subject_id"] == label]
-    assert act["reason"] == "acuut gevaar, melding 2026-118" and act["source"] == "fg-gemeente"
+    assert done.stdout.split()[-1] == "111222333"
+    convenants = {"KETENSTROOM_CONVENANTEN_DIR": str(covenants)}
+    (act,) = [e for e in inzage(convenants) if e["soort"] == "herleid" and e.get("verzoek_id")]
+    assert act["herleider"] == "M. de Boer" and act["namens"] == "gemeente-utrecht"
+    assert act["reden"] == "acuut gevaar, melding 2026-118" and act["handtekening"] == "klopt"
+    raw = b"".join(r.value for r in read_to_end(cluster, bootstrap, topics.DISCLOSURE_LOG))
+    assert b"111222333" not in raw

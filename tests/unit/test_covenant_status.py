@@ -116,13 +116,14 @@ def test_a_worker_reports_its_version_and_its_latest_events_bounded(policy, regi
 def test_only_the_router_may_write_the_status_topic(registry):
     """Nobody else can claim that a worker adopted a bundle, or replace a copy of one."""
     from pipeline import topics
-    from pipeline.ops.acls import COVENANT_PUBLISHER, OPERATOR, ROUTER, all_acls
+    from pipeline.ops.acls import COVENANT_PUBLISHER, OPERATOR, REIDENTIFIER, ROUTER, all_acls
 
     grants = [a for a in all_acls(registry, "router") if a.name == topics.COVENANT_STATUS]
     writers = {a.principal for a in grants if a.operation == "Write"}
     readers = {a.principal for a in grants if a.operation == "Read"}
     assert writers == {ROUTER}
-    assert readers == {ROUTER, COVENANT_PUBLISHER, OPERATOR}
+    # the re-identifier reads the bundles workers copied there: the herleiders in force
+    assert readers == {ROUTER, COVENANT_PUBLISHER, OPERATOR, REIDENTIFIER}
     assert all(a.pattern == "literal" and a.resource_type == "topic" for a in grants)
 
 

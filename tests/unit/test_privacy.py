@@ -15,7 +15,6 @@ from pipeline.privacy import encryption, generalise
 from pipeline.privacy.keyring import Keyring, RecipientKeys, b64, in_force, new_recipient_key, unb64
 from pipeline.privacy.normalise import identifier_type, normalise, normalise_bsn, normalise_name
 from pipeline.privacy.pseudonyms import parse_label, pseudonym, reidentify, reversible
-from pipeline.privacy.reidentification import reidentification_record
 
 SECRET = bytes(range(32))
 SIV_SECRET = bytes(range(64))
@@ -158,17 +157,6 @@ def test_key_in_force_follows_the_start_date():
     assert in_force(keyring.pseudoniem, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "p").versie == 2
     with pytest.raises(KetenstroomError, match="no p key is in force"):
         in_force(keyring.pseudoniem, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "p")
-
-
-def test_reidentification_record_holds_the_reason_not_the_result():
-    label = reversible("111222333", SIV_SECRET, 1, "gemeente-utrecht", "bsn")
-    record = reidentification_record(
-        label, "fg-gemeente", "acuut gevaar, melding 2026-118", dt.datetime.now(dt.UTC)
-    )
-    assert (
-        record["outcome"] == "REIDENTIFIED" and record["reason"] == "acuut gevaar, melding 2026-118"
-    )
-    assert "111222333" not in str(record)
 
 
 def test_shared_linkage_domain_links_exactly_its_members(store, policy, factory, now):

@@ -1,0 +1,217 @@
+"""``ketenstroom reidentify``: a herleider signs a request; whoever holds the keyring carries it
+out, after checking it against the covenant, and the act is logged (with the request) first.
+
+Officer-facing: Dutch unless KETENSTROOM_TAAL=en or an English locale (pipeline/language.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.output import console, errors
+from pipeline.errors import ConfigurationError, KetenstroomError
+from pipeline.messages import accountability as msg
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.covenant.loader import LoadedCovenant
+    from pipeline.privacy.keyring import Keyring
+    from pipeline.privacy.reidentification import HerleiderKey, Verified
+
+reidentify_app = typer.Typer(
+    help="Re-identify a reversible pseudonym: a herleider named in the covenant signs a "
+    "request (verzoek); the keyring's holder carries it out (uitvoeren), logged first.",
+    no_args_is_help=True,
+)
+
+
+@reidentify_app.command("verzoek")
+def request_command(
+    label: Annotated[str, typer.Argument(help="The reversible pseudonym (RP1....).")],
+    reason: Annotated[str, typer.Option("--reden", help="Why (goes into the disclosure log).")],
+    out: Annotated[
+        Path | None, typer.Option("--uit", help="Write the signed request here (default: stdout).")
+    ] = None,
+    hours: Annotated[
+        float, typer.Option("--geldig", help="Hours the request stays valid (at most 24).")
+    ] = 1.0,
+) -> None:
+    """Sign a re-identification request with your herleider key (KETENSTROOM_HERLEIDER_KEY)."""
+    from pipeline.privacy.reidentification import HerleiderKey, make_request
+
+    settings = officer_settings()
+    with reporting():
+        key = _read_key(settings.herleider_key, HerleiderKey)
+        now = dt.datetime.now(dt.UTC)
+        signed = make_request(key, label, reason, now, dt.timedelta(hours=hours))
+        if out is None:
+            console.print(signed, highlight=False, soft_wrap=True, markup=False)
+            return
+        out.write_text(signed + "\n", encoding="utf-8")
+        until = (now + dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+        errors.print(escape(str(msg.request_made(str(out), label, until))), highlight=False)
+
+
+def _read_key(path: Path, model: type[HerleiderKey]) -> HerleiderKey:
+    """A herleider key file, or a clear error."""
+    if not path.exists():
+        raise ConfigurationError(
+            f"no herleider key at {path}: create one with `ketenstroom keys herleider`"
+        )
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigurationError(f"{path} is not a herleider key file") from exc
+
+
+@reidentify_app.command("uitvoeren")
+def carry_out_command(
+    request_file: Annotated[
+        Path, typer.Argument(help="The signed request (from `reidentify verzoek`); - for stdin.")
+    ],
+) -> None:
+    """Check a signed request against the covenant of the pseudonym's domain, log the act
+    (who, why, the request as proof) with Kafka's acknowledgement, then show the identifier."""
+    import sys
+
+    from pipeline.privacy.keyring import read_keyring
+
+    settings = officer_settings()
+    with reporting():
+        text = sys.stdin.read() if str(request_file) == "-" else _read_text(request_file)
+        from pipeline.cli.connecting import reachable
+
+        keyring = read_keyring(settings.keyring)
+        bootstrap = reachable(settings)
+        verified, identifier, record = _verified(settings, bootstrap, text, keyring)
+        _log(settings, bootstrap, record)
+        console.print(
+            escape(
+                str(
+                    msg.logged_reidentification(
+                        record["event_id"], _log_topic(), verified.herleider.naam
+                    )
+                )
+            ),
+            highlight=False,
+        )
+        console.print(escape(identifier), highlight=False)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _log_topic() -> str:
+    from pipeline import topics
+
+    return topics.DISCLOSURE_LOG
+
+
+def _verified(
+    settings: Settings, bootstrap: str, text: str, keyring: Keyring
+) -> tuple[Verified, str, dict[str, Any]]:
+    """The verified request, the identifier and the act's log record; Refused for anything
+    the covenant forbids (nothing is opened before the request is verified)."""
+    from pipeline.covenant.reidentifiers import covenant_of, domain_members
+    from pipeline.privacy.keyring import in_force, unb64
+    from pipeline.privacy.pseudonyms import parse_label
+    from pipeline.privacy.references import log_subject
+    from pipeline.privacy.reidentification import (
+        Entitled,
+        read_request,
+        reidentification_record,
+        reidentify_label,
+        verify_request,
+    )
+
+    request, _ = read_request(text)
+    _, _, domain, kind, _ = parse_label(request.pseudoniem)
+    kop = next(
+        (
+            c.model.convenant
+            for c in _covenants(settings, bootstrap)
+            if c.model.convenant.id == covenant_of(domain)
+        ),
+        None,
+    )
+    herleiders = (
+        []
+        if kop is None
+        else [Entitled(h.naam, h.namens, h.publieke_sleutel) for h in kop.herleiders]
+    )
+    now = dt.datetime.now(dt.UTC)
+    verified = verify_request(
+        text,
+        None if kop is None else kop.id,
+        herleiders,
+        set() if kop is None else domain_members(kop, domain),
+        now,
+    )
+    identifier = reidentify_label(request.pseudoniem, keyring)
+    key = in_force(keyring.verantwoording, now, "verantwoording")
+    subject = log_subject(identifier, unb64(key.materiaal), key.versie, kind)
+    return verified, identifier, reidentification_record(verified, subject, now)
+
+
+def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
+    """The covenants in force: the newest bundle a trusted key signed (on the control or the
+    status topic), so the herleiders are the ones the FG published; without any published
+    bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the files on disk, as a worker does."""
+    from pipeline.client.covenant_topic import read_control, read_status
+    from pipeline.covenant.bundle import Bundle
+    from pipeline.covenant.loader import load_covenant_texts, load_covenants
+    from pipeline.covenant.signing import read_trusted_signers, verify
+    from pipeline.covenant.status import copies
+
+    trusted = read_trusted_signers(settings.trusted_signers)
+    control, _ = read_control(settings, bootstrap)
+    status, _ = read_status(settings, bootstrap)
+    newest: Bundle | None = None
+    for raw in [*copies(status), *(v for v in control if v)]:
+        try:
+            bundle = Bundle.from_bytes(verify(raw, trusted)[0])
+        except KetenstroomError:
+            continue  # unsigned or untrusted: no worker adopts it, so it names no herleider
+        if newest is None or bundle.version > newest.version:
+            newest = bundle
+    if newest is not None and newest.version >= settings.covenant_min_version:
+        return load_covenant_texts(newest.files, f"bundel {newest.version}")
+    if settings.covenant_min_version:
+        raise ConfigurationError(
+            f"no signed covenant bundle of version {settings.covenant_min_version} or higher "
+            "is published; nothing can be re-identified"
+        )
+    return load_covenants(settings.convenanten_dir)
+
+
+def _log(settings: Settings, bootstrap: str, record: dict[str, object]) -> None:
+    """Write the log line and wait for Kafka's acknowledgement (before anything is shown)."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+
+    from pipeline.broker.connection import client_config
+    from pipeline.codec.framing import encode
+    from pipeline.codec.schema_store import load_store
+    from pipeline.covenant.compiler import LOG_SCHEMA
+    from pipeline.errors import BrokerError
+
+    entry = load_store(settings.schemas_dir).current(LOG_SCHEMA)
+    producer = KafkaProducer(**client_config(settings, bootstrap), acks="all")
+    try:
+        producer.send(
+            _log_topic(), key=str(record["event_id"]).encode(), value=encode(entry, record)
+        ).get(timeout=settings.request_timeout_s)
+    except KafkaError as exc:
+        raise BrokerError(f"the re-identification was not logged: {exc}; nothing is shown") from exc
+    finally:
+        producer.close()

@@ -1,0 +1,166 @@
+"""The FG's reports on real log lines of route(): the export checked field by field against
+Logboek Dataverwerkingen and OTLP's own protobuf definitions; the overview's counts."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlparse
+
+import pytest
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from pipeline.accountability.inzage import Inzage
+from pipeline.accountability.lines import Period, RecentLines
+from pipeline.accountability.otlp import PARTNER_URN, export_line
+from pipeline.accountability.overview import Overview
+from pipeline.accountability.person import by_bsn, name_parts
+from pipeline.router.core import route
+from tests.helpers import in_utrecht, inbound, log_entries, signal_bytes
+
+HEX32 = re.compile(r"[0-9a-f]{32}")
+HEX16 = re.compile(r"[0-9a-f]{16}")
+#: The dpl.core attributes the standard names (Logius, Logboek Dataverwerkingen, Logboek
+#: component: attributes): three always, foreign_operation.* when another party's operation
+#: led to this one. trace_id of the foreign operation is from the standard's earlier draft and
+#: the reference libraries; nothing else may use the dpl. namespace without an extension.
+REQUIRED = (
+    "dpl.core.processing_activity_id",
+    "dpl.core.data_subject_id",
+    "dpl.core.data_subject_id_type",
+)
+FOREIGN = (
+    "dpl.core.foreign_operation.processor",
+    "dpl.core.foreign_operation.span_id",
+    "dpl.core.foreign_operation.trace_id",
+)
+
+
+@pytest.fixture
+def lines(policy, factory, now):
+    """The log lines of a signal about BSN 111222333 in Utrecht (several recipients)."""
+    document = in_utrecht(factory.make("politie", "Signaal").document)
+    document["slachtoffer"]["bsn"] = "111222333"
+    _, raw = signal_bytes(policy.store, document, "politie", now)
+    result = route(inbound("politie", raw), policy, now)
+    assert result.dead_letter is None and len(result.log) >= 3
+    return log_entries(result, policy)
+
+
+def _attributes(span: dict) -> dict[str, object]:
+    found = {}
+    for attribute in span["attributes"]:
+        ((kind, value),) = attribute["value"].items()
+        assert kind in ("stringValue", "arrayValue"), attribute
+        found[attribute["key"]] = value
+    return found
+
+
+def test_the_export_has_every_required_field_of_the_standard(lines, policy):
+    for record in lines:
+        text = export_line(record)
+        assert "\n" not in text  # one JSON line
+        # OTLP's own definitions accept it as an ExportTraceServiceRequest, unknown fields refused
+        parsed = json_format.Parse(text, ExportTraceServiceRequest(), ignore_unknown_fields=False)
+        (resource,) = parsed.resource_spans
+        (scope,) = resource.scope_spans
+        (span,) = scope.spans
+        body = json.loads(text)["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+        # trace_id (16 bytes) and span_id (8 bytes): OTLP JSON writes them as lowercase hex
+        assert HEX32.fullmatch(body["traceId"]) and body["traceId"] == record["trace_id"]
+        assert HEX16.fullmatch(body["spanId"]) and body["spanId"] == record["span_id"]
+        assert span.name == record["name"] and span.name
+        start_ms = int(record["start_time"].timestamp() * 1000)
+        assert span.start_time_unix_nano == start_ms * 1_000_000
+        assert span.start_time_unix_nano <= span.end_time_unix_nano
+        assert body["startTimeUnixNano"] == str(span.start_time_unix_nano)  # 64-bit as a string
+        # status: Unset, Ok or Error; routing is Ok
+        assert span.status.code == 1 and record["status_code"] == "OK"
+        attributes = _attributes(body)
+        for key in REQUIRED:
+            assert key in attributes, key
+        activity = str(attributes["dpl.core.processing_activity_id"])
+        assert urlparse(activity).scheme in ("https", "urn") and activity in policy.register
+        assert attributes["dpl.core.data_subject_id"] == record["data_subject_id"]
+        assert str(attributes["dpl.core.data_subject_id"]).startswith("PS1.k1.verantwoording.bsn.")
+        assert attributes["dpl.core.data_subject_id_type"] == "BSN"
+        for key in FOREIGN:
+            assert key in attributes, key
+        assert attributes["dpl.core.foreign_operation.processor"] == f"{PARTNER_URN}politie"
+        assert HEX16.fullmatch(str(attributes["dpl.core.foreign_operation.span_id"]))
+        assert HEX32.fullmatch(str(attributes["dpl.core.foreign_operation.trace_id"]))
+        # the disclosure's own trace is not the publisher's: the link is only in the log
+        assert body["traceId"] != attributes["dpl.core.foreign_operation.trace_id"]
+        assert {k for k in attributes if k.startswith("dpl.")} <= {*REQUIRED, *FOREIGN}
+        assert attributes["ketenstroom.recipient"] == record["recipient"]
+        assert "111222333" not in text
+
+
+def test_the_overview_counts_per_rule_recipient_and_field(lines, policy):
+    overview = Overview("midden-nederland", Period(), policy.register)
+    recent = RecentLines()
+    for record in lines + lines:  # a redelivered batch counts once
+        if not recent.repeated(0, record):
+            overview.add(record)
+    report = overview.report()
+    rules = {r["regel"]: r for r in report["regels"]}
+    recipients = {line["recipient"] for line in lines}
+    assert (
+        rules["R3"]["verstrekkingen"] == 1 and rules["R3"]["per_ontvanger"]["gemeente-utrecht"] == 1
+    )
+    assert rules["R1"]["per_ontvanger"] == {"om": 1}
+    fields = {(f["ontvanger"], f["veld"]): f for f in report["velden"]}
+    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["behandelingen"] == [
+        "pseudoniem-herleidbaar"
+    ]
+    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["verstrekkingen"] == 1
+    unused = report["zonder_verstrekking"]
+    # a Controle rule (R5) and a Verwijzing rule (R6) disclosed nothing for one Signaal
+    assert {"R5", "R6"} <= set(unused["regels"])
+    assert all(rules[r]["verstrekkingen"] == 0 for r in unused["regels"])
+    assert {"ontvanger": "riec-midden-nederland", "veld": "kvk_nummer"} in unused["velden"]
+    assert report["regels_in_log"] == len(recipients)
+    assert Overview("midden-nederland", Period(), {}).activities == {}
+
+
+def test_inzage_shows_fields_and_legal_basis_from_the_register(lines, policy, keyring):
+    inzage = Inzage(by_bsn("111 222 333", keyring.verantwoording), Period(), policy.register)
+    for record in lines:
+        inzage.add(record)
+    shown = {e["ontvanger"]: e for e in inzage.entries()}
+    assert set(shown) == {line["recipient"] for line in lines}
+    gemeente = shown["gemeente-utrecht"]
+    assert gemeente["velden"]["slachtoffer.bsn"] == "pseudoniem-herleidbaar"
+    (grounds,) = gemeente["verwerkingen"]
+    assert (
+        grounds["regel"] == "R3" and grounds["grondslag"] == "wgs" and grounds["artikel"] == "6.1"
+    )
+    assert grounds["doel"] == "bestuurlijk" and grounds["bewaartermijn"] == "P1Y"
+    assert "Wet gegevensverwerking" in grounds["grondslag_tekst"]
+    assert "111222333" not in json.dumps(inzage.report()["regels"], ensure_ascii=False)
+
+
+def test_a_name_splits_into_every_given_names_and_surname():
+    assert name_parts("Maria José  de Vries") == sorted(
+        {
+            "maria",
+            "maria jose",
+            "maria jose de",
+            "maria jose de vries",
+            "jose de vries",
+            "de vries",
+            "vries",
+        }
+    )
+
+
+def test_a_repeated_line_is_dropped_within_the_window_per_partition():
+    recent = RecentLines(size=3)
+    lines = [{"event_id": f"e{n}", "span_id": "s", "outcome": "DISCLOSED"} for n in range(5)]
+    assert [recent.repeated(0, line) for line in lines[:3]] == [False] * 3
+    assert recent.repeated(0, lines[0])  # a redelivery right after the original
+    assert not recent.repeated(1, lines[0])  # another partition keeps its own window
+    for line in lines[3:]:
+        recent.repeated(0, line)
+    assert not recent.repeated(0, lines[1])  # beyond the window: the documented limit
