@@ -123,6 +123,7 @@ def _verified(
     """The verified request, the identifier and the act's log record; Refused for anything
     the covenant forbids (nothing is opened before the request is verified)."""
     from pipeline.covenant.reidentifiers import covenant_of, domain_members
+    from pipeline.covenant.rules import reidentification_activity_id
     from pipeline.privacy.keyring import in_force, unb64
     from pipeline.privacy.pseudonyms import parse_label
     from pipeline.privacy.references import log_subject
@@ -160,7 +161,8 @@ def _verified(
     identifier = reidentify_label(request.pseudoniem, keyring)
     key = in_force(keyring.verantwoording, now, "verantwoording")
     subject = log_subject(identifier, unb64(key.materiaal), key.versie, kind)
-    return verified, identifier, reidentification_record(verified, subject, now)
+    activity = reidentification_activity_id(kop) if kop is not None else None
+    return verified, identifier, reidentification_record(verified, subject, now, activity)
 
 
 def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:

@@ -16,7 +16,13 @@ from typing import Any
 
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Behandeling, Kop, Regel, Statistiekregel, Werkgebied
-from pipeline.covenant.rules import activity_id, domain_name, effective_fields
+from pipeline.covenant.rules import (
+    ROUTING_ACTIVITY,
+    activity_id,
+    domain_name,
+    effective_fields,
+    reidentification_activity_id,
+)
 
 #: Schema of a register entry (schemas/ketenstroom/verwerking.avsc).
 REGISTER_SCHEMA = "nl.ketenstroom.log.Verwerking"
@@ -123,9 +129,46 @@ def _statistics_entry(kop: Kop, rule: Statistiekregel) -> Activity:
     )
 
 
+def _fixed(
+    activity: str, kop: Kop | None, purpose: str, text: str, parties: Iterable[str] = ()
+) -> Activity:
+    """An activity that is no rule: routing to nobody, or re-identification under a covenant."""
+    return Activity(
+        {
+            "id": activity,
+            "convenant_id": kop.id if kop else "ketenstroom",
+            "convenant_versie": kop.versie if kop else "-",
+            "convenant_titel": kop.titel if kop else "ketenstroom",
+            "regel": purpose,
+            "artikel": None,
+            "omschrijving": text,
+            "doel": purpose,
+            "doel_tekst": text,
+            "grondslag": "-",
+            "grondslag_tekst": "-",
+            "bewaartermijn": "-",
+            "signaaltype": "*",
+            "bronnen": [],
+            "voorwaarden": [],
+            "werkgebied": _area(kop) if kop else "landelijk",
+            "ontvangers": [
+                {"partij": p, "koppeldomein": "-", "behandelingen": {}} for p in parties
+            ],
+        }
+    )
+
+
 def register_of(covenants: Iterable[LoadedCovenant]) -> dict[str, Activity]:
-    """Every processing activity of these covenants, by id: record rules and statistics rules."""
-    register: dict[str, Activity] = {}
+    """Every processing activity of these covenants, by id: record rules, statistics rules,
+    re-identification under each covenant, and routing to nobody (the pipeline's own)."""
+    register: dict[str, Activity] = {
+        ROUTING_ACTIVITY: _fixed(
+            ROUTING_ACTIVITY,
+            None,
+            "routering",
+            "Signalen routeren volgens de convenanten; geen regel gaf dit signaal aan iemand",
+        )
+    }
     for loaded in covenants:
         kop = loaded.model.convenant
         for rule in loaded.model.regels:
@@ -134,6 +177,16 @@ def register_of(covenants: Iterable[LoadedCovenant]) -> dict[str, Activity]:
             register[entry.id] = entry
         for figures in loaded.model.statistieken:
             entry = _statistics_entry(kop, figures)
+            register[entry.id] = entry
+        if kop.herleiders:
+            entry = _fixed(
+                reidentification_activity_id(kop),
+                kop,
+                "herleiding",
+                "Herleiden van een herleidbaar pseudoniem, op een ondertekend verzoek van een "
+                "herleider die dit convenant noemt",
+                sorted({h.namens for h in kop.herleiders}),
+            )
             register[entry.id] = entry
     return register
 

@@ -29,3 +29,13 @@ def activity_id(kop: Kop, rule_id: str) -> str:
     register versions every change."""
     register = kop.verwerkingsregister or f"urn:ketenstroom:verwerking:{kop.id}"
     return f"{register.rstrip('/')}/{rule_id}/{kop.versie}"
+
+
+#: The pipeline's own processing activity: routing a signal that no rule disclosed to anyone.
+ROUTING_ACTIVITY = "urn:ketenstroom:verwerking:routering"
+
+
+def reidentification_activity_id(kop: Kop) -> str:
+    """The URI of re-identification under a covenant version (by the herleiders it names)."""
+    register = kop.verwerkingsregister or f"urn:ketenstroom:verwerking:{kop.id}"
+    return f"{register.rstrip('/')}/herleiding/{kop.versie}"

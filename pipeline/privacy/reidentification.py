@@ -227,10 +227,13 @@ def subject_type(kind: str) -> str:
     return BY_BSN if kind == "bsn" else f"herleid:{kind}"
 
 
-def reidentification_record(verified: Verified, subject_id: str, at: dt.datetime) -> dict[str, Any]:
+def reidentification_record(
+    verified: Verified, subject_id: str, at: dt.datetime, activity: str | None = None
+) -> dict[str, Any]:
     """The disclosure-log record of a re-identification: who (the covenant's herleider), for
     whom, why, the signed request as proof, and the re-identified person as the log's own
-    pseudonym (``subject_id``); never the identifier itself."""
+    pseudonym (``subject_id``); never the identifier itself. ``activity``: the covenant's
+    re-identification activity in the register."""
     _, _, _, kind, _ = parse_label(verified.request.pseudoniem)
     act = uuid.uuid4()
     return {
@@ -241,7 +244,7 @@ def reidentification_record(verified: Verified, subject_id: str, at: dt.datetime
         "start_time": at,
         "end_time": at,
         "status_code": "OK",
-        "processing_activity_id": None,
+        "processing_activity_id": activity,
         "more_processing_activity_ids": [],
         "data_subject_id": subject_id,
         "data_subject_id_type": subject_type(kind),

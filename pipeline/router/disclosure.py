@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.codec.schema_store import SchemaEntry
 from pipeline.codec.split import SplitEncoder
+from pipeline.covenant.rules import ROUTING_ACTIVITY
 
 if TYPE_CHECKING:  # the policy holds its DisclosureLog: a runtime import would be circular
     from pipeline.covenant.policy import Grant
@@ -112,7 +113,7 @@ class EventLog:
         return self._split.join(
             self._split.part(_RECORD, {"trace_id": trace[0], "span_id": trace[1]}),
             self._times,
-            self._split.cached(_ACTIVITY, key, lambda: activities(grants)),
+            self._split.cached(_ACTIVITY, key, lambda: activities(grants, outcome)),
             self._event,
             self._split.cached(
                 _DISCLOSURE, key, lambda: disclosure(recipient, view_fingerprint, outcome)
@@ -120,10 +121,12 @@ class EventLog:
         )
 
 
-def activities(grants: tuple[Grant, ...]) -> dict[str, Any]:
+def activities(grants: tuple[Grant, ...], outcome: str = DISCLOSED) -> dict[str, Any]:
     """The processing activities of a disclosure: the first as dpl.core's one id, the others
-    (when several rules gave it) after it."""
+    (when several rules gave it) after it; routing to nobody is the pipeline's own activity."""
     ids = list(dict.fromkeys(g.processing_activity_id for g in grants if g.processing_activity_id))
+    if outcome == NO_RECIPIENT and not ids:
+        ids = [ROUTING_ACTIVITY]
     return {
         "processing_activity_id": ids[0] if ids else None,
         "more_processing_activity_ids": ids[1:],

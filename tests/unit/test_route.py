@@ -8,6 +8,7 @@ import pytest
 from pipeline import topics
 from pipeline.codec.framing import MAGIC, encode
 from pipeline.covenant.register import disclosed
+from pipeline.covenant.rules import ROUTING_ACTIVITY
 from pipeline.privacy.view_decryption import decrypt_view
 from pipeline.router.core import route
 from pipeline.router.dead_letter import ORIGIN_OFFSET_HEADER, ORIGIN_TOPIC_HEADER, header
@@ -157,7 +158,10 @@ def test_no_rule_means_a_logged_no_recipient_entry(store, policy, factory, now):
     assert result.deliveries == () and result.dead_letter is None
     (entry,) = log_entries(result, policy)
     assert entry["outcome"] == "NO_RECIPIENT" and entry["recipient"] is None
-    assert activity_ids(entry) == []
+    # Logboek Dataverwerkingen wants an activity on every line: routing to nobody is the
+    # pipeline's own, in the register too
+    assert activity_ids(entry) == [ROUTING_ACTIVITY]
+    assert policy.register[ROUTING_ACTIVITY].record["ontvangers"] == []
 
 
 def test_a_source_without_rules_gets_nothing_through(store, policy, factory, now):
