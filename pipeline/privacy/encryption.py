@@ -39,10 +39,13 @@ def _context(reference: str, recipient: str, path: str) -> bytes:
 
 
 class Sealer:
-    """The data keys of one batch: one per (recipient, key version), wrapped once."""
+    """The data keys of one batch: one per (recipient, linkage domain, key version), wrapped
+    once. Per domain, not only per recipient: a recipient under two covenants has a domain in
+    each (purpose limitation), and a wrapped key shared by its two views of one signal would
+    let it join them."""
 
     def __init__(self) -> None:
-        self._keys: dict[tuple[str, int, bytes], tuple[AESGCM, str]] = {}
+        self._keys: dict[tuple[str, str, int, bytes], tuple[AESGCM, str]] = {}
 
     def seal(
         self,
@@ -52,9 +55,11 @@ class Sealer:
         reference: str,
         recipient: str,
         path: str,
+        domain: str = "",
     ) -> str:
-        """The token of one field of one view (``reference``: the view's own reference)."""
-        slot = (recipient, version, recipient_public)
+        """The token of one field of one view (``reference``: the view's own reference;
+        ``domain``: the view's linkage domain, which gets a data key of its own)."""
+        slot = (recipient, domain, version, recipient_public)
         found = self._keys.get(slot)
         if found is None:
             data_key = AESGCM.generate_key(256)

@@ -175,7 +175,7 @@ def _encrypting(path: str, keyring: Keyring) -> Transform:
         # Bound to the view's own reference (which the recipient holds), not the event id.
         sealer = ctx.sealer or encryption.Sealer()
         return sealer.seal(
-            text, unb64(key.materiaal), key.versie, ctx.reference, ctx.recipient, path
+            text, unb64(key.materiaal), key.versie, ctx.reference, ctx.recipient, path, ctx.domain
         )
 
     return to_ciphertext
