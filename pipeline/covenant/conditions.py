@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Voorwaarde
+from pipeline.legal_time import legal_day
 from pipeline.messages import fields as fit
 from pipeline.signals.validation import is_minor
 
@@ -70,7 +71,7 @@ def _comparable(value: Any, bound: Any) -> Any:
         and isinstance(bound, dt.date)
         and not isinstance(bound, dt.datetime)
     ):
-        return value.date()
+        return legal_day(value)  # a date bound is a Dutch day, as covenant validity is
     return value
 
 
@@ -106,7 +107,7 @@ def compile_condition(cond: Voorwaarde) -> Predicate:
             born = value_at(datum, path)
             if born is None:
                 return False
-            return is_minor(born, datum["envelope"]["occurred_at"].date()) is wanted
+            return is_minor(born, legal_day(datum["envelope"]["occurred_at"])) is wanted
 
         return minor
     low, high = cond.vanaf, cond.tot

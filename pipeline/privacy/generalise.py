@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
-#: Dutch legal dates: a day starts at midnight in the Netherlands (covenant validity, `datum`).
-LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
+from pipeline.legal_time import LEGAL_TZ
+
+__all__ = ["LEGAL_TZ"]  # Dutch legal dates (pipeline.legal_time): validity, `datum`, age
 
 #: Age bands; minors are split finely because they change what may be shared.
 AGE_BANDS = (

@@ -14,6 +14,7 @@ from pipeline.covenant.conditions import value_at
 from pipeline.covenant.fields import ENVELOPE
 from pipeline.covenant.policy import Grant, Policy, Withheld
 from pipeline.errors import CodecError, InvalidRecordError
+from pipeline.legal_time import legal_day
 from pipeline.privacy.encryption import Sealer
 from pipeline.privacy.subjects import data_subject
 from pipeline.privacy.treatments import Context
@@ -151,7 +152,7 @@ def _disclose(
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
     event_log = policy.disclosure_log.for_event(envelope, now, _subject(datum, policy, now))
-    occurred = envelope["occurred_at"].date()
+    occurred = legal_day(envelope["occurred_at"])  # the Dutch day, as minderjarig is judged
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)
         if grants is None:

@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.codec.json_input import JsonInputError, from_json
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.errors import InvalidRecordError
+from pipeline.legal_time import legal_day
 from pipeline.signals.validation import is_minor, validate_signal
 
 
@@ -48,7 +49,7 @@ def _derive_minor(datum: dict[str, Any], claimed: object) -> None:
     born = subject.get("geboortedatum") if subject else None
     if born is None:
         return
-    derived = is_minor(born, datum["envelope"]["occurred_at"].date())
+    derived = is_minor(born, legal_day(datum["envelope"]["occurred_at"]))
     if claimed is not None and claimed != derived:
         raise InvalidRecordError("minderjarig contradicts slachtoffer.geboortedatum at event time")
     datum["minderjarig"] = derived

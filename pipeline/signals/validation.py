@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from pipeline.errors import InvalidRecordError
+from pipeline.legal_time import legal_day
 from pipeline.signals.bsn import canonical_bsn, is_valid_bsn
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -30,8 +31,9 @@ def validate_signal(event_type: str, datum: dict[str, Any], now: dt.datetime) ->
         raise InvalidRecordError("envelope.recorded_at lies before envelope.occurred_at")
     subject = datum.get("slachtoffer")
     if subject is not None:
-        _validate_person(subject, occurred.date(), "slachtoffer")
-        _check_minor(datum, subject, occurred.date())
+        # the event's day in Dutch time: age and birth date are judged as Dutch law counts days
+        _validate_person(subject, legal_day(occurred), "slachtoffer")
+        _check_minor(datum, subject, legal_day(occurred))
 
 
 def _validate_person(person: dict[str, Any], event_date: dt.date, path: str) -> None:

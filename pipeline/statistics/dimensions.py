@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pipeline.legal_time import legal_day
 from pipeline.privacy.generalise import AGE_BANDS, age_band
 
 
@@ -83,7 +84,7 @@ class Dimension:
         if self.kind is Soort.AGE:
             occurred: dt.datetime = datum["envelope"]["occurred_at"]
             # the day the router judges minderjarig on (signals.validation): so the two agree
-            return age_band(raw, occurred.date())
+            return age_band(raw, legal_day(occurred))
         text = str(raw)
         if self.kind is Soort.TEXT:
             text = text.strip().upper()
