@@ -63,8 +63,8 @@ class StatisticsRule:
     valid_until: dt.datetime | None
     area: Area | None
     without_location: bool
-    #: Digest of what decides a signal's cell (dimensions, categories, period kind): facts
-    #: counted under another definition are not mixed into this one's tables.
+    #: Digest of what decides a signal's cell (tables and so the dimensions' order, categories,
+    #: period kind): facts counted under another definition are not mixed into this one's tables.
     definition: str
     extractors: Mapping[str, tuple[Dimension, ...]] = field(compare=False, repr=False)
     locators: Mapping[str, Locator] = field(compare=False, repr=False)
@@ -159,8 +159,16 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def _definition(rule: Statistiekregel, categories: Mapping[str, tuple[str, ...]]) -> str:
+    # The tables, in order, are part of it: they fix the order of a fact's values (the rule's
+    # dimensions) and the cells a publication shows. Under a digest without them, a covenant
+    # that only regrouped its tables read earlier facts in another order and could not protect
+    # a correction against the cells it published before (they are no cells of the new tables).
     text = json.dumps(
-        {"periode": rule.periode.value, "categorieen": {d: list(c) for d, c in categories.items()}},
+        {
+            "periode": rule.periode.value,
+            "categorieen": {d: list(c) for d, c in categories.items()},
+            "tabellen": [[d.value for d in table] for table in rule.tabellen],
+        },
         sort_keys=True,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
