@@ -149,6 +149,12 @@ def _parse(batch: Any, raw: bytes, check_crcs: bool) -> list[Any]:
     if check_crcs and not batch.validate_crc():
         raise CorruptBatch("invalid CRC")
     if batch.is_control_batch:
+        # A transaction marker carries no signal and is skipped, as aiokafka does. But the
+        # control flag is one bit a producer sets: a "control" batch whose records are not
+        # markers would make signals vanish unaccounted. Apache Kafka refuses control batches
+        # from clients; the embedded broker stores them.
+        if not all(_is_transaction_marker(r) for r in batch):
+            raise CorruptBatch("control batch with records that are not transaction markers")
         return []
     try:
         return list(batch)
@@ -157,7 +163,15 @@ def _parse(batch: Any, raw: bytes, check_crcs: bool) -> list[Any]:
 
 
 class CorruptBatch(Exception):
-    """A batch whose CRC does not match its bytes."""
+    """A batch whose CRC does not match its bytes, or a control batch that holds data."""
+
+
+#: A control record's key: version 0, then type 0 (abort) or 1 (commit), both int16.
+_MARKER_KEYS = frozenset({b"\x00\x00\x00\x00", b"\x00\x00\x00\x01"})
+
+
+def _is_transaction_marker(record: Any) -> bool:
+    return record.key in _MARKER_KEYS and record.value is not None and len(record.value) == 6
 
 
 @dataclass(frozen=True)

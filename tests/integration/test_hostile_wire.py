@@ -151,6 +151,9 @@ def _raw_inputs(bootstrap: str, politie: Publisher, factory: SignalFactory, rng,
         RawBatch([RawRecord(b"z", b"v")], codec=CODECS["zstd"], payload=rng.randbytes(40)),
         RawBatch([RawRecord(b"g", b"v")], codec=CODECS["gzip"], payload=rng.randbytes(40)),
         RawBatch([RawRecord(b"t1", b"v"), RawRecord(b"t2", b"v")], payload=b"\x10\x00\x00"),
+        # flagged transactional + control (a transaction marker), yet holding a signal: the
+        # embedded broker stores it; skipped as a marker, the signal would vanish unaccounted
+        RawBatch([RawRecord(*signal()[:2])], codec=0x30),
     ]
     batches = [b for b, _ in readable] + unreadable
     rng.shuffle(batches)
