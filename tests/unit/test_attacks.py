@@ -1,0 +1,351 @@
+"""Red-team attacks on the pure core, each as a hostile partner, a curious recipient (or two
+colluding ones) or a careless officer would try it. A test that passes is an attack that the
+system now holds against; one marked xfail(strict) is an attack that still works, with the
+reason and the proposed fix, for the lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.codec.framing import decode
+from pipeline.covenant.checker import warnings
+from pipeline.covenant.loader import load_covenants
+from pipeline.errors import CovenantError
+from pipeline.privacy.references import parse_reference
+from pipeline.registry import load_registry
+from pipeline.router.core import route
+from pipeline.router.event_index import EventIndex
+from pipeline.statistics.facts import Fact
+from pipeline.statistics.release import decide, outputs
+from pipeline.statistics.state import FactState, PublicationLedger, Status
+from tests.conftest import CONVENANTEN, NOW
+from tests.helpers import in_utrecht, inbound, log_entries, reason, signal_bytes
+from tests.record_batches import RawBatch, RawRecord
+from tests.unit.test_covenant_check import _compile, _edit
+
+
+def _route(policy, store, document, source, now=NOW, offset=0, index=None):
+    _, raw = signal_bytes(store, document, source, now)
+    result = route(inbound(source, raw, offset=offset), policy, now, index)
+    if index is not None and result.claim is not None:
+        index.learn_record(result.claim.key, result.claim.value)
+    return result
+
+
+def _views(result, policy) -> list[tuple[str, dict]]:
+    """(inbox topic, decoded view) of every delivery, in order (a recipient may get several)."""
+    return [(o.topic, decode(o.value, policy.store)[1]) for o in result.deliveries]
+
+
+def _two_covenants(tmp_path: Path) -> Path:
+    """The shipped covenant and a copy under another id (same parties, area and rules): every
+    recipient has a linkage domain in each, which the covenants keep apart (doelbinding)."""
+    directory = tmp_path / "twee"
+    shutil.copytree(CONVENANTEN, directory)
+    text = (directory / "midden-nederland.yaml").read_text()
+    (directory / "tweede.yaml").write_text(text.replace("id: midden-nederland", "id: tweede", 1))
+    return directory
+
+
+# -- Linking one recipient's two linkage domains -------------------------------------------
+
+
+def test_one_recipients_views_under_two_covenants_share_no_wrapped_data_key(
+    tmp_path, store, factory
+):
+    """Broke before: the batch's data key for `versleuteld` was one per recipient, so the
+    zorgcoördinator's midden-nederland and tweede views of one signal carried the same
+    HPKE-wrapped key (the third part of ENC2): an exact join key between two domains that
+    everything else (references, pseudonyms, trace ids) keeps apart."""
+    policy = _compile(_two_covenants(tmp_path), store)
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    signal["slachtoffer"].update(bsn="111222333", geboortedatum="1990-01-01")
+    zorg = [
+        view
+        for topic, view in _views(_route(policy, store, signal, "politie"), policy)
+        if topic == "inbox.zorgcoordinatie-utrecht"
+    ]
+    domains = {parse_reference(v["envelope"]["event_ref"])[1] for v in zorg}
+    assert domains == {"midden-nederland/zorgketen", "tweede/zorgketen"}
+    wrapped = {v["slachtoffer"]["bsn"].split(".")[2] for v in zorg}
+    assert len(wrapped) == 2, "one wrapped data key in two linkage domains joins them"
+
+
+# -- Age at the event: the Dutch day, not the UTC one ----------------------------------------
+
+
+def test_at_half_past_midnight_on_the_18th_birthday_the_victim_is_an_adult(store, policy, factory):
+    """Broke before: the router judged `minderjarig` on the UTC date of the event. At 00:30
+    Dutch time on an 18th birthday (22:30 UTC the day before) it counted the victim as 17, so
+    Veilig Thuis (rule R7: minors only, Wmo 2015) received an adult's name and birth date, and
+    the gemeente's age band said 16-17, while the view's own day (Dutch time) said the 18th
+    birthday. A child born that Dutch day was refused as born after the event."""
+    now = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    signal["envelope"]["occurred_at"] = "2026-06-14T22:30:00+00:00"  # 00:30 on 15 June, CEST
+    signal["envelope"]["recorded_at"] = "2026-06-15T08:00:00+00:00"
+    signal["slachtoffer"]["geboortedatum"] = "2008-06-15"
+    signal.pop("minderjarig", None)
+    result = _route(policy, store, signal, "politie", now)
+    views = dict(_views(result, policy))
+    assert "inbox.veilig-thuis-utrecht" not in views
+    assert views["inbox.om"]["minderjarig"] is False
+    assert views["inbox.gemeente-utrecht"]["slachtoffer"]["geboortedatum"] == "18-22"
+    assert views["inbox.om"]["envelope"]["occurred_at"] == dt.date(2026, 6, 15)
+    newborn = in_utrecht(factory.make("politie", "Signaal").document)
+    newborn["envelope"]["occurred_at"] = "2026-06-14T22:30:00+00:00"
+    newborn["envelope"]["recorded_at"] = "2026-06-15T08:00:00+00:00"
+    newborn["slachtoffer"]["geboortedatum"] = "2026-06-15"
+    newborn.pop("minderjarig", None)
+    assert _route(policy, store, newborn, "politie", now, offset=1).dead_letter is None
+
+
+# -- Statistics: a covenant that regroups its tables -----------------------------------------
+
+
+def test_regrouped_statistics_tables_neither_misread_counts_nor_block_a_correction(
+    covenant_dir, store
+):
+    """Broke before: a rule's definition (the digest facts and versions are bound to) left out
+    its tables. Regrouping [uitbuitingsvorm, geslacht] + [leeftijdscategorie] into
+    [uitbuitingsvorm, leeftijdscategorie] + [geslacht] kept the definition but changed the order
+    of a fact's values: earlier facts were read with geslacht as age band. And a late signal for
+    the published period raised ValueError in decide() (an earlier version's shown cells are no
+    cells of the new tables): the correction could never be published."""
+    before = _compile(covenant_dir, store).statistics[0]
+    cells = {
+        ("ARBEID", "VROUW", "23-29"): 20,
+        ("ARBEID", "MAN", "23-29"): 20,
+        ("SEKSUEEL", "VROUW", "23-29"): 20,
+        ("SEKSUEEL", "MAN", "23-29"): 20,
+    }
+    facts, ledger = FactState(), PublicationLedger()
+    n = 0
+    for values, count in cells.items():
+        for _ in range(count):
+            fact = Fact(before.key, "2026-K2", f"e{n}", before.definition, values, 0)
+            facts.learn(fact.key, fact.to_record().value)
+            n += 1
+    first = decide(before, "2026-K2", facts, ledger, True, False, NOW)
+    assert first is not None and first["status"] == Status.DEFINITIEF
+    policy = _compile(covenant_dir, store)
+    ledger.learn(outputs(first, policy.store).done.value)
+
+    _edit(
+        covenant_dir,
+        "      - [uitbuitingsvorm, geslacht]\n      - [leeftijdscategorie]",
+        "      - [uitbuitingsvorm, leeftijdscategorie]\n      - [geslacht]",
+    )
+    after = _compile(covenant_dir, store).statistics[0]
+    assert after.dimensions != before.dimensions
+    assert after.definition != before.definition  # facts in the old order are not read anew
+    late = Fact(after.key, "2026-K2", "late", after.definition, ("ARBEID", "23-29", "VROUW"), 0)
+    facts.learn(late.key, late.to_record().value)
+    correction = decide(after, "2026-K2", facts, ledger, True, False, NOW)  # no ValueError
+    assert correction is not None and correction["status"] == Status.CORRECTIE
+    assert correction["buiten_telling"] == 80  # the earlier facts, said so, not misplaced
+    assert all(c["aantal"] is None or c["aantal"] >= 10 for c in correction["cellen"])
+
+
+# -- References across covenants --------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Still works: a reference (EV1) a partner received under covenant 'tweede' is translated "
+        "into the references of midden-nederland's recipients: router/references.py checks only "
+        "that the publisher receives in the reference's domain (Policy.domains_of, over all "
+        "covenants), not that the domain belongs to the covenant of the onward disclosure. So "
+        "what one covenant disclosed (comensha holds that event under 'tweede') becomes a link "
+        "in another covenant's domain. Proposed fix: resolve a reference to (event id, its "
+        "covenant) and let reference_transform write a reference only in plans of that "
+        "covenant (null elsewhere, or the record a dead letter when no plan of that covenant "
+        "applies); the publisher's own event id stays valid everywhere."
+    ),
+)
+def test_a_reference_from_one_covenant_is_not_translated_into_another(tmp_path, store, factory):
+    policy = _compile(_two_covenants(tmp_path), store)
+    index = EventIndex()
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    first = _views(_route(policy, store, signal, "politie", index=index), policy)
+    (tweede_ref,) = [
+        v["envelope"]["event_ref"]
+        for topic, v in first
+        if topic == "inbox.comensha" and "tweede/" in v["envelope"]["event_ref"]
+    ]
+    (zorg_mn_ref,) = [
+        v["envelope"]["event_ref"]
+        for topic, v in first
+        if topic == "inbox.zorgcoordinatie-utrecht"
+        and v["envelope"]["event_ref"].startswith("EV1.k1.midden-nederland/")
+    ]
+    referral = in_utrecht(factory.follow_up("comensha", "Verwijzing", tweede_ref).document)
+    result = _route(policy, store, referral, "comensha", offset=1, index=index)
+    under_mn = [
+        v
+        for _, v in _views(result, policy)
+        if v["envelope"]["event_ref"].startswith("EV1.k1.midden-nederland/")
+    ]
+    assert all(v["signaal_ref"] != zorg_mn_ref for v in under_mn)
+
+
+# -- The disclosure log: a follow-up is about the person of the event it refers to -----------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Still works: a Statusupdate (or a Controle with gekoppelde_signalen) carries no "
+        "slachtoffer, so its log line has no data_subject_id, and `verantwoording inzage --bsn` "
+        "misses that the OM was told the signal about that person is now AANGIFTE (criminal "
+        "data, AVG art. 10; art. 15 asks for it). No rule in the shipped covenant forwards "
+        "Statusupdates yet, so this is latent. Proposed fix: keep the log subject id "
+        "(already pseudonymised in the log's own domain) in the event-id claim, and give a "
+        "record without a person of its own the subjects of the events it refers to (a child "
+        "line per subject, as Logboek Dataverwerkingen asks)."
+    ),
+)
+def test_inzage_finds_a_status_update_about_the_signal_of_that_person(covenant_dir, store, factory):
+    path = covenant_dir / "midden-nederland.yaml"
+    path.write_text(
+        path.read_text()
+        + """
+  - id: R8
+    artikel: "4.2"
+    omschrijving: Het OM hoort hoe het met een signaal van de politie verder gaat.
+    bronnen: [politie]
+    signaaltype: Statusupdate
+    ontvangers: [om]
+    doel: opsporing
+    grondslag: wjsg
+    bewaartermijn: P5Y
+    ook_zonder_locatie: true
+    velden:
+      ref_id: doorgeven
+      status: doorgeven
+"""
+    )
+    policy = _compile(covenant_dir, store)
+    index = EventIndex()
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    signal["slachtoffer"]["bsn"] = "111222333"
+    routed = _route(policy, store, signal, "politie", index=index)
+    (subject,) = {e["data_subject_id"] for e in log_entries(routed, policy)}
+    update = factory.follow_up("politie", "Statusupdate", signal["envelope"]["event_id"])
+    update.document["status"] = "AANGIFTE"
+    result = _route(policy, store, update.document, "politie", offset=1, index=index)
+    assert [t for t, _ in _views(result, policy)] == ["inbox.om"]
+    assert {e["data_subject_id"] for e in log_entries(result, policy)} == {subject}
+
+
+# -- Inference: a condition that names an identifier ----------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Still works: `convenant check` accepts a rule whose condition tests an identifier for "
+        "equality (slachtoffer.bsn is 111222333) while the same rule gives that field only as "
+        "a (reversible) pseudonym. Every view the gemeente then receives says whose pseudonym "
+        "it holds: the pseudonym is re-identified without a signed request, and so is every "
+        "other view with it. check_category counts a condition's field only for the legal "
+        "basis. Proposed fix (covenant/checker.py, consistency.py): refuse an `is`/`in` "
+        "condition on a bsn or name field unless the rule gives that field `doorgeven`, and "
+        "count such a condition as a readable identifier for koppeldomeinen (domain_problems)."
+    ),
+)
+def test_a_condition_may_not_name_the_identifier_the_rule_pseudonymises(covenant_dir, store):
+    _edit(
+        covenant_dir,
+        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n",
+        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n"
+        '      - veld: slachtoffer.bsn\n        is: "111222333"\n',
+    )
+    found = warnings(load_covenants(covenant_dir), load_registry(covenant_dir))
+    try:
+        _compile(covenant_dir, store)
+    except CovenantError as refused:
+        found += refused.problems
+    assert any("slachtoffer.bsn" in p for p in found)
+
+
+# -- Held: kept as regressions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["", "gm0344", " GM0344", "GM0344 ", "GM9999", "GM0758"])
+def test_a_malformed_or_foreign_municipality_never_falls_back_to_the_police_unit(
+    store, policy, factory, code
+):
+    """Held: a municipality code the area does not list (lower case, padded, unknown, Breda)
+    decides on its own; the police unit MIDDEN_NEDERLAND does not pull the signal into the
+    area, and no regional party receives it."""
+    signal = factory.make("politie", "Signaal").document
+    signal["slachtoffer"]["adres"]["gemeentecode"] = code
+    signal["politie_eenheid"] = "MIDDEN_NEDERLAND"
+    result = _route(policy, store, signal, "politie")
+    assert result.dead_letter is None
+    assert result.deliveries == ()
+
+
+def test_a_controle_may_link_only_signals_its_publisher_could_refer_to(store, policy, factory):
+    """Held: a Controle's gekoppelde_signalen is checked element by element; one element that
+    is another party's reference (or another publisher's event id) makes it a dead letter,
+    without echoing the value; the NLA's own event ids pass."""
+    index = EventIndex()
+    own = in_utrecht(factory.make("nla", "Signaal").document)
+    _route(policy, store, own, "nla", index=index)
+    theirs = in_utrecht(factory.make("politie", "Signaal").document)
+    views = dict(_views(_route(policy, store, theirs, "politie", offset=1, index=index), policy))
+    comensha_ref = views["inbox.comensha"]["envelope"]["event_ref"]
+    for offset, linked in enumerate(
+        (
+            [str(own["envelope"]["event_id"]), comensha_ref],
+            [str(theirs["envelope"]["event_id"])],
+        ),
+        start=2,
+    ):
+        controle = in_utrecht(factory.make("nla", "Controle").document)
+        controle["gekoppelde_signalen"] = linked
+        result = _route(policy, store, controle, "nla", offset=offset, index=index)
+        assert reason(result) == "unknown_reference"
+        shown = b"".join(value for _, value in result.dead_letter.headers)
+        assert all(v.encode() not in shown for v in linked)
+    controle = in_utrecht(factory.make("nla", "Controle").document)
+    controle["gekoppelde_signalen"] = [str(own["envelope"]["event_id"])]
+    assert _route(policy, store, controle, "nla", offset=9, index=index).dead_letter is None
+
+
+# -- Robustness: a record that vanishes ------------------------------------------------------
+
+
+#: Batch attributes: bit 4 transactional, bit 5 control (Kafka's message format v2).
+TRANSACTIONAL, CONTROL = 0x10, 0x20
+
+
+def test_a_batch_flagged_control_that_holds_signals_is_a_dead_letter_not_skipped():
+    """Broke before: the fetch guard skipped every control batch, as aiokafka does for
+    transaction markers. The flag is one bit of the batch attributes that a raw producer sets:
+    a "control" batch of signals vanished, with no view, log line or dead letter (the embedded
+    broker stores it; Apache Kafka refuses control batches from clients). Genuine commit and
+    abort markers are still skipped."""
+    from tests.unit.test_fetch_guard import _ok, _read
+
+    hidden = RawBatch(
+        [RawRecord(b"k1", b"\xc3\x01 a signal"), RawRecord(b"k2", b"\xc3\x01 another")],
+        base_offset=1,
+        codec=TRANSACTIONAL | CONTROL,
+    )
+    records, unreadable = _read([_ok(0, b"a"), hidden, _ok(3, b"b")])
+    assert [(r.offset, r.key) for r in records] == [(0, b"a"), (1, None), (3, b"b")]
+    ((position, marker),) = unreadable.items()
+    assert position[2] == 1 and (marker.first, marker.last) == (1, 2)
+
+    commit = RawRecord(b"\x00\x00\x00\x01", b"\x00\x00\x00\x00\x00\x00")
+    marker_batch = RawBatch([commit], base_offset=1, codec=TRANSACTIONAL | CONTROL)
+    records, unreadable = _read([_ok(0, b"a"), marker_batch, _ok(2, b"b")])
+    assert [(r.offset, r.key) for r in records] == [(0, b"a"), (2, b"b")] and not unreadable
