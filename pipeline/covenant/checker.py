@@ -6,7 +6,12 @@ from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.conditions import check_condition
-from pipeline.covenant.consistency import area_overlaps, domain_problems, treatment_conflicts
+from pipeline.covenant.consistency import (
+    IDENTIFYING,
+    area_overlaps,
+    domain_problems,
+    treatment_conflicts,
+)
 from pipeline.covenant.fields import (
     ENVELOPE_NEVER,
     REFERENCE_PROPERTY,
@@ -31,6 +36,7 @@ from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnin
 from pipeline.covenant.statistics_check import check_statistics, statistics_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
+from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
 from pipeline.registry import Registry
 from pipeline.yaml_source import YamlSource
@@ -234,6 +240,24 @@ class _Checker:
                     leaves[cond.veld],
                     by_condition=True,
                 )
+                self.check_identifier_condition(source, (*at, "voorwaarden", j, "veld"), rule, cond)
+
+    def check_identifier_condition(
+        self, source: YamlSource, where: tuple[str | int, ...], rule: Regel, cond: Voorwaarde
+    ) -> None:
+        """A condition that a BSN or name *is* (or is one of) some values tells every recipient
+        whose identifier it holds: allowed only where the rule gives that field as it is. Else
+        a pseudonym in the view would be re-identified by the rule itself."""
+        kind = identifier_type(cond.veld)
+        equality = "is_" in cond.model_fields_set or cond.in_ is not None
+        given = rule.velden.get(cond.veld)
+        if kind in IDENTIFYING and equality and given is not Behandeling.DOORGEVEN:
+            self.problem(
+                source,
+                where,
+                msg.identifier_in_condition(rule.id, cond.veld, given.value if given else None),
+                rule.id,
+            )
 
     def check_area(self, kop: Kop, source: YamlSource) -> None:
         """Police units of an area must be ones the signals know."""

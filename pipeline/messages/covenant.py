@@ -251,6 +251,20 @@ def category_by_condition(rule: str, path: str, names: str, basis: str, allowed:
     )
 
 
+def identifier_in_condition(rule: str, path: str, treatment: str | None) -> Text:
+    """A condition names the value of an identifier the rule does not give as it is."""
+    given_nl = f"geeft het als {treatment}" if treatment else "geeft het niet"
+    given_en = f"gives it as {treatment}" if treatment else "does not give it"
+    return Text(
+        f"de voorwaarde op {path} noemt een BSN of naam: wie de view ontvangt, weet dan om wie "
+        f"het gaat, maar de regel {given_nl}. Zo herleidt de regel zelf het pseudoniem, zonder "
+        f"verzoek van een herleider. Haal de voorwaarde weg, of geef {path} met doorgeven",
+        f"rule {rule} has a condition naming values of {path}, an identifier the rule "
+        f"{given_en} as it is: every view would tell whose it is (re-identifying its "
+        f"pseudonym); remove the condition or give {path} with doorgeven",
+    )
+
+
 def category_disclosed(rule: str, path: str, names: str, basis: str, allowed: str) -> Text:
     """A field with special-category data under a basis that does not allow it."""
     return Text(

@@ -246,20 +246,12 @@ def test_inzage_finds_a_status_update_about_the_signal_of_that_person(covenant_d
 # -- Inference: a condition that names an identifier ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Still works: `convenant check` accepts a rule whose condition tests an identifier for "
-        "equality (slachtoffer.bsn is 111222333) while the same rule gives that field only as "
-        "a (reversible) pseudonym. Every view the gemeente then receives says whose pseudonym "
-        "it holds: the pseudonym is re-identified without a signed request, and so is every "
-        "other view with it. check_category counts a condition's field only for the legal "
-        "basis. Proposed fix (covenant/checker.py, consistency.py): refuse an `is`/`in` "
-        "condition on a bsn or name field unless the rule gives that field `doorgeven`, and "
-        "count such a condition as a readable identifier for koppeldomeinen (domain_problems)."
-    ),
-)
 def test_a_condition_may_not_name_the_identifier_the_rule_pseudonymises(covenant_dir, store):
+    """Broke before: `convenant check` accepted a rule whose condition tests an identifier for
+    equality (slachtoffer.bsn is 111222333) while the rule gives that field only as a
+    reversible pseudonym: every view the gemeente receives then says whose pseudonym it holds,
+    a re-identification without a signed request (and of every other view with it). A
+    condition's field was counted only for the legal basis."""
     _edit(
         covenant_dir,
         "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n",
@@ -271,7 +263,8 @@ def test_a_condition_may_not_name_the_identifier_the_rule_pseudonymises(covenant
         _compile(covenant_dir, store)
     except CovenantError as refused:
         found += refused.problems
-    assert any("slachtoffer.bsn" in p for p in found)
+    (problem,) = [p for p in found if "slachtoffer.bsn" in p]
+    assert "doorgeven" in problem and "R3" in problem
 
 
 # -- Held: kept as regressions ---------------------------------------------------------------
