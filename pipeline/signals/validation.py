@@ -29,6 +29,8 @@ def validate_signal(event_type: str, datum: dict[str, Any], now: dt.datetime) ->
         raise InvalidRecordError("envelope.occurred_at lies in the future")
     if envelope["recorded_at"] < occurred:
         raise InvalidRecordError("envelope.recorded_at lies before envelope.occurred_at")
+    if envelope["recorded_at"] > now + CLOCK_SKEW:  # no source records what has not happened
+        raise InvalidRecordError("envelope.recorded_at lies in the future")
     subject = datum.get("slachtoffer")
     if subject is not None:
         # the event's day in Dutch time: age and birth date are judged as Dutch law counts days

@@ -342,3 +342,25 @@ def test_a_batch_flagged_control_that_holds_signals_is_a_dead_letter_not_skipped
     marker_batch = RawBatch([commit], base_offset=1, codec=TRANSACTIONAL | CONTROL)
     records, unreadable = _read([_ok(0, b"a"), marker_batch, _ok(2, b"b")])
     assert [(r.offset, r.key) for r in records] == [(0, b"a"), (2, b"b")] and not unreadable
+
+
+# -- Time: what the source claims about when --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [dt.datetime(2030, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 30, tzinfo=dt.UTC)],
+)
+def test_a_recording_time_in_the_future_is_an_invalid_record(store, policy, factory, recorded):
+    """Broke before: only occurred_at was checked against the clock. A recorded_at in 2030 was
+    disclosed as the day of recording to every recipient; one in the last hour of year 9999
+    overflowed turning it into a Dutch day and became `internal_error` (an internal fault, in
+    metrics and log) instead of the partner's invalid input."""
+    from pipeline.codec.framing import encode
+    from pipeline.signals.prepare import prepare
+
+    document = in_utrecht(factory.make("politie", "Signaal").document)
+    entry, datum = prepare(document, "politie", store, NOW)
+    datum["envelope"]["recorded_at"] = recorded
+    result = route(inbound("politie", encode(entry, datum)), policy, NOW)
+    assert reason(result) == "invalid_record"
