@@ -35,8 +35,8 @@ class Overview:
     def add(self, record: dict[str, Any]) -> None:
         """Take one log line into account (lines of other covenants count for nothing)."""
         outcome = record["outcome"]
-        if outcome not in (DISCLOSED, WITHHELD):
-            return
+        if outcome not in (DISCLOSED, WITHHELD) or record.get("parent_span_id"):
+            return  # a line with a parent is the same action, about a further person
         mine = [a for a in activity_ids(record) if a in self.activities]
         if not mine or not self.period.contains(record["start_time"]):
             return

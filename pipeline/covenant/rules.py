@@ -16,6 +16,11 @@ def domain_name(kop: Kop, recipient: str) -> str:
     return f"{kop.id}/{name}"
 
 
+def covenant_of(domain: str) -> str:
+    """The covenant a linkage domain belongs to (a covenant id has no ``/``: model._ID)."""
+    return domain.split("/", 1)[0]
+
+
 def effective_fields(rule: Regel) -> dict[str, Behandeling]:
     """What a rule discloses, with the envelope defaults for the envelope fields it does not
     name (the publisher, and the day of the event and of its recording)."""

@@ -19,8 +19,20 @@ from pipeline.privacy.encryption import Sealer
 from pipeline.privacy.subjects import data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
-from pipeline.router.disclosure import NO_RECIPIENT, WITHHELD, Subject
-from pipeline.router.event_index import Claim, EventIndex, claim_record, duplicate_detail
+from pipeline.router.disclosure import (
+    NO_LOCATION,
+    NO_RECIPIENT,
+    OTHER_COVENANT,
+    WITHHELD,
+    Subject,
+)
+from pipeline.router.event_index import (
+    Claim,
+    EventIndex,
+    claim_record,
+    duplicate_detail,
+    origin_of,
+)
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.router.references import resolve_references
 from pipeline.signals.validation import validate_signal
@@ -132,12 +144,15 @@ def _route(
     # The id as text once: log records and claims carry it (a UUID decodes as an object).
     event_id = envelope["event_id"] = str(envelope["event_id"])
     first = index.get(event_id) if index is not None else None
-    claim = Claim.of(record)
-    if first is not None and first.origin != claim.origin:
-        return _dead(record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, claim), policy)
-    resolve_references(datum, signal_type, partner, policy, index)
-    result = _disclose(envelope, datum, signal_type, policy, now, sealer)
-    return replace(result, claim=claim_record(event_id, claim), signal=(signal_type, datum))
+    if first is not None and first.origin != origin_of(record):
+        return _dead(
+            record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, Claim.of(record)), policy
+        )
+    resolved = resolve_references(datum, signal_type, partner, policy, index)
+    subjects = _subjects(datum, resolved.event_ids, policy, now, index)
+    result = _disclose(envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope)
+    claim = claim_record(event_id, Claim.of(record, subjects))
+    return replace(result, claim=claim, signal=(signal_type, datum))
 
 
 def _disclose(
@@ -147,11 +162,16 @@ def _disclose(
     policy: Policy,
     now: dt.datetime,
     sealer: Sealer,
+    subjects: tuple[Subject, ...] = (),
+    scope: frozenset[str] | None = None,
 ) -> RouteResult:
+    """Views and log lines (one per data subject of ``subjects``) of one valid signal; under
+    ``scope`` (the covenants its references bind it to: references.resolve_references) only,
+    where it is not None."""
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
-    event_log = policy.disclosure_log.for_event(envelope, now, _subject(datum, policy, now))
+    event_log = policy.disclosure_log.for_event(envelope, now, subjects)
     occurred = legal_day(envelope["occurred_at"])  # the Dutch day, as minderjarig is judged
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)
@@ -160,8 +180,12 @@ def _disclose(
         assert policy.keys is not None  # a policy with plans has keys (compile_policy)
         trace = policy.keys.trace(event_id, plan.disclosure, now)
         if isinstance(grants, Withheld):
-            entry = event_log.record(trace, None, grants.grants, None, WITHHELD)
-            log.append(_log_record(event_id, entry))
+            lines = event_log.record(trace, None, grants.grants, None, WITHHELD, NO_LOCATION)
+            log.extend(_log_record(event_id, line) for line in lines)
+            continue
+        if scope is not None and plan.covenant_id not in scope:
+            lines = event_log.record(trace, None, grants, None, WITHHELD, OTHER_COVENANT)
+            log.extend(_log_record(event_id, line) for line in lines)
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
         ctx = Context(now, event_id, occurred, plan.recipient, plan.domain, reference, sealer)
@@ -183,21 +207,30 @@ def _disclose(
         deliveries.append(
             Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
         )
-        entry = event_log.record(trace, plan.recipient, grants, fingerprint)
-        log.append(_log_record(event_id, entry))
+        lines = event_log.record(trace, plan.recipient, grants, fingerprint)
+        log.extend(_log_record(event_id, line) for line in lines)
     if not deliveries:
-        entry = event_log.record(_log_trace(event_id), None, (), None, NO_RECIPIENT)
-        log.append(_log_record(event_id, entry))
+        lines = event_log.record(_log_trace(event_id), None, (), None, NO_RECIPIENT)
+        log.extend(_log_record(event_id, line) for line in lines)
     return RouteResult(tuple(deliveries), tuple(log))
 
 
-def _subject(datum: dict[str, Any], policy: Policy, now: dt.datetime) -> Subject | None:
-    """Who the signal is about, pseudonymised in the log's own domain (none: no person)."""
+def _subjects(
+    datum: dict[str, Any],
+    referred: tuple[str, ...],
+    policy: Policy,
+    now: dt.datetime,
+    index: EventIndex | None,
+) -> tuple[Subject, ...]:
+    """Whom the signal is about, pseudonymised in the log's own domain: its own person, or else
+    the people of the events it refers to (a Statusupdate about a signal is about that
+    signal's victim); none: no person (or the referred events are past the horizon)."""
     found = data_subject(datum)
-    if found is None or policy.keys is None:
-        return None
-    id_type, kind, normalised = found
-    return policy.keys.subject(kind, normalised, now), id_type
+    if found is not None and policy.keys is not None:
+        id_type, kind, normalised = found
+        return ((policy.keys.subject(kind, normalised, now), id_type),)
+    claims = [index.get(e) for e in referred] if index is not None else []
+    return tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
 
 
 def _purposes(grants: tuple[Grant, ...]) -> list[dict[str, str]]:

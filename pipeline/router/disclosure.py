@@ -16,6 +16,7 @@ disclosure's trace context meets the publisher's.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from pipeline.codec.schema_store import SchemaEntry
@@ -34,8 +35,10 @@ LOG_NAME = "ketenstroom.disclose"
 _GROUP_STARTS = ("parent_span_id", "processing_activity_id", "data_subject_id", "recipient")
 _RECORD, _EVENT_TIMES, _ACTIVITY, _EVENT, _DISCLOSURE = range(5)
 DISCLOSED, NO_RECIPIENT, WITHHELD = "DISCLOSED", "NO_RECIPIENT", "WITHHELD"
-#: Why a disclosure was withheld: the signal has no location an area-bound covenant can judge.
+#: Why a disclosure was withheld: the signal has no location an area-bound covenant can judge;
+#: or it refers with a reference its publisher received under another covenant.
 NO_LOCATION = "no_location"
+OTHER_COVENANT = "reference_of_other_covenant"
 
 Subject = tuple[str, str]
 """(data_subject_id, data_subject_id_type) of a signal, pseudonymised for the log."""
@@ -51,18 +54,18 @@ class DisclosureLog:
         self._times: tuple[dt.datetime | None, bytes] = (None, b"")
 
     def for_event(
-        self, envelope: dict[str, Any], at: dt.datetime, subject: Subject | None
+        self, envelope: dict[str, Any], at: dt.datetime, subjects: tuple[Subject, ...] = ()
     ) -> EventLog:
         """The log writer for one signal's records; routing is one step without I/O, so each
         span starts and ends at ``at`` (one moment for a whole batch: encoded once for it)."""
         if self._times[0] != at:
             self._times = (at, self.split.part(_EVENT_TIMES, _times(at)))
-        return EventLog(self.split, envelope, self._times[1], subject)
+        return EventLog(self.split, envelope, at, self._times[1], subjects)
 
 
-def _times(at: dt.datetime) -> dict[str, Any]:
+def _times(at: dt.datetime, parent_span_id: str | None = None) -> dict[str, Any]:
     return {
-        "parent_span_id": None,
+        "parent_span_id": parent_span_id,
         "name": LOG_NAME,
         "start_time": at,
         "end_time": at,
@@ -70,32 +73,50 @@ def _times(at: dt.datetime) -> dict[str, Any]:
     }
 
 
+def child_span(span_id: str, number: int) -> str:
+    """The span of the ``number``-th further data subject's line of one action (1, 2, ...)."""
+    return hashlib.sha256(f"ketenstroom/subject/{span_id}/{number}".encode()).hexdigest()[:16]
+
+
 class EventLog:
-    """One signal's log records: to whom, under which processing activities."""
+    """One signal's log records: to whom, under which processing activities, about whom.
+
+    A signal about several people (a follow-up that refers to the signals of several) gets one
+    line per person per action: the first under the action's own span (the one its view
+    carries), each further one under a span of its own whose parent is that span.
+    """
 
     def __init__(
         self,
         split: SplitEncoder,
         envelope: dict[str, Any],
+        at: dt.datetime,
         times: bytes,
-        subject: Subject | None,
+        subjects: tuple[Subject, ...],
     ) -> None:
         self._split = split
         self.event_id = str(envelope["event_id"])
+        self._at = at
         self._times = times
-        self._event = split.part(
-            _EVENT,
-            {
-                "data_subject_id": subject[0] if subject else None,
-                "data_subject_id_type": subject[1] if subject else None,
-                "event_id": self.event_id,
-                "event_type": envelope["event_type"],
-                "source": envelope["source"],
-                "foreign_processor": envelope["source"],
-                "foreign_trace_id": envelope["trace_id"],
-                "foreign_span_id": envelope["span_id"],
-            },
-        )
+        event = {
+            "event_id": self.event_id,
+            "event_type": envelope["event_type"],
+            "source": envelope["source"],
+            "foreign_processor": envelope["source"],
+            "foreign_trace_id": envelope["trace_id"],
+            "foreign_span_id": envelope["span_id"],
+        }
+        self._events = [
+            split.part(
+                _EVENT,
+                {
+                    "data_subject_id": subject[0] if subject else None,
+                    "data_subject_id_type": subject[1] if subject else None,
+                    **event,
+                },
+            )
+            for subject in (subjects or (None,))
+        ]
 
     def record(
         self,
@@ -104,21 +125,37 @@ class EventLog:
         grants: tuple[Grant, ...],
         view_fingerprint: str | None,
         outcome: str = DISCLOSED,
-    ) -> bytes:
-        """The log record of one disclosure (or of routing to nobody, or of withholding), under
-        the disclosure's own trace context ``trace`` (trace id, span id)."""
+        reason: str | None = None,
+    ) -> list[bytes]:
+        """The log lines of one disclosure (or of routing to nobody, or of withholding), under
+        the disclosure's own trace context ``trace`` (trace id, span id): one per data subject."""
         # Grants are the policy's own objects, alive as long as it (and this encoder): their ids
         # name the set. Recipient, view and outcome complete what the disclosure groups hold.
-        key = (recipient, view_fingerprint, tuple(map(id, grants)), outcome)
-        return self._split.join(
-            self._split.part(_RECORD, {"trace_id": trace[0], "span_id": trace[1]}),
-            self._times,
-            self._split.cached(_ACTIVITY, key, lambda: activities(grants, outcome)),
-            self._event,
-            self._split.cached(
-                _DISCLOSURE, key, lambda: disclosure(recipient, view_fingerprint, outcome)
-            ),
+        key = (recipient, view_fingerprint, tuple(map(id, grants)), outcome, reason)
+        activity = self._split.cached(_ACTIVITY, key, lambda: activities(grants, outcome))
+        told = self._split.cached(
+            _DISCLOSURE, key, lambda: disclosure(recipient, view_fingerprint, outcome, reason)
         )
+        trace_id, span_id = trace
+        lines = [
+            self._split.join(
+                self._split.part(_RECORD, {"trace_id": trace_id, "span_id": span_id}),
+                self._times,
+                activity,
+                self._events[0],
+                told,
+            )
+        ]
+        if len(self._events) > 1:
+            child_times = self._split.part(_EVENT_TIMES, _times(self._at, span_id))
+            for number, event in enumerate(self._events[1:], 1):
+                child = {"trace_id": trace_id, "span_id": child_span(span_id, number)}
+                lines.append(
+                    self._split.join(
+                        self._split.part(_RECORD, child), child_times, activity, event, told
+                    )
+                )
+        return lines
 
 
 def activities(grants: tuple[Grant, ...], outcome: str = DISCLOSED) -> dict[str, Any]:
@@ -140,14 +177,17 @@ def activity_ids(record: dict[str, Any]) -> list[str]:
 
 
 def disclosure(
-    recipient: str | None, view_fingerprint: str | None, outcome: str = DISCLOSED
+    recipient: str | None,
+    view_fingerprint: str | None,
+    outcome: str = DISCLOSED,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """The log fields from ``recipient`` on: who received which view, and why not (if not)."""
     return {
         "recipient": recipient,
         "outcome": outcome,
         "view_fingerprint": view_fingerprint,
-        "reason": NO_LOCATION if outcome == WITHHELD else None,
+        "reason": reason,
         "requester": None,
         "proof": None,
     }

@@ -1,7 +1,10 @@
 """Event ids already routed. A second signal with a known id is a duplicate, not a new event.
 
 Every routed signal claims its event id on the compacted topic ``ketenstroom.gebeurtenis-ids``
-(key: event id; value: where it was first read, and a digest of its bytes). Reading the same
+(key: event id; value: where it was first read, a digest of its bytes, and whom it is about:
+the data subjects' ids of the disclosure log, pseudonymised in the log's own domain, so that a
+follow-up that names no person is logged as about the people of the events it refers to).
+Reading the same
 record again (a redelivery after a crash) is not a duplicate: its origin is the same, and it is
 routed again with the same output keys. Any other record with that id is a dead letter.
 
@@ -20,29 +23,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import topics
+from pipeline.router.disclosure import Subject
 from pipeline.router.records import Inbound, Outbound
 
 
 @dataclass(frozen=True)
 class Claim:
-    """Where an event id was first routed from, and the SHA-256 of that record's value."""
+    """Where an event id was first routed from, the SHA-256 of that record's value, and the
+    log ids of the people it is about."""
 
     origin: str
     digest: str
+    subjects: tuple[Subject, ...] = ()
 
     @classmethod
-    def of(cls, record: Inbound) -> Claim:
+    def of(cls, record: Inbound, subjects: tuple[Subject, ...] = ()) -> Claim:
         """The claim ``record`` makes on its event id."""
-        return cls(origin_of(record), hashlib.sha256(record.value or b"").hexdigest())
+        return cls(origin_of(record), hashlib.sha256(record.value or b"").hexdigest(), subjects)
 
     def to_bytes(self) -> bytes:
         # the bytes json.dumps({...}, sort_keys=True) gives, without building them through it
-        return f'{{"origin": {json.dumps(self.origin)}, "sha256": "{self.digest}"}}'.encode()
+        text = f'{{"origin": {json.dumps(self.origin)}, "sha256": "{self.digest}"'
+        if self.subjects:
+            text += f', "subjects": {json.dumps([list(s) for s in self.subjects])}'
+        return (text + "}").encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Claim:
         body = json.loads(raw)
-        return cls(str(body["origin"]), str(body["sha256"]))
+        subjects = tuple((str(i), str(t)) for i, t in body.get("subjects") or ())
+        return cls(str(body["origin"]), str(body["sha256"]), subjects)
 
 
 def origin_of(record: Inbound) -> str:
@@ -116,8 +126,7 @@ class EventIndex:
         """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
         pending = self._pending.get(event_id)
         if pending is not None and pending[1] >= self._cutoff_ms():
-            held = pending[0]
-            return Claim(held[:-DIGEST_KEPT].decode(), held[-DIGEST_KEPT:].hex())
+            return _unpack(pending[0])
         if self._looked_up[0] == event_id:
             return self._looked_up[1]
         row = self._db.execute(
@@ -125,8 +134,7 @@ class EventIndex:
         ).fetchone()
         found = None
         if row is not None:
-            packed: bytes = row[0]
-            found = Claim(packed[:-DIGEST_KEPT].decode(), packed[-DIGEST_KEPT:].hex())
+            found = _unpack(row[0])
         self._looked_up = (event_id, found)
         return found
 
@@ -221,11 +229,25 @@ class EventIndex:
 _PRUNE_EVERY_S = 60.0
 
 
+#: Separate a packed claim's origin and its subjects, and a subject's id and type (no origin,
+#: log id or id type holds them: topic names, PS1 labels and type names are plain ASCII).
+_UNIT, _RECORD_SEP = "\x1f", "\x1e"
+
+
 def _pack(claim: Claim) -> bytes:
     digest = bytes.fromhex(claim.digest)
     if len(digest) < DIGEST_KEPT:
         raise ValueError("digest too short")
-    return claim.origin.encode() + digest[:DIGEST_KEPT]
+    parts = [claim.origin, *(f"{i}{_RECORD_SEP}{t}" for i, t in claim.subjects)]
+    if any(_UNIT in p or p.count(_RECORD_SEP) > (n > 0) for n, p in enumerate(parts)):
+        raise ValueError("separator in a claim")
+    return _UNIT.join(parts).encode() + digest[:DIGEST_KEPT]
+
+
+def _unpack(packed: bytes) -> Claim:
+    origin, *subjects = packed[:-DIGEST_KEPT].decode().split(_UNIT)
+    pairs = tuple(tuple(s.split(_RECORD_SEP, 1)) for s in subjects)
+    return Claim(origin, packed[-DIGEST_KEPT:].hex(), pairs)  # type: ignore[arg-type]
 
 
 def duplicate_detail(first: Claim, claim: Claim) -> str:

@@ -17,6 +17,7 @@ from pipeline.accountability.otlp import PARTNER_URN, export_line
 from pipeline.accountability.overview import Overview
 from pipeline.accountability.person import by_bsn, name_parts
 from pipeline.router.core import route
+from pipeline.router.event_index import Claim, EventIndex
 from tests.helpers import in_utrecht, inbound, log_entries, signal_bytes
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -164,3 +165,56 @@ def test_a_repeated_line_is_dropped_within_the_window_per_partition():
     for line in lines[3:]:
         recent.repeated(0, line)
     assert not recent.repeated(0, lines[1])  # beyond the window: the documented limit
+
+
+def test_a_follow_up_about_two_people_has_a_line_per_person_and_counts_once(
+    policy, factory, now, keyring
+):
+    """A Controle linked to the signals of two people is about both (AVG art. 15 asks for it):
+    one line per person per disclosure, the second under a child span of the first (the span
+    the view carries); the overview counts each disclosure once."""
+    index = EventIndex()
+    ids = []
+    for offset, bsn in enumerate(("111222333", "123456782")):
+        signal = in_utrecht(factory.make("nla", "Signaal").document)
+        signal["slachtoffer"]["bsn"] = bsn
+        _, raw = signal_bytes(policy.store, signal, "nla", now)
+        routed = route(inbound("nla", raw, offset=offset), policy, now, index)
+        assert routed.claim is not None and routed.dead_letter is None
+        index.learn_record(routed.claim.key, routed.claim.value)
+        ids.append(signal["envelope"]["event_id"])
+    controle = in_utrecht(factory.make("nla", "Controle").document)
+    controle["gekoppelde_signalen"] = ids
+    _, raw = signal_bytes(policy.store, controle, "nla", now)
+    result = route(inbound("nla", raw, offset=2), policy, now, index)
+    entries = log_entries(result, policy)
+    assert len(result.deliveries) == 2 and len(entries) == 4  # riec and gemeente, two people
+    by_span = {e["span_id"]: e for e in entries}
+    children = [e for e in entries if e["parent_span_id"] is not None]
+    assert len(children) == 2
+    for child in children:
+        parent = by_span[child["parent_span_id"]]
+        assert (parent["recipient"], parent["trace_id"]) == (child["recipient"], child["trace_id"])
+        assert parent["data_subject_id"] != child["data_subject_id"]
+    spans = {o.headers[2][1].decode().split("-")[2] for o in result.deliveries}
+    assert spans == {e["span_id"] for e in entries if e["parent_span_id"] is None}
+    for bsn in ("111 222 333", "123456782"):
+        inzage = Inzage(by_bsn(bsn, keyring.verantwoording), Period(), policy.register)
+        for record in entries:
+            inzage.add(record)
+        assert {e["ontvanger"] for e in inzage.entries()} == {
+            "riec-midden-nederland",
+            "gemeente-utrecht",
+        }
+    overview = Overview("midden-nederland", Period(), policy.register)
+    for record in entries:
+        overview.add(record)
+    (r5,) = [r for r in overview.report()["regels"] if r["regel"] == "R5"]
+    assert r5["verstrekkingen"] == 2
+    # A redelivered claim keeps whom the event is about (topic JSON and the SQLite index)
+    claim = Claim.from_bytes(result.claim.value)
+    assert len(claim.subjects) == 2 and Claim.from_bytes(claim.to_bytes()) == claim
+    reopened = EventIndex()
+    reopened.learn_record(result.claim.key, result.claim.value)
+    reopened.flush()
+    assert reopened.get(controle["envelope"]["event_id"]).subjects == claim.subjects

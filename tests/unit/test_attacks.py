@@ -154,21 +154,13 @@ def test_regrouped_statistics_tables_neither_misread_counts_nor_block_a_correcti
 # -- References across covenants --------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Still works: a reference (EV1) a partner received under covenant 'tweede' is translated "
-        "into the references of midden-nederland's recipients: router/references.py checks only "
-        "that the publisher receives in the reference's domain (Policy.domains_of, over all "
-        "covenants), not that the domain belongs to the covenant of the onward disclosure. So "
-        "what one covenant disclosed (comensha holds that event under 'tweede') becomes a link "
-        "in another covenant's domain. Proposed fix: resolve a reference to (event id, its "
-        "covenant) and let reference_transform write a reference only in plans of that "
-        "covenant (null elsewhere, or the record a dead letter when no plan of that covenant "
-        "applies); the publisher's own event id stays valid everywhere."
-    ),
-)
 def test_a_reference_from_one_covenant_is_not_translated_into_another(tmp_path, store, factory):
+    """Broke before: a reference (EV1) comensha received under covenant 'tweede' was translated
+    into the references of midden-nederland's recipients: the router checked only that the
+    publisher receives in the reference's domain, under any covenant. What one covenant
+    disclosed became a link in another covenant's domains. Now a record that refers with a
+    received reference is disclosed under that reference's covenant only, and the log says
+    why the others were withheld."""
     policy = _compile(_two_covenants(tmp_path), store)
     index = EventIndex()
     signal = in_utrecht(factory.make("politie", "Signaal").document)
@@ -178,39 +170,41 @@ def test_a_reference_from_one_covenant_is_not_translated_into_another(tmp_path, 
         for topic, v in first
         if topic == "inbox.comensha" and "tweede/" in v["envelope"]["event_ref"]
     ]
-    (zorg_mn_ref,) = [
-        v["envelope"]["event_ref"]
+    zorg_refs = {
+        parse_reference(v["envelope"]["event_ref"])[1]: v["envelope"]["event_ref"]
         for topic, v in first
         if topic == "inbox.zorgcoordinatie-utrecht"
-        and v["envelope"]["event_ref"].startswith("EV1.k1.midden-nederland/")
-    ]
+    }
     referral = in_utrecht(factory.follow_up("comensha", "Verwijzing", tweede_ref).document)
     result = _route(policy, store, referral, "comensha", offset=1, index=index)
-    under_mn = [
-        v
-        for _, v in _views(result, policy)
-        if v["envelope"]["event_ref"].startswith("EV1.k1.midden-nederland/")
+    views = _views(result, policy)
+    domains = {parse_reference(v["envelope"]["event_ref"])[1].split("/")[0] for _, v in views}
+    assert domains == {"tweede"}
+    assert [v["signaal_ref"] for _, v in views if _ == "inbox.zorgcoordinatie-utrecht"] == [
+        zorg_refs["tweede/zorgketen"]
     ]
-    assert all(v["signaal_ref"] != zorg_mn_ref for v in under_mn)
+    withheld = [e for e in log_entries(result, policy) if e["outcome"] == "WITHHELD"]
+    assert withheld and {e["reason"] for e in withheld} == {"reference_of_other_covenant"}
+    # Its own event id binds to no covenant: comensha's own signal is its own to refer to.
+    own = in_utrecht(factory.make("comensha", "Signaal").document)
+    _route(policy, store, own, "comensha", offset=2, index=index)
+    again = factory.follow_up("comensha", "Verwijzing", own["envelope"]["event_id"])
+    result = _route(policy, store, in_utrecht(again.document), "comensha", offset=3, index=index)
+    assert "midden-nederland" in {
+        parse_reference(v["envelope"]["event_ref"])[1].split("/")[0]
+        for _, v in _views(result, policy)
+    }
 
 
 # -- The disclosure log: a follow-up is about the person of the event it refers to -----------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Still works: a Statusupdate (or a Controle with gekoppelde_signalen) carries no "
-        "slachtoffer, so its log line has no data_subject_id, and `verantwoording inzage --bsn` "
-        "misses that the OM was told the signal about that person is now AANGIFTE (criminal "
-        "data, AVG art. 10; art. 15 asks for it). No rule in the shipped covenant forwards "
-        "Statusupdates yet, so this is latent. Proposed fix: keep the log subject id "
-        "(already pseudonymised in the log's own domain) in the event-id claim, and give a "
-        "record without a person of its own the subjects of the events it refers to (a child "
-        "line per subject, as Logboek Dataverwerkingen asks)."
-    ),
-)
 def test_inzage_finds_a_status_update_about_the_signal_of_that_person(covenant_dir, store, factory):
+    """Broke before: a Statusupdate carries no slachtoffer, so its log line had no
+    data_subject_id, and `verantwoording inzage --bsn` missed that the OM was told the signal
+    about that person is now AANGIFTE (criminal data, AVG art. 10; art. 15 asks for it). Now
+    the event-id claim keeps the log's subject ids, and a record without a person of its own is
+    logged as about the people of the events it refers to."""
     path = covenant_dir / "midden-nederland.yaml"
     path.write_text(
         path.read_text()

@@ -76,3 +76,16 @@ def test_two_workers_of_one_group_on_one_machine_get_files_of_their_own(tmp_path
         index.close()
         assert lock is not None
         lock.close()
+
+
+def test_a_claim_whose_subjects_hold_a_separator_is_ignored():
+    """The index packs a claim's subjects with control characters; a claim on the topic that
+    holds one (not the router's own: its log ids are plain ASCII) is malformed, not misread."""
+    index = EventIndex()
+    bad = b'{"origin": "signalen.politie/0/1", "sha256": "' + b"ab" * 32 + b'", '
+    for subjects in (b'[["PS1.x\\u001fy", "BSN"]]', b'[["PS1.x\\u001ey", "BSN"]]', b'[["a"]]'):
+        assert not index.learn_record(b"e1", bad + b'"subjects": ' + subjects + b"}")
+    assert index.get("e1") is None
+    good = b'[["PS1.xy", "BSN"]]'
+    assert index.learn_record(b"e1", bad + b'"subjects": ' + good + b"}")
+    assert index.get("e1").subjects == (("PS1.xy", "BSN"),)
