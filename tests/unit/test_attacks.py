@@ -237,6 +237,186 @@ def test_inzage_finds_a_status_update_about_the_signal_of_that_person(covenant_d
     assert {e["data_subject_id"] for e in log_entries(result, policy)} == {subject}
 
 
+# -- Follow-ups after the covenant binding and the subjects of referred events --------------
+
+
+def _comensha_controls(directory: Path) -> Path:
+    """Let comensha publish Controles too (R5), so one record can link references it received
+    under both covenants (every covenant of ``directory``)."""
+    for path in directory.glob("*.yaml"):
+        text = path.read_text()
+        marker = "    bronnen: [nla]\n    signaaltype: Controle\n"
+        if marker in text:
+            path.write_text(text.replace(marker, marker.replace("[nla]", "[nla, comensha]")))
+    return directory
+
+
+def _received_by_comensha(policy, store, factory, index, offset, bsn):
+    """A politie Signaal about ``bsn``; comensha's references to it, by covenant."""
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    signal["slachtoffer"]["bsn"] = bsn
+    routed = _route(policy, store, signal, "politie", offset=offset, index=index)
+    refs = {
+        parse_reference(v["envelope"]["event_ref"])[1].split("/")[0]: v["envelope"]["event_ref"]
+        for topic, v in _views(routed, policy)
+        if topic == "inbox.comensha"
+    }
+    return refs, {e["data_subject_id"] for e in log_entries(routed, policy)}
+
+
+def _without_person(document: dict) -> dict:
+    document["slachtoffer"].update(bsn=None, geboortedatum=None)
+    document["minderjarig"] = False
+    return document
+
+
+def test_a_controle_mixing_references_of_two_covenants_or_an_own_id_is_bound_to_both(
+    tmp_path, store, factory
+):
+    """Held: a Controle linking comensha's 'tweede' and midden-nederland references of two
+    signals goes to nobody (each disclosure withheld, reason reference_of_other_covenant, and
+    the log still names both people); one linking an own event id and a 'tweede' reference
+    goes out under 'tweede' only. Nothing of midden-nederland's domains reaches 'tweede'."""
+    policy = _compile(_comensha_controls(_two_covenants(tmp_path)), store)
+    index = EventIndex()
+    first, one = _received_by_comensha(policy, store, factory, index, 0, "111222333")
+    second, other = _received_by_comensha(policy, store, factory, index, 1, "123456782")
+    mixed = in_utrecht(factory.make("comensha", "Controle").document)
+    mixed["gekoppelde_signalen"] = [first["tweede"], second["midden-nederland"]]
+    result = _route(policy, store, mixed, "comensha", offset=2, index=index)
+    assert result.dead_letter is None and result.deliveries == ()
+    entries = log_entries(result, policy)
+    withheld = [e for e in entries if e["outcome"] == "WITHHELD"]
+    assert withheld and {e["reason"] for e in withheld} == {"reference_of_other_covenant"}
+    assert {e["data_subject_id"] for e in entries} == one | other
+    own = in_utrecht(factory.make("comensha", "Signaal").document)
+    _route(policy, store, own, "comensha", offset=3, index=index)
+    half = in_utrecht(factory.make("comensha", "Controle").document)
+    half["gekoppelde_signalen"] = [str(own["envelope"]["event_id"]), first["tweede"]]
+    result = _route(policy, store, half, "comensha", offset=4, index=index)
+    domains = {parse_reference(v["envelope"]["event_ref"])[1] for _, v in _views(result, policy)}
+    assert domains and {d.split("/")[0] for d in domains} == {"tweede"}
+
+
+def test_a_follow_up_of_a_follow_up_is_about_the_first_person_and_routed_the_same_again(
+    tmp_path, store, factory
+):
+    """Held: comensha's Verwijzing S1 (no person of its own) refers with a 'tweede' reference;
+    its Verwijzing S2 refers to S1 by its own event id. S2 is logged about the politie
+    signal's victim (the subject propagates along the chain), and a redelivery of S2 gives the
+    same views and log lines byte for byte. S2 is comensha's own record and goes out under
+    both covenants (its own event id binds to none), but what midden-nederland's recipients
+    get points to S1, never to the politie event that only 'tweede' let comensha refer to."""
+    policy = _compile(_two_covenants(tmp_path), store)
+    index = EventIndex()
+    refs, victim = _received_by_comensha(policy, store, factory, index, 0, "111222333")
+    s1 = _without_person(factory.follow_up("comensha", "Verwijzing", refs["tweede"]).document)
+    routed = _route(policy, store, in_utrecht(s1), "comensha", offset=1, index=index)
+    (zorg_tweede_e,) = [v["signaal_ref"] for _, v in _views(routed, policy)]
+    s1_id = str(s1["envelope"]["event_id"])
+    s2 = _without_person(factory.follow_up("comensha", "Verwijzing", s1_id).document)
+    _, raw = signal_bytes(store, in_utrecht(s2), "comensha", NOW)
+    result = route(inbound("comensha", raw, offset=2), policy, NOW, index)
+    assert {e["data_subject_id"] for e in log_entries(result, policy)} == victim
+    again = route(inbound("comensha", raw, offset=2), policy, NOW, index)
+    assert (again.deliveries, again.log, again.claim) == (
+        result.deliveries,
+        result.log,
+        result.claim,
+    )
+    views = _views(result, policy)
+    assert {parse_reference(v["envelope"]["event_ref"])[1] for _, v in views} == {
+        "midden-nederland/zorgketen",
+        "tweede/zorgketen",
+    }
+    for _, view in views:
+        assert (
+            parse_reference(view["signaal_ref"])[1]
+            == parse_reference(view["envelope"]["event_ref"])[1]
+        )
+        assert view["signaal_ref"] != zorg_tweede_e
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Still works: a follow-up's subjects come from the referred events' claims "
+        "(router/core.py _subjects), which the event-id index forgets after the horizon "
+        "(90 days by default). A status update or referral that comes later (a case runs for "
+        "months: AANGIFTE, a shelter place) refers with a reference that still opens (an EV1 "
+        "reference needs no claim), is disclosed, and is logged without a data subject: "
+        "`verantwoording inzage --bsn` misses it, silently. Proposed fix: seal the log's "
+        "subject ids into the EV1 reference itself (the router alone opens it, and it stays "
+        "deterministic per event and domain), so resolving a reference yields its subjects "
+        "without the index; or keep subjects for the log's retention, apart from the "
+        "duplicate horizon; at least state the limit in docs/garanties.md."
+    ),
+)
+def test_a_follow_up_after_the_event_id_horizon_is_still_about_the_person(store, policy, factory):
+    clock = [NOW.timestamp()]
+    index = EventIndex(clock=lambda: clock[0])
+    refs, victim = _received_by_comensha(policy, store, factory, index, 0, "111222333")
+    clock[0] += dt.timedelta(days=91).total_seconds()  # the case goes on past the horizon
+    referral = factory.follow_up("comensha", "Verwijzing", refs["midden-nederland"])
+    result = _route(
+        policy,
+        store,
+        _without_person(in_utrecht(referral.document)),
+        "comensha",
+        offset=1,
+        index=index,
+    )
+    assert result.deliveries, "the referral itself is disclosed"
+    assert {e["data_subject_id"] for e in log_entries(result, policy)} == victim
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Still works: nothing bounds how many people one record is logged about. A Controle "
+        "takes the subjects of every event it links, and those of a linked Controle with them "
+        "(core._subjects, deduplicated only), so a fan-in of fan-ins grows the claim "
+        "(~61 bytes per person in the JSON on ketenstroom.gebeurtenis-ids) and the log lines "
+        "(one per person per disclosure) without limit, from a record of a few bytes. Here "
+        "1120 people make a 67 KB claim from a two-link Controle; a hostile partner who "
+        "published ~17,000 signals (fabricated BSNs pass the 11-check) gets a claim over "
+        "Kafka's 1 MB max.message.bytes: the batch's claim can never be written (refused "
+        "by the producer or the broker), so the batch is never committed, the worker retries "
+        "it forever and the partition stalls. The accountability reader's duplicate window "
+        "(accountability/lines.py RECENT_LINES = 20,000, sized for 'a few thousand lines' a "
+        "batch) no longer covers one redelivered batch of such records either. Proposed fix: cap the subjects a "
+        "record inherits (e.g. 100; beyond that the claim and the log say 'meer personen' "
+        "with the count, so inzage can still answer with a pointer to the linked events), "
+        "and count a capped record in a metric."
+    ),
+)
+def test_the_people_a_record_is_logged_about_are_bounded(store, policy, factory):
+    from pipeline.router.core import MAX_SIGNAL_BYTES
+    from tests.helpers import _with_check_digit
+
+    index = EventIndex()
+    controles, linked, first8 = [], [], 10_000_000
+    while len(controles) < 2:
+        first8 += 1
+        bsn = _with_check_digit(first8)
+        if not bsn:
+            continue
+        signal = in_utrecht(factory.make("nla", "Signaal").document)
+        signal["slachtoffer"]["bsn"] = bsn
+        _route(policy, store, signal, "nla", offset=first8, index=index)
+        linked.append(str(signal["envelope"]["event_id"]))
+        if len(linked) == 560:
+            controle = in_utrecht(factory.make("nla", "Controle").document)
+            controle["gekoppelde_signalen"], linked = linked, []
+            _route(policy, store, controle, "nla", offset=first8 + 1, index=index)
+            controles.append(str(controle["envelope"]["event_id"]))
+    fan_in = in_utrecht(factory.make("nla", "Controle").document)
+    fan_in["gekoppelde_signalen"] = controles
+    result = _route(policy, store, fan_in, "nla", offset=1, index=index)
+    assert result.claim is not None
+    assert len(result.claim.value) <= MAX_SIGNAL_BYTES, "larger than any record it came from"
+
+
 # -- Inference: a condition that names an identifier ----------------------------------------
 
 
