@@ -13,7 +13,9 @@ from typing import IO, Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
+from pipeline.covenant.policy import Policy
 from pipeline.errors import BrokerError
+from pipeline.ops.retention import claims_horizon_ms
 from pipeline.router.event_index import EventIndex, Resume
 from pipeline.settings import Settings
 
@@ -44,6 +46,13 @@ def open_event_index(settings: Settings) -> tuple[EventIndex, IO[bytes] | None]:
         settings.state_dir,
     )
     return EventIndex(None, horizon), None
+
+
+def horizon(settings: Settings, policy: Policy) -> dt.timedelta:
+    """How long this worker remembers event ids under ``policy``: the setting, or as long as
+    the disclosure log keeps lines of the policy's rules if longer (ops.retention)."""
+    ms = claims_horizon_ms(policy.register.values(), settings.event_id_horizon_ms)
+    return dt.timedelta(milliseconds=ms)
 
 
 def _lock(path: Path) -> IO[bytes] | None:

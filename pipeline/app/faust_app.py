@@ -18,7 +18,7 @@ import faust
 from pipeline.app import statistics
 from pipeline.app.covenant_watch import follow_covenants
 from pipeline.app.endpoints import endpoints, serve
-from pipeline.app.event_ids import EventIdFollower, open_event_index
+from pipeline.app.event_ids import EventIdFollower, horizon, open_event_index
 from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.output_producer import OutputProducer
 from pipeline.app.transport import RouterApp
@@ -100,6 +100,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
         index, lock = open_event_index(settings)  # the lock is held while this agent runs
+        index.horizon = horizon(settings, holder.policy)  # before the topic's claims are read
         event_ids = EventIdFollower(client, index, settings.request_timeout_s)
         try:
             await event_ids.start()
@@ -137,6 +138,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
+        event_ids.index.horizon = horizon(settings, policy)
         records = [_inbound(e.message) for e in events]
         results = _route_all(records, policy, now, event_ids.index, app.unreadable)
         counted = statistics.facts_of(records, results, policy, now)  # acknowledged with the rest

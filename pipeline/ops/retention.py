@@ -10,8 +10,10 @@ Pure: no I/O; ``topics create``, ``deploy topics`` and ``topics check`` apply it
 - Inbound topics keep signals for ``inbound_retention``; the dead-letter topic for
   ``dlq_retention`` (it holds original records: personal data).
 - State topics are compacted: the latest value per key is kept, none expires by age; except
-  the event-id claims (``ketenstroom.gebeurtenis-ids``), which expire after the event-id
-  horizon as well: a claim older than it no longer makes a duplicate.
+  the event-id claims (``ketenstroom.gebeurtenis-ids``), which expire as well: after the
+  event-id horizon or the disclosure log's retention, whichever is longer. A claim says whom
+  its event is about, and a follow-up that comes while the log still holds the event's lines
+  is logged about those people (``claims_horizon_ms``).
 
 Kafka deletes a segment only once its newest record is older than ``retention.ms``, so every
 record is kept at least that long. Durations are converted with 366-day years and 31-day months,
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 from pipeline import topics
 from pipeline.covenant.model import Convenant
+from pipeline.covenant.register import Activity
 from pipeline.errors import ConfigurationError
 from pipeline.registry import Registry
 from pipeline.settings import Settings
@@ -132,15 +135,31 @@ def required_retention(
     for topic in registry.all_topics():
         if topic == topics.EVENT_IDS:
             days = f"{choice.event_id_horizon_ms / _DAY_MS:g}"
-            out[topic] = Retention(
-                topic, True, choice.event_id_horizon_ms, f"event-id horizon {days} days"
-            )
+            if log[0] > choice.event_id_horizon_ms:
+                out[topic] = Retention(topic, True, log[0], f"{log[1]} (as the disclosure log)")
+            else:
+                out[topic] = Retention(
+                    topic, True, choice.event_id_horizon_ms, f"event-id horizon {days} days"
+                )
         elif topic in topics.COMPACTED:
             out[topic] = Retention(topic, True, None, "compacted state topic")
         else:
             ms, why = plain[topic]
             out[topic] = Retention(topic, False, ms, why)
     return out
+
+
+def claims_horizon_ms(register: Iterable[Activity], horizon_ms: int) -> int:
+    """How long a router remembers an event id (and whom the event is about): the event-id
+    horizon, or the longest ``bewaartermijn`` of the policy's processing activities if that is
+    longer, so that a follow-up is logged about the people of the event it refers to for as
+    long as the log keeps that event's lines."""
+    terms = [
+        duration_ms(str(term))
+        for activity in register
+        if _DURATION.match(str(term := activity.record.get("bewaartermijn") or "-"))
+    ]
+    return max([horizon_ms, *terms])
 
 
 def _log_retention(longest: LongestTerm | None, setting: str | None) -> tuple[int, str]:

@@ -50,6 +50,10 @@ MAX_SIGNAL_BYTES = 64 * 1024
 #: record (headers included) only by ``max.message.bytes``, 1,048,588 by default.
 MAX_HEADERS = 64
 MAX_HEADER_BYTES = 16 * 1024
+#: A record about more people is refused: each is a log line per disclosure and ~60 bytes of
+#: its claim, and a follow-up takes the people of every event it refers to (a Controle linking
+#: Controles multiplies them). A Controle about more people is sent as several.
+MAX_SUBJECTS = 100
 
 
 def route(
@@ -230,7 +234,14 @@ def _subjects(
         id_type, kind, normalised = found
         return ((policy.keys.subject(kind, normalised, now), id_type),)
     claims = [index.get(e) for e in referred] if index is not None else []
-    return tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
+    subjects = tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
+    if len(subjects) > MAX_SUBJECTS:
+        raise CodecError(
+            Reason.TOO_MANY_SUBJECTS,
+            f"the events it refers to are about {len(subjects)} people, more than "
+            f"{MAX_SUBJECTS}: send it as several records, each referring to fewer",
+        )
+    return subjects
 
 
 def _purposes(grants: tuple[Grant, ...]) -> list[dict[str, str]]:

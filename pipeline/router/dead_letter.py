@@ -84,6 +84,7 @@ class Reason(StrEnum):
     INTERNAL_ERROR = "internal_error"
     HEADERS_TOO_LARGE = "headers_too_large"
     UNREADABLE_BATCH = "unreadable_batch"
+    TOO_MANY_SUBJECTS = "too_many_subjects"
 
 
 @dataclass(frozen=True)

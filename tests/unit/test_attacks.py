@@ -15,10 +15,12 @@ from pipeline.codec.framing import decode
 from pipeline.covenant.checker import warnings
 from pipeline.covenant.loader import load_covenants
 from pipeline.errors import CovenantError
+from pipeline.ops.retention import claims_horizon_ms, duration_ms
 from pipeline.privacy.references import parse_reference
 from pipeline.registry import load_registry
 from pipeline.router.core import route
 from pipeline.router.event_index import EventIndex
+from pipeline.settings import Settings
 from pipeline.statistics.facts import Fact
 from pipeline.statistics.release import decide, outputs
 from pipeline.statistics.state import FactState, PublicationLedger, Status
@@ -337,24 +339,16 @@ def test_a_follow_up_of_a_follow_up_is_about_the_first_person_and_routed_the_sam
         assert view["signaal_ref"] != zorg_tweede_e
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Still works: a follow-up's subjects come from the referred events' claims "
-        "(router/core.py _subjects), which the event-id index forgets after the horizon "
-        "(90 days by default). A status update or referral that comes later (a case runs for "
-        "months: AANGIFTE, a shelter place) refers with a reference that still opens (an EV1 "
-        "reference needs no claim), is disclosed, and is logged without a data subject: "
-        "`verantwoording inzage --bsn` misses it, silently. Proposed fix: seal the log's "
-        "subject ids into the EV1 reference itself (the router alone opens it, and it stays "
-        "deterministic per event and domain), so resolving a reference yields its subjects "
-        "without the index; or keep subjects for the log's retention, apart from the "
-        "duplicate horizon; at least state the limit in docs/garanties.md."
-    ),
-)
 def test_a_follow_up_after_the_event_id_horizon_is_still_about_the_person(store, policy, factory):
+    """Broke before: a follow-up's people come from the referred events' claims, which the
+    index forgot after the event-id horizon (90 days): a Verwijzing months later (a case runs
+    for months) was disclosed and logged without a data subject, so `verantwoording inzage`
+    missed it. Now claims are remembered (and kept on their topic) as long as the disclosure
+    log keeps the rules' lines (ops.retention.claims_horizon_ms; the worker sets it)."""
     clock = [NOW.timestamp()]
-    index = EventIndex(clock=lambda: clock[0])
+    ms = claims_horizon_ms(policy.register.values(), Settings().event_id_horizon_ms)
+    assert ms >= duration_ms("P5Y")  # the longest bewaartermijn of the example covenant
+    index = EventIndex(horizon=dt.timedelta(milliseconds=ms), clock=lambda: clock[0])
     refs, victim = _received_by_comensha(policy, store, factory, index, 0, "111222333")
     clock[0] += dt.timedelta(days=91).total_seconds()  # the case goes on past the horizon
     referral = factory.follow_up("comensha", "Verwijzing", refs["midden-nederland"])
@@ -370,32 +364,19 @@ def test_a_follow_up_after_the_event_id_horizon_is_still_about_the_person(store,
     assert {e["data_subject_id"] for e in log_entries(result, policy)} == victim
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Still works: nothing bounds how many people one record is logged about. A Controle "
-        "takes the subjects of every event it links, and those of a linked Controle with them "
-        "(core._subjects, deduplicated only), so a fan-in of fan-ins grows the claim "
-        "(~61 bytes per person in the JSON on ketenstroom.gebeurtenis-ids) and the log lines "
-        "(one per person per disclosure) without limit, from a record of a few bytes. Here "
-        "1120 people make a 67 KB claim from a two-link Controle; a hostile partner who "
-        "published ~17,000 signals (fabricated BSNs pass the 11-check) gets a claim over "
-        "Kafka's 1 MB max.message.bytes: the batch's claim can never be written (refused "
-        "by the producer or the broker), so the batch is never committed, the worker retries "
-        "it forever and the partition stalls. The accountability reader's duplicate window "
-        "(accountability/lines.py RECENT_LINES = 20,000, sized for 'a few thousand lines' a "
-        "batch) no longer covers one redelivered batch of such records either. Proposed fix: cap the subjects a "
-        "record inherits (e.g. 100; beyond that the claim and the log say 'meer personen' "
-        "with the count, so inzage can still answer with a pointer to the linked events), "
-        "and count a capped record in a metric."
-    ),
-)
 def test_the_people_a_record_is_logged_about_are_bounded(store, policy, factory):
-    from pipeline.router.core import MAX_SIGNAL_BYTES
+    """Broke before: nothing bounded how many people one record is logged about. A Controle
+    takes the people of every event it links, and those of a linked Controle with them, so a
+    fan-in of fan-ins grew the claim (~61 bytes per person) and the log lines (one per person
+    per disclosure) without limit: with ~17,000 fabricated signals a claim passed Kafka's
+    1 MB limit, could never be written, and the partition stalled. Now a record about more
+    than MAX_SUBJECTS people is a dead letter that says to split it."""
+    from pipeline.router.core import MAX_SUBJECTS
     from tests.helpers import _with_check_digit
 
     index = EventIndex()
     controles, linked, first8 = [], [], 10_000_000
+    per_controle = MAX_SUBJECTS // 2 + 10
     while len(controles) < 2:
         first8 += 1
         bsn = _with_check_digit(first8)
@@ -405,16 +386,18 @@ def test_the_people_a_record_is_logged_about_are_bounded(store, policy, factory)
         signal["slachtoffer"]["bsn"] = bsn
         _route(policy, store, signal, "nla", offset=first8, index=index)
         linked.append(str(signal["envelope"]["event_id"]))
-        if len(linked) == 560:
+        if len(linked) == per_controle:
             controle = in_utrecht(factory.make("nla", "Controle").document)
             controle["gekoppelde_signalen"], linked = linked, []
-            _route(policy, store, controle, "nla", offset=first8 + 1, index=index)
+            routed = _route(policy, store, controle, "nla", offset=first8 + 1, index=index)
+            assert routed.dead_letter is None and len(log_entries(routed, policy)) > per_controle
             controles.append(str(controle["envelope"]["event_id"]))
     fan_in = in_utrecht(factory.make("nla", "Controle").document)
     fan_in["gekoppelde_signalen"] = controles
     result = _route(policy, store, fan_in, "nla", offset=1, index=index)
-    assert result.claim is not None
-    assert len(result.claim.value) <= MAX_SIGNAL_BYTES, "larger than any record it came from"
+    assert reason(result) == "too_many_subjects" and result.claim is None
+    detail = dict(result.dead_letter.headers)["ketenstroom-detail"].decode()
+    assert f"{2 * per_controle} people" in detail
 
 
 # -- Inference: a condition that names an identifier ----------------------------------------

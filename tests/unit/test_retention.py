@@ -75,11 +75,15 @@ def test_the_log_keeps_the_longest_term_in_force(covenants, registry):
         assert kept[inbox].ms == duration_ms("P14D")
     for name in topics.COMPACTED - {topics.EVENT_IDS}:
         assert kept[name].compacted and kept[name].configs() == {"cleanup.policy": "compact"}
-    # event-id claims are state too, but expire after the event-id horizon (90 days)
+    # event-id claims are state too, but expire: after the event-id horizon (90 days), or as
+    # the log if that keeps longer (a claim says whom its event is about, for follow-ups)
     assert kept[topics.EVENT_IDS].configs() == {
         "cleanup.policy": "compact,delete",
-        "retention.ms": str(duration_ms("P90D")),
+        "retention.ms": str(duration_ms("P5Y")),
     }
+    longer = RetentionSettings(event_id_horizon_ms=duration_ms("P6Y"))
+    claims = required_retention(registry, covenants, longer, TODAY)[topics.EVENT_IDS]
+    assert claims.ms == duration_ms("P6Y") and "horizon" in claims.why
     assert set(kept) == set(registry.all_topics())
 
 
