@@ -24,6 +24,7 @@ from pipeline.covenant.policy import Policy
 from pipeline.covenant.rules import covenant_of
 from pipeline.errors import CodecError, KetenstroomError
 from pipeline.privacy.references import REFERENCE_SCHEME
+from pipeline.router.dead_letter import Reason
 from pipeline.router.event_index import EventIndex
 
 UNKNOWN_REFERENCE = "unknown_reference"
@@ -32,8 +33,8 @@ UNKNOWN_REFERENCE = "unknown_reference"
 class Resolved(NamedTuple):
     """What a record's references stand for."""
 
-    #: The covenants the record may be disclosed under (None: any; empty: none, it refers with
-    #: references of two covenants).
+    #: The covenants the record may be disclosed under (None: any); a record that refers with
+    #: references of two covenants is a dead letter (references_across_covenants).
     scope: frozenset[str] | None
     #: The events it refers to, each once, in order.
     event_ids: tuple[str, ...]
@@ -50,12 +51,14 @@ def resolve_references(
     (``unknown_reference``, naming the field, never the value) for one the publisher could not
     have."""
     scope: set[str] | None = None
+    covenants: set[str] = set()
     event_ids: dict[str, None] = {}
 
     def bind(value: str) -> str:
         nonlocal scope
         event_id, covenant = _resolve(value, path, publisher, policy, index)
         if covenant is not None:
+            covenants.add(covenant)
             scope = {covenant} if scope is None else scope & {covenant}
         event_ids[event_id] = None
         return event_id
@@ -72,6 +75,13 @@ def resolve_references(
             holder[leaf] = [bind(v) for v in value]
         else:
             holder[leaf] = bind(value)
+    if scope is not None and not scope:
+        raise CodecError(
+            Reason.REFERENCES_ACROSS_COVENANTS,
+            f"it refers with references received under {len(covenants)} covenants "
+            f"({', '.join(sorted(covenants))}); a record may refer under one covenant only, "
+            "so no recipient could receive it: send one record per covenant",
+        )
     return Resolved(None if scope is None else frozenset(scope), tuple(event_ids))
 
 
