@@ -30,7 +30,7 @@ from pipeline.ops.metrics import RouterMetrics
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
-from pipeline.router.records import Headers, Inbound, RouteResult
+from pipeline.router.records import Headers, Inbound, Outbound, RouteResult
 from pipeline.settings import Settings
 
 log = logging.getLogger("ketenstroom.router")
@@ -92,6 +92,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
     outputs = OutputProducer(settings, bootstrap, MAX_REQUEST_BYTES)
+
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
