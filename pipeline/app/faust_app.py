@@ -93,6 +93,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     outputs = OutputProducer(settings, bootstrap, MAX_REQUEST_BYTES)
 
+    async def produce(results: list[RouteResult], extra: list[Outbound]) -> None:
+        """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
+        await outputs.send_all([*(o for result in results for o in result.outputs), *extra])
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
@@ -137,19 +140,10 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         event_ids.index.horizon = horizon(settings, policy)
         records = [_inbound(e.message) for e in events]
-        results: list[RouteResult] = []
+        results = _route_all(records, policy, now, event_ids.index, app.unreadable)
+        counted = statistics.facts_of(records, results, policy, now)  # acknowledged with the rest
         try:
-            # Routed a part at a time, each part's outputs on their way while the next is
-            # routed; the batch returns (and its offsets become committable) only once Kafka
-            # acknowledged every output of every part.
-            for first in range(0, len(records), ROUTE_PART):
-                part = records[first : first + ROUTE_PART]
-                routed = _route_all(part, policy, now, event_ids.index, app.unreadable)
-                results.extend(routed)
-                await outputs.queue(o for result in routed for o in result.outputs)
-            # statistics facts: acknowledged with the rest
-            await outputs.queue(statistics.facts_of(records, results, policy, now))
-            await outputs.wait()
+            await produce(results, counted)
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
@@ -207,10 +201,6 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     return app
 
-
-#: Records routed before their outputs are handed to librdkafka: its threads send them while the
-#: worker routes the next part, instead of waiting for a whole batch's acknowledgements after it.
-ROUTE_PART = 100
 
 #: Allocations between two young-generation collections while routing (CPython's default: 700).
 GC_YOUNG_THRESHOLD = 50_000

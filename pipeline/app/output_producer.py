@@ -4,10 +4,9 @@ Faust stays the application framework (consumer group, batches, commits); only t
 batch go through librdkafka instead of Faust's aiokafka producer, which measured four times the
 CPU per signal for the same records (tests/benchmarks/transports.py: 346 against 86 µs). The
 partitioner is Kafka's Java one (murmur2), as aiokafka, kafka-python and the Java client use, so
-a key lands on the partition every other client would choose. A batch's outputs are queued as
-they are routed (librdkafka sends them while the worker routes the rest), then flushed: ``wait``
-returns only when Kafka acknowledged every one of them (acks=all), or raises, and the batch's
-offsets become committable only after it returns.
+a key lands on the partition every other client would choose. A batch's outputs are all queued,
+then flushed: the call returns only when Kafka acknowledged every one of them (acks=all), or
+raises, and the batch's offsets become committable only after it returns.
 """
 
 from __future__ import annotations
@@ -42,52 +41,36 @@ class OutputProducer:
                 "enable.idempotence": False,  # at-least-once with deterministic outputs
             }
         )
-        self._queued = 0
-        self._failed: list[Any] = []
 
     async def send_all(self, outputs: Iterable[Outbound]) -> int:
         """Queue every output, then wait for Kafka's acknowledgement of each; raises BrokerError
         if any was not acknowledged. Returns how many were sent."""
-        await self.queue(outputs)
-        return await self.wait()
+        failed: list[Any] = []
 
-    async def queue(self, outputs: Iterable[Outbound]) -> None:
-        """Hand outputs to librdkafka, which starts sending them from its own threads at once
-        (within ``linger.ms``): the caller can route the next records meanwhile. ``wait`` tells
-        whether they were acknowledged."""
+        def report(error: Any, message: Any) -> None:
+            if error is not None:
+                failed.append(error)
+
+        sent = 0
         for out in outputs:
             while True:
                 try:
                     self._producer.produce(
-                        out.topic,
-                        out.value,
-                        out.key,
-                        headers=list(out.headers),
-                        on_delivery=self._report,
+                        out.topic, out.value, out.key, headers=list(out.headers), on_delivery=report
                     )
                     break
                 except BufferError:  # the local queue is full: let deliveries drain it
                     await asyncio.get_running_loop().run_in_executor(None, self._producer.poll, 0.1)
-            self._queued += 1
-
-    async def wait(self) -> int:
-        """Wait until Kafka acknowledged every output queued since the last wait; BrokerError if
-        any was not. Returns how many were sent."""
+            sent += 1
         left = await asyncio.get_running_loop().run_in_executor(
             None, self._producer.flush, self.timeout + 5
         )
-        sent, failed = self._queued, self._failed
-        self._queued, self._failed = 0, []
         if left or failed:
             raise BrokerError(
                 f"{len(failed) + left} of {sent} outputs not acknowledged by Kafka"
                 + (f": {failed[0]}" if failed else "")
             )
         return sent
-
-    def _report(self, error: Any, message: Any) -> None:
-        if error is not None:
-            self._failed.append(error)
 
     def close(self) -> None:
         """Deliver what is still queued (bounded) and release the client."""
