@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,13 +24,27 @@ log = logging.getLogger("ketenstroom.statistics")
 PUBLICATIONS_TOPIC = topics.STATISTICS_PUBLICATIONS
 
 
-@dataclass
 class FactState:
-    """Every fact by (rule, period), and the event-time watermark (latest event counted)."""
+    """Every fact by (rule, period), and the event-time watermark (latest event counted).
 
-    facts: dict[tuple[str, str], dict[str, Fact]] = field(default_factory=dict)
-    watermark_ms: int | None = None
-    malformed: int = 0
+    Facts are one per counted signal and stay as long as corrections of their period may come:
+    kept in a private temporary SQLite database (on disk beyond SQLite's bounded page cache),
+    so a worker's memory does not grow with the signals counted (~750 bytes a fact in Python
+    objects: 838 MiB after a million signals in one period).
+    """
+
+    def __init__(self) -> None:
+        # "": a private temporary database on disk, deleted when closed (SQLite). Learnt and
+        # read by one task at a time (StatisticsPublisher), reads possibly in an executor.
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")  # state rebuilt from the topic: no rollback
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+        self._db.executescript(_FACTS_SCHEMA)
+        #: Facts learnt since the last write (None: a tombstone), written in one statement.
+        self._pending: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+        self.watermark_ms: int | None = None
+        self.malformed = 0
 
     def learn(self, key: bytes | None, value: bytes | None) -> None:
         """One record of the facts topic (a tombstone removes the fact)."""
@@ -42,16 +57,38 @@ class FactState:
             except ValueError:
                 self.malformed += 1
                 return
-            self.facts.get((f"{rule_covenant}/{rule_id}", period), {}).pop(event_id, None)
+            self._pending[(f"{rule_covenant}/{rule_id}", period, event_id)] = None
+            self._write_if_full()
             return
         try:
             fact = Fact.from_record(key, value)
         except (ValueError, KeyError, TypeError):
             self.malformed += 1
             return
-        self.facts.setdefault((fact.rule, fact.period), {})[fact.event_id] = fact
+        self._pending[(fact.rule, fact.period, fact.event_id)] = (
+            fact.definition,
+            json.dumps(fact.values),
+        )
+        self._write_if_full()
         if self.watermark_ms is None or fact.occurred_ms > self.watermark_ms:
             self.watermark_ms = fact.occurred_ms
+
+    def _write_if_full(self) -> None:
+        if len(self._pending) >= _WRITE_EVERY:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the pending facts and tombstones, in the order learnt (the latest wins)."""
+        if not self._pending:
+            return
+        kept = [(*k, *v) for k, v in self._pending.items() if v is not None]
+        gone = [k for k, v in self._pending.items() if v is None]
+        self._db.executemany(
+            "DELETE FROM facts WHERE rule = ? AND period = ? AND event_id = ?", gone
+        )
+        self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?)", kept)
+        self._db.commit()
+        self._pending = {}
 
     @property
     def watermark(self) -> dt.datetime | None:
@@ -62,21 +99,48 @@ class FactState:
 
     def periods(self, rule: str) -> list[str]:
         """Every period of ``rule`` with at least one fact."""
-        return sorted(p for r, p in self.facts if r == rule)
+        self._write()
+        rows = self._db.execute(
+            "SELECT DISTINCT period FROM facts WHERE rule = ? ORDER BY period", (rule,)
+        )
+        return [str(period) for (period,) in rows]
 
     def tallies(
         self, rule: str, period: str, definition: str
     ) -> tuple[Counter[tuple[str, ...]], int]:
         """Counts per microcell of the facts made under ``definition``, and how many facts of
         that rule and period were made under another one (its categories changed since)."""
+        self._write()
         tally: Counter[tuple[str, ...]] = Counter()
         other = 0
-        for fact in self.facts.get((rule, period), {}).values():
-            if fact.definition == definition:
-                tally[fact.values] += 1
+        rows = self._db.execute(
+            "SELECT definition = ?, cell, COUNT(*) FROM facts WHERE rule = ? AND period = ? "
+            "GROUP BY definition = ?, cell",
+            (definition, rule, period, definition),
+        )
+        for same, cell, count in rows:
+            if same:
+                tally[tuple(json.loads(cell))] += count
             else:
-                other += 1
+                other += count
         return tally, other
+
+    def __len__(self) -> int:
+        self._write()
+        (count,) = self._db.execute("SELECT COUNT(*) FROM facts").fetchone()
+        return int(count)
+
+
+_FACTS_SCHEMA = """
+CREATE TABLE facts (
+    rule TEXT NOT NULL, period TEXT NOT NULL, event_id TEXT NOT NULL,
+    definition TEXT NOT NULL, cell TEXT NOT NULL, PRIMARY KEY (rule, period, event_id)
+) WITHOUT ROWID;
+"""
+#: Facts learnt before they are written to the temporary database in one go.
+_WRITE_EVERY = 5000
+#: SQLite's page cache for the facts (KiB): what the database may hold in memory.
+_CACHE_KIB = 16 * 1024
 
 
 class Status:
