@@ -18,7 +18,7 @@ from pipeline.cli.dlq import dlq_app
 from pipeline.cli.exit_codes import Exit
 from pipeline.cli.keys import keys_app
 from pipeline.cli.lag import lag_command
-from pipeline.cli.output import console, errors, print_demo, status
+from pipeline.cli.output import console, errors, heading, print_demo, status
 from pipeline.cli.reidentify import reidentify_app
 from pipeline.cli.statistiek import print_statistics, statistiek_app
 from pipeline.cli.verantwoording import verantwoording_app
@@ -205,7 +205,7 @@ def inbox(
         if as_json:
             print(to_json(view.to_json()))
         else:
-            console.rule(f"{view.schema_name} · {view.key}")
+            heading(f"{view.schema_name} · {view.key}")
             console.print_json(to_json(view.datum))
     if not as_json:
         console.print(f"{len(views)} view(s) in inbox.{partner}")

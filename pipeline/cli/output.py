@@ -20,6 +20,15 @@ if not console.is_terminal:
 errors = Console(stderr=True, soft_wrap=True)
 
 
+def heading(text: str) -> None:
+    """A heading line: a rule across a terminal, the text between two dashes when piped (a rule
+    would be PIPED_WIDTH characters wide)."""
+    if console.is_terminal:
+        console.rule(text)
+    else:
+        console.print(f"── {text} ──", highlight=False)
+
+
 @contextlib.contextmanager
 def status(message: str) -> Iterator[None]:
     """A status line on stderr while something waits: a spinner on a terminal, one plain line

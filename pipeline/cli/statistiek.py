@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from pipeline.cli.output import console
+from pipeline.cli.output import console, heading
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def print_statistics(views: list[View], as_json: bool) -> list[View]:
 def _print_tables(cells: list[dict[str, Any]]) -> None:
     head = cells[0]
     replaces = f", replaces version {head['vervangt']}" if head["vervangt"] else ""
-    console.rule(
+    heading(
         f"{head['periode']} · {head['convenant_id']}/{head['regel_id']} · version "
         f"{head['versie']} ({head['status']}{replaces}) · threshold {head['drempel']}"
     )
