@@ -6,7 +6,7 @@ count and a redelivered batch writes the same facts again.
 
 The counts are not kept as Faust table state. Faust restores a table by reading its changelog
 up to the end offset that ListOffsets reports, and the embedded broker under-reports that while
-producers batch (shared/TANSU.md): the records of the last batch are not restored and their
+producers batch (docs/embedded-broker.md): the records of the last batch are not restored and their
 counts are lost after a restart (tests/benchmarks/table_recovery.py measures it). Instead the
 facts topic *is* the table: compacted, keyed per rule, period and event, written by the
 router's own producer (its 512 KiB batches stay as they are) and read to the fetch high

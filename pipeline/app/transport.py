@@ -4,7 +4,7 @@
 
 A fetch returns when ``fetch.min.bytes`` (1) is there or after ``fetch.max.wait.ms``. Apache
 Kafka answers as soon as data arrives, so the wait only bounds an idle poll; a broker that holds
-every fetch to its full wait (the embedded test broker does: shared/TANSU.md) makes that wait the
+every fetch to its full wait (the embedded test broker does: docs/embedded-broker.md) makes that wait the
 floor of routing latency. ``KETENSTROOM_FETCH_MAX_WAIT_MS`` sets it; Faust's own subclass hooks
 (App._new_transport, Consumer._new_consumer_thread) carry it to aiokafka.
 

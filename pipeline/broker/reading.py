@@ -17,7 +17,7 @@ def read_to_end(settings: Settings, bootstrap: str, topic: str, timeout: float =
     """Every record of ``topic`` from the beginning up to its high watermark, in partition order.
 
     Ends at the fetch high watermark, not ListOffsets(latest): some brokers under-report the
-    latter while producers batch (see shared/TANSU.md).
+    latter while producers batch (see docs/embedded-broker.md).
     """
     try:
         consumer = KafkaConsumer(

@@ -7,7 +7,7 @@ versions every broker we meet answers (kafka-python cannot parse some brokers' D
 aiokafka's OffsetFetch for "all partitions" is refused by some).
 
 ListOffsets(latest) is what Kafka defines as the end offset; one test broker under-reports it
-while producers batch (shared/TANSU.md), so lag read there may be briefly too low, never too high.
+while producers batch (docs/embedded-broker.md), so lag read there may be briefly too low, never too high.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ flushes and stops; a second run of the same app recovers the table from its chan
 reports how many keys it holds. Faust reads a changelog during recovery up to the end offset
 that ListOffsets(latest) reports (faust/tables/recovery.py, ``_build_highwaters``:
 ``consumer.highwaters`` -> aiokafka ``end_offsets``). The embedded broker under-reports that
-offset while producers batch (shared/TANSU.md): it answers the first offset of the last batch
+offset while producers batch (docs/embedded-broker.md): it answers the first offset of the last batch
 plus one. Recovery then stops before the rest of the last batch, and those keys are gone.
 
     python -m tests.benchmarks.table_recovery        # prints one line per batch size
