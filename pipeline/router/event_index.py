@@ -4,9 +4,9 @@ Every routed signal claims its event id on the compacted topic ``ketenstroom.geb
 (key: event id; value: where it was first read, a digest of its bytes, and whom it is about:
 the data subjects' ids of the disclosure log, pseudonymised in the log's own domain, so that a
 follow-up that names no person is logged as about the people of the events it refers to).
-Reading the same
-record again (a redelivery after a crash) is not a duplicate: its origin is the same, and it is
-routed again with the same output keys. Any other record with that id is a dead letter.
+Reading the same record again (a redelivery after a crash) is not a duplicate: its origin is
+the same, and it is routed again with the same output keys. Any other record with that id is a
+dead letter.
 
 Ids are remembered for a horizon (KETENSTROOM_EVENT_ID_HORIZON_DAYS), on disk: see EventIndex.
 """
