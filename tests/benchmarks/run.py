@@ -67,7 +67,7 @@ LATENCY_SECONDS = float(_size("BENCH_LATENCY_SECONDS", "10", "3"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 #: (signals/s offered, workers) of the latency runs
 LATENCY_RUNS = ((1000.0, 1), (1000.0, WORKERS), (250.0, 1))
-#: Signals of the long memory run (f): about half an hour per million on this machine.
+#: Signals of the long memory run (f): about 12 minutes per million on this machine.
 MEMORY_SIGNALS = int(_size("BENCH_MEMORY_SIGNALS", "1000000", "20000"))
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / ("bench-results.quick.json" if QUICK else "bench-results.json")
