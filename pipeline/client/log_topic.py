@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from pipeline import topics
-from pipeline.broker.connection import client_config
+from pipeline.broker.reading import consumer_from_beginning, drop_read_to_end
 from pipeline.errors import BrokerError
 from pipeline.settings import Settings
 
@@ -35,22 +34,10 @@ def stream_log(
 ) -> Iterator[Any]:
     """Every record of the log as it stands now, partition by partition as fetched (records of
     one partition in offset order); ``progress`` is told how far it got."""
+    consumer, tps = consumer_from_beginning(
+        settings, bootstrap, topic, max_poll_records=_POLL_RECORDS
+    )
     try:
-        consumer = KafkaConsumer(
-            **client_config(settings, bootstrap),
-            enable_auto_commit=False,
-            group_id=None,
-            max_poll_records=_POLL_RECORDS,
-        )
-    except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise BrokerError(f"topic {topic!r} does not exist; run `ketenstroom topics create`")
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
         start = consumer.beginning_offsets(tps)
         end = consumer.end_offsets(tps)
         total = sum(max(end[tp] - start[tp], 0) for tp in tps)
@@ -68,10 +55,7 @@ def stream_log(
                 progress(done, max(total, done))
             elif time.monotonic() - last_seen > idle_timeout:
                 raise BrokerError(f"reading {topic!r} stalled: nothing for {idle_timeout:.0f} s")
-            for tp in list(pending):
-                high = consumer.highwater(tp)
-                if high is not None and consumer.position(tp) >= high:
-                    pending.discard(tp)
+            drop_read_to_end(consumer, pending)
         progress(done, done)
     except KafkaError as exc:
         raise BrokerError(f"cannot read {topic!r}: {exc}") from exc
