@@ -236,7 +236,8 @@ def test_the_fg_sees_who_received_what_and_who_reidentified(
     """The README's by-hand flow: publish about BSN 111222333; the FG's inzage (with only the
     key extract) lists each recipient with fields and legal basis; the raw log holds no name or
     BSN; a herleider's signed request re-identifies, a forged one is refused, and the inzage
-    then shows who re-identified and why."""
+    then shows who re-identified and why; a Statusupdate about her signal is found by her BSN
+    too."""
     env = {**settings_env(cluster), "KETENSTROOM_TAAL": "nl"}
     bootstrap = cluster.require_bootstrap()
     fg_keys = tmp_path / "fg.json"
@@ -281,6 +282,17 @@ def test_the_fg_sees_who_received_what_and_who_reidentified(
         "verantwoording", "inzage", "--bsn", "111222333", "--sleutels", str(fg_keys), env=fg_env
     )
     assert "gemeente-utrecht" in table.stdout and "wgs: Wet gegevensverwerking" in table.stdout
+    # a Statusupdate names nobody, yet it is about her: the claim on the claims topic carries
+    # whom the event is about, and the update's line is found by her BSN
+    update = {"envelope": {"event_type": "Statusupdate"}, "ref_id": event_id, "status": "AANGIFTE"}
+    sent = run_cli("publish", "--as", "politie", "-", stdin=json.dumps(update), env=env)
+    assert sent.returncode == 0, sent.stderr
+    update_id = sent.stdout.split()[-1]
+    wait_for_ledger(cluster, bootstrap, policy.store, {update_id}, 60, _alive(worker))
+    about_her = [e for e in inzage() if e["event_id"] == update_id]
+    assert [(e["signaaltype"], e["soort"]) for e in about_her] == [
+        ("Statusupdate", "geen ontvanger")
+    ]
     # the raw log topic, as any Kafka client reads it: no name, BSN or birth date in the clear
     raw = b"".join(r.value for r in read_to_end(cluster, bootstrap, topics.DISCLOSURE_LOG))
     for plain in (b"111222333", b"de Vries", b"de vries", b"Anna", b"1999-04-12", b"3511"):
