@@ -26,6 +26,7 @@ from pipeline.cli.officer import officer_settings, reporting
 from pipeline.cli.output import compact_fields, console, errors
 from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
 from pipeline.messages import accountability as msg
+from pipeline.router.disclosure import NO_LOCATION, OTHER_COVENANT
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -208,7 +209,8 @@ def _print_inzage(report: dict[str, Any]) -> None:
         ]
         table.add_row(
             line["tijdstip"],
-            msg.kind_word(line["soort"]) + (f" ({line['reden']})" if line.get("reden") else ""),
+            msg.kind_word(line["soort"])
+            + (f" ({_why(line['reden'])})" if line.get("reden") else ""),
             line.get("ontvanger") or "-",
             escape(compact_fields(line["velden"])) if line.get("velden") else "-",
             escape(
@@ -330,3 +332,13 @@ def _output(out: Path | None) -> Iterator[Any]:
         return
     with out.open("w", encoding="utf-8") as sink:
         yield sink
+
+
+def _why(reason: str) -> str:
+    """A withheld line's reason as the FG reads it (the JSON keeps the log's code)."""
+    words = {
+        NO_LOCATION: msg.withheld_without_location,
+        OTHER_COVENANT: msg.withheld_other_covenant,
+    }
+    text = words.get(reason)
+    return str(text()) if text is not None else reason

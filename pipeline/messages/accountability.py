@@ -285,6 +285,22 @@ def kind_word(kind: str) -> str:
     return str(word) if word is not None else kind
 
 
+def withheld_without_location() -> Text:
+    """Why a disclosure was withheld: the covenant has an area and the signal no location."""
+    return Text(
+        "het convenant geldt voor een gebied en het signaal noemt geen plaats",
+        "the covenant covers an area and the signal names no location",
+    )
+
+
+def withheld_other_covenant() -> Text:
+    """Why a disclosure was withheld: the record refers to a signal under another covenant."""
+    return Text(
+        "het bericht verwijst naar een signaal dat de afzender onder een ander convenant kreeg",
+        "the record refers to a signal its sender received under another covenant",
+    )
+
+
 def invalid_bsn() -> Text:
     """inzage for a BSN that fails the 11-check."""
     return Text(

@@ -218,3 +218,19 @@ def test_a_follow_up_about_two_people_has_a_line_per_person_and_counts_once(
     reopened.learn_record(result.claim.key, result.claim.value)
     reopened.flush()
     assert reopened.get(controle["envelope"]["event_id"]).subjects == claim.subjects
+
+
+def test_the_inzage_table_says_in_plain_dutch_why_a_disclosure_was_withheld():
+    """The FG reads a withheld line's reason as a sentence, not the log's code; the JSON keeps
+    the code, and a code the table does not know is shown as it is."""
+    from pipeline.cli.verantwoording import _why
+    from pipeline.language import Language, speaking
+
+    with speaking(Language.NL):
+        assert _why("reference_of_other_covenant") == (
+            "het bericht verwijst naar een signaal dat de afzender onder een ander convenant kreeg"
+        )
+        assert "geen plaats" in _why("no_location")
+        assert _why("iets_nieuws") == "iets_nieuws"
+    with speaking(Language.EN):
+        assert "another covenant" in _why("reference_of_other_covenant")
