@@ -26,7 +26,7 @@ from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
 from pipeline.covenant.policy import Policy
 from pipeline.ops.health import Health
-from pipeline.ops.metrics import RouterMetrics
+from pipeline.ops.metrics import BatchClock, RouterMetrics
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
@@ -92,6 +92,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
     outputs = OutputProducer(settings, bootstrap, MAX_REQUEST_BYTES)
+    phases = BatchClock()
 
     async def produce(results: list[RouteResult], extra: list[Outbound]) -> None:
         """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
@@ -108,6 +109,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             _exit_without_commit("cannot read the event ids routed so far")
         steady_gc()
         health.ready = True
+        phases.restart()
         try:
             # take_events acknowledges a batch once the body returns, so offsets become
             # committable only after every output of the batch was acknowledged: nothing lost.
@@ -132,24 +134,30 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
         health.batch_started()
+        started = time.perf_counter()
         try:
             await event_ids.catch_up()  # ids routed by other workers until now are known
         except Exception:
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
+        caught_up = time.perf_counter()
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         event_ids.index.horizon = horizon(settings, policy)
         records = [_inbound(e.message) for e in events]
         results = _route_all(records, policy, now, event_ids.index, app.unreadable)
         counted = statistics.facts_of(records, results, policy, now)  # acknowledged with the rest
+        routed = time.perf_counter()
         try:
             await produce(results, counted)
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
+        delivered = time.perf_counter()
+        spent = phases.lap(started, caught_up, routed, delivered)
         try:  # counting must never stop routing
             metrics.set_covenant(policy.version)
             metrics.count_batch(records, results, now.timestamp(), time.time())
+            metrics.time_phases(spent)
         except Exception:
             log.exception("metrics not updated for a batch")
         for record in records:

@@ -7,6 +7,7 @@ version. A signal's content cannot reach a metric, so scraping is safe for any o
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -31,8 +32,34 @@ from pipeline.router.records import Inbound, RouteResult
 #: From a signal's append to Kafka until its outputs were acknowledged (seconds).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 UNKNOWN = "onbekend"
+#: Where a worker's wall time goes, batch after batch: waiting for a batch to fill (records
+#: fetched and handed over by the consumer), reading the event ids other workers claimed,
+#: routing (the core, CPU), delivering (queueing the outputs until Kafka acknowledged each).
+PHASES = ("waiting", "catch_up", "routing", "delivering")
 
 LagReading = Callable[[], Mapping[tuple[str, int], int]]
+
+
+class BatchClock:
+    """Where the batch loop's wall time goes (PHASES), from perf_counter readings."""
+
+    def __init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        """Waiting counts from now (the router is ready, no batch delivered yet)."""
+        self._delivered = time.perf_counter()
+
+    def lap(self, started: float, caught_up: float, routed: float, done: float) -> dict[str, float]:
+        """One batch's phases from the readings taken as each ended: waiting since the previous
+        batch was delivered, then catch_up, routing and delivering."""
+        waited, self._delivered = started - self._delivered, done
+        return {
+            "waiting": waited,
+            "catch_up": caught_up - started,
+            "routing": routed - caught_up,
+            "delivering": done - routed,
+        }
 
 
 class _LagCollector(Collector):
@@ -92,6 +119,12 @@ class RouterMetrics:
         self.batch_seconds = Histogram(
             "ketenstroom_batch_seconds", "Routing and delivering one batch", registry=r
         )
+        self.phase_seconds = Counter(
+            "ketenstroom_batch_phase_seconds",
+            "Wall time of the batch loop per phase (waiting, catch_up, routing, delivering)",
+            ["phase"],
+            registry=r,
+        )
         self.covenant = Gauge(
             "ketenstroom_covenant_active",
             "1 for the covenant policy version this worker routes with",
@@ -108,6 +141,8 @@ class RouterMetrics:
             self.dead_letters.labels(reason.value)
         for outcome in ("DISCLOSED", "NO_RECIPIENT"):
             self.disclosures.labels(outcome)
+        for phase in PHASES:
+            self.phase_seconds.labels(phase)
 
     def watch_lag(self, reading: LagReading) -> None:
         """Report consumer lag from ``reading`` (called at every scrape)."""
@@ -139,6 +174,12 @@ class RouterMetrics:
             if result.dead_letter is not None:
                 reason = header(result.dead_letter.headers, REASON_HEADER)
                 self.dead_letters.labels(reason if reason in _REASONS else UNKNOWN).inc()
+
+    def time_phases(self, seconds: Mapping[str, float]) -> None:
+        """Add one batch's wall time per phase (a name of PHASES; others are ignored)."""
+        for phase, spent in seconds.items():
+            if phase in PHASES:
+                self.phase_seconds.labels(phase).inc(max(spent, 0.0))
 
     def set_covenant(self, version: str) -> None:
         """The policy version now in force (the previous one's series is removed)."""

@@ -148,7 +148,7 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]
     peer get one of their own (the same inputs again would be duplicates)."""
     with fresh_cluster(workdir) as (bootstrap, settings):
         noop = {c: bench_noop(bootstrap, inputs, settings.partitions, c) for c in NOOP_FORWARDERS}
-        pipeline, memory = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
+        pipeline, memory, phases = bench_pipeline(bootstrap, inputs, logs, settings, workdir)
     with fresh_cluster(workdir) as (bootstrap, settings):
         scaled = bench_scaled(bootstrap, inputs, logs, settings, workdir, WORKERS)
     peers = {}
@@ -158,6 +158,7 @@ def one_round(inputs: list[Inbound], logs: int, workdir: Path) -> dict[str, Any]
     return {
         "noop": noop,
         "pipeline": pipeline,
+        "phases": phases,
         "scaled": scaled,
         "peers": peers,
         "memory": {
@@ -258,6 +259,9 @@ def summarise(
         "noop_forwarder_records_per_s_by_client": noop_median,
         "pipeline_records_per_s": statistics.median(pipeline),
         "ratio": statistics.median(pipeline) / baseline,
+        "pipeline_phase_share": {
+            p: statistics.median(r["phases"][p] for r in rounds) for p in rounds[0]["phases"]
+        },
         "workers": WORKERS,
         "pipeline_scaled_records_per_s": statistics.median(scaled),
         "ratio_scaled": statistics.median(scaled) / baseline,
@@ -271,6 +275,7 @@ def summarise(
         "runs": {
             "noop": noop,
             "pipeline": pipeline,
+            "phases": [r["phases"] for r in rounds],
             "scaled": scaled,
             "peers": peers,
             "route": core["runs"],

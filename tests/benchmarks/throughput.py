@@ -17,6 +17,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
+from pipeline.broker.embedded import free_port
+from pipeline.ops.metrics import PHASES, Sample, scrape
 from pipeline.router.records import Inbound
 from pipeline.settings import Settings
 from tests.benchmarks.cluster import ready_workers
@@ -113,17 +115,29 @@ def bench_noop(
 
 def bench_pipeline(
     bootstrap: str, inputs: list[Inbound], logs: int, settings: Settings, workdir: Path
-) -> tuple[float, MemorySampler]:
-    """Records/s of a worker routing a backlog of ``inputs``, and its memory meanwhile."""
+) -> tuple[float, MemorySampler, dict[str, float]]:
+    """Records/s of a worker routing a backlog of ``inputs``, its memory meanwhile, and the
+    share of its batch loop's wall time per phase (waiting, catch_up, routing, delivering)."""
     produce(bootstrap, topics.inbound("politie"), inputs)
-    worker = WorkerProcess(settings, workdir / "worker.log", loglevel="warning").start()
+    port = free_port()
+    worker = WorkerProcess(
+        settings.model_copy(update={"metrics_port": port}), workdir / "worker.log", "warning"
+    ).start()
     assert worker.process is not None
     try:
         with MemorySampler(worker.process.pid) as memory:
             seconds = count(bootstrap, topics.DISCLOSURE_LOG, logs, lambda: worker.alive)
+        phases = phase_shares(scrape(f"http://127.0.0.1:{port}/metrics"))
     finally:
         worker.stop()
-    return (len(inputs) - 1) / seconds, memory
+    return (len(inputs) - 1) / seconds, memory, phases
+
+
+def phase_shares(samples: dict[Sample, float]) -> dict[str, float]:
+    """Each phase's share of the batch loop's wall time, from a worker's /metrics."""
+    spent = {p: samples[("ketenstroom_batch_phase_seconds_total", (("phase", p),))] for p in PHASES}
+    total = sum(spent.values()) or 1.0
+    return {p: s / total for p, s in spent.items()}
 
 
 def bench_scaled(

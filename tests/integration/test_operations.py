@@ -18,7 +18,7 @@ from pipeline.client.dead_letter_topic import read_dead_letters
 from pipeline.client.publisher import Publisher
 from pipeline.ops.accounting import wait_for_ledger
 from pipeline.ops.dead_letters import REPLAYED_FROM_HEADER
-from pipeline.ops.metrics import parse_exposition
+from pipeline.ops.metrics import PHASES, parse_exposition
 from pipeline.router.dead_letter import Reason, header
 from pipeline.synthetic.generator import SignalFactory
 from tests.helpers import identifiers, in_utrecht, run_cli
@@ -55,6 +55,8 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
     assert seen[("ketenstroom_disclosures_total", (("outcome", "DISCLOSED"),))] >= 4 * 3
     assert seen[("ketenstroom_routing_latency_seconds_count", ())] >= 5
     assert seen[("ketenstroom_covenant_active", (("version", policy.version),))] == 1
+    for phase in ("routing", "delivering"):  # where its time went, batch after batch
+        assert seen[("ketenstroom_batch_phase_seconds_total", (("phase", phase),))] > 0
     lags = {k: v for k, v in seen.items() if k[0] == "ketenstroom_consumer_lag"}
     assert lags and all(v >= 0 for v in lags.values())
 
@@ -64,6 +66,7 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
         set(registry.ids)
         | {r.value for r in Reason}
         | {"DISCLOSED", "NO_RECIPIENT", policy.version}
+        | set(PHASES)
         | set(registry.inbound_topics())
     )
     assert seen[("process_resident_memory_bytes", ())] > 0  # the standard process metrics

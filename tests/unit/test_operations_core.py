@@ -20,7 +20,7 @@ from pipeline.ops.dead_letters import (
     select,
 )
 from pipeline.ops.health import Health
-from pipeline.ops.metrics import RouterMetrics, parse_exposition, total
+from pipeline.ops.metrics import PHASES, BatchClock, RouterMetrics, parse_exposition, total
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.router.core import route
 from pipeline.router.dead_letter import dead_letter
@@ -115,6 +115,28 @@ def test_replay_plan_goes_only_to_inbound_topics_and_only_once(dead_letter_keys)
     # without the dead-letter key nothing can be replayed: the content is sealed
     none = plan_replay([first], {}, inbound_topics, None)
     assert not none.replay and "dead-letter key" in none.skipped[0][1]
+
+
+def test_the_batch_loop_s_wall_time_is_split_into_phases_that_add_up():
+    clock = BatchClock()
+    clock._delivered = 10.0  # the previous batch was delivered at 10.0
+    first = clock.lap(10.5, 10.6, 11.0, 11.25)
+    assert first == pytest.approx(
+        {"waiting": 0.5, "catch_up": 0.1, "routing": 0.4, "delivering": 0.25}
+    )
+    second = clock.lap(11.3, 11.3, 11.5, 11.6)  # waiting counts from the last delivery
+    assert second["waiting"] == pytest.approx(0.05)
+    assert sum(first.values()) + sum(second.values()) == pytest.approx(11.6 - 10.0)
+    metrics = RouterMetrics()
+    seen = parse_exposition(metrics.exposition().decode())
+    phase = "ketenstroom_batch_phase_seconds_total"
+    assert {seen[(phase, (("phase", p),))] for p in PHASES} == {0}  # every phase from the start
+    metrics.time_phases(first)
+    metrics.time_phases({**second, "someone_elses": 9.0, "routing": -1.0})
+    seen = parse_exposition(metrics.exposition().decode())
+    assert seen[(phase, (("phase", "routing"),))] == pytest.approx(0.4)  # a negative adds nothing
+    assert seen[(phase, (("phase", "waiting"),))] == pytest.approx(0.55)
+    assert not [k for k in seen if k[0] == phase and k[1][0][1] not in PHASES]
 
 
 def test_metrics_count_a_batch(policy, store, registry):
