@@ -26,7 +26,7 @@ from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.bundle import PolicyHolder
 from pipeline.covenant.policy import Policy
 from pipeline.ops.health import Health
-from pipeline.ops.metrics import BatchClock, RouterMetrics
+from pipeline.ops.metrics import BatchClock, RouterMetrics, reading
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex
@@ -134,26 +134,25 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
         health.batch_started()
-        started = time.perf_counter()
+        started = reading()
         try:
             await event_ids.catch_up()  # ids routed by other workers until now are known
         except Exception:
             _exit_without_commit("event ids not read to the end; cannot tell duplicates")
-        caught_up = time.perf_counter()
+        caught_up = reading()
         now = dt.datetime.now(dt.UTC)
         policy = holder.policy  # one policy per batch, even if a new one arrives meanwhile
         event_ids.index.horizon = horizon(settings, policy)
         records = [_inbound(e.message) for e in events]
         results = _route_all(records, policy, now, event_ids.index, app.unreadable)
         counted = statistics.facts_of(records, results, policy, now)  # acknowledged with the rest
-        routed = time.perf_counter()
+        routed = reading()
         try:
             await produce(results, counted)
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
-        delivered = time.perf_counter()
-        spent = phases.lap(started, caught_up, routed, delivered)
+        spent = phases.lap(started, caught_up, routed, reading())
         try:  # counting must never stop routing
             metrics.set_covenant(policy.version)
             metrics.count_batch(records, results, now.timestamp(), time.time())

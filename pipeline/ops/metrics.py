@@ -40,25 +40,37 @@ PHASES = ("waiting", "catch_up", "routing", "delivering")
 LagReading = Callable[[], Mapping[tuple[str, int], int]]
 
 
+#: A moment of the batch loop: (wall clock, CPU time of the thread that runs the loop).
+Reading = tuple[float, float]
+
+
+def reading() -> Reading:
+    """Now, for BatchClock: perf_counter and this thread's CPU time (the router's event loop)."""
+    return time.perf_counter(), time.thread_time()
+
+
 class BatchClock:
-    """Where the batch loop's wall time goes (PHASES), from perf_counter readings."""
+    """Where the batch loop's time goes (PHASES): wall time, and the CPU time of the loop's own
+    thread (librdkafka's and the Kafka consumer's threads are not in it)."""
 
     def __init__(self) -> None:
-        self.restart()
+        self._delivered: Reading | None = None
 
     def restart(self) -> None:
-        """Waiting counts from now (the router is ready, no batch delivered yet)."""
-        self._delivered = time.perf_counter()
+        """No batch delivered yet: the next one waited for nothing (start-up and joining the
+        consumer group are not waiting for records)."""
+        self._delivered = None
 
-    def lap(self, started: float, caught_up: float, routed: float, done: float) -> dict[str, float]:
-        """One batch's phases from the readings taken as each ended: waiting since the previous
-        batch was delivered, then catch_up, routing and delivering."""
-        waited, self._delivered = started - self._delivered, done
+    def lap(
+        self, started: Reading, caught_up: Reading, routed: Reading, done: Reading
+    ) -> dict[str, Reading]:
+        """One batch's (wall, CPU) per phase from the readings taken as each phase ended:
+        waiting since the previous batch was delivered, then catch_up, routing, delivering."""
+        marks = (self._delivered or started, started, caught_up, routed, done)
+        self._delivered = done
         return {
-            "waiting": waited,
-            "catch_up": caught_up - started,
-            "routing": routed - caught_up,
-            "delivering": done - routed,
+            phase: (end[0] - begin[0], end[1] - begin[1])
+            for phase, begin, end in zip(PHASES, marks[:-1], marks[1:], strict=True)
         }
 
 
@@ -125,6 +137,13 @@ class RouterMetrics:
             ["phase"],
             registry=r,
         )
+        self.phase_cpu_seconds = Counter(
+            "ketenstroom_batch_phase_cpu_seconds",
+            "CPU time of the event loop's thread per phase of the batch loop; its rate near 1 "
+            "means the worker is the limit",
+            ["phase"],
+            registry=r,
+        )
         self.covenant = Gauge(
             "ketenstroom_covenant_active",
             "1 for the covenant policy version this worker routes with",
@@ -143,6 +162,7 @@ class RouterMetrics:
             self.disclosures.labels(outcome)
         for phase in PHASES:
             self.phase_seconds.labels(phase)
+            self.phase_cpu_seconds.labels(phase)
 
     def watch_lag(self, reading: LagReading) -> None:
         """Report consumer lag from ``reading`` (called at every scrape)."""
@@ -175,11 +195,12 @@ class RouterMetrics:
                 reason = header(result.dead_letter.headers, REASON_HEADER)
                 self.dead_letters.labels(reason if reason in _REASONS else UNKNOWN).inc()
 
-    def time_phases(self, seconds: Mapping[str, float]) -> None:
-        """Add one batch's wall time per phase (a name of PHASES; others are ignored)."""
-        for phase, spent in seconds.items():
+    def time_phases(self, spent: Mapping[str, Reading]) -> None:
+        """Add one batch's (wall, CPU) seconds per phase (names of PHASES; others ignored)."""
+        for phase, (wall, cpu) in spent.items():
             if phase in PHASES:
-                self.phase_seconds.labels(phase).inc(max(spent, 0.0))
+                self.phase_seconds.labels(phase).inc(max(wall, 0.0))
+                self.phase_cpu_seconds.labels(phase).inc(max(cpu, 0.0))
 
     def set_covenant(self, version: str) -> None:
         """The policy version now in force (the previous one's series is removed)."""

@@ -83,11 +83,14 @@ def measures(r: dict[str, Any]) -> Table:
         f"{pipe:,.0f} rec/s",
         f"{1e6 / pipe:,.1f} µs",
     )
-    shares = r.get("pipeline_phase_share", {})
+    shares = dict(r.get("pipeline_phase_share", {}))
     if shares:
+        busy = shares.pop("busy", None)
         t.add_row(
             "    its wall time: " + ", ".join(f"{p} {s:.0%}" for p, s in shares.items()), "", ""
         )
+        if busy is not None:
+            t.add_row("    its event loop's thread on the CPU", f"{busy:.0%}", "")
     t.add_row("    ratio to the confluent-kafka peer", f"{r['ratio_to_confluent_peer']:.1%}", "")
     t.add_row(f"    ratio ({r['workers']} workers)/aiokafka no-op", f"{r['ratio_scaled']:.1%}", "")
     t.add_row(

@@ -116,8 +116,8 @@ def bench_noop(
 def bench_pipeline(
     bootstrap: str, inputs: list[Inbound], logs: int, settings: Settings, workdir: Path
 ) -> tuple[float, MemorySampler, dict[str, float]]:
-    """Records/s of a worker routing a backlog of ``inputs``, its memory meanwhile, and the
-    share of its batch loop's wall time per phase (waiting, catch_up, routing, delivering)."""
+    """Records/s of a worker routing a backlog of ``inputs``, its memory meanwhile, and where
+    its batch loop's time went (phase_shares)."""
     produce(bootstrap, topics.inbound("politie"), inputs)
     port = free_port()
     worker = WorkerProcess(
@@ -134,10 +134,14 @@ def bench_pipeline(
 
 
 def phase_shares(samples: dict[Sample, float]) -> dict[str, float]:
-    """Each phase's share of the batch loop's wall time, from a worker's /metrics."""
-    spent = {p: samples[("ketenstroom_batch_phase_seconds_total", (("phase", p),))] for p in PHASES}
-    total = sum(spent.values()) or 1.0
-    return {p: s / total for p, s in spent.items()}
+    """From a worker's /metrics: each phase's share of the batch loop's wall time, and
+    ``busy``, the share of that wall time its event loop's thread spent on the CPU."""
+    wall, cpu = (
+        {p: samples[(f"ketenstroom_batch_phase_{kind}_total", (("phase", p),))] for p in PHASES}
+        for kind in ("seconds", "cpu_seconds")
+    )
+    total = sum(wall.values()) or 1.0
+    return {**{p: s / total for p, s in wall.items()}, "busy": sum(cpu.values()) / total}
 
 
 def bench_scaled(

@@ -57,6 +57,7 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
     assert seen[("ketenstroom_covenant_active", (("version", policy.version),))] == 1
     for phase in ("routing", "delivering"):  # where its time went, batch after batch
         assert seen[("ketenstroom_batch_phase_seconds_total", (("phase", phase),))] > 0
+    assert seen[("ketenstroom_batch_phase_cpu_seconds_total", (("phase", "routing"),))] > 0
     lags = {k: v for k, v in seen.items() if k[0] == "ketenstroom_consumer_lag"}
     assert lags and all(v >= 0 for v in lags.values())
 

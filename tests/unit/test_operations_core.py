@@ -117,26 +117,32 @@ def test_replay_plan_goes_only_to_inbound_topics_and_only_once(dead_letter_keys)
     assert not none.replay and "dead-letter key" in none.skipped[0][1]
 
 
-def test_the_batch_loop_s_wall_time_is_split_into_phases_that_add_up():
+def test_the_batch_loop_s_time_is_split_into_phases_that_add_up():
     clock = BatchClock()
-    clock._delivered = 10.0  # the previous batch was delivered at 10.0
-    first = clock.lap(10.5, 10.6, 11.0, 11.25)
-    assert first == pytest.approx(
-        {"waiting": 0.5, "catch_up": 0.1, "routing": 0.4, "delivering": 0.25}
-    )
-    second = clock.lap(11.3, 11.3, 11.5, 11.6)  # waiting counts from the last delivery
-    assert second["waiting"] == pytest.approx(0.05)
-    assert sum(first.values()) + sum(second.values()) == pytest.approx(11.6 - 10.0)
+    # the first batch after start-up waited for nothing: joining the group is not waiting
+    first = clock.lap((10.0, 1.0), (10.1, 1.05), (10.5, 1.4), (10.75, 1.5))
+    assert first["waiting"] == (0.0, 0.0)
+    assert first["catch_up"] == pytest.approx((0.1, 0.05))
+    assert first["routing"] == pytest.approx((0.4, 0.35))
+    assert first["delivering"] == pytest.approx((0.25, 0.1))
+    second = clock.lap((11.0, 1.6), (11.0, 1.6), (11.2, 1.8), (11.3, 1.85))
+    assert second["waiting"] == pytest.approx((0.25, 0.1))  # since the last delivery
+    walls = [wall for lap in (first, second) for wall, _ in lap.values()]
+    assert sum(walls) == pytest.approx(11.3 - 10.0)
+    clock.restart()
+    assert clock.lap((20.0, 2.0), (20.0, 2.0), (20.1, 2.1), (20.2, 2.1))["waiting"] == (0.0, 0.0)
+
     metrics = RouterMetrics()
+    wall, cpu = "ketenstroom_batch_phase_seconds_total", "ketenstroom_batch_phase_cpu_seconds_total"
     seen = parse_exposition(metrics.exposition().decode())
-    phase = "ketenstroom_batch_phase_seconds_total"
-    assert {seen[(phase, (("phase", p),))] for p in PHASES} == {0}  # every phase from the start
+    assert {seen[(m, (("phase", p),))] for m in (wall, cpu) for p in PHASES} == {0}  # from start
     metrics.time_phases(first)
-    metrics.time_phases({**second, "someone_elses": 9.0, "routing": -1.0})
+    metrics.time_phases({**second, "someone_elses": (9.0, 9.0), "routing": (-1.0, -1.0)})
     seen = parse_exposition(metrics.exposition().decode())
-    assert seen[(phase, (("phase", "routing"),))] == pytest.approx(0.4)  # a negative adds nothing
-    assert seen[(phase, (("phase", "waiting"),))] == pytest.approx(0.55)
-    assert not [k for k in seen if k[0] == phase and k[1][0][1] not in PHASES]
+    assert seen[(wall, (("phase", "routing"),))] == pytest.approx(0.4)  # a negative adds nothing
+    assert seen[(cpu, (("phase", "routing"),))] == pytest.approx(0.35)
+    assert seen[(wall, (("phase", "waiting"),))] == pytest.approx(0.25)
+    assert not [k for k in seen if k[0] in (wall, cpu) and k[1][0][1] not in PHASES]
 
 
 def test_metrics_count_a_batch(policy, store, registry):
