@@ -152,11 +152,10 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         except Exception:
             _exit_without_commit(UNDELIVERED)
         health.batch_done()
-        spent = phases.lap(started, caught_up, routed, reading())
         try:  # counting must never stop routing
+            metrics.time_phases(phases.lap(started, caught_up, routed, reading()))
             metrics.set_covenant(policy.version)
             metrics.count_batch(records, results, now.timestamp(), time.time())
-            metrics.time_phases(spent)
         except Exception:
             log.exception("metrics not updated for a batch")
         for record in records:

@@ -32,9 +32,11 @@ from pipeline.router.records import Inbound, RouteResult
 #: From a signal's append to Kafka until its outputs were acknowledged (seconds).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 UNKNOWN = "onbekend"
-#: Where a worker's wall time goes, batch after batch: waiting for a batch to fill (records
-#: fetched and handed over by the consumer), reading the event ids other workers claimed,
-#: routing (the core, CPU), delivering (queueing the outputs until Kafka acknowledged each).
+#: Where a worker's time goes, batch after batch: waiting (from one batch's delivery until the
+#: next batch starts: records fetched and handed over by Faust, or none there), catch_up
+#: (reading the event ids other workers claimed), routing (the core), delivering (from handing
+#: the outputs to the producer until Kafka acknowledged each; the loop takes in the next
+#: batch's records meanwhile).
 PHASES = ("waiting", "catch_up", "routing", "delivering")
 
 LagReading = Callable[[], Mapping[tuple[str, int], int]]
