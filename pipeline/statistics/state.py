@@ -78,7 +78,9 @@ class FactState:
             self._write()
 
     def _write(self) -> None:
-        """Write the pending facts and tombstones, in the order learnt (the latest wins)."""
+        """Write the pending facts and tombstones. ``_pending`` holds only each key's latest
+        record, so its tombstones and its facts never name the same key: which of the two
+        statements runs first does not matter."""
         if not self._pending:
             return
         kept = [(*k, *v) for k, v in self._pending.items() if v is not None]
