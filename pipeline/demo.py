@@ -21,7 +21,6 @@ from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.codec.framing import MAGIC, encode
 from pipeline.covenant.register import Activity, disclosed
-from pipeline.covenant.signing import create_signing_key
 from pipeline.errors import BrokerError
 from pipeline.ops.accounting import Ledger, wait_for_ledger
 from pipeline.ops.lag import GroupReport
@@ -31,6 +30,7 @@ from pipeline.ops.metrics import scrape, total
 from pipeline.privacy.dead_letter_key import create_dead_letter_key
 from pipeline.privacy.keyring import generate_keys, write_secret_file
 from pipeline.privacy.references import parse_reference
+from pipeline.publication.signing import create_signing_key
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
 from pipeline.signals.prepare import prepare

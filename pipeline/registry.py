@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline import topics
-from pipeline.yaml_source import read_yaml, validate_model
+from pipeline.yaml_files.source import read_yaml, validate_model
 
 REGISTRY_FILE = "deelnemers.yaml"
 #: Kafka user names of the pipeline's own roles start with this (pipeline/ops/acls.py).

@@ -20,8 +20,8 @@ from typing import Any, Literal
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pipeline import topics
-from pipeline.covenant.bundle import Adoption, PolicyHolder
-from pipeline.covenant.status import (
+from pipeline.publication.adoption import Adoption, PolicyHolder
+from pipeline.publication.status import (
     EVENTS_KEPT,
     ActiveBundle,
     Event,

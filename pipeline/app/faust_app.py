@@ -23,10 +23,10 @@ from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.output_producer import OutputProducer
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
-from pipeline.covenant.bundle import PolicyHolder
 from pipeline.covenant.policy import Policy
 from pipeline.ops.health import Health
 from pipeline.ops.metrics import BatchClock, RouterMetrics, reading
+from pipeline.publication.adoption import PolicyHolder
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.event_index import EventIndex

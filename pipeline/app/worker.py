@@ -13,14 +13,15 @@ from pipeline.client.covenant_topic import read_control, read_status
 from pipeline.client.register_topic import publish_policy
 from pipeline.client.schema_topic import load_schema_topic
 from pipeline.codec.schema_store import SchemaStore, load_store, with_history
-from pipeline.covenant.bundle import Bundle, PolicyHolder
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
-from pipeline.covenant.signing import read_trusted_signers
-from pipeline.covenant.status import copies
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey, read_dead_letter_public_key
 from pipeline.privacy.keyring import Keyring, read_keyring
+from pipeline.publication.adoption import PolicyHolder
+from pipeline.publication.bundle import Bundle
+from pipeline.publication.signing import read_trusted_signers
+from pipeline.publication.status import copies
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
 

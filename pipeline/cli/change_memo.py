@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.markup import escape
 
 from pipeline.cli.output import console
-from pipeline.covenant.diff import Change, ChangeKind, per_recipient, summarise
 from pipeline.language import Text
 from pipeline.messages import tools as msg
+from pipeline.officer.diff import Change, ChangeKind, per_recipient, summarise
 
 _STYLES = {
     ChangeKind.DISCLOSED: "bold red",

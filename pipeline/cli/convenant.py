@@ -26,10 +26,10 @@ from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pipeline.client.covenant_topic import Published
-    from pipeline.covenant.annex import Annex
     from pipeline.covenant.loader import LoadedCovenant
     from pipeline.covenant.policy import Policy
-    from pipeline.covenant.status import AdoptionReport
+    from pipeline.officer.annex.content import Annex
+    from pipeline.publication.status import AdoptionReport
     from pipeline.registry import Registry
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
@@ -76,7 +76,7 @@ def _checked(path: Path, settings: Settings) -> tuple[list[LoadedCovenant], Regi
     """Every covenant at ``path`` (file or directory), checked in full: all problems of all
     files together, also those behind a structural mistake."""
     from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.checker import check
+    from pipeline.covenant.checks.checker import check
     from pipeline.covenant.loader import read_covenants
     from pipeline.registry import load_registry
 
@@ -106,7 +106,7 @@ def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovena
 def convenant_check(path: CovenantPath = None) -> None:
     """Check covenant files against the registry and the schemas: every problem with
     file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
-    from pipeline.covenant.checker import warnings
+    from pipeline.covenant.checks.checker import warnings
 
     settings = _settings()
     with _reporting():
@@ -123,7 +123,7 @@ def convenant_check(path: CovenantPath = None) -> None:
 @convenant_app.command("test")
 def convenant_test(path: CovenantPath = None) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
-    from pipeline.covenant.examples import run_examples
+    from pipeline.officer.examples import run_examples
 
     settings = _settings()
     target = path or settings.convenanten_dir
@@ -166,9 +166,9 @@ def convenant_explain(
     """The covenant's annex: title, version, validity, area, parties, legal bases, purposes,
     linkage domains, the envelope, and per recipient each field, how, why and for how long."""
     from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.annex import AnnexContext, build_annex
-    from pipeline.covenant.annex_render import to_html, to_markdown
-    from pipeline.yaml_structure import suggestion
+    from pipeline.officer.annex.content import AnnexContext, build_annex
+    from pipeline.officer.annex.render import to_html, to_markdown
+    from pipeline.yaml_files.structure import suggestion
 
     settings = _settings()
     with _reporting():
@@ -241,10 +241,10 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
     """The annex on the terminal: facts, then each section's table."""
     from rich.table import Table
 
-    from pipeline.covenant.annex import Section
+    from pipeline.officer.annex.content import Section
 
     if output is not None:
-        from pipeline.covenant.annex_render import to_markdown
+        from pipeline.officer.annex.render import to_markdown
 
         _emit(to_markdown(annexes), output)
         return
@@ -286,7 +286,7 @@ def convenant_diff(
     """A change memo: per recipient what is newly shared, no longer shared, treated
     differently, or shared less or more by a condition; the details after."""
     from pipeline.cli.change_memo import print_memo
-    from pipeline.covenant.diff import covenant_changes, diff_covenants, load_side
+    from pipeline.officer.diff import covenant_changes, diff_covenants, load_side
 
     settings = _settings()
     directory = settings.convenanten_dir
@@ -339,11 +339,11 @@ def convenant_publish(
     )
     from pipeline.client.register_topic import publish_policy
     from pipeline.codec.schema_store import load_store
-    from pipeline.covenant.bundle import MAX_VERSION, Bundle
-    from pipeline.covenant.examples import run_examples
-    from pipeline.covenant.signing import read_signing_key, read_trusted_signers
-    from pipeline.covenant.status import adoption_report, latest
+    from pipeline.officer.examples import run_examples
     from pipeline.privacy.keyring import ephemeral_keyring
+    from pipeline.publication.bundle import MAX_VERSION, Bundle
+    from pipeline.publication.signing import read_signing_key, read_trusted_signers
+    from pipeline.publication.status import adoption_report, latest
     from pipeline.registry import load_registry
 
     settings = _settings()
@@ -484,7 +484,7 @@ def convenant_status(
     from rich.table import Table
 
     from pipeline.client.covenant_topic import read_status
-    from pipeline.covenant.status import latest
+    from pipeline.publication.status import latest
 
     settings = load_settings()
     records, _ = read_status(settings, settings.require_bootstrap())

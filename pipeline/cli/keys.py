@@ -122,9 +122,9 @@ def keys_signing(
     """Create the Ed25519 key that signs published covenants, and trust it on this machine."""
     import os
 
-    from pipeline.covenant.signing import create_signing_key
     from pipeline.language import officer_language, use
     from pipeline.messages import tools as msg
+    from pipeline.publication.signing import create_signing_key
 
     settings = load_settings()
     use(officer_language(settings.taal, os.environ))  # the officer's command: Dutch by default

@@ -13,12 +13,13 @@ from rich.markup import escape
 from pipeline import topics
 from pipeline.cli.connecting import reachable
 from pipeline.cli.convenant import convenant_app
+from pipeline.cli.demo_summary import print_demo
 from pipeline.cli.deploy import deploy_app
 from pipeline.cli.dlq import dlq_app
 from pipeline.cli.exit_codes import Exit
 from pipeline.cli.keys import keys_app
 from pipeline.cli.lag import lag_command
-from pipeline.cli.output import console, errors, heading, print_demo, status
+from pipeline.cli.output import console, errors, heading, status
 from pipeline.cli.reidentify import reidentify_app
 from pipeline.cli.statistiek import print_statistics, statistiek_app
 from pipeline.cli.verantwoording import verantwoording_app

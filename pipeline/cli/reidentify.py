@@ -170,10 +170,10 @@ def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
     status topic), so the herleiders are the ones the FG published; without any published
     bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the files on disk, as a worker does."""
     from pipeline.client.covenant_topic import read_control, read_status
-    from pipeline.covenant.bundle import Bundle
     from pipeline.covenant.loader import load_covenant_texts, load_covenants
-    from pipeline.covenant.signing import read_trusted_signers, verify
-    from pipeline.covenant.status import copies
+    from pipeline.publication.bundle import Bundle
+    from pipeline.publication.signing import read_trusted_signers, verify
+    from pipeline.publication.status import copies
 
     trusted = read_trusted_signers(settings.trusted_signers)
     control, _ = read_control(settings, bootstrap)

@@ -14,16 +14,16 @@ from kafka.errors import KafkaError
 from pipeline import topics
 from pipeline.broker.connection import client_config
 from pipeline.broker.reading import read_to_end
-from pipeline.covenant.bundle import Bundle, bundle_key
-from pipeline.covenant.signing import TrustedSigners, read_signing_key, verify
-from pipeline.covenant.status import (
+from pipeline.errors import BrokerError, KetenstroomError
+from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.signing import TrustedSigners, read_signing_key, verify
+from pipeline.publication.status import (
     AdoptionReport,
     WorkerStatus,
     adoption_report,
     copies,
     latest,
 )
-from pipeline.errors import BrokerError, KetenstroomError
 from pipeline.settings import Settings
 
 Records = list[tuple[bytes | None, bytes | None]]

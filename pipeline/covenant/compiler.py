@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline import topics
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore, make_entry
-from pipeline.covenant.checker import check
+from pipeline.covenant.checks.checker import check
 from pipeline.covenant.conditions import all_of, equality_gate
 from pipeline.covenant.fields import (
     ADDRESSEE_PROPERTY,

@@ -17,7 +17,7 @@ from pipeline.language import Text
 from pipeline.messages import covenant as msg
 from pipeline.messages import structure as structure_msg
 from pipeline.registry import REGISTRY_FILE
-from pipeline.yaml_source import (
+from pipeline.yaml_files.source import (
     YamlSource,
     read_yaml,
     read_yaml_lenient,

@@ -17,7 +17,6 @@ from pipeline.covenant.views import Projector, make_projector
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.privacy.references import RouterKeys
 from pipeline.privacy.treatments import Context, Transform
-from pipeline.router.disclosure import DisclosureLog
 
 
 @dataclass(frozen=True)
@@ -232,7 +231,9 @@ class Policy:
     domains_of: Mapping[str, frozenset[str]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    disclosure_log: DisclosureLog = field(init=False, compare=False, repr=False)
+    #: What layers above derive from this policy once and keep as long as it lives (the router's
+    #: disclosure-log writer): fresh for every copy, so nothing derived outlives its policy.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Built from ``plans`` here, so a copy with other plans (dataclasses.replace) is right too.
@@ -244,7 +245,6 @@ class Policy:
             for plan in plans:
                 domains.setdefault(plan.recipient, set()).add(plan.domain)
         object.__setattr__(self, "domains_of", {p: frozenset(d) for p, d in domains.items()})
-        object.__setattr__(self, "disclosure_log", DisclosureLog(self.log_schema))
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""

@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.covenant.model import Categorie, Convenant
-from pipeline.yaml_structure import real_loc
+from pipeline.yaml_files.structure import real_loc
 
 _RULE_STAND_INS: dict[str, Any] = {"bewaartermijn": "P1Y"}
 _RULE_OPTIONAL = {"artikel", "omschrijving", "ook_zonder_locatie"}

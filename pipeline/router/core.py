@@ -25,6 +25,7 @@ from pipeline.router.disclosure import (
     OTHER_COVENANT,
     WITHHELD,
     Subject,
+    disclosure_log,
 )
 from pipeline.router.event_index import (
     Claim,
@@ -175,7 +176,7 @@ def _disclose(
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
-    event_log = policy.disclosure_log.for_event(envelope, now, subjects)
+    event_log = disclosure_log(policy).for_event(envelope, now, subjects)
     occurred = legal_day(envelope["occurred_at"])  # the Dutch day, as minderjarig is judged
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)

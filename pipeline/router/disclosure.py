@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipeline.codec.schema_store import SchemaEntry
 from pipeline.codec.split import SplitEncoder
+from pipeline.covenant.policy import Grant, Policy
 from pipeline.covenant.rules import ROUTING_ACTIVITY
-
-if TYPE_CHECKING:  # the policy holds its DisclosureLog: a runtime import would be circular
-    from pipeline.covenant.policy import Grant
 
 LOG_NAME = "ketenstroom.disclose"
 
@@ -61,6 +59,19 @@ class DisclosureLog:
         if self._times[0] != at:
             self._times = (at, self.split.part(_EVENT_TIMES, _times(at)))
         return EventLog(self.split, envelope, at, self._times[1], subjects)
+
+
+def disclosure_log(policy: Policy) -> DisclosureLog:
+    """The log writer of ``policy``, made once and kept as long as the policy lives: its caches
+    are keyed by the identity of the policy's own grants, so it is never shared between policies."""
+    found = policy.derived.get(_DERIVED_KEY)
+    if isinstance(found, DisclosureLog):
+        return found
+    made = policy.derived[_DERIVED_KEY] = DisclosureLog(policy.log_schema)
+    return made
+
+
+_DERIVED_KEY = "router.disclosure_log"
 
 
 def _times(at: dt.datetime, parent_span_id: str | None = None) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import pytest
 from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
-from pipeline.covenant.signing import create_signing_key
 from pipeline.demo import EMBEDDED_TIMINGS
 from pipeline.privacy.dead_letter_key import write_dead_letter_public_key
 from pipeline.privacy.keyring import write_secret_file
+from pipeline.publication.signing import create_signing_key
 from pipeline.settings import Settings
 
 pytestmark = pytest.mark.integration

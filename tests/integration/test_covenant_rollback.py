@@ -27,10 +27,10 @@ from pipeline.client.covenant_topic import publish_bundle, read_status
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
-from pipeline.covenant.bundle import Bundle, bundle_key
-from pipeline.covenant.signing import SigningKey, read_signing_key
-from pipeline.covenant.status import latest
 from pipeline.ops.accounting import wait_for_ledger
+from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.signing import SigningKey, read_signing_key
+from pipeline.publication.status import latest
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN

@@ -17,14 +17,14 @@ from pipeline.broker.embedded import EmbeddedBroker
 from pipeline.client.covenant_topic import publish_bundle, published_versions
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
-from pipeline.covenant.bundle import Bundle, bundle_key
-from pipeline.covenant.signing import (
+from pipeline.ops.accounting import read_ledger, wait_for_ledger
+from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.signing import (
     SigningKey,
     create_signing_key,
     read_signing_key,
     read_trusted_signers,
 )
-from pipeline.ops.accounting import read_ledger, wait_for_ledger
 from pipeline.router.disclosure import activity_ids
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN

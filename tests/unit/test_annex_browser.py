@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.browser import find_chromium, print_pdf, rendered_dom, screenshot
-from pipeline.covenant.annex import AnnexContext, build_annex
-from pipeline.covenant.annex_render import to_html
 from pipeline.covenant.loader import load_covenants
+from pipeline.officer.annex.content import AnnexContext, build_annex
+from pipeline.officer.annex.render import to_html
 from tests.conftest import CONVENANTEN
 
 #: Measures, inside Chromium, every element that is wider than the printable A4 width (178 mm

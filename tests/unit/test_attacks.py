@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.codec.framing import decode
-from pipeline.covenant.checker import warnings
+from pipeline.covenant.checks.checker import warnings
 from pipeline.covenant.loader import load_covenants
 from pipeline.errors import CovenantError
 from pipeline.ops.retention import claims_horizon_ms, duration_ms

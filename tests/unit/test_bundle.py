@@ -7,10 +7,11 @@ import logging
 
 import pytest
 
-from pipeline.covenant.bundle import MAX_VERSION, Bundle, PolicyHolder, bundle_key
-from pipeline.covenant.signing import SigningKey, TrustedSigners, verify
 from pipeline.errors import ConfigurationError, CovenantError
 from pipeline.privacy.keyring import b64, unb64
+from pipeline.publication.adoption import PolicyHolder
+from pipeline.publication.bundle import MAX_VERSION, Bundle, bundle_key
+from pipeline.publication.signing import SigningKey, TrustedSigners, verify
 from tests.conftest import CONVENANTEN
 
 OFFICER = SigningKey.generate("privacy officer")

@@ -3,9 +3,9 @@
 import shutil
 import subprocess
 
-from pipeline.covenant.diff import ChangeKind, diff_covenants, load_side, summarise
-from pipeline.covenant.explain import disclosure_matrix, to_html, to_markdown
 from pipeline.covenant.loader import load_covenants
+from pipeline.officer.diff import ChangeKind, diff_covenants, load_side, summarise
+from pipeline.officer.explain import disclosure_matrix, to_html, to_markdown
 from tests.conftest import CONVENANTEN
 from tests.unit.test_covenant_check import _edit
 
@@ -96,7 +96,7 @@ def test_diff_against_a_git_revision(tmp_path):
 
 
 def test_a_version_bump_alone_is_no_change(covenant_dir):
-    from pipeline.covenant.diff import covenant_changes
+    from pipeline.officer.diff import covenant_changes
 
     _edit(covenant_dir, 'versie: "2025.1"', 'versie: "2025.2"')
     before, after = load_covenants(CONVENANTEN), load_covenants(covenant_dir)

@@ -1,6 +1,6 @@
 """Example tests (*.voorbeelden.yaml) pass on the shipped covenant and catch a changed one."""
 
-from pipeline.covenant.examples import run_examples
+from pipeline.officer.examples import run_examples
 from tests.conftest import CONVENANTEN, NOW
 from tests.unit.test_covenant_check import _compile, _edit
 

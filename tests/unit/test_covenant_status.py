@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from pipeline.app.covenant_watch import StatusReporter
-from pipeline.covenant.bundle import Adoption, PolicyHolder
-from pipeline.covenant.status import (
+from pipeline.publication.adoption import Adoption, PolicyHolder
+from pipeline.publication.status import (
     EVENTS_KEPT,
     ActiveBundle,
     WorkerStatus,

@@ -9,11 +9,11 @@ import textwrap
 
 import yaml
 
-from pipeline.covenant.checker import check
-from pipeline.covenant.examples import Voorbeelden, check_example
+from pipeline.covenant.checks.checker import check
 from pipeline.covenant.loader import LoadedCovenant, load_covenants
 from pipeline.covenant.model import Behandeling, Convenant, Kop, Voorwaarde
 from pipeline.language import Language, speaking
+from pipeline.officer.examples import Voorbeelden, check_example
 from pipeline.registry import Deelnemer
 from tests.conftest import CONVENANTEN, NOW
 from tests.unit.test_officer_mistakes import MISTAKES, officer_dir, problems_in

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pipeline.codec.schema_store import SchemaStore
-from pipeline.covenant.checker import check
+from pipeline.covenant.checks.checker import check
 from pipeline.covenant.loader import read_covenants
 from pipeline.language import Language, speaking
 from pipeline.registry import load_registry
@@ -206,7 +206,7 @@ def test_the_scenario_covenant_is_valid(tmp_path, store):
 
 
 def test_a_long_quoted_text_over_several_lines_is_no_mistake():
-    from pipeline.yaml_syntax import parse
+    from pipeline.yaml_files.syntax import parse
 
     text = yaml.dump(
         {"a": {"omschrijving": "'s-Hertogenbosch: " + "woord: " * 30, "b": 1}}, width=60

@@ -206,7 +206,7 @@ def test_the_checker_speaks_plainly_about_herleiders(covenant_dir):
 
 
 def test_convenant_diff_names_who_may_newly_or_no_longer_reidentify(covenant_dir):
-    from pipeline.covenant.diff import covenant_changes
+    from pipeline.officer.diff import covenant_changes
 
     before = load_covenants(covenant_dir)
     path = covenant_dir / "midden-nederland.yaml"

@@ -115,7 +115,7 @@ def test_a_referral_reaches_only_the_party_it_names(covenant_dir, store, factory
 def test_overlapping_areas_for_the_same_kind_of_recipient_are_a_warning(
     covenant_dir, store, registry
 ):
-    from pipeline.covenant.checker import warnings
+    from pipeline.covenant.checks.checker import warnings
     from pipeline.covenant.loader import load_covenants
 
     second = (covenant_dir / "midden-nederland.yaml").read_text()

@@ -22,7 +22,7 @@ from pipeline.messages import tools as tools_msg
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
-from pipeline.yaml_source import YamlSource, read_yaml, validate_model
+from pipeline.yaml_files.source import YamlSource, read_yaml, validate_model
 
 NOTHING = "niets"
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
-from pipeline.covenant.conditions import check_condition
-from pipeline.covenant.consistency import (
+from pipeline.covenant.checks.consistency import (
     IDENTIFYING,
     area_overlaps,
     domain_problems,
     treatment_conflicts,
 )
+from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
+from pipeline.covenant.conditions import check_condition
 from pipeline.covenant.fields import (
     ENVELOPE_NEVER,
     REFERENCE_PROPERTY,
@@ -33,14 +34,13 @@ from pipeline.covenant.model import (
     Werkgebied,
 )
 from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnings
-from pipeline.covenant.statistics_check import check_statistics, statistics_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
 from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
 from pipeline.registry import Registry
-from pipeline.yaml_source import YamlSource
-from pipeline.yaml_structure import suggestion
+from pipeline.yaml_files.source import YamlSource
+from pipeline.yaml_files.structure import suggestion
 
 _ARTICLE = {Categorie.BIJZONDER: "AVG art. 9", Categorie.STRAFRECHTELIJK: "AVG art. 10"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from pipeline.covenant.annex import Annex, Section
+from pipeline.officer.annex.content import Annex, Section
 
 #: Print styles: A4 with margins, tables that wrap inside the page, a recipient per page.
 _CSS = """

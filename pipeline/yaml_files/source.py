@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline import yaml_structure, yaml_syntax
 from pipeline.errors import CovenantError
 from pipeline.messages import yaml as yaml_msg
+from pipeline.yaml_files import structure as yaml_structure
+from pipeline.yaml_files import syntax as yaml_syntax
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -16,8 +16,8 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
-from pipeline.covenant.statistics_explain import TITLE as STATISTICS_TITLE
-from pipeline.covenant.statistics_explain import statistics_rows
+from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
+from pipeline.officer.annex.statistics import statistics_rows
 from pipeline.registry import Registry
 
 CATEGORY_WORDS = {

@@ -25,7 +25,7 @@ from pipeline.covenant.statistics import (
 )
 from pipeline.registry import Registry
 from pipeline.statistics.dimensions import Dimension
-from pipeline.yaml_source import YamlSource
+from pipeline.yaml_files.source import YamlSource
 
 Report = Callable[[YamlSource, tuple[str | int, ...], str], None]
 

@@ -1,0 +1,1 @@
+"""The covenant's annex (bijlage): its content as plain data, and its renderings."""

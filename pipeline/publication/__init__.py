@@ -1,0 +1,1 @@
+"""Publishing covenants to the workers: signed, numbered bundles, and what each worker adopted."""
