@@ -129,6 +129,17 @@ def print_demo(report: DemoReport) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    if report.sample is not None:
+        from pipeline.codec.json_input import to_json
+
+        recipient, schema, view = report.sample
+        console.print(
+            f"One view as {recipient} received it ({schema}; all of them: "
+            f"`ketenstroom inbox --as {recipient} --json`):",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print_json(to_json(view))
     if report.figures:
         from pipeline.cli.statistiek import print_figures
 
