@@ -95,6 +95,8 @@ class DemoReport:
     linkage: LinkageView | None = None
     #: The Statistiek records the Nationaal Rapporteur received (published at the end).
     figures: list[dict[str, Any]] = field(default_factory=list)
+    #: One view as its recipient received it: (recipient, schema name, the decoded view).
+    sample: tuple[str, str, dict[str, Any]] | None = None
 
     @property
     def nothing_lost(self) -> bool:
@@ -261,7 +263,22 @@ def run_demo(
             operations=operations,
             linkage=_linkage(ledger, views, [s.document for s in stream], policy.register),
             figures=demo_figures(settings, bootstrap, policy),  # after the ledger was read
+            sample=_sample(views),
         )
+
+
+#: The demo shows one view of this recipient: a pseudonym, a postcode area and an age band.
+SAMPLE_RECIPIENT = "gemeente-utrecht"
+
+
+def _sample(views: dict[str, list[Any]]) -> tuple[str, str, dict[str, Any]] | None:
+    """The first Signaal view about someone with a BSN that the sample recipient received, as
+    its inbox decodes it."""
+    for view in views.get(SAMPLE_RECIPIENT, []):
+        subject = view.datum.get("slachtoffer") or {}
+        if view.schema_name.endswith(".Signaal") and subject.get("bsn"):
+            return SAMPLE_RECIPIENT, view.schema_name, view.datum
+    return None
 
 
 def _follow_ups(

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from pipeline.cli.output import compact_fields, console
 from pipeline.cli.statistiek import print_figures
+from pipeline.codec.json_input import to_json
 from pipeline.demo import DemoReport
 
 
@@ -83,6 +84,15 @@ def print_demo(report: DemoReport) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    if report.sample is not None:
+        recipient, schema, view = report.sample
+        console.print(
+            f"One view as {recipient} received it ({schema}; all of them: "
+            f"`ketenstroom inbox --as {recipient} --json`):",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print_json(to_json(view))
     if report.figures:
         console.print(
             "Figures for the Nationaal Rapporteur (x = suppressed; provisional: open period):"

@@ -1,4 +1,4 @@
-"""The exit codes of every ketenstroom command: one table, documented in the README.
+"""The exit codes of every ketenstroom command: one table, documented in docs/operations.md.
 
 Usage errors and alerts are distinct, so a script can tell "I called it wrong" from "what it
 checked is not well": ``ketenstroom lag || page-someone`` pages on any failure, and
@@ -38,6 +38,6 @@ MEANING = {
 
 
 def markdown_table() -> str:
-    """The table as the README shows it (a test keeps the two equal)."""
+    """The table as docs/operations.md shows it (a test keeps the two equal)."""
     rows = [f"| {code.value} | {MEANING[code]} |" for code in Exit]
     return "\n".join(["| exit | meaning |", "| --- | --- |", *rows])

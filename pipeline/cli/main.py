@@ -68,7 +68,7 @@ def _options(
 ) -> None:
     """Covenant-governed data sharing between chain partners against human trafficking.
 
-    Exit codes: 0 done, 1 invalid input or files, 2 usage, 3 broker, 4 alert (README)."""
+    Exit codes: 0 done, 1 invalid input or files, 2 usage, 3 broker, 4 alert (docs/operations.md)."""
 
 
 def _partner(settings: Settings, partner: str, role: str) -> None:

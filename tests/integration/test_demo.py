@@ -48,3 +48,10 @@ def test_demo_accounts_for_every_input_and_cleans_up():
     assert ops.views_out == len(report.ledger.disclosures)
     assert ops.dead_letters == len(report.ledger.dead_letters)
     assert ops.lag.status.value == "OK" and ops.lag.members == 1
+    # the sample view the README shows: a reversible pseudonym, a postcode area, an age band
+    assert report.sample is not None
+    recipient, schema, view = report.sample
+    assert recipient == "gemeente-utrecht" and schema.endswith(".Signaal")
+    assert view["slachtoffer"]["bsn"].startswith("RP1.k1.midden-nederland/gemeente-utrecht.bsn.")
+    assert len(view["slachtoffer"]["adres"]["postcode"]) == 4
+    assert "voornamen" not in view["slachtoffer"] and "event_id" not in view["envelope"]

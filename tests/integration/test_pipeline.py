@@ -134,7 +134,7 @@ def test_views_dead_letters_and_nothing_lost(cluster, worker, store, policy):
 
 
 def test_cli_publish_and_inbox_carry_no_join_key(cluster, worker, policy):
-    """The README's by-hand flow: the event id `publish` prints, and the publisher's trace
+    """The by-hand flow of docs/operations.md: the event id `publish` prints, and the publisher's trace
     context, appear in no inbox (values, keys, headers); the om and gemeente-utrecht views of
     one signal share no identifier-like value; a signal about Breda reaches no Utrecht party."""
     env = settings_env(cluster)
@@ -215,7 +215,7 @@ def _identifier_like(shown: dict) -> set[str]:
     return found - {"registratie", "bestuurlijk", "opsporing"}
 
 
-SIGNAL_BY_HAND = {  # the README's signal file
+SIGNAL_BY_HAND = {  # the signal file of docs/operations.md
     "envelope": {"event_type": "Signaal", "occurred_at": "2026-11-20T14:30:00+01:00"},
     "melder_type": "POLITIE",
     "uitbuitingsvorm": "ARBEID",
@@ -233,7 +233,7 @@ SIGNAL_BY_HAND = {  # the README's signal file
 def test_the_fg_sees_who_received_what_and_who_reidentified(
     cluster, worker, store, policy, tmp_path
 ):
-    """The README's by-hand flow: publish about BSN 111222333; the FG's inzage (with only the
+    """The by-hand flow of docs/operations.md: publish about BSN 111222333; the FG's inzage (with only the
     key extract) lists each recipient with fields and legal basis; the raw log holds no name or
     BSN; a herleider's signed request re-identifies, a forged one is refused, and the inzage
     then shows who re-identified and why; a Statusupdate about her signal is found by her BSN
