@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.markup import escape
 
+from pipeline.cli.officer import OfficerCommand, officer_app, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
+from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
 
@@ -32,13 +34,16 @@ if TYPE_CHECKING:
     from pipeline.publication.status import AdoptionReport
     from pipeline.registry import Registry
 
-convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
+convenant_app = officer_app(h.convenant_group())
 
 CovenantPath = Annotated[
     Path | None,
     typer.Argument(
-        help="A covenant file, or the covenant directory (default: KETENSTROOM_CONVENANTEN_DIR)."
+        help=said(h.covenant_path()), show_default=False
     ),
+]
+CovenantFolder = Annotated[
+    Path | None, typer.Argument(help=said(h.covenant_folder()), show_default=False)
 ]
 FORMATS = ["tabel", "markdown", "html", "pdf"]
 
@@ -78,16 +83,18 @@ def _checked(path: Path, settings: Settings) -> tuple[list[LoadedCovenant], Regi
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.checks.checker import check
     from pipeline.covenant.loader import read_covenants
-    from pipeline.registry import load_registry
+    from pipeline.registry import read_registry
 
-    registry = load_registry(_directory(path))
+    registered = read_registry(_directory(path))
     reading = read_covenants(path)
-    problems = reading.problems + check(
-        reading.checkable, registry, load_store(settings.schemas_dir)
+    problems = (
+        registered.problems
+        + reading.problems
+        + check(reading.checkable, registered.registry, load_store(settings.schemas_dir))
     )
     if problems:
         raise CovenantError(problems)
-    return reading.covenants, registry
+    return reading.covenants, registered.registry
 
 
 def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovenant], Registry]:
@@ -102,7 +109,7 @@ def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovena
     return policy, covenants, registry
 
 
-@convenant_app.command("check")
+@convenant_app.command("check", help=said(h.check()), cls=OfficerCommand)
 def convenant_check(path: CovenantPath = None) -> None:
     """Check covenant files against the registry and the schemas: every problem with
     file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
@@ -110,17 +117,24 @@ def convenant_check(path: CovenantPath = None) -> None:
 
     settings = _settings()
     with _reporting():
-        policy, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
+        _, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
         found = warnings(covenants, registry)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
-    views = sum(len(plans) for plans in policy.plans.values())
-    console.print(str(msg.check_ok(policy.version, views, len(policy.plans))), highlight=False)
+    named = [(c.model.convenant.id, c.model.convenant.versie) for c in covenants]
+    rules = [r for c in covenants for r in c.model.regels] + [
+        s for c in covenants for s in c.model.statistieken
+    ]
+    recipients = {p for r in rules for p in r.ontvangers}
+    sources = {p for r in rules for p in r.bronnen}
+    console.print(
+        str(msg.check_ok(named, len(rules), len(recipients), len(sources))), highlight=False
+    )
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
 
 
-@convenant_app.command("test")
+@convenant_app.command("test", help=said(h.test()), cls=OfficerCommand)
 def convenant_test(path: CovenantPath = None) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
     from pipeline.officer.examples import run_examples
@@ -141,6 +155,8 @@ def convenant_test(path: CovenantPath = None) -> None:
         )
         for problem in result.problems:
             console.print(f"       {escape(problem)}", soft_wrap=True, highlight=False)
+        for note in result.notes:
+            console.print(f"       [yellow]{escape(note)}[/yellow]", soft_wrap=True, highlight=False)
     failed = sum(not r.passed for r in results)
     if not results:
         errors.print(str(msg.no_examples()), highlight=False)
@@ -149,18 +165,18 @@ def convenant_test(path: CovenantPath = None) -> None:
         raise typer.Exit(1)
 
 
-@convenant_app.command("explain")
+@convenant_app.command("explain", help=said(h.explain()), cls=OfficerCommand)
 def convenant_explain(
     path: CovenantPath = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel, markdown, html or pdf (pdf needs --uit).")
+        str, typer.Option("--format", help=said(h.explain_format()))
     ] = "tabel",
-    recipient: Annotated[str | None, typer.Option(help="Only this recipient.")] = None,
+    recipient: Annotated[str | None, typer.Option(help=said(h.explain_recipient()))] = None,
     signal_type: Annotated[
-        str | None, typer.Option("--type", help="Only this signal type.")
+        str | None, typer.Option("--type", help=said(h.explain_type()))
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Write to this file instead of the screen.")
+        Path | None, typer.Option("--uit", help=said(h.explain_output()))
     ] = None,
 ) -> None:
     """The covenant's annex: title, version, validity, area, parties, legal bases, purposes,
@@ -272,15 +288,15 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
-@convenant_app.command("diff")
+@convenant_app.command("diff", help=said(h.diff()), cls=OfficerCommand)
 def convenant_diff(
     old: Annotated[
         str,
-        typer.Argument(help="Before: a covenant file, a directory, or a git revision (e.g. HEAD)."),
+        typer.Argument(help=said(h.diff_old())),
     ],
     new: Annotated[
         str | None,
-        typer.Argument(help="After: file, directory or revision (default: the working directory)."),
+        typer.Argument(help=said(h.diff_new()), show_default=False),
     ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated
@@ -311,17 +327,17 @@ EXIT_REFUSED = 2
 EXIT_UNCONFIRMED = 4
 
 
-@convenant_app.command("publish")
+@convenant_app.command("publish", help=said(h.publish()), cls=OfficerCommand)
 def convenant_publish(
-    path: CovenantPath = None,
+    path: CovenantFolder = None,
     version: Annotated[
         int | None,
         typer.Option(
-            "--versie", help="Version number (default: one higher than the newest published)."
+            "--versie", help=said(h.publish_version()), show_default=False
         ),
     ] = None,
     wait: Annotated[
-        float, typer.Option("--wacht", help="Seconds to wait for the workers to answer.")
+        float, typer.Option("--wacht", help=said(h.publish_wait()))
     ] = 60.0,
 ) -> None:
     """Check, test, sign and publish the covenants; running workers switch without a restart.
@@ -349,6 +365,8 @@ def convenant_publish(
     settings = _settings()
     directory = path or settings.convenanten_dir
     with _reporting():
+        if directory.is_file():  # the bundle holds every covenant: one file would drop the rest
+            raise KetenstroomError(str(msg.publish_takes_folder(str(directory))))
         if not settings.signing_key.exists():  # no key, no publication: say so first
             raise KetenstroomError(str(msg.no_signing_key(str(settings.signing_key))))
         _checked(directory, settings)  # every problem of every file, in the officer's words
@@ -476,9 +494,9 @@ def _print_report(report: AdoptionReport, version: int) -> None:
         )
 
 
-@convenant_app.command("status")
+@convenant_app.command("status", help=said(h.status()), cls=OfficerCommand)
 def convenant_status(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=said(h.as_json_lines()))] = False,
 ) -> None:
     """Every worker's covenant version (0: the files on disk), last report and last refusal."""
     from rich.table import Table
@@ -486,8 +504,9 @@ def convenant_status(
     from pipeline.client.covenant_topic import read_status
     from pipeline.publication.status import latest
 
-    settings = load_settings()
-    records, _ = read_status(settings, settings.require_bootstrap())
+    settings = _settings()
+    with _reporting():
+        records, _ = read_status(settings, settings.require_bootstrap())
     statuses = latest(records)
     now = dt.datetime.now(dt.UTC)
     if as_json:
@@ -496,19 +515,19 @@ def convenant_status(
             entry["alive"] = status.alive(now)
             print(json.dumps(entry, sort_keys=True))
         return
-    table = Table(title=f"Covenant status of the workers ({len(statuses)})")
-    for column in ("worker", "state", "version", "policy", "last report", "last refusal"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=str(msg.status_title(len(statuses))))
+    for column in msg.status_columns():
+        table.add_column(str(column), overflow="fold")
     for name, status in sorted(statuses.items()):
         state = status.state if status.alive(now) or status.state == "stopped" else "silent"
         refusals = [e for e in status.events if e.outcome == "refused"]
         last = refusals[-1] if refusals else None
         table.add_row(
             escape(name),
-            state,
+            str(msg.status_state(state)),
             str(status.active.version),
             escape(status.active.policy),
-            f"{(now - status.at).total_seconds():.0f} s ago",
+            str(msg.seconds_ago((now - status.at).total_seconds())),
             escape(f"{last.at:%Y-%m-%d %H:%M:%S} {last.reason}") if last else "",
         )
     console.print(table)

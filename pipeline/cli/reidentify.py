@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import OfficerCommand, officer_app, officer_settings, reporting, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import ConfigurationError, KetenstroomError
 from pipeline.messages import accountability as msg
+from pipeline.messages import help as h
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,22 +25,18 @@ if TYPE_CHECKING:
     from pipeline.privacy.keyring import Keyring
     from pipeline.privacy.reidentification import HerleiderKey, Verified
 
-reidentify_app = typer.Typer(
-    help="Re-identify a reversible pseudonym: a herleider named in the covenant signs a "
-    "request (verzoek); the keyring's holder carries it out (uitvoeren), logged first.",
-    no_args_is_help=True,
-)
+reidentify_app = officer_app(h.reidentify_group())
 
 
-@reidentify_app.command("verzoek")
+@reidentify_app.command("verzoek", help=said(h.request()), cls=OfficerCommand)
 def request_command(
-    label: Annotated[str, typer.Argument(help="The reversible pseudonym (RP1....).")],
-    reason: Annotated[str, typer.Option("--reden", help="Why (goes into the disclosure log).")],
+    label: Annotated[str, typer.Argument(help=said(h.request_label()))],
+    reason: Annotated[str, typer.Option("--reden", help=said(h.request_reason()))],
     out: Annotated[
-        Path | None, typer.Option("--uit", help="Write the signed request here (default: stdout).")
+        Path | None, typer.Option("--uit", help=said(h.request_output()))
     ] = None,
     hours: Annotated[
-        float, typer.Option("--geldig", help="Hours the request stays valid (at most 24).")
+        float, typer.Option("--geldig", help=said(h.request_hours()))
     ] = 1.0,
 ) -> None:
     """Sign a re-identification request with your herleider key (KETENSTROOM_HERLEIDER_KEY)."""
@@ -70,10 +67,10 @@ def _read_key(path: Path, model: type[HerleiderKey]) -> HerleiderKey:
         raise ConfigurationError(f"{path} is not a herleider key file") from exc
 
 
-@reidentify_app.command("uitvoeren")
+@reidentify_app.command("uitvoeren", help=said(h.carry_out()), cls=OfficerCommand)
 def carry_out_command(
     request_file: Annotated[
-        Path, typer.Argument(help="The signed request (from `reidentify verzoek`); - for stdin.")
+        Path, typer.Argument(help=said(h.carry_out_file()))
     ],
 ) -> None:
     """Check a signed request against the covenant of the pseudonym's domain, log the act

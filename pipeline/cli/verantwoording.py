@@ -22,10 +22,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.accountability.lines import Period
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import OfficerCommand, officer_app, officer_settings, reporting, said
 from pipeline.cli.output import compact_fields, console, errors
 from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
 from pipeline.messages import accountability as msg
+from pipeline.messages import help as h
 from pipeline.router.disclosure import NO_LOCATION, OTHER_COVENANT
 from pipeline.settings import Settings
 
@@ -33,20 +34,17 @@ if TYPE_CHECKING:
     from pipeline.codec.schema_store import SchemaStore
     from pipeline.covenant.register import Activity
 
-verantwoording_app = typer.Typer(
-    help="Accountability for the FG: inzage per person, use per covenant, export (OTLP).",
-    no_args_is_help=True,
-)
+verantwoording_app = officer_app(h.verantwoording_group())
 
 From = Annotated[
     dt.datetime | None,
-    typer.Option("--van", formats=["%Y-%m-%d"], help="From this day (inclusive, Dutch time)."),
+    typer.Option("--van", formats=["%Y-%m-%d"], help=said(h.period_from())),
 ]
 Until = Annotated[
     dt.datetime | None,
-    typer.Option("--tot", formats=["%Y-%m-%d"], help="Until this day (exclusive)."),
+    typer.Option("--tot", formats=["%Y-%m-%d"], help=said(h.period_until())),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="One JSON document instead of tables.")]
+AsJson = Annotated[bool, typer.Option("--json", help=said(h.as_json_document()))]
 
 
 def _period(van: dt.datetime | None, tot: dt.datetime | None) -> Period:
@@ -108,22 +106,22 @@ def _stream(sources: _Sources, take: Callable[[int, dict[str, Any]], None]) -> N
     errors.print(str(msg.read_lines(read, unreadable)), highlight=False)
 
 
-@verantwoording_app.command("inzage")
+@verantwoording_app.command("inzage", help=said(h.inzage()), cls=OfficerCommand)
 def inzage_command(
-    bsn: Annotated[str | None, typer.Option("--bsn", help="The person's BSN.")] = None,
+    bsn: Annotated[str | None, typer.Option("--bsn", help=said(h.inzage_bsn()))] = None,
     naam: Annotated[
-        str | None, typer.Option("--naam", help="Full name (without a BSN; with --geboortedatum).")
+        str | None, typer.Option("--naam", help=said(h.inzage_name()))
     ] = None,
     geboortedatum: Annotated[
         dt.datetime | None,
-        typer.Option("--geboortedatum", formats=["%Y-%m-%d"], help="Birth date (with --naam)."),
+        typer.Option("--geboortedatum", formats=["%Y-%m-%d"], help=said(h.inzage_birth_date())),
     ] = None,
     van: From = None,
     tot: Until = None,
     as_json: AsJson = False,
     sleutels: Annotated[
         Path | None,
-        typer.Option("--sleutels", help="The FG's key extract (default: KETENSTROOM_KEYRING)."),
+        typer.Option("--sleutels", help=said(h.inzage_keys())),
     ] = None,
 ) -> None:
     """Every disclosure about one person: when, to whom, which fields and how, under which
@@ -229,9 +227,9 @@ def _print_inzage(report: dict[str, Any]) -> None:
     console.print(table)
 
 
-@verantwoording_app.command("overzicht")
+@verantwoording_app.command("overzicht", help=said(h.overzicht()), cls=OfficerCommand)
 def overview_command(
-    convenant: Annotated[str, typer.Option("--convenant", help="The covenant's id.")],
+    convenant: Annotated[str, typer.Option("--convenant", help=said(h.overzicht_covenant()))],
     van: From = None,
     tot: Until = None,
     as_json: AsJson = False,
@@ -294,12 +292,12 @@ def _print_overview(report: dict[str, Any]) -> None:
     console.print(escape(str(msg.unused(unused["regels"], len(unused["velden"])))), highlight=False)
 
 
-@verantwoording_app.command("export")
+@verantwoording_app.command("export", help=said(h.export()), cls=OfficerCommand)
 def export_command(
     van: From = None,
     tot: Until = None,
     out: Annotated[
-        Path | None, typer.Option("--uit", help="Write the lines here (default: stdout).")
+        Path | None, typer.Option("--uit", help=said(h.export_output()))
     ] = None,
 ) -> None:
     """The log as OTLP JSON lines (one ExportTraceServiceRequest a line) in the Logboek

@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 from pipeline.errors import SchemaError
+from pipeline.language import Text
+from pipeline.messages import signals as msg
 
 _PRIMITIVES: dict[str, tuple[type, ...]] = {
     "null": (type(None),),
@@ -34,40 +36,39 @@ def from_json(schema: Any, value: Any, path: str = "") -> Any:
     logical = schema.get("logicalType")
     kind = schema["type"]
     if logical == "date":
-        return _parse(dt.date.fromisoformat, value, path, "a date like 2024-03-01")
+        return _parse(dt.date.fromisoformat, value, path, msg.a_date())
     if logical == "timestamp-millis":
-        stamp = _parse(dt.datetime.fromisoformat, value, path, "a time like 2024-03-01T12:00:00Z")
+        stamp = _parse(dt.datetime.fromisoformat, value, path, msg.a_time())
         if stamp.tzinfo is None:
-            raise JsonInputError(f"{path}: give a time zone, e.g. 2024-03-01T12:00:00+01:00 or Z")
+            raise JsonInputError(str(msg.time_zone(path)))
         return stamp
     if logical == "uuid":
-        return _parse(uuid.UUID, value, path, "a UUID")
+        return _parse(uuid.UUID, value, path, msg.a_uuid())
     if kind == "record":
         return _from_record(schema, value, path)
     if kind == "enum":
         if value not in schema["symbols"]:
-            raise JsonInputError(f"{path}: {value!r} is not one of {', '.join(schema['symbols'])}")
+            raise JsonInputError(str(msg.not_a_symbol(path, value, list(schema["symbols"]))))
         return value
     if kind == "array":
         if not isinstance(value, list):
-            raise JsonInputError(f"{path}: expected a list")
+            raise JsonInputError(str(msg.expected_list(path)))
         return [from_json(schema["items"], item, f"{path}[{i}]") for i, item in enumerate(value)]
     if kind == "map":
         if not isinstance(value, dict):
-            raise JsonInputError(f"{path}: expected an object")
+            raise JsonInputError(str(msg.expected_object(path)))
         return {k: from_json(schema["values"], v, f"{path}.{k}") for k, v in value.items()}
     return from_json(kind, value, path)
 
 
 def _from_record(schema: dict[str, Any], value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise JsonInputError(f"{path or schema['name']}: expected an object")
+        raise JsonInputError(str(msg.expected_object(path or schema["name"])))
     names = {f["name"] for f in schema["fields"]}
     unknown = sorted(set(value) - names)
     if unknown:
         raise JsonInputError(
-            f"{path or schema['name']}: unknown field(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(names))}"
+            str(msg.unknown_fields(path or schema["name"], unknown, sorted(names)))
         )
     out: dict[str, Any] = {}
     for field in schema["fields"]:
@@ -78,7 +79,7 @@ def _from_record(schema: dict[str, Any], value: Any, path: str) -> dict[str, Any
         elif "default" in field:
             out[name] = field["default"]
         else:
-            raise JsonInputError(f"{sub}: required field is missing")
+            raise JsonInputError(str(msg.missing_field(sub)))
     return out
 
 
@@ -86,7 +87,7 @@ def _from_union(branches: list[Any], value: Any, path: str) -> Any:
     if value is None:
         if "null" in branches:
             return None
-        raise JsonInputError(f"{path}: may not be null")
+        raise JsonInputError(str(msg.not_null(path)))
     problems = []
     for branch in branches:
         if branch == "null":
@@ -101,21 +102,21 @@ def _from_union(branches: list[Any], value: Any, path: str) -> Any:
 def _from_primitive(name: str, value: Any, path: str) -> Any:
     allowed = _PRIMITIVES.get(name)
     if allowed is None:
-        raise JsonInputError(f"{path}: unsupported schema type {name}")
+        raise JsonInputError(str(msg.unsupported(path, name)))
     if isinstance(value, bool) and name != "boolean":
-        raise JsonInputError(f"{path}: expected {name}, got a boolean")
+        raise JsonInputError(str(msg.wrong_kind(path, name, "bool")))
     if not isinstance(value, allowed):
-        raise JsonInputError(f"{path}: expected {name}, got {type(value).__name__}")
+        raise JsonInputError(str(msg.wrong_kind(path, name, type(value).__name__)))
     return value
 
 
-def _parse(parser: Any, value: Any, path: str, expected: str) -> Any:
+def _parse(parser: Any, value: Any, path: str, expected: Text) -> Any:
     if not isinstance(value, str):
-        raise JsonInputError(f"{path}: expected {expected}")
+        raise JsonInputError(str(msg.not_parsed(path, expected, None)))
     try:
         return parser(value)
     except ValueError as exc:
-        raise JsonInputError(f"{path}: expected {expected}, got {value!r}") from exc
+        raise JsonInputError(str(msg.not_parsed(path, expected, value))) from exc
 
 
 def _json_default(value: Any) -> Any:

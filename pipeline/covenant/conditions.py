@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.covenant.fields import non_null
 from pipeline.covenant.model import Voorwaarde
+from pipeline.language import Text
 from pipeline.legal_time import legal_day
 from pipeline.messages import fields as fit
 from pipeline.signals.validation import is_minor
@@ -52,6 +53,29 @@ def check_condition(cond: Voorwaarde, leaves: dict[str, dict[str, Any]]) -> str 
         "timestamp",
     }:
         return str(fit.condition_range_needs_number(cond.veld, kind))
+    return None
+
+
+def value_kind_problem(cond: Voorwaarde, leaves: dict[str, dict[str, Any]]) -> Text | None:
+    """A value of ``is``/``in`` that can never equal what the field holds: ``is: ja`` on a
+    true/false field (YAML reads ``ja`` as text), a word for a number, a number for a text.
+    Such a condition silently never holds. (A value YAML read as true/false on a text field is
+    said by the checker, with the quotes to add.)"""
+    if cond.veld not in leaves:
+        return None
+    kind, detail = _kind(leaves[cond.veld]["type"])
+    kind = detail[0] if kind == "array" else kind
+    values = [cond.is_] if "is_" in cond.model_fields_set else list(cond.in_ or ())
+    path = cond.veld
+    if kind == "boolean":
+        wrong = [v for v in values if not isinstance(v, bool)]
+        return fit.condition_not_boolean(path, str(wrong[0])) if wrong else None
+    if kind in _NUMERIC:
+        wrong = [v for v in values if not isinstance(v, bool | int | float)]
+        return fit.condition_not_number(path, str(wrong[0])) if wrong else None
+    if kind == "string":
+        wrong = [v for v in values if not isinstance(v, str | bool)]
+        return fit.condition_not_text(path, str(wrong[0])) if wrong else None
     return None
 
 

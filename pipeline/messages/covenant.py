@@ -45,7 +45,7 @@ def did_you_mean(option: str | None) -> Text:
 def unknown_party(party: str, hint: Text) -> Text:
     """A party not in the registry."""
     return Text(
-        f"partij {party!r} staat niet in het partnerregister (deelnemers.yaml){hint.nl} Voeg "
+        f"partij {party!r} staat niet in het partnerregister (deelnemers.yaml){hint.nl or '.'} Voeg "
         "haar daar eerst toe (zie LEESMIJ.md, 'Een partner toevoegen')",
         f"party {party!r} is not in the partner registry (deelnemers.yaml){hint.en}",
     )
@@ -166,8 +166,8 @@ def undefined_basis(rule: str, basis: str, hint: Text, defined: list[str]) -> Te
 def not_a_party(rule: str, party: str, hint: Text) -> Text:
     """A rule's source or recipient is not a party."""
     return Text(
-        f"{party!r} is geen partij van dit convenant{hint.nl} Zet haar bij convenant.partijen, "
-        "of verbeter de naam",
+        f"{party!r} is geen partij van dit convenant{hint.nl or ';'} Zet haar bij "
+        "convenant.partijen, of verbeter de naam",
         f"{party!r} in rule {rule} is not a party to this covenant; add it to "
         f"convenant.partijen{hint.en}",
     )

@@ -82,3 +82,31 @@ def condition_range_needs_number(path: str, kind: str) -> Text:
         f"vanaf/tot werkt bij een getal of datum; {path} is {kind}",
         f"vanaf/tot need a number or date field; {path} is {kind}",
     )
+
+
+def condition_not_boolean(path: str, raw: str) -> Text:
+    """``is: ja`` (or any non-true/false value) on a true/false field: it never holds."""
+    return Text(
+        f"{path} is ja of nee (true of false), dus {raw} komt er nooit in voor en deze regel zou "
+        f"nooit gelden; schrijf `is: true` (ja) of `is: false` (nee)",
+        f"{path} is true or false, so {raw} never matches and the rule would never apply; "
+        "write `is: true` or `is: false`",
+    )
+
+
+def condition_not_number(path: str, raw: str) -> Text:
+    """A word where the field holds a number."""
+    return Text(
+        f"{path} is een getal, dus {raw} komt er nooit in voor en deze regel zou nooit gelden; "
+        "schrijf een getal zonder aanhalingstekens",
+        f"{path} is a number, so {raw} never matches and the rule would never apply",
+    )
+
+
+def condition_not_text(path: str, raw: str) -> Text:
+    """A number or date where the field holds text (YAML read ``0344`` as a number)."""
+    return Text(
+        f"{path} is tekst, maar YAML leest {raw} als getal of datum, dus het komt er nooit in voor "
+        f'en deze regel zou nooit gelden; zet de waarde tussen aanhalingstekens: "{raw}"',
+        f'{path} is text, but YAML reads {raw} as a number or date; quote it: "{raw}"',
+    )

@@ -157,6 +157,16 @@ def identifier(key: str, raw: str) -> Text:
     )
 
 
+def partner_identifier(key: str, raw: str, proposal: str) -> Text:
+    """A partner id (deelnemers.yaml) with capitals, spaces or other characters."""
+    return Text(
+        f"`{key}: {raw}` kan niet: een deelnemer-id heeft alleen kleine letters, cijfers en "
+        f"streepjes, en begint met een letter; bijvoorbeeld `{key}: {proposal}`",
+        f"`{key}: {raw}`: a partner id has only lowercase letters, digits and '-', starting "
+        f"with a letter (e.g. {proposal})",
+    )
+
+
 def empty(key: str) -> Text:
     """A list or block that must name at least one thing is empty."""
     return Text(

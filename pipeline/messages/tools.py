@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.language import Text
 
 
@@ -23,11 +25,18 @@ def problem_count(count: int) -> Text:
     )
 
 
-def check_ok(version: str, views: int, pairs: int) -> Text:
-    """check found nothing wrong."""
+def check_ok(covenants: list[tuple[str, str]], rules: int, recipients: int, sources: int) -> Text:
+    """check found nothing wrong: which covenants, and what they govern, in plain words."""
+    each = [f"{c} (versie {v})" for c, v in covenants]
+    named_nl = f"{', '.join(each[:-1])} en {each[-1]}" if len(each) > 1 else "".join(each)
+    named_en = ", ".join(f"{c} (version {v})" for c, v in covenants)
     return Text(
-        f"in orde: {version}, {views} soort(en) view over {pairs} combinatie(s) van bron en signaaltype",
-        f"ok: {version}, {views} view(s) over {pairs} (source, type) pair(s)",
+        f"in orde: {'convenanten' if len(covenants) > 1 else 'convenant'} {named_nl}. "
+        f"{rules} {'regel geeft' if rules == 1 else 'regels geven'} {recipients} "
+        f"{'ontvanger' if recipients == 1 else 'ontvangers'} gegevens van {sources} "
+        f"{'bron' if sources == 1 else 'bronnen'}",
+        f"ok: {named_en}; {rules} rule(s) give {recipients} recipient(s) data from "
+        f"{sources} source(s)",
     )
 
 
@@ -91,6 +100,20 @@ def example_treatment(recipient: str, field: str, got: str, expected: str) -> Te
     return Text(
         f"{recipient} ontvangt {field} als {got}, verwacht: {expected}",
         f"{recipient} receives {field} as {got}, expected {expected}",
+    )
+
+
+def example_other_covenant(
+    recipient: str, covenant: str, rules: list[str], fields: str | None
+) -> Text:
+    """Another covenant discloses the example's signal too (not judged by the example)."""
+    what_nl = f": {fields}" if fields else " (alleen de envelop)"
+    what_en = f": {fields}" if fields else " (the envelope only)"
+    return Text(
+        f"let op: {recipient} ontvangt dit signaal ook onder convenant {covenant} (regel "
+        f"{', '.join(rules)}){what_nl}; dit voorbeeld toetst alleen zijn eigen convenant",
+        f"note: {recipient} also receives this signal under covenant {covenant} (rule "
+        f"{', '.join(rules)}){what_en}; this example tests its own covenant only",
     )
 
 
@@ -197,6 +220,19 @@ def publish_examples_fail(name: str, problems: str) -> Text:
     return Text(f"voorbeeld faalt: {name}: {problems}", f"example fails: {name}: {problems}")
 
 
+def publish_takes_folder(path: str) -> Text:
+    """publish was given one covenant file."""
+    folder = str(Path(path).parent)
+    return Text(
+        f"publish neemt de map, niet één bestand: alle convenanten in de map worden samen "
+        f"ondertekend en gepubliceerd (een los bestand zou de andere uit de pijplijn halen). "
+        f"Controleer en test eerst: `ketenstroom convenant check {path}`, en publiceer dan: "
+        f"`ketenstroom convenant publish {folder}`",
+        f"publish takes the covenant directory, not one file (the bundle holds every covenant): "
+        f"ketenstroom convenant publish {folder}",
+    )
+
+
 def publish_refused() -> Text:
     """publish refused, closing line."""
     return Text(
@@ -241,3 +277,41 @@ def no_signing_key(path: str) -> Text:
         'ondertekening --naam "uw naam"`',
         f"no covenant signing key at {path}: create one with `ketenstroom keys ondertekening`",
     )
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def status_title(count: int) -> Text:
+    """Title of `convenant status`."""
+    return Text(
+        f"Convenantversie van de routers ({count})", f"Covenant status of the workers ({count})"
+    )
+
+
+def status_columns() -> list[Text]:
+    """Column headings of `convenant status`."""
+    return [
+        Text("router", "worker"),
+        Text("toestand", "state"),
+        Text("versie", "version"),
+        Text("convenanten", "policy"),
+        Text("laatste melding", "last report"),
+        Text("laatste weigering", "last refusal"),
+    ]
+
+
+def status_state(state: str) -> Text:
+    """A worker's state in words."""
+    words = {
+        "running": Text("draait", "running"),
+        "stopped": Text("gestopt", "stopped"),
+        "silent": Text("stil (geen melding meer)", "silent"),
+        "starting": Text("start", "starting"),
+    }
+    return words.get(state, Text(state, state))
+
+
+def seconds_ago(seconds: float) -> Text:
+    """How long ago a report came."""
+    return Text(f"{seconds:.0f} s geleden", f"{seconds:.0f} s ago")

@@ -14,7 +14,6 @@ from pipeline.codec.framing import decode, encode
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS
 from pipeline.covenant.loader import EXAMPLES_SUFFIX
 from pipeline.covenant.policy import Policy
-from pipeline.covenant.register import disclosed
 from pipeline.errors import KetenstroomError
 from pipeline.language import Text
 from pipeline.messages import covenant as covenant_msg
@@ -22,7 +21,7 @@ from pipeline.messages import tools as tools_msg
 from pipeline.router.core import route
 from pipeline.router.records import Inbound
 from pipeline.signals.prepare import prepare
-from pipeline.yaml_files.source import YamlSource, read_yaml, validate_model
+from pipeline.yaml_files.source import YamlSource, read_yaml, read_yaml_lenient, validate_model
 
 NOTHING = "niets"
 
@@ -58,16 +57,22 @@ class Voorbeelden(BaseModel):
 
 @dataclass(frozen=True)
 class ExampleResult:
-    """The outcome of one example; ``problems`` is empty when it passed."""
+    """The outcome of one example; ``problems`` is empty when it passed. ``notes`` say what
+    other covenants disclose of the same signal (not judged: the example tests its own)."""
 
     where: str
     name: str
     problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
         """True if every recipient got exactly what the example says."""
         return not self.problems
+
+
+#: recipient -> covenant id -> (rule ids, field -> treatment)
+Received = dict[str, dict[str, tuple[list[str], dict[str, str]]]]
 
 
 def _plain(value: Any) -> Any:
@@ -81,32 +86,57 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def disclosed_fields(
-    example: Voorbeeld, policy: Policy, now: dt.datetime
-) -> dict[str, dict[str, str]]:
-    """Per recipient, field -> treatment for the example's signal (read from the disclosure log)."""
+def disclosed_fields(example: Voorbeeld, policy: Policy, now: dt.datetime) -> Received:
+    """Per recipient and covenant, the rules and field -> treatment for the example's signal
+    (read from the disclosure log and the register, as an auditor would)."""
     entry, datum = prepare(_plain(example.signaal), example.bron, policy.store, now)
     record = Inbound(topics.inbound(example.bron), 0, 0, None, encode(entry, datum))
     result = route(record, policy, now)
     if result.dead_letter is not None:
         reason = dict(result.dead_letter.headers).get("ketenstroom-detail", b"").decode()
         raise KetenstroomError(str(tools_msg.example_refused(reason)))
-    received: dict[str, dict[str, str]] = {}
+    received: Received = {}
     for log in result.log:
         line = decode(log.value, policy.store)[1]
-        if line["outcome"] == "DISCLOSED":
-            # the log names the processing activities; the register says what each gives
-            treatments = disclosed(line, policy.register) or {}
-            received.setdefault(line["recipient"], {}).update(treatments)
+        if line["outcome"] != "DISCLOSED":
+            continue
+        first = line.get("processing_activity_id")
+        ids = ([first] if first else []) + list(line.get("more_processing_activity_ids") or ())
+        for activity_id in ids:
+            activity = policy.register.get(activity_id)
+            if activity is None:
+                continue
+            covenant = str(activity.record["convenant_id"])
+            rules, fields = received.setdefault(line["recipient"], {}).setdefault(
+                covenant, ([], {})
+            )
+            rules.append(str(activity.record["regel"]))
+            fields.update(activity.treatments(str(line["recipient"])))
     return received
 
 
-def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[str]:
-    """Differences between what the example expects and what the policy discloses, and how."""
+def check_example(
+    example: Voorbeeld, policy: Policy, now: dt.datetime, covenant: str | None = None
+) -> tuple[list[str], list[str]]:
+    """(problems, notes): the differences between what the example expects and what
+    ``covenant`` (None: all covenants) discloses and how; and what other covenants disclose of
+    the same signal, which the example does not judge (the verdict is the same whether the
+    covenant is tested alone or in its directory)."""
     try:
-        received = disclosed_fields(example, policy, now)
+        found = disclosed_fields(example, policy, now)
     except KetenstroomError as exc:
-        return [str(exc)]
+        return [str(exc)], []
+    received: dict[str, dict[str, str]] = {}
+    notes = []
+    for recipient, by_covenant in sorted(found.items()):
+        for name, (rules, fields) in sorted(by_covenant.items()):
+            if covenant is None or name == covenant:
+                received.setdefault(recipient, {}).update(fields)
+            else:
+                shown = ", ".join(sorted(_as_named(fields, {}))) or None
+                notes.append(
+                    str(tools_msg.example_other_covenant(recipient, name, sorted(set(rules)), shown))
+                )
     problems = []
     for recipient in sorted(set(received) | set(example.verwacht)):
         expected = example.expected(recipient)
@@ -131,7 +161,7 @@ def check_example(example: Voorbeeld, policy: Policy, now: dt.datetime) -> list[
             if expected[field] != got[field]:
                 text = tools_msg.example_treatment(recipient, field, got[field], expected[field])
                 problems.append(str(text))
-    return problems
+    return problems, notes
 
 
 def _as_named(got: dict[str, str], expected: dict[str, str]) -> dict[str, str]:
@@ -161,18 +191,37 @@ def example_files(convenanten_dir: Path) -> list[Path]:
     return sorted(convenanten_dir.glob(f"*{EXAMPLES_SUFFIX}"))
 
 
+def _covenant_beside(examples: Path) -> str | None:
+    """The id of the covenant an examples file belongs to (``x.voorbeelden.yaml`` belongs to
+    ``x.yaml``), or None when there is no such file or it has no readable id."""
+    covenant = examples.with_name(examples.name.removesuffix(EXAMPLES_SUFFIX) + ".yaml")
+    if not covenant.is_file():
+        return None
+    data = read_yaml_lenient(covenant).data
+    heading = data.get("convenant") if isinstance(data, dict) else None
+    covenant_id = heading.get("id") if isinstance(heading, dict) else None
+    return covenant_id if isinstance(covenant_id, str) else None
+
+
 def run_examples(
     convenanten_dir: Path, policy: Policy, now: dt.datetime | None = None
 ) -> list[ExampleResult]:
-    """Run every example file against the compiled policy."""
+    """Run every example file against the compiled policy; each file judges the covenant it
+    sits beside (what other covenants disclose of the same signal comes as a note)."""
     moment = now or dt.datetime.now(dt.UTC)
     results = []
     for path in example_files(convenanten_dir):
         source: YamlSource = read_yaml(path)
         model = validate_model(source, Voorbeelden, _describe)
+        covenant = _covenant_beside(path)
         for index, example in enumerate(model.voorbeelden):
-            problems = check_example(example, policy, moment)
+            problems, notes = check_example(example, policy, moment, covenant)
             results.append(
-                ExampleResult(source.where(("voorbeelden", index)), example.naam, tuple(problems))
+                ExampleResult(
+                    source.where(("voorbeelden", index)),
+                    example.naam,
+                    tuple(problems),
+                    tuple(notes),
+                )
             )
     return results

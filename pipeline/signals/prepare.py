@@ -12,6 +12,7 @@ from pipeline.codec.json_input import JsonInputError, from_json
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.errors import InvalidRecordError
 from pipeline.legal_time import legal_day
+from pipeline.messages import signals as msg
 from pipeline.signals.validation import is_minor, validate_signal
 
 
@@ -26,13 +27,13 @@ def complete_envelope(
     doc = copy.deepcopy(document)
     envelope = doc.setdefault("envelope", {})
     if not isinstance(envelope, dict):
-        raise JsonInputError("envelope: expected an object")
+        raise JsonInputError(str(msg.expected_object("envelope")))
     claimed = envelope.get("source", source)
     if claimed != source:
-        raise InvalidRecordError(f"you publish as {source!r} but envelope.source says {claimed!r}")
+        raise InvalidRecordError(str(msg.wrong_source(source, claimed)))
     declared = envelope.get("event_type", event_type)
     if declared != event_type:
-        raise InvalidRecordError(f"envelope.event_type {declared!r} differs from {event_type!r}")
+        raise InvalidRecordError(str(msg.wrong_event_type(declared, event_type)))
     envelope["source"] = source
     envelope["event_type"] = event_type
     envelope.setdefault("event_id", str(uuid.uuid4()))
@@ -51,7 +52,7 @@ def _derive_minor(datum: dict[str, Any], claimed: object) -> None:
         return
     derived = is_minor(born, legal_day(datum["envelope"]["occurred_at"]))
     if claimed is not None and claimed != derived:
-        raise InvalidRecordError("minderjarig contradicts slachtoffer.geboortedatum at event time")
+        raise InvalidRecordError(str(msg.minor_contradicts()))
     datum["minderjarig"] = derived
 
 
@@ -61,10 +62,7 @@ def event_type_of(document: dict[str, Any], given: str | None, store: SchemaStor
     named = envelope.get("event_type") if isinstance(envelope, dict) else None
     event_type = given or named
     if not isinstance(event_type, str) or event_type not in store.signal_types():
-        raise JsonInputError(
-            f"say which signal type this is (--type or envelope.event_type): one of "
-            f"{', '.join(store.signal_types())}"
-        )
+        raise JsonInputError(str(msg.which_type(list(store.signal_types()))))
     return event_type
 
 
@@ -77,7 +75,7 @@ def prepare(
 ) -> tuple[SchemaEntry, dict[str, Any]]:
     """Validate a JSON document as a signal from ``source`` and return its schema and datum."""
     if not isinstance(document, dict):
-        raise JsonInputError("a signal is a JSON object")
+        raise JsonInputError(str(msg.signal_is_object()))
     kind = event_type_of(document, event_type, store)
     entry = store.current(kind)
     completed = complete_envelope(document, kind, source, now)
@@ -85,9 +83,7 @@ def prepare(
     if claimed_minor is None and any(f["name"] == "minderjarig" for f in entry.expanded["fields"]):
         subject = completed.get("slachtoffer")
         if not isinstance(subject, dict) or subject.get("geboortedatum") is None:
-            raise JsonInputError(
-                "minderjarig: required when slachtoffer.geboortedatum is unknown (say true or false)"
-            )
+            raise JsonInputError(str(msg.minor_needed()))
         completed["minderjarig"] = False  # a stand-in; _derive_minor sets the real value
     datum = from_json(entry.expanded, completed)
     _derive_minor(datum, claimed_minor)

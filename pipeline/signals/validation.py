@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.errors import InvalidRecordError
 from pipeline.legal_time import legal_day
+from pipeline.messages import signals as msg
 from pipeline.signals.bsn import canonical_bsn, is_valid_bsn
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -58,7 +59,7 @@ def _check_minor(datum: dict[str, Any], subject: dict[str, Any], event_date: dt.
         and born is not None
         and datum["minderjarig"] != is_minor(born, event_date)
     ):
-        raise InvalidRecordError("minderjarig contradicts slachtoffer.geboortedatum at event time")
+        raise InvalidRecordError(str(msg.minor_contradicts()))
 
 
 def is_minor(birth_date: dt.date | None, on: dt.date) -> bool:

@@ -141,11 +141,13 @@ def structure_problems(
     exc: ValidationError,
     describe: yaml_structure.Describe | None = None,
     key_hint: yaml_structure.KeyHint | None = None,
+    values_only: bool = False,
 ) -> list[str]:
-    """Every validation error as ``file:line:column: <what it belongs to>: <what to do>``."""
+    """Every validation error as ``file:line:column: <what it belongs to>: <what to do>``
+    (``values_only``: leave out the errors about the file as a whole)."""
     problems = []
     seen: set[tuple[str, str]] = set()
-    errors = exc.errors()
+    errors = [e for e in exc.errors() if e["loc"] or not values_only]
     locs = [tuple(e["loc"]) for e in errors]
     for err in errors:
         own = tuple(err["loc"])

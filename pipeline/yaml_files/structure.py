@@ -113,6 +113,14 @@ def _shown(raw: str | None, value: Any) -> str:
     return str(value)
 
 
+def _lowercase_only(pattern: str) -> bool:
+    """True for an id pattern that refuses capitals (a partner id), not a covenant's ids."""
+    try:
+        return re.fullmatch(pattern, "abc") is not None and re.fullmatch(pattern, "Abc") is None
+    except re.error:
+        return False
+
+
 def problem_text(
     err: ErrorDetails, loc: Loc, raw: str | None, data: Any, allowed_keys: list[str]
 ) -> Text | None:
@@ -127,6 +135,8 @@ def problem_text(
     if kind == "extra_forbidden":
         return msg.unknown_key(key, suggestion(key, allowed_keys), allowed_keys)
     if kind == "string_type":
+        if value is None:
+            return msg.text_too_short(key)
         if isinstance(value, dict | list):
             return msg.other(key, err["msg"])
         return msg.not_text(key, shown, _input_kind(value))
@@ -135,6 +145,8 @@ def problem_text(
     if kind.startswith(("int_", "float_", "decimal_")) or kind in ("int_type", "float_type"):
         return msg.not_number(key, shown)
     if kind.startswith(("date_", "datetime_")):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown.strip()):
+            return None  # written as a date that does not exist: said once, by the syntax check
         return msg.not_date(key, shown)
     if kind == "enum":
         options = _options(str(ctx.get("expected", "")))
@@ -151,6 +163,9 @@ def problem_text(
     if kind == "string_pattern_mismatch":
         if "P(" in str(ctx.get("pattern", "")):
             return msg.duration(key, shown, proposed_duration(str(value)))
+        if _lowercase_only(str(ctx.get("pattern", ""))):
+            proposal = re.sub(r"[^a-z0-9]+", "-", shown.lower()).strip("-") or "gemeente-breda"
+            return msg.partner_identifier(key, shown, proposal)
         return msg.identifier(key, shown)
     if kind == "too_short":
         return msg.text_too_short(key) if isinstance(value, str) else msg.empty(key)

@@ -88,7 +88,9 @@ def _indent(line: str) -> int:
 
 
 def _replace_tabs(lines: list[str]) -> tuple[list[str], list[Finding]]:
-    """Report every tab in an indentation; read on with the tab width that parses furthest."""
+    """Report every tab in an indentation; read on with the indentation that parses furthest:
+    each tabbed line aligned with its neighbours (one tab among spaces), or every tab as the
+    same number of spaces (a file indented with tabs throughout)."""
     findings = []
     tabbed = []
     for i, line in enumerate(lines):
@@ -98,16 +100,45 @@ def _replace_tabs(lines: list[str]) -> tuple[list[str], list[Finding]]:
             tabbed.append(i)
     if not tabbed:
         return lines, findings
-    best, best_reach = lines, -1
+    trials = [_aligned(lines, tabbed)]
     for width in (2, 4, 8, 1):
         trial = list(lines)
         for i in tabbed:
             lead = trial[i][: len(trial[i]) - len(trial[i].lstrip(" \t"))]
             trial[i] = lead.replace("\t", " " * width) + trial[i][len(lead) :]
+        trials.append(trial)
+    best, best_reach = lines, -1
+    for trial in trials:  # the first of equals wins: alignment with the neighbours
         reach = _parses_until(trial)
         if reach > best_reach:
             best, best_reach = trial, reach
     return best, findings
+
+
+def _aligned(lines: list[str], tabbed: list[int]) -> list[str]:
+    """Each tabbed line indented like the line above it, or one step further when that line
+    opens a block (ends in a colon); a step is how far the next untabbed line goes in."""
+    out = list(lines)
+    tabs = set(tabbed)
+    for i in tabbed:
+        above = _previous_content(out, i)
+        if above is None:
+            indent = 0
+        elif out[above].rstrip().endswith(":"):
+            below = next(
+                (
+                    j
+                    for j in range(i + 1, len(out))
+                    if j not in tabs and out[j].strip() and not out[j].lstrip().startswith("#")
+                ),
+                None,
+            )
+            deeper = _indent(out[below]) if below is not None else 0
+            indent = deeper if deeper > _indent(out[above]) else _indent(out[above]) + 2
+        else:
+            indent = _indent(out[above])
+        out[i] = " " * indent + out[i].lstrip(" \t")
+    return out
 
 
 def _parses_until(lines: list[str]) -> int:

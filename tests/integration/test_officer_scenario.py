@@ -98,7 +98,10 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         shutil.copytree(officer, before)
         for name in ("zeeland-west-brabant.yaml", "zeeland-west-brabant.voorbeelden.yaml"):
             shutil.copy(DATA / name, officer / name)
-        assert "in orde: midden-nederland@2025.1+zeeland-west-brabant@2026.1" in cli(
+        assert (
+            "in orde: convenanten midden-nederland (versie 2025.1) en zeeland-west-brabant "
+            "(versie 2026.1)"
+        ) in cli(
             "convenant", "check"
         )
         annex = cli(

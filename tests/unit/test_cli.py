@@ -9,7 +9,7 @@ from tests.helpers import run_cli as run
 def test_convenant_check_passes_on_the_shipped_files():
     done = run("convenant", "check")
     assert done.returncode == 0, done.stderr
-    assert "midden-nederland@2025.1" in done.stdout
+    assert "convenant midden-nederland (versie 2025.1)" in done.stdout
 
 
 def test_convenant_check_fails_with_file_and_line(covenant_dir: Path):

@@ -70,7 +70,7 @@ def test_the_example_test_passes_on_the_shipped_covenant(policy):
     (block,) = _yaml("voorbeelden:")
     for example in Voorbeelden.model_validate(block).voorbeelden:
         with speaking(Language.NL):
-            assert check_example(example, policy, NOW) == []
+            assert check_example(example, policy, NOW) == ([], [])
 
 
 def test_the_quoted_messages_are_what_check_says(tmp_path, store):

@@ -12,7 +12,7 @@ from pipeline.covenant.checks.consistency import (
     treatment_conflicts,
 )
 from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
-from pipeline.covenant.conditions import check_condition
+from pipeline.covenant.conditions import check_condition, value_kind_problem
 from pipeline.covenant.fields import (
     ENVELOPE_NEVER,
     REFERENCE_PROPERTY,
@@ -149,6 +149,7 @@ class _Checker:
                 ),
                 rule.id,
             )
+        registered = [p for p in kop.partijen if self.registry.get(p) is not None]
         for key, role in (("bronnen", "publiceert"), ("ontvangers", "ontvangt")):
             for i, party in enumerate(getattr(rule, key)):
                 partner = self.registry.get(party)
@@ -156,7 +157,8 @@ class _Checker:
                     self.problem(
                         source,
                         (*at, key, i),
-                        msg.not_a_party(rule.id, party, suggest(party, list(kop.partijen))),
+                        # suggest only parties that exist: never another typo of the heading
+                        msg.not_a_party(rule.id, party, suggest(party, registered)),
                         rule.id,
                     )
                 elif partner is not None and not getattr(partner, role):
@@ -221,9 +223,17 @@ class _Checker:
                     rule.id,
                 )
             elif cond.veld in leaves:
+                test = "is" if "is_" in cond.model_fields_set else "in"
+                mismatch = value_kind_problem(cond, leaves)
+                if mismatch is not None:
+                    self.problem(
+                        source,
+                        (*at, "voorwaarden", j, test),
+                        msg.condition_problem(rule.id, mismatch),
+                        rule.id,
+                    )
                 for value in _booleans(cond):
                     if _base_kind(leaves[cond.veld]["type"]) != "boolean":
-                        test = "is" if "is_" in cond.model_fields_set else "in"
                         self.problem(
                             source,
                             (*at, "voorwaarden", j, test),
