@@ -114,11 +114,14 @@ def convenant_check(path: CovenantPath = None) -> None:
     """Check covenant files against the registry and the schemas: every problem with
     file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
     from pipeline.covenant.checks.checker import warnings
+    from pipeline.covenant.checks.keys import encryption_warnings, keyed_recipients
 
     settings = _settings()
     with _reporting():
         _, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
         found = warnings(covenants, registry)
+        keyed = keyed_recipients(settings.keyring)
+        found += encryption_warnings(covenants, keyed, settings.keyring)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
     named = [(c.model.convenant.id, c.model.convenant.versie) for c in covenants]
@@ -263,6 +266,11 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         from pipeline.officer.annex.render import to_markdown
 
         _emit(to_markdown(annexes), output)
+        return
+    if not console.is_terminal:  # a pipe or a file: plain lines, never padded to a width
+        from pipeline.officer.annex.render import to_text
+
+        _emit(to_text(annexes), None)
         return
 
     def show(section: Section) -> None:

@@ -125,8 +125,11 @@ def _field_treatments(
                 and recipient not in keyring.ontvangers
             ):
                 problems.append(
-                    f"rule {grant.rule_id} encrypts {path} for {recipient}, who has no public key "
-                    f"in the keyring: ketenstroom keys recipient --for {recipient}"
+                    f"covenant {grant.covenant_id}, rule {grant.rule_id} encrypts {path} for "
+                    f"{recipient}, but the keyring has no public key for {recipient}. Run "
+                    f"`ketenstroom keys recipient --for {recipient}` (it adds the public key to "
+                    f"the keyring and writes the private key file to hand to {recipient}), then "
+                    "start the worker again"
                 )
     return {path: (t, domain) for path, (t, domain, _) in chosen.items()}
 

@@ -163,3 +163,55 @@ def minor_contradicts() -> Text:
         "minderjarig klopt niet met slachtoffer.geboortedatum op de datum van het signaal",
         "minderjarig contradicts slachtoffer.geboortedatum at event time",
     )
+
+
+def type_differs(event_type: str) -> Text:
+    """envelope.event_type differs from the schema (the claimed value is not echoed)."""
+    return Text(
+        f"envelope.event_type verschilt van het schema {event_type!r}",
+        f"envelope.event_type differs from the schema {event_type!r}",
+    )
+
+
+def bad_trace_id() -> Text:
+    """Not a W3C trace id."""
+    return Text(
+        "envelope.trace_id is geen W3C-trace-id (32 kleine hexadecimale tekens)",
+        "envelope.trace_id is not a W3C trace id (32 lowercase hex)",
+    )
+
+
+def bad_span_id() -> Text:
+    """Not a W3C span id."""
+    return Text(
+        "envelope.span_id is geen W3C-span-id (16 kleine hexadecimale tekens)",
+        "envelope.span_id is not a W3C span id (16 lowercase hex)",
+    )
+
+
+def in_future(path: str) -> Text:
+    """A moment after now."""
+    return Text(f"{path} ligt in de toekomst", f"{path} lies in the future")
+
+
+def recorded_before_occurred() -> Text:
+    """Recorded before it happened."""
+    return Text(
+        "envelope.recorded_at ligt vóór envelope.occurred_at",
+        "envelope.recorded_at lies before envelope.occurred_at",
+    )
+
+
+def bad_bsn(path: str) -> Text:
+    """A BSN that fails the 11-check (the value is not echoed)."""
+    return Text(
+        f"{path}.bsn is geen geldig BSN (voldoet niet aan de elfproef)",
+        f"{path}.bsn is not a valid BSN (fails the 11-check)",
+    )
+
+
+def born_after(path: str) -> Text:
+    """Born after the event."""
+    return Text(
+        f"{path}.geboortedatum ligt na het signaal", f"{path}.geboortedatum lies after the event"
+    )

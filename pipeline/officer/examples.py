@@ -94,7 +94,7 @@ def disclosed_fields(example: Voorbeeld, policy: Policy, now: dt.datetime) -> Re
     result = route(record, policy, now)
     if result.dead_letter is not None:
         reason = dict(result.dead_letter.headers).get("ketenstroom-detail", b"").decode()
-        raise KetenstroomError(str(tools_msg.example_refused(reason)))
+        raise KetenstroomError(reason)
     received: Received = {}
     for log in result.log:
         line = decode(log.value, policy.store)[1]
@@ -124,8 +124,8 @@ def check_example(
     covenant is tested alone or in its directory)."""
     try:
         found = disclosed_fields(example, policy, now)
-    except KetenstroomError as exc:
-        return [str(exc)], []
+    except KetenstroomError as exc:  # the example's own signal is refused
+        return [str(tools_msg.example_refused(str(exc)))], []
     received: dict[str, dict[str, str]] = {}
     notes = []
     for recipient, by_covenant in sorted(found.items()):

@@ -20,18 +20,18 @@ def validate_signal(event_type: str, datum: dict[str, Any], now: dt.datetime) ->
     """Raise InvalidRecordError (without any personal value in its message) if the record is wrong."""
     envelope = datum["envelope"]
     if envelope["event_type"] != event_type:  # the claimed value is not echoed: free text
-        raise InvalidRecordError(f"envelope.event_type differs from the schema {event_type!r}")
+        raise InvalidRecordError(str(msg.type_differs(event_type)))
     if not _TRACE_ID.fullmatch(envelope["trace_id"]) or envelope["trace_id"] == "0" * 32:
-        raise InvalidRecordError("envelope.trace_id is not a W3C trace id (32 lowercase hex)")
+        raise InvalidRecordError(str(msg.bad_trace_id()))
     if not _SPAN_ID.fullmatch(envelope["span_id"]) or envelope["span_id"] == "0" * 16:
-        raise InvalidRecordError("envelope.span_id is not a W3C span id (16 lowercase hex)")
+        raise InvalidRecordError(str(msg.bad_span_id()))
     occurred: dt.datetime = envelope["occurred_at"]
     if occurred > now + CLOCK_SKEW:
-        raise InvalidRecordError("envelope.occurred_at lies in the future")
+        raise InvalidRecordError(str(msg.in_future("envelope.occurred_at")))
     if envelope["recorded_at"] < occurred:
-        raise InvalidRecordError("envelope.recorded_at lies before envelope.occurred_at")
+        raise InvalidRecordError(str(msg.recorded_before_occurred()))
     if envelope["recorded_at"] > now + CLOCK_SKEW:  # no source records what has not happened
-        raise InvalidRecordError("envelope.recorded_at lies in the future")
+        raise InvalidRecordError(str(msg.in_future("envelope.recorded_at")))
     subject = datum.get("slachtoffer")
     if subject is not None:
         # the event's day in Dutch time: age and birth date are judged as Dutch law counts days
@@ -45,10 +45,10 @@ def _validate_person(person: dict[str, Any], event_date: dt.date, path: str) -> 
     if bsn is not None:
         person["bsn"] = canonical_bsn(bsn)
         if not is_valid_bsn(person["bsn"]):
-            raise InvalidRecordError(f"{path}.bsn is not a valid BSN (fails the 11-check)")
+            raise InvalidRecordError(str(msg.bad_bsn(path)))
     born = person.get("geboortedatum")
     if born is not None and born > event_date:
-        raise InvalidRecordError(f"{path}.geboortedatum lies after the event")
+        raise InvalidRecordError(str(msg.born_after(path)))
 
 
 def _check_minor(datum: dict[str, Any], subject: dict[str, Any], event_date: dt.date) -> None:

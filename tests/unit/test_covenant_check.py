@@ -144,10 +144,13 @@ def test_keyed_treatments_need_a_keyring_and_recipient_keys(covenant_dir, store)
     assert "the router needs a keyring" in str(err.value)
     with pytest.raises(CovenantError) as err:
         compile_policy(load_covenants(covenant_dir), registry, store, Keyring())
+    # the worker's refusal to start, in words the operator can act on
     assert (
-        "who has no public key in the keyring: ketenstroom keys recipient --for zorgcoordinatie-utrecht"
-        in str(err.value)
+        "covenant midden-nederland, rule R2 encrypts slachtoffer.bsn for zorgcoordinatie-utrecht, "
+        "but the keyring has no public key for zorgcoordinatie-utrecht. Run `ketenstroom keys "
+        "recipient --for zorgcoordinatie-utrecht`" in str(err.value)
     )
+    assert "then start the worker again" in str(err.value)
 
 
 def test_structural_errors_point_at_the_field(covenant_dir, store):

@@ -12,6 +12,7 @@ from pipeline.covenant.checks.consistency import (
     treatment_conflicts,
 )
 from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
+from pipeline.covenant.checks.usage import unused_definitions
 from pipeline.covenant.conditions import check_condition, value_kind_problem
 from pipeline.covenant.fields import (
     ENVELOPE_NEVER,
@@ -348,10 +349,11 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
 
 
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
-    """What is allowed but worth a second look (see consistency.area_overlaps), and the
-    statistics rules' own (statistics_check)."""
+    """What is allowed but worth a second look (see consistency.area_overlaps), the statistics
+    rules' own (statistics_check), and definitions no rule uses (usage)."""
     return (
         area_overlaps(covenants, registry)
         + statistics_warnings(covenants)
         + herleider_warnings(covenants)
+        + unused_definitions(covenants)
     )

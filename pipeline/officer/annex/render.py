@@ -1,4 +1,4 @@
-"""The annex as Markdown, as an HTML page that prints on A4, and as text for the terminal."""
+"""The annex as Markdown, as an HTML page that prints on A4, and as plain lines."""
 
 from __future__ import annotations
 
@@ -59,6 +59,32 @@ def to_markdown(annexes: list[Annex]) -> str:
             lines += _md_section(section)
         lines += ["", f"**{annex.closing}**", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _text_section(section: Section, depth: int) -> list[str]:
+    indent = "  " * depth
+    lines = ["", f"{indent}{section.title}"]
+    lines += [f"{indent}  {p}" for p in section.paragraphs]
+    table = section.table
+    if table is not None:
+        lines.append(f"{indent}  ({' | '.join(table.headers)})")
+        lines += [f"{indent}  - {' | '.join(c for c in row)}" for row in table.rows]
+    for part in section.parts:
+        lines += _text_section(part, depth + 1)
+    return lines
+
+
+def to_text(annexes: list[Annex]) -> str:
+    """One or more annexes as plain lines (for a pipe or a file): no padding, no tables drawn
+    in characters, one table row a line, cells between bars."""
+    lines: list[str] = []
+    for annex in annexes:
+        lines += [annex.title]
+        lines += [f"  {name}: {value}" for name, value in annex.facts]
+        for section in annex.sections:
+            lines += _text_section(section, 0)
+        lines += ["", annex.closing, ""]
+    return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
 def _html_section(section: Section) -> list[str]:

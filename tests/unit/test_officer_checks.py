@@ -1,0 +1,329 @@
+"""The mistakes a privacy officer made writing a second region's covenant from the guide alone
+(issue 27): each one, from a real file in tests/data/officer/, gets a Dutch message that says
+what to do; the officer's commands speak Dutch, help pages included."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.covenant.checks.checker import warnings
+from pipeline.covenant.checks.keys import encryption_warnings
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.loader import load_covenants
+from pipeline.language import Language, speaking
+from pipeline.messages import tools as tools_msg
+from pipeline.officer.examples import run_examples
+from pipeline.privacy.keyring import ephemeral_keyring
+from pipeline.registry import load_registry, read_registry
+from tests.conftest import CONVENANTEN, NOW, ROOT
+from tests.helpers import run_cli
+from tests.unit.test_officer_mistakes import DATA, MISTAKES, line_of, officer_dir, problems_in
+
+
+def test_is_ja_on_a_true_false_field_is_an_error_at_its_line(tmp_path, store):
+    directory = officer_dir(tmp_path, MISTAKES / "ja-bij-waar-onwaar.yaml")
+    path = directory / "zeeland-west-brabant.yaml"
+    (problem,) = problems_in(directory, store)
+    assert problem.startswith(f"{path}:{line_of(path, 'is: ja')}:")
+    assert (
+        "regel Z3: voorwaarde: urgent is ja of nee (true of false), dus ja komt er nooit in voor "
+        "en deze regel zou nooit gelden; schrijf `is: true` (ja) of `is: false` (nee)" in problem
+    )
+
+
+def test_encrypting_for_a_recipient_without_a_key_is_a_dutch_warning(tmp_path, store):
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml")
+    path = directory / "zeeland-west-brabant.yaml"
+    covenants = load_covenants(directory)
+    keyring = tmp_path / "keyring.json"
+    others = frozenset(load_registry(directory).ids) - {"zorgcoordinatie-zwb"}
+    with speaking(Language.NL):
+        (warning,) = encryption_warnings(covenants, others, keyring)
+        unknown = encryption_warnings(covenants, None, keyring)
+    assert warning.startswith(f"{path}:{line_of(path, 'slachtoffer.bsn: versleuteld')}:")
+    assert (
+        f"regel Z2: deze regel versleutelt slachtoffer.bsn voor zorgcoordinatie-zwb, maar de "
+        f"sleutelring ({keyring}) heeft geen sleutel van zorgcoordinatie-zwb; zonder sleutel "
+        "start de router niet. Laat de beheerder eerst `ketenstroom keys recipient --for "
+        "zorgcoordinatie-zwb` draaien" in warning
+    )
+    assert encryption_warnings(covenants, others | {"zorgcoordinatie-zwb"}, keyring) == []
+    # without a keyring to read, check says what it cannot know, once
+    assert len(unknown) == 1 and "kan check hier niet nagaan" in unknown[0]
+
+
+def test_a_tab_hides_no_other_mistake(tmp_path, store):
+    # a tab three levels deep and one at the end of a block, among four other mistakes
+    directory = officer_dir(tmp_path, MISTAKES / "tab-en-andere-fouten.yaml")
+    problems = problems_in(directory, store)
+    expected = [
+        "hier staat een tab",
+        'versie: "2026.10"',
+        "schrijf `bewaartermijn: P2Y`",
+        "'gemeente-bredaa' is geen partij van dit convenant; bedoelt u gemeente-breda?",
+        "Signaal heeft geen veld slachtoffer.bsnn; bedoelt u slachtoffer.bsn?",
+    ]
+    for text in expected:
+        assert any(text in p for p in problems), (text, problems)
+    assert len(problems) == 6, problems  # two tabs, four mistakes: no follow-on error
+    assert not any("springt" in p for p in problems), problems
+
+
+def test_every_registry_mistake_at_once_in_dutch(tmp_path, store):
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml")
+    registry_file = directory / "deelnemers.yaml"
+    registry_file.write_text(
+        registry_file.read_text() + (DATA / "deelnemers-fouten.yaml").read_text()
+    )
+    with speaking(Language.NL):
+        reading = read_registry(directory)
+    problems = reading.problems
+    expected = [
+        (
+            "id: Gemeente Hengelo",
+            "`id: Gemeente Hengelo` kan niet: een deelnemer-id heeft alleen "
+            "kleine letters, cijfers en streepjes, en begint met een letter; bijvoorbeeld "
+            "`id: gemeente-hengelo`",
+        ),
+        ("soort: zorgcoördinatie", "bedoelt u zorgcoordinatie?"),
+        ("publiceert: nee", "`publiceert` is ja of nee: schrijf `true` (ja) of `false` (nee)"),
+        ("    naam:\n", "deelnemer gemeente-almelo: `naam` is leeg; vul het in"),
+        (
+            "Gemeente Enschede (afdeling",
+            "deelnemer-id 'gemeente-enschede' staat twee keer in het register (eerst op regel",
+        ),
+    ]
+    lines = registry_file.read_text()
+    for needle, text in expected:
+        (problem,) = [p for p in problems if text in p]
+        line = lines[: lines.index(needle)].count("\n") + 1
+        if needle.startswith("Gemeente Enschede"):
+            line -= 1  # the second `- id: gemeente-enschede`, one line above its name
+        assert problem.startswith(f"{registry_file}:{line}:"), (problem, line)
+    assert len(problems) == len(expected), problems
+    assert not any("appears twice" in p or "Input should" in p for p in problems)
+    # the partners around the mistakes still count: the covenant is checked in the same run
+    assert {"gemeente-breda", "zorgcoordinatie-twente", "gemeente-almelo"} <= set(
+        reading.registry.ids
+    )
+
+
+def test_the_registry_problems_come_with_the_covenant_problems(tmp_path):
+    directory = officer_dir(tmp_path, MISTAKES / "partij-verschreven.yaml")
+    registry_file = directory / "deelnemers.yaml"
+    registry_file.write_text(
+        registry_file.read_text() + (DATA / "deelnemers-fouten.yaml").read_text()
+    )
+    done = run_cli("convenant", "check", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert done.returncode == 1
+    assert "staat twee keer in het register" in done.stderr
+    assert "bedoelt u gemeente-breda?" in done.stderr  # the covenant's own mistake, same run
+    assert done.stderr.rstrip().endswith("6 fouten gevonden; er is niets veranderd")
+
+
+def test_an_impossible_date_is_said_once(tmp_path, store):
+    directory = officer_dir(tmp_path, MISTAKES / "datum-bestaat-niet.yaml")
+    (problem,) = problems_in(directory, store)
+    assert "2031-02-30 is geen bestaande datum" in problem
+
+
+def test_a_suggestion_never_proposes_another_typo(tmp_path, store):
+    directory = officer_dir(tmp_path, MISTAKES / "partij-verschreven-in-kop.yaml")
+    problems = problems_in(directory, store)
+    heading = next(p for p in problems if "'fairwerk' staat niet in het partnerregister" in p)
+    assert "bedoelt u fairwork?" in heading
+    rule = next(p for p in problems if "'fairwork' is geen partij" in p)
+    assert "fairwerk" not in rule  # the heading's typo is no suggestion
+    assert "'fairwork' is geen partij van dit convenant; Zet haar bij" in rule
+
+
+def test_unused_legal_bases_and_purposes_are_flagged(tmp_path, store):
+    directory = officer_dir(tmp_path, MISTAKES / "ongebruikte-grondslag.yaml")
+    path = directory / "zeeland-west-brabant.yaml"
+    assert problems_in(directory, store) == []
+    covenants = load_covenants(directory)
+    with speaking(Language.NL):
+        found = warnings(covenants, load_registry(directory))
+    basis = next(w for w in found if "grondslag 'toestemming'" in w)
+    assert basis.startswith(f"{path}:{line_of(path, '    toestemming:')}:")
+    assert "wordt door geen regel gebruikt" in basis
+    purpose = next(w for w in found if "doel 'registratie'" in w)
+    assert purpose.startswith(f"{path}:{line_of(path, '    registratie:')}:")
+    with speaking(Language.NL):  # the shipped files define nothing they do not use
+        shipped = warnings(load_covenants(CONVENANTEN), load_registry(CONVENANTEN))
+    assert not any("door geen regel gebruikt" in w for w in shipped), shipped
+
+
+def test_the_closing_line_of_check_is_plain():
+    with speaking(Language.NL):
+        one = str(tools_msg.check_ok([("midden-nederland", "2025.1")], 8, 7, 4))
+        two = str(tools_msg.check_ok([("a", "1"), ("b", "2"), ("c", "3")], 1, 1, 1))
+    assert one == (
+        "in orde: convenant midden-nederland (versie 2025.1). 8 regels geven 7 ontvangers "
+        "gegevens van 4 bronnen"
+    )
+    assert two.startswith("in orde: convenanten a (versie 1), b (versie 2) en c (versie 3). ")
+    assert "1 regel geeft 1 ontvanger gegevens van 1 bron" in two
+
+
+def _examples_dir(tmp_path: Path) -> Path:
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml", with_midden=True)
+    shutil.copy(
+        DATA / "utrecht-naar-niemand.voorbeelden.yaml",
+        directory / "zeeland-west-brabant.voorbeelden.yaml",
+    )
+    return directory
+
+
+def _results(target: Path, directory: Path, store):
+    registry = load_registry(directory)
+    policy = compile_policy(
+        load_covenants(target), registry, store, ephemeral_keyring(registry.ids)
+    )
+    with speaking(Language.NL):
+        return run_examples(target, policy, NOW)
+
+
+def test_an_example_has_one_verdict_alone_or_in_its_directory(tmp_path, store):
+    directory = _examples_dir(tmp_path)
+    alone = _results(directory / "zeeland-west-brabant.yaml", directory, store)
+    together = [
+        r for r in _results(directory, directory, store) if "zeeland-west-brabant" in r.where
+    ]
+    assert [r.passed for r in alone] == [r.passed for r in together] == [True, False, False]
+    assert alone[0].notes == ()
+    # in the directory, the covenant that does disclose the signal is named
+    notes = together[0].notes
+    assert any(
+        n.startswith(
+            "let op: om ontvangt dit signaal ook onder convenant midden-nederland (regel R1): "
+        )
+        for n in notes
+    ), notes
+    assert all("dit voorbeeld toetst alleen zijn eigen convenant" in n for n in notes)
+
+
+def test_an_example_signal_is_refused_in_dutch(tmp_path, store):
+    directory = _examples_dir(tmp_path)
+    _, typo, no_age = _results(directory / "zeeland-west-brabant.yaml", directory, store)
+    assert typo.problems == (
+        "het voorbeeldsignaal zelf wordt geweigerd: uitbuitingsvorm: 'ARBEIDD' kan niet; kies "
+        "uit SEKSUEEL, ARBEID, CRIMINEEL, ORGAANVERWIJDERING, ONBEKEND",
+    )
+    assert no_age.problems == (
+        "het voorbeeldsignaal zelf wordt geweigerd: minderjarig is verplicht als slachtoffer.geboortedatum onbekend is: zet "
+        "`minderjarig: true` of `minderjarig: false`",
+    )
+
+
+def test_publish_of_one_file_says_it_takes_the_folder():
+    done = run_cli(
+        "convenant",
+        "publish",
+        "convenanten/midden-nederland.yaml",
+        env={"KETENSTROOM_TAAL": "nl"},
+    )
+    assert done.returncode == 1
+    assert "Not a directory" not in done.stderr
+    assert "publish neemt de map, niet één bestand" in done.stderr
+    assert "`ketenstroom convenant publish convenanten`" in done.stderr
+
+
+#: Prints every officer command's help page as JSON ({command: text}); run in a fresh
+#: interpreter because typer reads the help texts when the command tree is built.
+HELP_PAGES = """
+import json, sys
+from typer.testing import CliRunner
+from pipeline.cli.main import app
+commands = [[g] for g in ("convenant", "verantwoording", "reidentify")] + [
+    ["convenant", c] for c in ("check", "test", "explain", "diff", "publish", "status")
+] + [["verantwoording", c] for c in ("inzage", "overzicht", "export")] + [
+    ["reidentify", c] for c in ("verzoek", "uitvoeren")
+]
+runner = CliRunner()
+pages = {" ".join(c): runner.invoke(app, [*c, "--help"], terminal_width=100).output for c in commands}
+print(json.dumps(pages))
+"""
+
+
+def _help_pages(env: dict[str, str]) -> dict[str, str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KETENSTROOM_", "LC_", "LANG"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PAGES],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean, **env},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    pages: dict[str, str] = json.loads(done.stdout)
+    return pages
+
+
+def test_every_officer_help_page_is_dutch_by_default_and_english_on_request():
+    dutch = _help_pages({})
+    english = _help_pages({"KETENSTROOM_TAAL": "en"})
+    assert len(dutch) == len(english) == 14
+    for command, page in dutch.items():
+        assert page.lstrip().startswith(f"Gebruik: ketenstroom {command}"), page
+        assert "Toon deze uitleg en stop." in page, command
+        for word in ("Usage", "Options", "Arguments", "Commands", "Show this message", "[default"):
+            assert word not in page, (command, word)
+    for command, page in english.items():
+        assert page.lstrip().startswith(f"Usage: ketenstroom {command}"), page
+        assert "Show this message and exit." in page and "Gebruik" not in page, command
+    assert "Controleer convenanten tegen het partnerregister" in dutch["convenant"]
+    assert "Check covenant files against the registry" in english["convenant"]
+    assert "[standaard: tabel]" in dutch["convenant explain"]
+    assert "Het BSN van de persoon." in dutch["verantwoording inzage"]
+    assert (
+        "PSEUDONIEM" in dutch["reidentify verzoek"] and "[verplicht]" in dutch["reidentify verzoek"]
+    )
+
+
+def test_explain_piped_to_a_file_gives_plain_lines():
+    done = run_cli("convenant", "explain", env={"COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) > 50
+    assert max(len(line) for line in lines) < 1000
+    assert not any(line != line.rstrip() for line in lines)  # no padding
+    assert "Wat Gemeente Utrecht (gemeente-utrecht) ontvangt" in done.stdout
+
+
+def test_explain_on_a_terminal_keeps_to_columns():
+    primary, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "convenant", "explain", "--recipient", "om"],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={**env, "COLUMNS": "90", "TERM": "dumb"},
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=120)
+    os.close(primary)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode())
+    lines = text.replace("\r", "").splitlines()
+    assert len(lines) > 20
+    assert max(len(line) for line in lines) <= 90, max(lines, key=len)
