@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pipeline.covenant.loader import LoadedCovenant
     from pipeline.covenant.policy import Policy
     from pipeline.officer.annex.content import Annex
+    from pipeline.officer.annex.publication import SignedPublication
     from pipeline.publication.status import AdoptionReport
     from pipeline.registry import Registry
 
@@ -186,6 +187,7 @@ def convenant_explain(
     linkage domains, the envelope, and per recipient each field, how, why and for how long."""
     from pipeline.codec.schema_store import load_store
     from pipeline.officer.annex.content import AnnexContext, build_annex
+    from pipeline.officer.annex.publication import status_of
     from pipeline.officer.annex.render import to_html, to_markdown
     from pipeline.yaml_files.structure import suggestion
 
@@ -212,19 +214,16 @@ def convenant_explain(
 
             hint = did_you_mean(suggestion(signal_type, types))
             raise KetenstroomError(str(msg.unknown_type(signal_type, hint, types)))
-        annexes = [
-            build_annex(
-                AnnexContext(
-                    c,
-                    registry,
-                    store,
-                    recipient,
-                    signal_type,
-                    c.source.path.read_text(encoding="utf-8") if c.source.path.exists() else "",
+        publications = _signed_publications(settings)
+        annexes = []
+        for c in covenants:
+            text = c.source.path.read_text(encoding="utf-8") if c.source.path.exists() else ""
+            state = status_of(c.source.path.name, text, publications)
+            annexes.append(
+                build_annex(
+                    AnnexContext(c, registry, store, recipient, signal_type, text, status=state)
                 )
             )
-            for c in covenants
-        ]
         if output_format in ("tabel", "table"):
             _print_annexes(annexes, output)
         elif output_format == "markdown":
@@ -234,6 +233,38 @@ def convenant_explain(
         else:
             assert output is not None
             _write_pdf(to_html(annexes), output)
+
+
+def _signed_publications(settings: Settings) -> list[SignedPublication] | None:
+    """Every signed bundle on the control topic with its signer's name, or None when no broker
+    is configured or it does not answer within the connect timeout (the annex says concept)."""
+    from pipeline.broker.reachability import require_reachable
+    from pipeline.client.covenant_topic import read_control
+    from pipeline.officer.annex.publication import SignedPublication
+    from pipeline.publication.bundle import Bundle
+    from pipeline.publication.signing import read_signing_key, read_trusted_signers, verify
+
+    if not settings.bootstrap_servers:
+        return None
+    try:
+        require_reachable(settings.bootstrap_servers, min(settings.connect_timeout_s, 3.0))
+        trusted = read_trusted_signers(settings.trusted_signers)
+        if settings.signing_key.exists():
+            trusted = trusted.with_signer(read_signing_key(settings.signing_key).signer())
+        values, _ = read_control(settings, settings.bootstrap_servers)
+    except KetenstroomError:
+        return None
+    found = []
+    for raw in values:
+        try:
+            inner, signer = verify(raw or b"", trusted)
+            bundle = Bundle.from_bytes(inner)
+        except KetenstroomError:
+            continue  # unsigned or untrusted: never adopted, so never vastgesteld
+        found.append(
+            SignedPublication(bundle.version, bundle.published_at, signer.naam, bundle.files)
+        )
+    return found
 
 
 def _emit(text: str, output: Path | None) -> None:

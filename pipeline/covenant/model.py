@@ -9,6 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.covenant.obligations import (
+    Beveiligingsafspraken,
+    Kader,
+    RechtenBetrokkenen,
+    Verantwoordelijken,
+)
 from pipeline.disclosure_control.control import MINIMUM_THRESHOLD, Nullen
 from pipeline.messages import covenant as covenant_msg
 from pipeline.privacy.keyring import unb64
@@ -141,12 +147,18 @@ class Herleider(BaseModel):
 
 
 class Grondslag(BaseModel):
-    """A legal basis: its description and which special data categories it allows."""
+    """A legal basis: its description, which special data categories it allows, and (for the
+    annex) the law it falls under with its AVG art. 6 ground, art. 9 exception and art. 10
+    basis (``pipeline.covenant.obligations``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     omschrijving: str = Field(min_length=1)
     staat_toe: tuple[Categorie, ...] = ()
+    kader: Kader = Kader.AVG
+    avg_6: Literal["a", "b", "c", "d", "e", "f"] | None = None
+    avg_9: Literal["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"] | None = None
+    avg_10: str | None = Field(None, min_length=5)
 
 
 class Voorwaarde(BaseModel):
@@ -220,6 +232,9 @@ class Kop(BaseModel):
         description="Who may re-identify a reversible pseudonym of this covenant's domains, "
         "each with the party they act for and their public key.",
     )
+    verwerkingsverantwoordelijken: Verantwoordelijken | None = None
+    rechten_betrokkenen: RechtenBetrokkenen | None = None
+    beveiliging: Beveiligingsafspraken | None = None
 
     @field_validator("grondslagen", mode="before")
     @classmethod

@@ -53,3 +53,94 @@ def keys_unknown(recipients: list[str], keyring: str) -> Text:
         f"rules encrypt fields for {', '.join(recipients)}; the keyring ({keyring}) cannot be "
         "read here to confirm their keys (ketenstroom keys list)",
     )
+
+
+# --- the heading's accountability elements ------------------------------------------------------
+
+
+def not_a_party_here(key: str, party: str, hint: Text) -> Text:
+    """contactpunt or loket names no party of the covenant."""
+    return Text(
+        f"`{key}: {party}` is geen partij van dit convenant{hint.nl or ';'} noem een partij uit "
+        "convenant.partijen",
+        f"`{key}: {party}` is not a party to this covenant{hint.en}",
+    )
+
+
+def joint_without_arrangement() -> Text:
+    """gezamenlijk without regeling."""
+    return Text(
+        "bij `verhouding: gezamenlijk` (AVG art. 26) hoort een `regeling`: wie van de partijen "
+        "welke verplichting nakomt, vooral tegenover betrokkenen. De wezenlijke inhoud daarvan "
+        "moet voor betrokkenen beschikbaar zijn (art. 26 lid 2); zij komt in de bijlage",
+        "verhouding gezamenlijk (GDPR art. 26) needs a `regeling`: who fulfils which obligation",
+    )
+
+
+def avg_outside_avg(basis: str, kader: str, key: str) -> Text:
+    """avg_6/9/10 on a basis under the Wpg or Wjsg."""
+    law = "Wet politiegegevens" if kader == "wpg" else "Wet justitiële en strafvorderlijke gegevens"
+    return Text(
+        f"grondslag {basis!r} valt onder de {law} (`kader: {kader}`); daar geldt de AVG niet, "
+        f"dus `{key}` hoort hier niet. Haal het weg, of zet `kader: avg` als de AVG wel geldt",
+        f"legal basis {basis!r} falls under kader {kader}, where the GDPR does not apply: "
+        f"remove `{key}`",
+    )
+
+
+def no_avg_6(basis: str) -> Text:
+    """A basis under the AVG without its art. 6 ground."""
+    return Text(
+        f"grondslag {basis!r} noemt niet op welke grond van AVG art. 6 lid 1 de verwerking "
+        "rust; zet `avg_6: e` (taak van algemeen belang), `c` (wettelijke verplichting), `a` "
+        "(toestemming) of een andere letter. Valt zij onder de politie- of justitiewetgeving, "
+        "zet dan `kader: wpg` of `kader: wjsg`. De bijlage zegt anders 'niet opgegeven'",
+        f"legal basis {basis!r} names no GDPR art. 6(1) ground (avg_6) nor a kader",
+    )
+
+
+def no_avg_9(basis: str) -> Text:
+    """staat_toe bijzonder under the AVG without an art. 9 exception."""
+    return Text(
+        f"grondslag {basis!r} staat bijzondere persoonsgegevens toe, maar noemt niet welke "
+        "uitzondering van AVG art. 9 lid 2 dat mogelijk maakt; zet bijvoorbeeld `avg_9: g` "
+        "(zwaarwegend algemeen belang, op grond van een wet) of `avg_9: a` (uitdrukkelijke "
+        "toestemming)",
+        f"legal basis {basis!r} allows special categories but names no GDPR art. 9(2) exception",
+    )
+
+
+def no_avg_10(basis: str) -> Text:
+    """staat_toe strafrechtelijk under the AVG without an art. 10 basis."""
+    return Text(
+        f"grondslag {basis!r} staat strafrechtelijke gegevens toe, maar noemt niet welke wet dat "
+        "toestaat (AVG art. 10); zet bij `avg_10` de wet en het artikel, bijvoorbeeld de "
+        "bepaling van de Wgs of de UAVG waarop u steunt",
+        f"legal basis {basis!r} allows criminal data but names no GDPR art. 10 basis (avg_10)",
+    )
+
+
+def missing_elements(names: list[str]) -> Text:
+    """The heading lacks accountability elements the annex needs."""
+    return Text(
+        f"het convenant zegt niets over {', '.join(names)}; de bijlage vermeldt dan 'niet "
+        "vastgelegd in het convenant' (zie LEESMIJ.md, 'Verantwoordelijken, rechten en "
+        "beveiliging')",
+        f"the covenant says nothing about {', '.join(names)}; the annex says 'not laid down'",
+    )
+
+
+#: What each accountability element is about, for missing_elements.
+ELEMENT_WORDS = {
+    "verwerkingsverantwoordelijken": Text(
+        "wie verwerkingsverantwoordelijke is (verwerkingsverantwoordelijken)",
+        "who is controller (verwerkingsverantwoordelijken)",
+    ),
+    "rechten_betrokkenen": Text(
+        "waar betrokkenen hun rechten uitoefenen (rechten_betrokkenen)",
+        "where data subjects exercise their rights (rechten_betrokkenen)",
+    ),
+    "beveiliging": Text(
+        "de beveiligingsmaatregelen (beveiliging)", "the security measures (beveiliging)"
+    ),
+}

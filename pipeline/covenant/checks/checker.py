@@ -11,6 +11,7 @@ from pipeline.covenant.checks.consistency import (
     domain_problems,
     treatment_conflicts,
 )
+from pipeline.covenant.checks.heading import heading_problems, heading_warnings
 from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
 from pipeline.covenant.checks.usage import unused_definitions
 from pipeline.covenant.conditions import check_condition, value_kind_problem
@@ -343,6 +344,7 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
         checker.check_covenant(loaded)
     problems = checker.problems
     for loaded in covenants:
+        problems += heading_problems(loaded, registry)
         problems += treatment_conflicts(loaded)
     problems += domain_problems(covenants)
     return problems
@@ -350,10 +352,12 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
 
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
     """What is allowed but worth a second look (see consistency.area_overlaps), the statistics
-    rules' own (statistics_check), and definitions no rule uses (usage)."""
+    rules' own (statistics_check), definitions no rule uses (usage), and what the annex needs
+    from the heading (heading)."""
     return (
         area_overlaps(covenants, registry)
         + statistics_warnings(covenants)
         + herleider_warnings(covenants)
         + unused_definitions(covenants)
+        + heading_warnings(covenants)
     )

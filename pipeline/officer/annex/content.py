@@ -16,6 +16,8 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
+from pipeline.officer.annex import accountability
+from pipeline.officer.annex.municipalities import municipality
 from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
 from pipeline.officer.annex.statistics import statistics_rows
 from pipeline.registry import Registry
@@ -39,6 +41,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     marked: tuple[bool, ...] = ()
+    #: per row, the technical name shown small beside the first cell (a field's path)
+    technical: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Annex:
     facts: tuple[tuple[str, str], ...]
     sections: tuple[Section, ...]
     closing: str
+    #: on every printed page: the covenant, its version and its status, in brief
+    footer: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class AnnexContext:
     signal_type: str | None = None
     text: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    #: concept, or vastgesteld with publication number and signer (see cli's explain)
+    status: str = "concept: niet als vastgesteld gevonden bij de pijplijn"
 
 
 def duration_words(iso: str) -> str:
@@ -130,7 +138,7 @@ def _facts(ctx: AnnexContext) -> tuple[tuple[str, str], ...]:
         area = "; ".join(
             p
             for p in (
-                f"gemeenten {', '.join(kop.werkgebied.gemeenten)}"
+                f"gemeenten {', '.join(municipality(c) for c in kop.werkgebied.gemeenten)}"
                 if kop.werkgebied.gemeenten
                 else "",
                 f"politie-eenheden {', '.join(kop.werkgebied.politie_eenheden)}"
@@ -144,6 +152,7 @@ def _facts(ctx: AnnexContext) -> tuple[tuple[str, str], ...]:
     digest = hashlib.sha256(ctx.text.encode()).hexdigest()[:16]
     return (
         ("Convenant", f"{kop.titel} ({kop.id})"),
+        ("Status", ctx.status),
         ("Versie", kop.versie),
         (
             "Geldig",
@@ -159,23 +168,16 @@ def _facts(ctx: AnnexContext) -> tuple[tuple[str, str], ...]:
 
 def _bases(ctx: AnnexContext) -> Section:
     kop = ctx.loaded.model.convenant
-    rows = tuple(
-        (
-            name,
-            basis.omschrijving,
-            "; ".join(CATEGORY_WORDS[c.value] for c in basis.staat_toe)
-            or "alleen gewone persoonsgegevens",
-        )
-        for name, basis in kop.grondslagen.items()
-    )
     purposes = tuple((name, text) for name, text in kop.doelen.items())
+    split = accountability.bases(ctx.loaded)
     return Section(
         "Grondslagen en doelen",
         (
             "Een regel mag bijzondere of strafrechtelijke gegevens alleen delen onder een grondslag "
             "die dat toestaat.",
+            *split.paragraphs,
         ),
-        Table(("grondslag", "omschrijving", "staat toe"), rows),
+        Table(split.headers, split.rows),
         (Section("Doelen", table=Table(("doel", "omschrijving"), purposes), level=3),),
     )
 
@@ -277,23 +279,34 @@ def _condition_words(rule: Regel, categories: dict[str, list[str]]) -> str:
     return "; ".join(parts)
 
 
+def label_of(field: dict[str, object], path: str) -> str:
+    """A field's human label (the schema's Dutch ``label``), else its technical name."""
+    label = field.get("label")
+    return str(label) if label else path
+
+
 def _rule_section(ctx: AnnexContext, rule: Regel, recipient: str) -> Section:
     kop = ctx.loaded.model.convenant
     schema = ctx.store.current(rule.signaaltype).expanded
     leaves = grantable_paths(schema)
     categories = {p: list(f.get(CATEGORY_PROPERTY, [])) for p, f in leaves.items()}
     references = {p for p, f in leaves.items() if REFERENCE_PROPERTY in f}
-    fields = {p: Behandeling(t) for p, t in ENVELOPE_DEFAULTS.items()} | dict(rule.velden)
-    rows, marked = [], []
-    for path, treatment in fields.items():
-        standard = path in ENVELOPE_DEFAULTS and path not in rule.velden
+    rows, marked, names = [], [], []
+    envelope = []
+    for path, treatment in rule.velden.items():
         words = treatment_words(treatment, recipient, _domain(ctx, recipient), path in references)
+        label = label_of(leaves.get(path, {}), path)
+        if path.startswith("envelope."):  # the view's envelope: not data about a person
+            envelope.append(f"{label} ({path}): {words}")
+            continue
         cats = "; ".join(CATEGORY_WORDS[c] for c in categories.get(path, []))
-        rows.append((path, words + (" (standaard)" if standard else ""), cats or "-"))
+        rows.append((label, words, cats or "-"))
+        names.append(path)
         marked.append(bool(cats) and treatment is not Behandeling.WEGLATEN)
     basis = kop.grondslagen[rule.grondslag]
     lines = [
-        f"Van: {', '.join(rule.bronnen)}. Doel: {rule.doel} ({kop.doelen.get(rule.doel, '')}).",
+        f"Van: {', '.join(_name(ctx, s) for s in rule.bronnen)}. Doel: {rule.doel} "
+        f"({kop.doelen.get(rule.doel, '')}).",
         f"Grondslag: {rule.grondslag} ({basis.omschrijving}). Bewaartermijn: "
         f"{duration_words(rule.bewaartermijn)} ({rule.bewaartermijn}).",
     ]
@@ -308,6 +321,11 @@ def _rule_section(ctx: AnnexContext, rule: Regel, recipient: str) -> Section:
                 else "; een signaal zonder bruikbare locatie niet."
             )
         )
+    lines.append(
+        "Envelop: "
+        + ("; ".join(envelope) if envelope else "de standaard (zie 'De envelop van elke view')")
+        + "."
+    )
     if rule.omschrijving:
         lines.append(" ".join(rule.omschrijving.split()))
     article = f", artikel {rule.artikel}" if rule.artikel else ""
@@ -315,7 +333,10 @@ def _rule_section(ctx: AnnexContext, rule: Regel, recipient: str) -> Section:
         f"{rule.signaaltype}, regel {rule.id}{article}",
         tuple(lines),
         Table(
-            ("veld", "wat de ontvanger krijgt", "bijzondere gegevens"), tuple(rows), tuple(marked)
+            ("gegeven", "wat de ontvanger krijgt", "bijzondere gegevens"),
+            tuple(rows),
+            tuple(marked),
+            tuple(names),
         ),
         level=3,
     )
@@ -386,10 +407,24 @@ def _statistics(ctx: AnnexContext) -> list[Section]:
 #: Builders of the annex's sections, in order; another rule kind adds its own here.
 SectionBuilder = Callable[[AnnexContext], list[Section]]
 SECTION_BUILDERS: list[SectionBuilder] = [
-    lambda ctx: [_bases(ctx), _domains(ctx), _reidentifiers(ctx), _envelope(ctx)],
+    lambda ctx: [
+        _part(accountability.controllers(ctx.loaded, lambda p: _name(ctx, p), ctx.registry)),
+        _bases(ctx),
+        _part(accountability.rights(ctx.loaded, lambda p: _name(ctx, p)), new_page=True),
+        _part(accountability.security(ctx.loaded)),
+        _part(accountability.who_sees_what(ctx.loaded), new_page=True),
+        _domains(ctx),
+        _reidentifiers(ctx),
+        _envelope(ctx),
+    ],
     _recipients,
     _statistics,
 ]
+
+
+def _part(part: accountability.Part, new_page: bool = False) -> Section:
+    table = Table(part.headers, part.rows) if part.headers else None
+    return Section(part.title, part.paragraphs, table, new_page=new_page)
 
 
 def build_annex(ctx: AnnexContext) -> Annex:
@@ -402,4 +437,5 @@ def build_annex(ctx: AnnexContext) -> Annex:
         sections=tuple(sections),
         closing="Wat hier niet staat, wordt niet gedeeld: een veld dat geen regel noemt, verlaat "
         "de pijplijn nooit, en een partij die geen regel noemt, ontvangt niets.",
+        footer=f"Bijlage {kop.id}, versie {kop.versie}, {ctx.status.split(':')[0]}",
     )

@@ -8,7 +8,12 @@ from pipeline.officer.annex.content import Annex, Section
 
 #: Print styles: A4 with margins, tables that wrap inside the page, a recipient per page.
 _CSS = """
-@page { size: A4; margin: 18mm 16mm 20mm 16mm; }
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+        @bottom-right { content: "pagina " counter(page) " van " counter(pages);
+                        font-family: "DejaVu Sans", Arial, sans-serif; font-size: 8pt;
+                        color: #444; }
+        @bottom-left { content: var(--voet); font-family: "DejaVu Sans", Arial, sans-serif;
+                       font-size: 8pt; color: #444; } }
 html { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10pt;
        color: #111; }
 body { margin: 0 auto; max-width: 178mm; }
@@ -16,20 +21,27 @@ h1 { font-size: 16pt; margin: 0 0 6pt; }
 h2 { font-size: 13pt; margin: 14pt 0 4pt; border-bottom: 1px solid #888; }
 h3 { font-size: 11pt; margin: 10pt 0 3pt; }
 p { margin: 2pt 0 4pt; }
-table { border-collapse: collapse; width: 100%; table-layout: fixed; margin: 3pt 0 8pt;
+table { border-collapse: collapse; width: 100%; table-layout: auto; margin: 3pt 0 8pt;
         page-break-inside: auto; }
 tr { page-break-inside: avoid; }
 th, td { border: 1px solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: normal; word-break: normal; hyphens: manual; }
+td small.naam { display: block; font-family: "DejaVu Sans Mono", monospace; font-size: 7pt;
+                color: #555; white-space: normal; }
 th { background: #eee; }
 td code, dd code { font-size: 9pt; }
 tr.bijzonder td { background: #fff2cc; }
 dl.feiten { display: grid; grid-template-columns: 38mm 1fr; gap: 2pt 6pt; margin: 0 0 8pt; }
 dl.feiten dt { font-weight: bold; }
-dl.feiten dd { margin: 0; overflow-wrap: anywhere; }
+dl.feiten dd { margin: 0; overflow-wrap: break-word; }
 section.pagina { page-break-before: always; }
 p.slot { margin-top: 12pt; font-weight: bold; }
 """
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal (for the page footer)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def _md_cell(text: str) -> str:
@@ -42,8 +54,11 @@ def _md_section(section: Section) -> list[str]:
     if section.table is not None:
         lines.append("| " + " | ".join(section.table.headers) + " |")
         lines.append("|" + " --- |" * len(section.table.headers))
-        for row in section.table.rows:
-            lines.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
+        technical = section.table.technical
+        for i, row in enumerate(section.table.rows):
+            name = f" (`{technical[i]}`)" if i < len(technical) and technical[i] else ""
+            cells = [row[0] + name, *row[1:]]
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     for part in section.parts:
         lines += _md_section(part)
     return lines
@@ -68,7 +83,13 @@ def _text_section(section: Section, depth: int) -> list[str]:
     table = section.table
     if table is not None:
         lines.append(f"{indent}  ({' | '.join(table.headers)})")
-        lines += [f"{indent}  - {' | '.join(c for c in row)}" for row in table.rows]
+        for i, row in enumerate(table.rows):
+            name = (
+                f" ({table.technical[i]})"
+                if i < len(table.technical) and table.technical[i]
+                else ""
+            )
+            lines.append(f"{indent}  - {' | '.join([row[0] + name, *row[1:]])}")
     for part in section.parts:
         lines += _text_section(part, depth + 1)
     return lines
@@ -87,6 +108,11 @@ def to_text(annexes: list[Annex]) -> str:
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
+def _breakable(name: str) -> str:
+    """A technical name that may break after a dot or underscore, never inside a word."""
+    return "".join(html.escape(c) + ("<wbr>" if c in "._" else "") for c in name)
+
+
 def _html_section(section: Section) -> list[str]:
     e = html.escape
     level = min(section.level, 4)
@@ -99,10 +125,11 @@ def _html_section(section: Section) -> list[str]:
         out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr>")
         for i, row in enumerate(table.rows):
             special = i < len(table.marked) and table.marked[i]
-            cells = "".join(
-                f"<td><code>{e(c)}</code></td>" if j == 0 else f"<td>{e(c)}</td>"
-                for j, c in enumerate(row)
+            name = table.technical[i] if i < len(table.technical) else ""
+            first = (
+                f'{e(row[0])}<small class="naam">{_breakable(name)}</small>' if name else e(row[0])
             )
+            cells = f"<td>{first}</td>" + "".join(f"<td>{e(c)}</td>" for c in row[1:])
             out.append(f'<tr class="bijzonder">{cells}</tr>' if special else f"<tr>{cells}</tr>")
         out.append("</table>")
     for part in section.parts:
@@ -119,7 +146,7 @@ def to_html(annexes: list[Annex]) -> str:
         "<!doctype html>",
         '<html lang="nl"><head><meta charset="utf-8">',
         f"<title>{e(title)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}:root {{ --voet: {_css_string(annexes[0].footer)}; }}</style></head><body>",
     ]
     for index, annex in enumerate(annexes):
         parts.append(
