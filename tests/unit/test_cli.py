@@ -106,7 +106,11 @@ def test_explain_one_file_as_the_annex_and_an_unknown_recipient_is_an_error(tmp_
     assert '<html lang="nl">' in page and "<h2>Koppeldomeinen</h2>" in page
     assert "Geldig</dt><dd>van 2025-03-01 tot 2030-03-01" in page
     assert "Wet justitiële en strafvorderlijke gegevens" in page  # a legal basis with its text
-    assert '<tr class="bijzonder"><td><code>uitbuitingsvorm</code>' in page  # art. 9 marked
+    # art. 9 marked; the human label with the technical name small beside it
+    assert (
+        '<tr class="bijzonder"><td>vorm van uitbuiting<small class="naam">uitbuitingsvorm</small>'
+        in page
+    )
     done = run(
         "convenant",
         "explain",

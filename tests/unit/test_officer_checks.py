@@ -327,3 +327,104 @@ def test_explain_on_a_terminal_keeps_to_columns():
     lines = text.replace("\r", "").splitlines()
     assert len(lines) > 20
     assert max(len(line) for line in lines) <= 90, max(lines, key=len)
+
+
+# --- the annex's accountability elements (issue 27, item 2) ------------------------------------
+
+
+def _annex_text(directory: Path, store, status: str | None = None) -> str:
+    from pipeline.officer.annex.content import AnnexContext, build_annex
+    from pipeline.officer.annex.render import to_text
+
+    loaded = next(
+        c for c in load_covenants(directory) if c.model.convenant.id == "midden-nederland"
+    )
+    extra = {"status": status} if status else {}
+    context = AnnexContext(loaded, load_registry(directory), store, **extra)
+    return to_text([build_annex(context)])
+
+
+def test_the_annex_carries_what_the_authority_asks(store):
+    text = _annex_text(CONVENANTEN, store)
+    for expected in (
+        "Status: concept",
+        "gemeenten Amersfoort (GM0307), Baarn (GM0308)",
+        "Utrecht (GM0344)",
+        "Elke partij is zelfstandig verwerkingsverantwoordelijke",
+        "Verwerker (AVG art. 28): De beheerder van ketenstroom",
+        "wgs | Wet gegevensverwerking door samenwerkingsverbanden",
+        "art. 6 lid 1 sub e: taak van algemeen belang of openbaar gezag",
+        "art. 9 lid 2 sub g: zwaarwegend algemeen belang",
+        "strafrechtelijke gegevens, art. 10: Wet gegevensverwerking door samenwerkingsverbanden",
+        "Wet politiegegevens (Richtlijn (EU) 2016/680); de AVG is op deze verstrekking niet",
+        "Een betrokkene kan voor elke partij terecht bij Gemeente Utrecht (gemeente-utrecht)",
+        "bezwaar | AVG art. 21 | bij een verwerking op grond van art. 6 lid 1 sub e of f",
+        "pseudonimisering | Identificerende gegevens",
+        "versleuteling | Velden die een regel versleuteld geeft",
+        "afspraak van de partijen | Medewerkers met toegang hebben een geheimhoudingsplicht",
+        "Wie ziet wat",
+        "gemeente-utrecht | Controle, Signaal | herleidbaar pseudoniem | leeftijdsklasse",
+        "Openbaar Ministerie (om) | zelfstandig | niets | Signaal",
+        "vorm van uitbuiting (uitbuitingsvorm) | ongewijzigd",
+        "Envelop: de standaard",
+    ):
+        assert expected in text, expected
+    # envelope fields are not listed as data of a person in a rule's table
+    rules = text[text.index("Wat Openbaar Ministerie") :]
+    assert "(envelope.source)" not in rules.split("Envelop:")[0]
+
+
+def test_the_status_names_the_publication_and_signer():
+    from pipeline.officer.annex.publication import SignedPublication, status_of
+
+    text = (CONVENANTEN / "midden-nederland.yaml").read_text()
+    name = "midden-nederland.yaml"
+    one = SignedPublication(1, "2026-04-01T10:00:00+00:00", "FG Midden-Nederland", {name: text})
+    two = SignedPublication(2, "2026-05-01T10:00:00+00:00", "FG Midden-Nederland", {name: "x"})
+    assert status_of(name, text, [one]) == (
+        "vastgesteld: publicatie 1 van 2026-04-01, ondertekend door FG Midden-Nederland"
+    )
+    assert status_of(name, text, [one, two]).endswith("; sinds publicatie 2 geldt een andere tekst")
+    assert status_of(name, "changed", [one]).startswith("concept")
+    assert status_of(name, text, None).startswith("concept")
+
+
+def test_the_new_heading_elements_are_checked(tmp_path, store):
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml")
+    path = directory / "zeeland-west-brabant.yaml"
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            "      staat_toe: [bijzonder, strafrechtelijk]\n    wpg-19:",
+            "      staat_toe: [bijzonder, strafrechtelijk]\n      kader: wjsg\n      avg_6: e\n"
+            "    wpg-19:",
+        ).replace(
+            "  verwerkingsregister:",
+            "  verwerkingsverantwoordelijken:\n    verhouding: gezamenlijk\n"
+            "    contactpunt: gemeente-bredaa\n"
+            "  rechten_betrokkenen:\n    loket: gemeente-breda\n    contact: privacy@breda.example\n"
+            "  verwerkingsregister:",
+        )
+    )
+    problems = problems_in(directory, store)
+    assert any(
+        "`contactpunt: gemeente-bredaa` is geen partij van dit convenant; bedoelt u "
+        "gemeente-breda?" in p
+        for p in problems
+    ), problems
+    assert any(
+        "bij `verhouding: gezamenlijk` (AVG art. 26) hoort een `regeling`" in p for p in problems
+    )
+    assert any(
+        p.startswith(f"{path}:{line_of(path, 'avg_6: e')}:")
+        and "grondslag 'wjsg' valt onder de Wet justitiële en strafvorderlijke gegevens" in p
+        for p in problems
+    ), problems
+    path.write_text(text)
+    with speaking(Language.NL):
+        found = warnings(load_covenants(directory), load_registry(directory))
+    basis = next(w for w in found if "grondslag 'wgs' noemt niet op welke grond" in w)
+    assert "Ook: grondslag 'wgs' staat bijzondere persoonsgegevens toe" in basis
+    assert any(
+        "het convenant zegt niets over wie verwerkingsverantwoordelijke is" in w for w in found
+    )
