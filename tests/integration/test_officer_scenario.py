@@ -108,7 +108,12 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
             "convenant", "explain", str(officer / "zeeland-west-brabant.yaml"), "--format", "html"
         )
         assert "Wat Gemeente Breda (gemeente-breda) ontvangt" in annex
-        assert "gemeenten GM0758, GM0826, GM0840, GM0748, GM0687" in annex
+        assert (
+            "gemeenten Breda (GM0758), Oosterhout (GM0826), Rucphen (GM0840), Bergen op Zoom "
+            "(GM0748), Middelburg (GM0687)"
+        ) in annex
+        # the broker is configured and reachable, nothing is published yet: a concept
+        assert "Status</dt><dd>concept: deze tekst is niet gepubliceerd" in annex
         memo = cli("convenant", "diff", str(before), str(officer))
         assert "convenant zeeland-west-brabant is nieuw" in memo
         assert "gemeente-breda" in memo and "nieuw gedeeld: Signaal" in memo
