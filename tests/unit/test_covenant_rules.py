@@ -101,9 +101,14 @@ def test_minor_test_needs_a_date_field(covenant_dir, store):
     assert "minderjarig tests a birth date" in problem
 
 
+#: The Wmo 2015 basis of R7 (Veilig Thuis) with, and without, the art. 9 exception it names.
+WMO_ALLOWS_SPECIAL = "      staat_toe: [bijzonder]\n      avg_6: e                            # wettelijke taak van Veilig Thuis\n      avg_9: h"
+WMO_ALLOWS_NOTHING = "      staat_toe: []\n      avg_6: e"
+
+
 def test_special_category_data_needs_a_basis_that_allows_it(covenant_dir, store):
     path = _edit(
-        covenant_dir, "      staat_toe: [bijzonder]\n    wgs:", "      staat_toe: []\n    wgs:"
+        covenant_dir, WMO_ALLOWS_SPECIAL, WMO_ALLOWS_NOTHING
     )
     (problem,) = _problems(covenant_dir, store)
     assert problem.startswith(str(path))
@@ -112,7 +117,7 @@ def test_special_category_data_needs_a_basis_that_allows_it(covenant_dir, store)
 
 
 def test_leaving_out_special_data_needs_no_basis_for_it(covenant_dir, store):
-    _edit(covenant_dir, "      staat_toe: [bijzonder]\n    wgs:", "      staat_toe: []\n    wgs:")
+    _edit(covenant_dir, WMO_ALLOWS_SPECIAL, WMO_ALLOWS_NOTHING)
     _edit(
         covenant_dir,
         "    velden:\n      uitbuitingsvorm: doorgeven\n      indicatoren: doorgeven\n      urgent",

@@ -158,8 +158,8 @@ def test_a_condition_on_special_category_data_needs_a_basis_that_allows_it(coven
     )
     _edit(
         covenant_dir,
-        "      staat_toe: [bijzonder, strafrechtelijk]\n    wpg-19",
-        "      staat_toe: [strafrechtelijk]\n    wpg-19",
+        "      staat_toe: [bijzonder, strafrechtelijk]\n      kader: wpg\n    wpg-19",
+        "      staat_toe: [strafrechtelijk]\n      kader: wpg\n    wpg-19",
     )
     _edit(
         covenant_dir,
