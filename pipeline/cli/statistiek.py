@@ -68,11 +68,10 @@ def publiceer(
     ] = None,
 ) -> None:
     """Publish a period's figures now (also while it is still open: a provisional version).
-
     If the worker (or another run of this command) publishes the same version at the same
-    moment, only the one that claimed it first is sent: this command then says so, and
-    publishes a next version on top of it if the counts changed since. Exit 4 if a claimed
-    version was refused (its cells do not match disclosure control)."""
+    moment, only the one claimed first is sent: this command says so, and publishes a next
+    version on top of it if the counts changed since. Exit 4 if a claimed version was refused
+    (its cells are not what disclosure control gives)."""
     from pipeline.app.statistics import publish_period
     from pipeline.statistics.periods import parse_period
 
