@@ -107,6 +107,7 @@ class Registry(BaseModel):
             topics.DLQ_REPLAYS,
             topics.STATISTICS_FACTS,
             topics.STATISTICS_PUBLICATIONS,
+            topics.STATISTICS_CLAIMS,
         ]
         return self.inbound_topics() + self.inbox_topics() + own
 

@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     statistics_interval_s: float = Field(
         30.0, gt=0, description="How often a worker looks for closed periods to publish."
     )
+    statistics_takeover_s: float = Field(
+        30.0,
+        ge=0,
+        description=(
+            "How long after another publisher claimed a version of the figures, and did not "
+            "complete it, a publisher sends that version itself (exactly as claimed)."
+        ),
+    )
     metrics_port: int | None = Field(
         None,
         ge=0,

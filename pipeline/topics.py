@@ -17,6 +17,9 @@ DLQ_REPLAYS = "ketenstroom.dlq-herhalingen"
 #: Statistics: one fact per counted signal and rule; one entry per publication version.
 STATISTICS_FACTS = "ketenstroom.statistiek-feiten"
 STATISTICS_PUBLICATIONS = "ketenstroom.statistiek-publicaties"
+#: Who publishes which version: one partition, never compacted, kept for ever; of the claims to
+#: one publication name, the first in offset order is the one (pipeline.statistics.state).
+STATISTICS_CLAIMS = "ketenstroom.statistiek-claims"
 
 #: Compacted topics: the latest value per key is the state.
 COMPACTED = frozenset(
@@ -31,6 +34,8 @@ COMPACTED = frozenset(
         STATISTICS_PUBLICATIONS,
     }
 )
+#: Topics with exactly one partition: the compacted ones, and those whose total order counts.
+SINGLE_PARTITION = COMPACTED | {STATISTICS_CLAIMS}
 
 
 def inbound(partner_id: str) -> str:

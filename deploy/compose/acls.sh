@@ -91,6 +91,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic inbox.zorgcoordinatie-utrecht \
     --topic ketenstroom.convenanten \
     --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.statistiek-claims \
     --topic ketenstroom.statistiek-feiten \
     --topic ketenstroom.statistiek-publicaties \
     --topic ketenstroom.verantwoording \
@@ -135,6 +136,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.dlq \
     --topic ketenstroom.dlq-herhalingen \
     --topic ketenstroom.gebeurtenis-ids \
+    --topic ketenstroom.statistiek-claims \
     --topic ketenstroom.statistiek-feiten \
     --topic ketenstroom.statistiek-publicaties \
     --topic ketenstroom.verantwoording \
@@ -240,6 +242,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.convenant-status \
     --topic ketenstroom.gebeurtenis-ids \
     --topic ketenstroom.schemas \
+    --topic ketenstroom.statistiek-claims \
     --topic ketenstroom.statistiek-feiten \
     --topic ketenstroom.statistiek-publicaties \
     --resource-pattern-type literal

@@ -71,7 +71,7 @@ def provision_topics(
         new = [
             NewTopic(
                 name,
-                1 if name in topics.COMPACTED else settings.partitions,
+                1 if name in topics.SINGLE_PARTITION else settings.partitions,
                 settings.replication_factor,
                 topic_configs=kept[name].configs(),
             )

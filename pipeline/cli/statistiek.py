@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
@@ -9,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from pipeline.cli.exit_codes import Exit
 from pipeline.cli.output import console, heading
 from pipeline.settings import Settings, load_settings
+from pipeline.statistics.claims import Outcome, Release
 
 if TYPE_CHECKING:
     from pipeline.client.inbox import View
@@ -64,42 +67,80 @@ def publiceer(
         ),
     ] = None,
 ) -> None:
-    """Publish a period's figures now (also while it is still open: a provisional version)."""
+    """Publish a period's figures now (also while it is still open: a provisional version).
+    If the worker (or another run of this command) publishes the same version at the same
+    moment, only the one claimed first is sent: this command says so, and publishes a next
+    version on top of it if the counts changed since. Exit 4 if a claimed version was refused
+    (its cells are not what disclosure control gives)."""
     from pipeline.app.statistics import publish_period
     from pipeline.statistics.periods import parse_period
 
     settings = load_settings()
     bootstrap = settings.require_bootstrap()
+    policy = statistics_policy(settings, bootstrap)
     if periode is not None:
         try:
             kind = parse_period(periode).kind
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
-        rules = statistics_policy(settings, bootstrap).statistics
+        rules = policy.statistics
         if not any(r.period is kind for r in rules):
             known = ", ".join(f"{r.key} ({r.period.value})" for r in rules) or "none"
             raise typer.BadParameter(
                 f"no statistics rule publishes per {kind.value}; rules: {known}"
             )
-    sent = publish_period(settings, bootstrap, statistics_policy(settings, bootstrap), periode)
-    for body in sent:
-        shown = sum(not c["onderdrukt"] for c in body["cellen"])
-        replaces = f", replaces version {body['vervangt']}" if body["vervangt"] else ""
-        console.print(
-            f"published {body['publicatie_id']} ({body['status']}{replaces}) to "
-            f"{', '.join(body['ontvangers'])}: {len(body['cellen'])} cells, {shown} shown, "
-            f"{len(body['cellen']) - shown} suppressed",
-            highlight=False,
-            soft_wrap=True,
-        )
-        if body["buiten_telling"]:
-            console.print(
-                f"  note: {body['buiten_telling']} signal(s) were counted under an earlier "
-                "definition of this rule and are not in these figures",
-                highlight=False,
+    releases = publish_period(settings, bootstrap, policy, periode)
+    for line in release_lines(releases):
+        console.print(line, highlight=False, soft_wrap=True)
+    if any(r.outcome is Outcome.REFUSED for r in releases):
+        raise typer.Exit(Exit.ALERT)
+
+
+def release_lines(releases: Sequence[Release]) -> list[str]:
+    """What happened to each version, in plain words for the operator who asked."""
+    if not releases:
+        return ["nothing new to publish: every period asked for stands as published"]
+    lines = []
+    for release in releases:
+        body, name = release.body, release.name
+        who = release.publisher.describe() if release.publisher else "an unnamed publisher"
+        at = dt.datetime.fromisoformat(body["gepubliceerd_op"]).astimezone().strftime("%H:%M:%S")
+        if release.outcome is Outcome.PUBLISHED:
+            replaces = f", replaces version {body['vervangt']}" if body["vervangt"] else ""
+            lines.append(
+                f"published {name} ({body['status']}{replaces}) to "
+                f"{', '.join(body['ontvangers'])}: {_cells(body)}"
             )
-    if not sent:
-        console.print("nothing new to publish: every period asked for stands as published")
+            if body["buiten_telling"]:
+                lines.append(
+                    f"  note: {body['buiten_telling']} signal(s) were counted under an earlier "
+                    "definition of this rule and are not in these figures"
+                )
+        elif release.outcome is Outcome.BY_ANOTHER:
+            lines.append(
+                f"{name} was published a moment ago, at {at}, by {who}; it stands as they "
+                f"published it ({body['status']}: {_cells(body)}). "
+                f"`ketenstroom inbox --as {body['ontvangers'][0]}` shows it"
+            )
+        elif release.outcome is Outcome.RESENT:
+            lines.append(
+                f"{name} was claimed by {who} at {at}, which stopped before sending all of it; "
+                f"sent it now, exactly as claimed ({body['status']}: {_cells(body)})"
+            )
+        else:
+            lines.append(
+                f"{name}, claimed by {who} at {at}, was NOT sent: its cells are not what "
+                "disclosure control gives for its counts under the rule in force (a forged "
+                "claim, or one made under other covenant settings); later versions are "
+                "audited against it all the same"
+            )
+    return lines
+
+
+def _cells(body: dict[str, Any]) -> str:
+    shown = sum(not c["onderdrukt"] for c in body["cellen"])
+    total = len(body["cellen"])
+    return f"{total} cells, {shown} shown, {total - shown} suppressed"
 
 
 def latest_publications(views: Sequence[View]) -> list[list[dict[str, Any]]]:

@@ -101,8 +101,16 @@ ROLES: tuple[Role, ...] = (
             (_inboxes, ("Write",)),
             (_named(topics.DEAD_LETTER, topics.DISCLOSURE_LOG), ("Write",)),
             (_named(topics.EVENT_IDS, topics.SCHEMAS), ("Read", "Write")),
-            # statistics: the facts counted, and the publications' own record
-            (_named(topics.STATISTICS_FACTS, topics.STATISTICS_PUBLICATIONS), ("Read", "Write")),
+            # statistics: the facts counted, the publications' own record, and the claims
+            # whose order decides who publishes a version: nobody else may write there
+            (
+                _named(
+                    topics.STATISTICS_FACTS,
+                    topics.STATISTICS_PUBLICATIONS,
+                    topics.STATISTICS_CLAIMS,
+                ),
+                ("Read", "Write"),
+            ),
             (_named(topics.REGISTER), ("Write",)),  # the policy's processing activities
             (_named(topics.COVENANTS), ("Read",)),
             # only the router writes covenant status: nobody else can claim a worker adopted
@@ -110,7 +118,7 @@ ROLES: tuple[Role, ...] = (
             (_named(topics.DLQ_REPLAYS), ("Describe",)),  # start-up checks every topic exists
         ),
         groups=((ROUTER_GROUP, "literal"),),
-        commands=("worker",),
+        commands=("worker", "statistiek publiceer"),
     ),
     Role(
         OPERATOR,

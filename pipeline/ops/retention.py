@@ -14,6 +14,9 @@ Pure: no I/O; ``topics create``, ``deploy topics`` and ``topics check`` apply it
   event-id horizon or the disclosure log's retention, whichever is longer. A claim says whom
   its event is about, and a follow-up that comes while the log still holds the event's lines
   is logged about those people (``claims_horizon_ms``).
+- The statistics claims (``ketenstroom.statistiek-claims``) are a log, not state: which claim to
+  a publication name came first decides who publishes it, so the topic is never compacted (a
+  later claim would replace the first) and nothing expires (``retention.ms=-1``).
 
 Kafka deletes a segment only once its newest record is older than ``retention.ms``, so every
 record is kept at least that long. Durations are converted with 366-day years and 31-day months,
@@ -36,6 +39,8 @@ from pipeline.settings import Settings
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _DAY_MS = 24 * 3600 * 1000
+#: retention.ms of a topic that keeps every record for ever.
+FOREVER = -1
 #: Upper bounds, so a converted term is never shorter than the calendar's.
 _YEAR_DAYS, _MONTH_DAYS = 366, 31
 
@@ -55,7 +60,8 @@ def _calendar_days(text: str) -> int:
 
 @dataclass(frozen=True)
 class Retention:
-    """What one topic needs: compacted (no age limit), or records kept ``ms`` at least."""
+    """What one topic needs: compacted (no age limit), or records kept ``ms`` at least (-1:
+    for ever, and never compacted)."""
 
     topic: str
     compacted: bool
@@ -141,6 +147,8 @@ def required_retention(
                 out[topic] = Retention(
                     topic, True, choice.event_id_horizon_ms, f"event-id horizon {days} days"
                 )
+        elif topic == topics.STATISTICS_CLAIMS:
+            out[topic] = Retention(topic, False, FOREVER, "statistics claims: their order decides")
         elif topic in topics.COMPACTED:
             out[topic] = Retention(topic, True, None, "compacted state topic")
         else:
@@ -218,6 +226,9 @@ def shortfalls(
                     found.append(Shortfall(topic, want, f"retention.ms={raw} ({_days(int(raw))})"))
             continue
         assert want.ms is not None
+        if want.ms == FOREVER and "compact" in policy:  # compaction drops a key's earlier records
+            found.append(Shortfall(topic, want, f"cleanup.policy={','.join(policy)}"))
+            continue
         if "delete" not in policy:
             continue  # compacted only: nothing is deleted by age
         raw = configs.get("retention.ms")
@@ -225,7 +236,7 @@ def shortfalls(
             found.append(Shortfall(topic, want, "retention.ms not reported"))
             continue
         ms = int(raw)
-        if ms != -1 and ms < want.ms:
+        if ms != FOREVER and (want.ms == FOREVER or ms < want.ms):
             found.append(Shortfall(topic, want, f"retention.ms={ms} ({_days(ms)})"))
         size = configs.get("retention.bytes")
         if size is not None and int(size) != -1:

@@ -2,9 +2,10 @@
 
 Pure: the counts (state.FactState) and earlier versions (state.PublicationLedger) come in, the
 records to send come out, in the order that keeps a crash from leaving half a publication
-unnoticed: first the publications-topic entry (``klaar: false``, with every cell), then the
-Statistiek records and their log records, then the entry again with ``klaar: true``. An entry
-found incomplete is sent again exactly as it was (``resend``).
+unnoticed: first the claim (pipeline.statistics.claims: the whole publication, which is only
+sent if it is the first claim to its name), then the Statistiek records and their log records,
+then the publications-topic entry with ``klaar: true``. A version claimed but not complete is
+sent again exactly as claimed (``resend``), by whichever publisher finds it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pipeline.covenant.statistics import StatisticsRule
 from pipeline.disclosure_control.suppression import Earlier, Protected, protect
 from pipeline.disclosure_control.tables import CellSpace, build_space
 from pipeline.router.records import Outbound
+from pipeline.statistics.claims import CLAIMS_TOPIC
 from pipeline.statistics.dimensions import Dimensie, structurally_zero
 from pipeline.statistics.log import publication_log_record
 from pipeline.statistics.periods import is_closed, parse_period
@@ -45,7 +47,7 @@ _SEPARATOR = "\x1f"  # joins a microcell's categories in the publications topic
 class Outputs:
     """A publication's records in the order they must be acknowledged."""
 
-    intent: Outbound  # the entry with klaar: false
+    claim: Outbound  # the publication (klaar: false) on the claims topic
     records: tuple[Outbound, ...]  # Statistiek records and log records
     done: Outbound  # the entry with klaar: true
     body: dict[str, Any]
@@ -82,15 +84,17 @@ def decide(
 ) -> dict[str, Any] | None:
     """The publications-topic entry of the next version of ``rule``'s ``period``, or None when
     nothing is due: an open period is only published on demand, a closed one once and again
-    only when its counts changed (a correction)."""
-    history = [h for h in ledger.history(rule.key, period) if h.complete]
-    closed = closed or any(h.status != Status.VOORLOPIG for h in history)
+    only when its counts changed (a correction). It is audited against every version claimed
+    before, complete or not: whoever claimed one may still send it."""
+    history = ledger.history(rule.key, period)
+    released = [h for h in history if h.complete]
+    closed = closed or any(h.status != Status.VOORLOPIG for h in released)
     if not closed and not on_demand:
         return None
     tally, other = facts.tallies(rule.key, period, rule.definition)
     space = space_of(rule)
     counts, unplaced = _counts_of(space, tally)
-    last = history[-1] if history else None
+    last = released[-1] if released else None
     same = (
         last is not None
         and last.body["definitie"] == rule.definition
@@ -109,7 +113,7 @@ def decide(
     # Earlier versions of the same definition are known to the recipient: protect against
     # what comparing them with this one would tell.
     protected = protect(space, counts, rule.control, _earlier(space, rule, history))
-    version = (max(ledger.versions.get((rule.key, period), {}), default=0)) + 1
+    version = len(history) + 1  # versions are claimed as 1, 2, 3, ... only (claims.verdict)
     cells = _cells(space, protected)
     return {
         "publicatie_id": f"{rule.key}/{period}/v{version}",
@@ -173,18 +177,16 @@ def _cells(space: CellSpace, protected: Protected) -> list[dict[str, Any]]:
 def verified(
     body: dict[str, Any], rules: Iterable[StatisticsRule], ledger: PublicationLedger
 ) -> bool:
-    """True if an interrupted publication is what disclosure control gives for its counts under
-    a rule in force: only then is it sent again (the publications topic is not trusted to say
-    what may leave)."""
+    """True if a claimed publication is what disclosure control gives for its counts under a
+    rule in force, audited against every version claimed before it: only then does anyone but
+    its own publisher send it (the claims topic is not trusted to say what may leave)."""
     rule = next((r for r in rules if r.key == body.get("regel")), None)
     if rule is None or body.get("definitie") != rule.definition:
         return False
     try:
         space = space_of(rule)
         history = [
-            h
-            for h in ledger.history(rule.key, body["periode"])
-            if h.complete and h.version < body["versie"]
+            h for h in ledger.history(rule.key, body["periode"]) if h.version < body["versie"]
         ]
         protected = protect(
             space, _stored_counts(space, body), rule.control, _earlier(space, rule, history)
@@ -219,7 +221,7 @@ def outputs(body: dict[str, Any], store: SchemaStore) -> Outputs:
     key = f"{body['publicatie_id']}".encode()
     done = {**body, "klaar": True}
     return Outputs(
-        intent=Outbound(PUBLICATIONS_TOPIC, key, _json(body)),
+        claim=Outbound(CLAIMS_TOPIC, key, _json(body)),
         records=tuple(records),
         done=Outbound(PUBLICATIONS_TOPIC, key, _json(done)),
         body=done,
@@ -262,13 +264,8 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 def resend(ledger: PublicationLedger) -> list[Published]:
-    """Entries written before their records were acknowledged: they must be sent again."""
-    return [
-        versions[v]
-        for versions in ledger.versions.values()
-        for v in sorted(versions)
-        if not versions[v].complete
-    ]
+    """Versions claimed whose records were not all acknowledged: they must be sent, as claimed."""
+    return ledger.pending()
 
 
 def margin_counts(body: dict[str, Any]) -> Counter[str]:

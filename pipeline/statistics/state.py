@@ -1,6 +1,7 @@
 """What has been counted and published so far, built from the facts and publications topics.
 
-Both topics are compacted; reading one from the beginning gives the latest value per key. These
+The facts and publications topics are compacted: reading one from the beginning gives the latest
+value per key; the claims topic is a log whose order decides (pipeline.statistics.claims). These
 classes are the pure part: they learn records one by one (from a full read by the CLI, or from
 a worker that follows the topics) and answer what a publication needs.
 """
@@ -12,15 +13,17 @@ import json
 import logging
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import topics
+from pipeline.statistics.claims import Verdict, verdict
 from pipeline.statistics.facts import Fact
 
 log = logging.getLogger("ketenstroom.statistics")
 
-#: Compacted: one record per publication version (key ``<rule>/<period>/v<version>``).
+#: Compacted: one record per publication version once all its records were sent (key
+#: ``<rule>/<period>/v<version>``).
 PUBLICATIONS_TOPIC = topics.STATISTICS_PUBLICATIONS
 
 
@@ -155,24 +158,27 @@ class Status:
 
 @dataclass(frozen=True)
 class Published:
-    """One publication version as the publications topic holds it."""
+    """One publication version: the claim that won its name (pipeline.statistics.claims)."""
 
     rule: str
     period: str
     version: int
     status: str
     replaces: int | None
-    complete: bool  # False: written before its records; they must be sent again
+    complete: bool  # False: claimed, but not (yet) every record is sent
     body: dict[str, Any]
+    offset: int = -1  # of its claim on the claims topic
 
     @property
     def key(self) -> bytes:
         return f"{self.rule}/{self.period}/v{self.version}".encode()
 
     @classmethod
-    def from_record(cls, value: bytes) -> Published:
+    def from_record(cls, value: bytes, offset: int = -1) -> Published:
+        """A claim or publications-topic entry; ValueError (KeyError, TypeError) if malformed
+        or if its name is not its rule, period and version."""
         body = json.loads(value)
-        return cls(
+        published = cls(
             rule=str(body["regel"]),
             period=str(body["periode"]),
             version=int(body["versie"]),
@@ -180,34 +186,108 @@ class Published:
             replaces=None if body.get("vervangt") is None else int(body["vervangt"]),
             complete=bool(body["klaar"]),
             body=body,
+            offset=offset,
         )
+        if body["publicatie_id"] != published.key.decode() or published.version < 1:
+            raise ValueError(f"publication {body['publicatie_id']!r} names another version")
+        return published
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A claim that is no version: another came first, or it skipped one."""
+
+    name: str
+    offset: int
+    verdict: Verdict
+    body: dict[str, Any]
 
 
 @dataclass
 class PublicationLedger:
-    """Every publication version per (rule, period), oldest first."""
+    """Every publication version per (rule, period), oldest first, from two topics: the claims
+    (in offset order: the first claim to a name is the version) and the publications topic
+    (an entry with ``klaar: true`` once every record of a version was sent)."""
 
     versions: dict[tuple[str, str], dict[int, Published]] = field(default_factory=dict)
+    #: Publications-topic entries by name: the versions whose records were all sent.
+    finished: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
     malformed: int = 0
+    #: The claims topic is learnt up to (not including) this offset.
+    claims_read: int = 0
+
+    def learn_claim(
+        self, value: bytes | None, offset: int | None = None
+    ) -> Published | Rejected | None:
+        """One record of the claims topic, in offset order (``offset`` None: the next one). A
+        record learnt before (a consumer that fetched it again) is not learnt twice."""
+        offset = self.claims_read if offset is None else offset
+        if offset < self.claims_read:
+            return None
+        self.claims_read = offset + 1
+        try:
+            if value is None:
+                raise ValueError("a claim without a value")
+            claim = Published.from_record(value, offset)
+            if claim.complete:
+                raise ValueError("a claim is never complete")
+        except (ValueError, KeyError, TypeError):
+            self.malformed += 1
+            return None
+        found = self.versions.setdefault((claim.rule, claim.period), {})
+        judged = verdict(claim.version, len(found))
+        if judged is not Verdict.WON:
+            rejected = Rejected(claim.key.decode(), offset, judged, claim.body)
+            self.rejected.append(rejected)
+            return rejected
+        found[claim.version] = replace(claim, complete=self._released(claim))
+        return found[claim.version]
 
     def learn(self, value: bytes | None) -> None:
-        """One record of the publications topic."""
+        """One record of the publications topic: a version whose records were all sent. It
+        completes the version only if it is the claim that won that name."""
         if value is None:
             return
         try:
-            published = Published.from_record(value)
+            entry = Published.from_record(value)
         except (ValueError, KeyError, TypeError):
             self.malformed += 1
             return
-        self.versions.setdefault((published.rule, published.period), {})[published.version] = (
-            published
-        )
+        if not entry.complete:
+            return  # written before its records by a publisher without claims: no version
+        self.finished[entry.key.decode()] = entry.body
+        versions = self.versions.get((entry.rule, entry.period), {})
+        claim = versions.get(entry.version)
+        if claim is not None and not claim.complete:
+            versions[entry.version] = replace(claim, complete=self._released(claim))
+
+    def _released(self, claim: Published) -> bool:
+        entry = self.finished.get(claim.key.decode())
+        return entry is not None and {**entry, "klaar": False} == claim.body
+
+    def winner(self, name: str) -> Published | None:
+        """The version called ``name``: the claim to it that came first."""
+        rule_covenant, rule_id, period, version = name.split("/", 3)
+        found = self.versions.get((f"{rule_covenant}/{rule_id}", period), {})
+        return found.get(int(version.removeprefix("v")))
 
     def history(self, rule: str, period: str) -> list[Published]:
-        """The versions of one rule's period, oldest first."""
+        """The versions of one rule's period, oldest first: every one claimed, complete or not
+        (the recipient has, or may yet get, each of them)."""
         found = self.versions.get((rule, period), {})
         return [found[v] for v in sorted(found)]
 
+    def pending(self) -> list[Published]:
+        """Versions claimed whose records were not all sent (yet): they must be sent, as
+        claimed."""
+        return [
+            versions[v]
+            for versions in self.versions.values()
+            for v in sorted(versions)
+            if not versions[v].complete
+        ]
+
     def periods(self, rule: str) -> list[str]:
-        """Every period of ``rule`` published at least once."""
+        """Every period of ``rule`` claimed at least once."""
         return sorted(p for r, p in self.versions if r == rule)

@@ -352,6 +352,9 @@ def test_every_role_has_exactly_the_rights_its_commands_use(
     )
     cli_as(admin, roles.ACCOUNTABILITY, "verantwoording", "export")
     cli_as(admin, roles.COVENANT_PUBLISHER, "convenant", "publish")
+    # figures on demand run as the router: they claim a version before they send it
+    published = cli_as(admin, roles.ROUTER, "statistiek", "publiceer", "--periode", "2026-K4")
+    assert "published midden-nederland/S1/2026-K4/v" in published.stdout, published.stdout
     time.sleep(2)  # the router reads the new bundle and its schemas
 
     acls = all_acls(registry, routed.router_group_id)

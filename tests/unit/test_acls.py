@@ -17,6 +17,11 @@ from pipeline.registry import Deelnemer, Registry
 from pipeline.settings import Settings
 
 GROUP = "ketenstroom-router"
+STATISTICS_TOPICS = {
+    topics.STATISTICS_FACTS,
+    topics.STATISTICS_PUBLICATIONS,
+    topics.STATISTICS_CLAIMS,
+}
 
 
 def check_invariants(registry: Registry, acls: list[Acl]) -> None:
@@ -44,6 +49,10 @@ def check_invariants(registry: Registry, acls: list[Acl]) -> None:
             assert a.principal in {topics.partner_of_inbound(a.name), REPLAYER}, a
         if a.operation == "Write" and a.name.startswith(topics.INBOX_PREFIX):
             assert a.principal == ROUTER, a
+        # the first claim to a version of the figures is the version: only the router (its
+        # workers and `statistiek publiceer`) may write claims, facts and publications
+        if a.operation == "Write" and a.name in STATISTICS_TOPICS:
+            assert a.principal == ROUTER, a
     # a partner's group prefix cannot cover another partner's groups
     for a in acls:
         if a.resource_type == "group" and a.principal in partners:
@@ -59,6 +68,8 @@ def check_invariants(registry: Registry, acls: list[Acl]) -> None:
     for topic in registry.inbox_topics():
         assert (ROUTER, topic, "Write") in granted
         assert (topics.partner_of_inbox(topic), topic, "Read") in granted
+    for topic in STATISTICS_TOPICS:
+        assert {(ROUTER, topic, "Read"), (ROUTER, topic, "Write")} <= granted
     # the operator reads no signal topic
     assert not any(
         a.principal == OPERATOR

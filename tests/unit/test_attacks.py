@@ -135,6 +135,7 @@ def test_regrouped_statistics_tables_neither_misread_counts_nor_block_a_correcti
     first = decide(before, "2026-K2", facts, ledger, True, False, NOW)
     assert first is not None and first["status"] == Status.DEFINITIEF
     policy = _compile(covenant_dir, store)
+    ledger.learn_claim(outputs(first, policy.store).claim.value)
     ledger.learn(outputs(first, policy.store).done.value)
 
     _edit(

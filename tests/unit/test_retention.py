@@ -148,3 +148,26 @@ def test_every_generated_topic_has_its_retention(registry, covenants):
         want = kept[document["spec"]["topicName"]].configs()
         config = {k: str(v) for k, v in document["spec"]["config"].items()}
         assert want.items() <= config.items(), document["spec"]["topicName"]
+
+
+def test_the_statistics_claims_are_one_log_kept_for_ever(registry, covenants):
+    """Which claim to a publication version came first decides who publishes it: a compacted
+    claims topic would keep a later claim in place of the first, an expiring one forget it."""
+    kept = required_retention(registry, covenants, RetentionSettings(), TODAY)
+    claims = kept[topics.STATISTICS_CLAIMS]
+    assert claims.configs() == {
+        "cleanup.policy": "delete",
+        "retention.ms": "-1",
+        "retention.bytes": "-1",
+    }
+    assert topics.STATISTICS_CLAIMS in topics.SINGLE_PARTITION
+    assert shortfalls({topics.STATISTICS_CLAIMS: claims}, {}) == []
+    for wrong in (
+        {"cleanup.policy": "compact"},
+        {"cleanup.policy": "compact,delete", "retention.ms": "-1"},
+        {"cleanup.policy": "delete", "retention.ms": str(duration_ms("P5Y"))},
+    ):
+        (found,) = shortfalls({topics.STATISTICS_CLAIMS: claims}, {topics.STATISTICS_CLAIMS: wrong})
+        assert "retention.ms=-1" in found.message()
+    right = {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
+    assert shortfalls({topics.STATISTICS_CLAIMS: claims}, {topics.STATISTICS_CLAIMS: right}) == []

@@ -44,6 +44,12 @@ def _edit(directory: Path, old: str, new: str) -> Path:
     return path
 
 
+def _released(ledger: PublicationLedger, out) -> None:
+    """A version claimed first and sent completely, as the publisher records it."""
+    ledger.learn_claim(out.claim.value)
+    ledger.learn(out.done.value)
+
+
 def _line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
 
@@ -170,7 +176,7 @@ def test_a_late_signal_yields_a_correction_marked_with_the_version_it_replaces(p
     def publish(closed, on_demand=False):
         body = decide(rule, "2026-K2", facts, ledger, closed, on_demand, NOW)
         if body is not None:
-            ledger.learn(outputs(body, policy.store).done.value)
+            _released(ledger, outputs(body, policy.store))
         return body
 
     assert publish(closed=False) is None  # an open period is published on demand only
@@ -227,7 +233,7 @@ def test_inbox_shows_one_json_object_per_cell_of_the_latest_version(policy, caps
     for closed in (False, True):
         body = decide(rule, "2026-K2", facts, ledger, closed, True, NOW)
         out = outputs(body, policy.store)
-        ledger.learn(out.done.value)
+        _released(ledger, out)
         for r in out.records:
             if r.topic == "inbox.nationaal-rapporteur":
                 entry, datum = decode(r.value, policy.store)
@@ -270,11 +276,11 @@ def test_an_interrupted_publication_is_sent_again_only_as_disclosure_control_mad
     )
     ledger = PublicationLedger()
     body = decide(rule, "2026-K2", facts, ledger, True, True, NOW)
-    ledger.learn(outputs(body, policy.store).intent.value)  # written, then the worker died
+    ledger.learn_claim(outputs(body, policy.store).claim.value)  # claimed, then the worker died
     (interrupted,) = resend(ledger)
     assert verified(interrupted.body, policy.statistics, ledger)
-    # someone who can write the publications topic fills in a suppressed cell: refused
-    tampered = json.loads(outputs(body, policy.store).intent.value)
+    # someone who can write the claims topic fills in a suppressed cell: refused
+    tampered = json.loads(outputs(body, policy.store).claim.value)
     small = next(c for c in tampered["cellen"] if c["onderdrukt"])
     small |= {"aantal": 4, "onderdrukt": False}
     assert not verified(tampered, policy.statistics, ledger)
