@@ -19,6 +19,7 @@ from pipeline.privacy.encryption import Sealer
 from pipeline.privacy.subjects import data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
+from pipeline.router.delivery import view_timestamp_ms
 from pipeline.router.disclosure import (
     NO_LOCATION,
     NO_RECIPIENT,
@@ -178,6 +179,7 @@ def _disclose(
     log: list[Outbound] = []
     event_log = disclosure_log(policy).for_event(envelope, now, subjects)
     occurred = legal_day(envelope["occurred_at"])  # the Dutch day, as minderjarig is judged
+    stamp = view_timestamp_ms(now)  # nothing to join two views on (router.delivery)
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)
         if grants is None:
@@ -210,7 +212,7 @@ def _disclose(
         )
         key = reference.encode()
         deliveries.append(
-            Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
+            Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers, stamp)
         )
         lines = event_log.record(trace, plan.recipient, grants, fingerprint)
         log.extend(_log_record(event_id, line) for line in lines)

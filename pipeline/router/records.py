@@ -28,6 +28,8 @@ class Outbound(NamedTuple):
     key: bytes
     value: bytes
     headers: Headers = ()
+    #: The record's Kafka timestamp (ms since the epoch); None: the moment it is produced.
+    timestamp_ms: int | None = None
 
 
 @dataclass(frozen=True)
