@@ -16,7 +16,7 @@ from pipeline.covenant.policy import Grant, Policy, Withheld
 from pipeline.errors import CodecError, InvalidRecordError
 from pipeline.legal_time import legal_day
 from pipeline.privacy.encryption import Sealer
-from pipeline.privacy.subjects import data_subject
+from pipeline.privacy.subjects import BY_NAME, data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
 from pipeline.router.delivery import view_timestamp_ms
@@ -155,7 +155,9 @@ def _route(
             record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, Claim.of(record)), policy
         )
     resolved = resolve_references(datum, signal_type, partner, policy, index)
-    subjects = _subjects(datum, resolved.event_ids, policy, now, index)
+    # the claims of the events it refers to (None: not remembered): whom they were about
+    claims = [index.get(e) if index is not None else None for e in resolved.event_ids]
+    subjects = _subjects(datum, claims, policy, now)
     result = _disclose(envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope)
     claim = claim_record(event_id, Claim.of(record, subjects))
     return replace(result, claim=claim, signal=(signal_type, datum))
@@ -223,21 +225,23 @@ def _disclose(
 
 
 def _subjects(
-    datum: dict[str, Any],
-    referred: tuple[str, ...],
-    policy: Policy,
-    now: dt.datetime,
-    index: EventIndex | None,
+    datum: dict[str, Any], claims: list[Claim | None], policy: Policy, now: dt.datetime
 ) -> tuple[Subject, ...]:
-    """Whom the signal is about, pseudonymised in the log's own domain: its own person, or else
-    the people of the events it refers to (a Statusupdate about a signal is about that
-    signal's victim); none: no person (or the referred events are past the horizon)."""
-    found = data_subject(datum)
+    """Whom the signal is about, pseudonymised in the log's own domain: its own person when it
+    names them by BSN or by name and birth date; else the people of the events it refers to
+    (a Statusupdate about a signal is about that signal's victim, and a Verwijzing that names
+    its person only by name is about the person its signal names more firmly); else its own
+    person by name alone; none: no person (or the referred events are past the horizon)."""
+    found = data_subject(datum) if policy.keys is not None else None
+    own = None
     if found is not None and policy.keys is not None:
         id_type, kind, normalised = found
-        return ((policy.keys.subject(kind, normalised, now), id_type),)
-    claims = [index.get(e) for e in referred] if index is not None else []
+        own = (policy.keys.subject(kind, normalised, now), id_type)
+        if id_type != BY_NAME:
+            return (own,)
     subjects = tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
+    if not subjects and own is not None:
+        return (own,)
     if len(subjects) > MAX_SUBJECTS:
         raise CodecError(
             Reason.TOO_MANY_SUBJECTS,
