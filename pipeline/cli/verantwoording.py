@@ -27,6 +27,11 @@ from pipeline.cli.output import compact_fields, console, errors
 from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
 from pipeline.messages import accountability as msg
 from pipeline.router.disclosure import NO_LOCATION, OTHER_COVENANT
+from pipeline.router.event_scope import (
+    REFERRED_OUTSIDE_AREA,
+    REFERRED_OUTSIDE_PERIOD,
+    REFERRED_UNKNOWN,
+)
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -347,6 +352,9 @@ def _why(reason: str) -> str:
     words = {
         NO_LOCATION: msg.withheld_without_location,
         OTHER_COVENANT: msg.withheld_other_covenant,
+        REFERRED_OUTSIDE_AREA: msg.withheld_referred_outside_area,
+        REFERRED_OUTSIDE_PERIOD: msg.withheld_referred_outside_period,
+        REFERRED_UNKNOWN: msg.withheld_referred_unknown,
     }
     text = words.get(reason)
     return str(text()) if text is not None else reason

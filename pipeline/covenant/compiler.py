@@ -214,6 +214,9 @@ def compile_policy(
             s.short_name: tuple(marked_paths(s.expanded, ADDRESSEE_PROPERTY)) for s in signals
         },
         statistics=compile_statistics(covenants, store),
+        locators={
+            s.short_name: Locator.of(marked_paths(s.expanded, LOCATION_PROPERTY)) for s in signals
+        },
     )
 
 

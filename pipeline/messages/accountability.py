@@ -296,6 +296,32 @@ def withheld_without_location() -> Text:
     )
 
 
+def withheld_referred_outside_area() -> Text:
+    """Why a follow-up was withheld: what it refers to lay outside the covenant's area."""
+    return Text(
+        "het bericht verwijst naar een signaal buiten het werkgebied van het convenant",
+        "the record refers to a signal outside the covenant's area",
+    )
+
+
+def withheld_referred_outside_period() -> Text:
+    """Why a follow-up was withheld: what it refers to happened outside the validity period."""
+    return Text(
+        "het bericht verwijst naar een signaal van buiten de looptijd van het convenant",
+        "the record refers to a signal from outside the covenant's validity period",
+    )
+
+
+def withheld_referred_unknown() -> Text:
+    """Why a follow-up was withheld: the router does not know where what it refers to lay."""
+    return Text(
+        "het bericht verwijst naar een signaal waarvan de pijplijn niet (meer) weet waar en "
+        "wanneer het speelde (verwerkt vóór deze versie, of langer geleden dan zij onthoudt)",
+        "the record refers to a signal of which the pipeline does not know (any longer) where "
+        "and when it happened",
+    )
+
+
 #: How an inzage line was found, as the FG reads it (person.Person.found_by values).
 _FOUND_BY = {
     "BSN": Text("BSN", "BSN"),

@@ -35,6 +35,7 @@ from pipeline.router.event_index import (
     duplicate_detail,
     origin_of,
 )
+from pipeline.router.event_scope import Scope, scope_of, withheld_under
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.router.references import resolve_references
 from pipeline.signals.validation import validate_signal
@@ -155,11 +156,15 @@ def _route(
             record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, Claim.of(record)), policy
         )
     resolved = resolve_references(datum, signal_type, partner, policy, index)
-    # the claims of the events it refers to (None: not remembered): whom they were about
+    # the claims of the events it refers to (None: not remembered): whom and where they were
     claims = [index.get(e) if index is not None else None for e in resolved.event_ids]
     subjects = _subjects(datum, claims, policy, now)
-    result = _disclose(envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope)
-    claim = claim_record(event_id, Claim.of(record, subjects))
+    referred = tuple(c.scope if c is not None else None for c in claims)
+    scope = scope_of(datum, signal_type, partner, policy, referred)
+    result = _disclose(
+        envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope, referred
+    )
+    claim = claim_record(event_id, Claim.of(record, subjects, scope))
     return replace(result, claim=claim, signal=(signal_type, datum))
 
 
@@ -171,11 +176,13 @@ def _disclose(
     now: dt.datetime,
     sealer: Sealer,
     subjects: tuple[Subject, ...] = (),
-    scope: frozenset[str] | None = None,
+    covenants: frozenset[str] | None = None,
+    referred: tuple[Scope | None, ...] = (),
 ) -> RouteResult:
     """Views and log lines (one per data subject of ``subjects``) of one valid signal; under
-    ``scope`` (the covenants its references bind it to: references.resolve_references) only,
-    where it is not None."""
+    ``covenants`` (those its references bind it to: references.resolve_references) only,
+    where it is not None; and only under covenants whose area and period held every event it
+    refers to (``referred``: their scopes, router.event_scope)."""
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
@@ -192,8 +199,13 @@ def _disclose(
             lines = event_log.record(trace, None, grants.grants, None, WITHHELD, NO_LOCATION)
             log.extend(_log_record(event_id, line) for line in lines)
             continue
-        if scope is not None and plan.covenant_id not in scope:
+        if covenants is not None and plan.covenant_id not in covenants:
             lines = event_log.record(trace, None, grants, None, WITHHELD, OTHER_COVENANT)
+            log.extend(_log_record(event_id, line) for line in lines)
+            continue
+        outside = withheld_under(plan, referred, policy)
+        if outside is not None:
+            lines = event_log.record(trace, None, grants, None, WITHHELD, outside)
             log.extend(_log_record(event_id, line) for line in lines)
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
