@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -94,8 +95,10 @@ def route_batch(
     sealer = Sealer()  # one data key per recipient for the whole batch
     for record in records:
         result = route(record, policy, now, index, sealer)
-        if result.claim is not None:
-            index.learn_record(result.claim.key, result.claim.value)
+        if result.claimed is not None:
+            # a claim the index cannot keep is not known, as learn_record refuses it
+            with contextlib.suppress(ValueError):
+                index.learn(*result.claimed)
         results.append(result)
     return results
 
@@ -164,8 +167,13 @@ def _route(
     result = _disclose(
         envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope, referred
     )
-    claim = claim_record(event_id, Claim.of(record, subjects, scope))
-    return replace(result, claim=claim, signal=(signal_type, datum))
+    made = Claim.of(record, subjects, scope)
+    return replace(
+        result,
+        claim=claim_record(event_id, made),
+        claimed=(event_id, made),
+        signal=(signal_type, datum),
+    )
 
 
 def _disclose(

@@ -58,7 +58,7 @@ class Claim:
         # the bytes json.dumps({...}, sort_keys=True) gives, without building them through it
         text = f'{{"origin": {json.dumps(self.origin)}'
         if self.scope is not None:
-            text += f', "scope": {json.dumps(self.scope.to_json(), sort_keys=True)}'
+            text += f', "scope": {self.scope.json_text()}'
         text += f', "sha256": "{self.digest}"'
         if self.subjects:
             text += f', "subjects": {json.dumps([list(s) for s in self.subjects])}'
@@ -193,12 +193,10 @@ class EventIndex:
         malformed ones are ignored (False)."""
         if not key or not value:
             return False
-        try:
-            claim = Claim.from_bytes(value)
-            _pack(claim)
+        try:  # learn packs the claim, refusing one that cannot be kept (ValueError)
+            return self.learn(key.decode(errors="replace"), Claim.from_bytes(value), timestamp_ms)
         except (ValueError, KeyError, TypeError):
             return False
-        return self.learn(key.decode(errors="replace"), claim, timestamp_ms)
 
     def resume(self) -> Resume:
         """Where reading the claims topic stopped, as of the last ``flush``."""
@@ -250,8 +248,8 @@ _PRUNE_EVERY_S = 60.0
 
 #: Separate a packed claim's origin and its subjects, and a subject's id and type (no origin,
 #: log id or id type holds them: topic names, PS1 labels and type names are plain ASCII). A
-#: part that starts with _SCOPE holds the scope as compact JSON (JSON escapes every control
-#: character); a claim packed before scopes were kept has no such part.
+#: part that starts with _SCOPE holds the scope in its packed form (event_scope.Scope.packed);
+#: a claim packed before scopes were kept has no such part.
 _UNIT, _RECORD_SEP, _SCOPE = "\x1f", "\x1e", "\x1d"
 
 
@@ -265,7 +263,7 @@ def _pack(claim: Claim) -> bytes:
     ):
         raise ValueError("separator in a claim")
     if claim.scope is not None:
-        parts.append(_SCOPE + json.dumps(claim.scope.to_json(), separators=(",", ":")))
+        parts.append(_SCOPE + claim.scope.packed())
     return _UNIT.join(parts).encode() + digest[:DIGEST_KEPT]
 
 
@@ -273,7 +271,7 @@ def _unpack(packed: bytes) -> Claim:
     origin, *rest = packed[:-DIGEST_KEPT].decode().split(_UNIT)
     scope = None
     if rest and rest[-1].startswith(_SCOPE):
-        scope = Scope.from_json(json.loads(rest.pop()[1:]))
+        scope = Scope.unpacked(rest.pop()[1:])
     pairs = tuple(tuple(s.split(_RECORD_SEP, 1)) for s in rest)
     return Claim(origin, packed[-DIGEST_KEPT:].hex(), pairs, scope)  # type: ignore[arg-type]
 

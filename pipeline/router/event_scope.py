@@ -49,12 +49,51 @@ class Scope:
     def to_json(self) -> dict[str, Any]:
         """As the claim topic keeps it (compact, deterministic)."""
         return {
+            "occurred": [self.earliest_ms, self.latest_ms],
             "places": [
                 [list(p.gemeenten), list(p.eenheden), list(p.unlocated) if p.unlocated else None]
                 for p in self.places
             ],
-            "occurred": [self.earliest_ms, self.latest_ms],
         }
+
+    def json_text(self) -> str:
+        """``json.dumps(self.to_json(), sort_keys=True)``, built directly: every value is a
+        municipality code, police unit, partner id or type name (covenant.scope.Place), which
+        JSON writes as it is (routing writes one per signal)."""
+        places = ", ".join(
+            [
+                f"[{_strings(p.gemeenten)}, {_strings(p.eenheden)}, "
+                f"{_strings(p.unlocated) if p.unlocated else 'null'}]"
+                for p in self.places
+            ]
+        )
+        return f'{{"occurred": [{self.earliest_ms}, {self.latest_ms}], "places": [{places}]}}'
+
+    def packed(self) -> str:
+        """A compact form for the on-disk index: ``g,g|u,u;!source!type;...@earliest,latest``
+        (no value holds one of those characters: see ``json_text``)."""
+        places = ";".join(
+            f"!{p.unlocated[0]}!{p.unlocated[1]}"
+            if p.unlocated
+            else f"{','.join(p.gemeenten)}|{','.join(p.eenheden)}"
+            for p in self.places
+        )
+        return f"{places}@{self.earliest_ms},{self.latest_ms}"
+
+    @classmethod
+    def unpacked(cls, text: str) -> Scope:
+        """Read ``packed``'s form."""
+        places_text, _, times = text.rpartition("@")
+        places = []
+        for part in places_text.split(";") if places_text else ():
+            if part.startswith("!"):
+                _, source, signal_type = part.split("!")
+                places.append(Place(unlocated=(source, signal_type)))
+            else:
+                codes, _, units = part.partition("|")
+                places.append(Place(_split(codes), _split(units)))
+        earliest, latest = (int(t) for t in times.split(","))
+        return cls(tuple(places), earliest, latest)
 
     @classmethod
     def from_json(cls, body: Any) -> Scope:
@@ -71,6 +110,14 @@ class Scope:
         if len(places) > MAX_PLACES or earliest > latest:
             raise ValueError("not a scope")
         return cls(tuple(places), earliest, latest)
+
+
+def _strings(values: tuple[str, ...]) -> str:
+    return '["' + '", "'.join(values) + '"]' if values else "[]"
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split(",")) if text else ()
 
 
 def _ms(moment: dt.datetime) -> int:
