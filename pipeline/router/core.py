@@ -249,19 +249,19 @@ def _subjects(
 ) -> tuple[Subject, ...]:
     """Whom the signal is about, pseudonymised in the log's own domain: its own person when it
     names them by BSN or by name and birth date; else the people of the events it refers to
-    (a Statusupdate about a signal is about that signal's victim, and a Verwijzing that names
-    its person only by name is about the person its signal names more firmly); else its own
-    person by name alone; none: no person (or the referred events are past the horizon)."""
-    found = data_subject(datum) if policy.keys is not None else None
+    (a Statusupdate about a signal is about that signal's victim), and its own person by name
+    alone if it names one (a Verwijzing that names its person only by name is found by that
+    name too, whatever signal it refers to); none: no person (or the referred events are past
+    the horizon)."""
     own = None
+    found = data_subject(datum)
     if found is not None and policy.keys is not None:
         id_type, kind, normalised = found
         own = (policy.keys.subject(kind, normalised, now), id_type)
         if id_type != BY_NAME:
             return (own,)
-    subjects = tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
-    if not subjects and own is not None:
-        return (own,)
+    referred = (s for c in claims if c is not None for s in c.subjects)
+    subjects = tuple(dict.fromkeys([*referred, *([own] if own else [])]))
     if len(subjects) > MAX_SUBJECTS:
         raise CodecError(
             Reason.TOO_MANY_SUBJECTS,

@@ -95,12 +95,14 @@ def test_a_crafted_name_cannot_pass_for_someone_elses_name_and_birth_date(
     assert _inzage(by_name("Jan", dt.date(1990, 5, 17), versions), [result], policy) == []
 
 
-def test_a_referral_naming_its_person_by_name_only_is_about_the_signals_person(
-    store, policy, factory
+def test_a_referral_naming_its_person_by_name_only_is_found_by_that_name_too(
+    store, policy, factory, keyring
 ):
-    """A Verwijzing that names its person by name alone, about a signal that named them by
-    BSN: logged about the person by BSN (the same person, more firmly), as before; a name-only
-    follow-up about nobody known is logged by the name."""
+    """A Verwijzing that names its person by name alone, about a signal that names someone by
+    BSN: logged about the signal's person (the first line, as before) and about the name (a
+    line of its own). A hostile partner who attaches a reference to someone else's signal
+    cannot hide a name-only person from an inzage by name."""
+    versions = keyring.verantwoording
     index = EventIndex()
     signal = in_utrecht(factory.make("politie", "Signaal").document)
     signal["slachtoffer"]["bsn"] = "111222333"
@@ -109,8 +111,15 @@ def test_a_referral_naming_its_person_by_name_only_is_about_the_signals_person(
     referral = in_utrecht(
         factory.follow_up("politie", "Verwijzing", str(signal["envelope"]["event_id"])).document
     )
-    referral["slachtoffer"].update(bsn=None, geboortedatum=None)
+    referral["slachtoffer"].update(
+        bsn=None, voornamen="Piet", achternaam="Pietersen", geboortedatum=None
+    )
     referral["minderjarig"] = False
     result = _route(policy, store, referral, "politie", index, 1)
     assert result.deliveries
-    assert {e["data_subject_id"] for e in log_entries(result, policy)} == {victim}
+    lines = log_entries(result, policy)
+    assert [e["data_subject_id"] == victim for e in lines] == [True, False]  # one disclosure
+    assert {e["data_subject_id_type"] for e in lines} == {"BSN", "naam"}
+    (found,) = _inzage(by_name("Piet Pietersen", None, versions), [result], policy)
+    assert found["gevonden_op"] == "naam" and found["ontvanger"] == "zorgcoordinatie-utrecht"
+    assert len(_inzage(by_bsn("111222333", versions), [result], policy)) == 1
