@@ -160,10 +160,23 @@ class Inzage:
         if self.about(record) and self.period.contains(record["start_time"]):
             self._lines.setdefault(line_key(record), record)
 
+    def found_by(self, record: dict[str, Any]) -> str | None:
+        """By which of the person's identities a line was found (person.Person.found_by)."""
+        subject = record.get("data_subject_id")
+        if subject is None:
+            return None
+        if record["outcome"] == REIDENTIFIED and subject in self.person.reidentified_by:
+            return self.person.reidentified_by[str(subject)]
+        return self.person.found_by.get(str(subject))
+
     def entries(self) -> list[dict[str, Any]]:
-        """The person's lines as the inzage shows them, oldest first."""
+        """The person's lines as the inzage shows them, oldest first, each saying by which
+        identity it was found (``gevonden_op``)."""
         ordered = sorted(self._lines.values(), key=lambda r: (r["start_time"], r["span_id"]))
-        return [entry(r, self.register, self.herleiders) for r in ordered]
+        return [
+            {**entry(r, self.register, self.herleiders), "gevonden_op": self.found_by(r)}
+            for r in ordered
+        ]
 
     def report(self) -> dict[str, Any]:
         """The whole inzage as JSON-ready data."""

@@ -29,6 +29,7 @@ from pipeline.ops.metrics import BatchClock, RouterMetrics, reading
 from pipeline.publication.adoption import PolicyHolder
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
+from pipeline.router.delivery import batch_outputs
 from pipeline.router.event_index import EventIndex
 from pipeline.router.records import Headers, Inbound, Outbound, RouteResult
 from pipeline.settings import Settings
@@ -95,8 +96,9 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     phases = BatchClock()
 
     async def produce(results: list[RouteResult], extra: list[Outbound]) -> None:
-        """Send every output of a batch, then wait for Kafka's acknowledgement of each."""
-        await outputs.send_all([*(o for result in results for o in result.outputs), *extra])
+        """Send every output of a batch (views in an order that does not follow the signals:
+        router.delivery), then wait for Kafka's acknowledgement of each."""
+        await outputs.send_all([*batch_outputs(results), *extra])
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:

@@ -56,7 +56,13 @@ class OutputProducer:
             while True:
                 try:
                     self._producer.produce(
-                        out.topic, out.value, out.key, headers=list(out.headers), on_delivery=report
+                        out.topic,
+                        out.value,
+                        out.key,
+                        headers=list(out.headers),
+                        on_delivery=report,
+                        # 0 is librdkafka's "now"; a view carries its own (router.delivery)
+                        timestamp=out.timestamp_ms or 0,
                     )
                     break
                 except BufferError:  # the local queue is full: let deliveries drain it

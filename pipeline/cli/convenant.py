@@ -91,11 +91,28 @@ def _checked(path: Path, settings: Settings) -> tuple[list[LoadedCovenant], Regi
     problems = (
         registered.problems
         + reading.problems
-        + check(reading.checkable, registered.registry, load_store(settings.schemas_dir))
+        + check(
+            reading.checkable,
+            registered.registry,
+            load_store(settings.schemas_dir),
+            _beside(path),
+        )
     )
     if problems:
         raise CovenantError(problems)
     return reading.covenants, registered.registry
+
+
+def _beside(path: Path) -> list[LoadedCovenant]:
+    """The valid covenants in force beside a single file (none for a directory): one file is
+    checked together with them (issue 26: a pseudonym in one covenant and the name in another
+    are a problem of the pair)."""
+    from pipeline.covenant.loader import read_covenants
+
+    if not path.is_file():
+        return []
+    siblings = read_covenants(path.parent).covenants
+    return [c for c in siblings if c.source.path.resolve() != path.resolve()]
 
 
 def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovenant], Registry]:
@@ -106,7 +123,8 @@ def _compiled(path: Path, settings: Settings) -> tuple[Policy, list[LoadedCovena
     covenants, registry = _checked(path, settings)
     # which fields leave, and in which form, does not depend on key values: throwaway keys
     keyring = ephemeral_keyring(registry.ids)
-    policy = compile_policy(covenants, registry, load_store(settings.schemas_dir), keyring)
+    store = load_store(settings.schemas_dir)
+    policy = compile_policy(covenants, registry, store, keyring, _beside(path))
     return policy, covenants, registry
 
 

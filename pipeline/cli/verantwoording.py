@@ -28,6 +28,11 @@ from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomE
 from pipeline.messages import accountability as msg
 from pipeline.messages import help as h
 from pipeline.router.disclosure import NO_LOCATION, OTHER_COVENANT
+from pipeline.router.event_scope import (
+    REFERRED_OUTSIDE_AREA,
+    REFERRED_OUTSIDE_PERIOD,
+    REFERRED_UNKNOWN,
+)
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -125,8 +130,10 @@ def inzage_command(
     ] = None,
 ) -> None:
     """Every disclosure about one person: when, to whom, which fields and how, under which
-    covenant, rule, article, legal basis and purpose; and every re-identification. Give the BSN,
-    or name and birth date, or both (the log names someone by BSN when a signal had one)."""
+    covenant, rule, article, legal basis and purpose; and every re-identification. Give what you
+    have: the BSN, the name (with the birth date if known), or both; the log names someone by
+    BSN when a signal had one, else by name and birth date, else by name alone. Each line says
+    by which identity it was found; a name alone may find namesakes."""
     from pipeline.accountability.inzage import Inzage
     from pipeline.accountability.inzage import as_json as to_json
     from pipeline.accountability.person import by_bsn, by_name, either
@@ -144,9 +151,9 @@ def inzage_command(
                 people.append(by_bsn(bsn, versions))
             except InvalidRecordError as exc:
                 raise ConfigurationError(str(msg.invalid_bsn())) from exc
-        if naam and geboortedatum:
-            people.append(by_name(naam, geboortedatum.date(), versions))
-        if not people or (naam is None) != (geboortedatum is None):
+        if naam and naam.strip():
+            people.append(by_name(naam, geboortedatum.date() if geboortedatum else None, versions))
+        if not people or (geboortedatum is not None and not (naam and naam.strip())):
             raise typer.BadParameter(str(msg.who_missing()))
         person = people[0] if len(people) == 1 else either(*people)
         sources = _sources(settings)
@@ -192,6 +199,7 @@ def _print_inzage(report: dict[str, Any]) -> None:
             table.add_row(
                 line["tijdstip"],
                 msg.kind_word(line["soort"]),
+                msg.found_by_words(line.get("gevonden_op")),
                 str(line.get("namens") or "-"),
                 escape(str(what)),
                 "-",
@@ -209,6 +217,7 @@ def _print_inzage(report: dict[str, Any]) -> None:
             line["tijdstip"],
             msg.kind_word(line["soort"])
             + (f" ({_why(line['reden'])})" if line.get("reden") else ""),
+            msg.found_by_words(line.get("gevonden_op")),
             line.get("ontvanger") or "-",
             escape(compact_fields(line["velden"])) if line.get("velden") else "-",
             escape(
@@ -337,6 +346,9 @@ def _why(reason: str) -> str:
     words = {
         NO_LOCATION: msg.withheld_without_location,
         OTHER_COVENANT: msg.withheld_other_covenant,
+        REFERRED_OUTSIDE_AREA: msg.withheld_referred_outside_area,
+        REFERRED_OUTSIDE_PERIOD: msg.withheld_referred_outside_period,
+        REFERRED_UNKNOWN: msg.withheld_referred_unknown,
     }
     text = words.get(reason)
     return str(text()) if text is not None else reason

@@ -149,14 +149,16 @@ def compile_policy(
     registry: Registry,
     store: SchemaStore,
     keyring: Keyring | None = None,
+    beside: list[LoadedCovenant] | None = None,
 ) -> Policy:
     """Check and compile; raises CovenantError listing every problem. Nothing partial is returned.
 
     ``keyring`` supplies key material for references, pseudonyms and encryption: every view
     carries a reference of its linkage domain, so a policy that discloses anything does not
-    compile without one.
+    compile without one. ``beside``: covenants in force next to these that are not compiled
+    (when one file is checked), for the checks of combinations (checks.checker.check).
     """
-    problems = check(covenants, registry, store)
+    problems = check(covenants, registry, store, beside)
     if problems:
         raise CovenantError(problems)
     by_view: dict[tuple[str, str, str, str], list[Grant]] = defaultdict(list)
@@ -215,6 +217,9 @@ def compile_policy(
             s.short_name: tuple(marked_paths(s.expanded, ADDRESSEE_PROPERTY)) for s in signals
         },
         statistics=compile_statistics(covenants, store),
+        locators={
+            s.short_name: Locator.of(marked_paths(s.expanded, LOCATION_PROPERTY)) for s in signals
+        },
     )
 
 

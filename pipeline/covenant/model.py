@@ -16,6 +16,7 @@ from pipeline.covenant.obligations import (
     Verantwoordelijken,
 )
 from pipeline.disclosure_control.control import MINIMUM_THRESHOLD, Nullen
+from pipeline.messages import combinations as combination_msg
 from pipeline.messages import covenant as covenant_msg
 from pipeline.privacy.keyring import unb64
 from pipeline.statistics.dimensions import Dimensie
@@ -118,6 +119,25 @@ class Koppeldomein(BaseModel):
         for party, reason in value.items():
             if len(str(reason).strip()) < 20:
                 raise ValueError(str(covenant_msg.reidentification_reason(party)))
+        return value
+
+
+class HerleidbaarVia(BaseModel):
+    """A recipient that may re-identify what this covenant protects (a pseudonym or a
+    generalisation of a person) through another covenant that gives it the person's identity
+    (BSN or name); allowed only when named here, with the other covenant and the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ontvanger: str
+    convenant: str
+    reden: str
+
+    @field_validator("reden")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if len(value.strip()) < 20:
+            raise ValueError(str(combination_msg.reason_too_short()))
         return value
 
 
@@ -235,6 +255,11 @@ class Kop(BaseModel):
     verwerkingsverantwoordelijken: Verantwoordelijken | None = None
     rechten_betrokkenen: RechtenBetrokkenen | None = None
     beveiliging: Beveiligingsafspraken | None = None
+    herleidbaar_via: tuple[HerleidbaarVia, ...] = Field(
+        (),
+        description="Recipients that may re-identify what this covenant protects through "
+        "another covenant that gives them the identity, each with that covenant and the reason.",
+    )
 
     @field_validator("grondslagen", mode="before")
     @classmethod

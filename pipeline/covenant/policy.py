@@ -224,12 +224,18 @@ class Policy:
     dead_letter_key: DeadLetterPublicKey | None = field(default=None, compare=False)
     #: Statistics rules: counts, never records (pipeline.covenant.statistics).
     statistics: tuple[StatisticsRule, ...] = ()
+    #: Per signal type: its location fields (where an event lies: covenant.scope).
+    locators: Mapping[str, Locator] = field(default_factory=dict)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
     #: Per partner: the linkage domains it receives references in.
     domains_of: Mapping[str, frozenset[str]] = field(
         default_factory=dict, init=False, compare=False, repr=False
+    )
+    #: (covenant, source, signal type) that some rule discloses without a location.
+    _unlocated: frozenset[tuple[str, str, str]] = field(
+        default=frozenset(), init=False, compare=False, repr=False
     )
     #: What layers above derive from this policy once and keep as long as it lives (the router's
     #: disclosure-log writer): fresh for every copy, so nothing derived outlives its policy.
@@ -245,6 +251,18 @@ class Policy:
             for plan in plans:
                 domains.setdefault(plan.recipient, set()).add(plan.domain)
         object.__setattr__(self, "domains_of", {p: frozenset(d) for p, d in domains.items()})
+        unlocated = {
+            (plan.covenant_id, source, signal_type)
+            for (source, signal_type), plans in self.plans.items()
+            for plan in plans
+            if any(g.without_location for g in plan.grants)
+        }
+        object.__setattr__(self, "_unlocated", frozenset(unlocated))
+
+    def discloses_without_location(self, covenant: str, source: str, signal_type: str) -> bool:
+        """True if a rule of ``covenant`` discloses this source's signals of this type even
+        without a location (``ook_zonder_locatie``)."""
+        return (covenant, source, signal_type) in self._unlocated
 
     def plans_for(self, source: str, signal_type: str) -> tuple[ViewPlan, ...]:
         """The view plans for a signal of this type from this source (empty: nobody receives)."""

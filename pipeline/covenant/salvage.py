@@ -47,7 +47,7 @@ def _prune(data: dict[str, Any], loc: tuple[str | int, ...], kind: str) -> bool:
             heading.pop(key, None)
         elif key in _HEADING_STAND_INS:
             heading[key] = copy.deepcopy(_HEADING_STAND_INS[key])
-        elif key in ("verwerkingsregister", "herleiders"):
+        elif key in ("verwerkingsregister", "herleiders", "herleidbaar_via"):
             heading.pop(key, None)  # nothing a rule depends on: check the rest
         elif key == "id":
             heading["id"] = "onbekend"

@@ -9,6 +9,7 @@ no usable location: under a covenant with an area it is disclosed only by rules 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -51,9 +52,45 @@ class Locator:
         """False for a signal type with no location fields at all (e.g. Statusupdate)."""
         return bool(self.gemeenten or self.eenheden)
 
+    def place(self, datum: dict[str, Any], source: str, signal_type: str) -> Place | None:
+        """Where the record lies; None for a type without location fields (it lies where what
+        it refers to lies)."""
+        if not self.locates:
+            return None
+        codes = _kept(_values(datum, self.gemeenten), _CODE)
+        units = _kept(_values(datum, self.eenheden), _UNIT)
+        if codes or units:
+            return Place(codes, units)
+        return Place(unlocated=(source, signal_type))
+
 
 def _values(datum: dict[str, Any], paths: tuple[str, ...]) -> set[Any]:
     return {v for v in (value_at(datum, p) for p in paths) if v is not None}
+
+
+#: What a kept place holds of a value no area can list (Werkgebied takes only GM0000 codes and
+#: the signals' police units): it still decides, and matches no area, as the value itself did.
+ELSEWHERE = "?"
+_CODE = re.compile(r"GM[0-9]{4}")
+_UNIT = re.compile(r"[A-Z][A-Z_]{0,39}")
+
+
+def _kept(values: set[Any], shape: re.Pattern[str]) -> tuple[str, ...]:
+    return tuple(
+        sorted({v if isinstance(v, str) and shape.fullmatch(v) else ELSEWHERE for v in values})
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one event lay, as a covenant's area judges it, kept after the event is gone (in
+    its event-id claim), so that a follow-up about it is judged by it: its municipality codes
+    and police units; for an event with neither, its publisher and type (``unlocated``), so
+    that a covenant whose rules disclose such events without a location can be told."""
+
+    gemeenten: tuple[str, ...] = ()
+    eenheden: tuple[str, ...] = ()
+    unlocated: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,10 +102,16 @@ class Area:
 
     def where(self, datum: dict[str, Any], locator: Locator) -> Where:
         """IN, OUT, or UNKNOWN when the signal carries no location this area can judge."""
-        codes = _values(datum, locator.gemeenten)
+        return self._judge(_values(datum, locator.gemeenten), _values(datum, locator.eenheden))
+
+    def where_place(self, place: Place) -> Where:
+        """Where an event kept as ``place`` lies, judged as ``where`` judged the event."""
+        return self._judge(set(place.gemeenten), set(place.eenheden))
+
+    def _judge(self, codes: set[Any], units: set[Any]) -> Where:
+        # the municipality decides when both have one; else the police unit
         if codes and self.gemeenten:
             return IN if codes & self.gemeenten else OUT
-        units = _values(datum, locator.eenheden)
         if units and self.eenheden:
             return IN if units & self.eenheden else OUT
         return UNKNOWN

@@ -151,10 +151,12 @@ def no_log_key(path: str) -> Text:
 def who_missing() -> Text:
     """inzage without a person."""
     return Text(
-        "noem de betrokkene: --bsn, en/of --naam met --geboortedatum (het log noemt iemand bij "
-        "het BSN als het signaal er een had, anders bij naam en geboortedatum)",
-        "name the person: --bsn, and/or --naam with --geboortedatum (the log names someone by "
-        "BSN when the signal had one, else by name and birth date)",
+        "noem de betrokkene: --bsn, en/of --naam (met --geboortedatum als u die weet; "
+        "--geboortedatum alleen kan niet). Het log noemt iemand bij het BSN als het signaal er "
+        "een had, anders bij naam en geboortedatum, anders bij de naam alleen",
+        "name the person: --bsn, and/or --naam (with --geboortedatum if known; not "
+        "--geboortedatum alone). The log names someone by BSN when the signal had one, else by "
+        "name and birth date, else by the name alone",
     )
 
 
@@ -183,6 +185,7 @@ def inzage_columns() -> list[Text]:
     return [
         Text("tijdstip", "time"),
         Text("wat", "what"),
+        Text("gevonden op", "found by"),
         Text("ontvanger", "recipient"),
         Text("velden (behandeling)", "fields (treatment)"),
         Text("convenant, regel, artikel", "covenant, rule, article"),
@@ -291,6 +294,52 @@ def withheld_without_location() -> Text:
         "het convenant geldt voor een gebied en het signaal noemt geen plaats",
         "the covenant covers an area and the signal names no location",
     )
+
+
+def withheld_referred_outside_area() -> Text:
+    """Why a follow-up was withheld: what it refers to lay outside the covenant's area."""
+    return Text(
+        "het bericht verwijst naar een signaal buiten het werkgebied van het convenant",
+        "the record refers to a signal outside the covenant's area",
+    )
+
+
+def withheld_referred_outside_period() -> Text:
+    """Why a follow-up was withheld: what it refers to happened outside the validity period."""
+    return Text(
+        "het bericht verwijst naar een signaal van buiten de looptijd van het convenant",
+        "the record refers to a signal from outside the covenant's validity period",
+    )
+
+
+def withheld_referred_unknown() -> Text:
+    """Why a follow-up was withheld: the router does not know where what it refers to lay."""
+    return Text(
+        "het bericht verwijst naar een signaal waarvan de pijplijn niet (meer) weet waar en "
+        "wanneer het speelde (verwerkt vóór deze versie, of langer geleden dan zij onthoudt)",
+        "the record refers to a signal of which the pipeline does not know (any longer) where "
+        "and when it happened",
+    )
+
+
+#: How an inzage line was found, as the FG reads it (person.Person.found_by values).
+_FOUND_BY = {
+    "BSN": Text("BSN", "BSN"),
+    "naam+geboortedatum": Text("naam en geboortedatum", "name and birth date"),
+    "naam": Text("alleen de naam: kan een naamgenoot zijn", "the name alone: may be a namesake"),
+    "deel van de naam": Text(
+        "een deel van de naam (herleiding): kan een naamgenoot zijn",
+        "part of the name (re-identification): may be a namesake",
+    ),
+}
+
+
+def found_by_words(found_by: str | None) -> str:
+    """By which identity an inzage line was found, in the language in force."""
+    if found_by is None:
+        return "-"
+    text = _FOUND_BY.get(found_by)
+    return str(text) if text is not None else found_by
 
 
 def withheld_other_covenant() -> Text:

@@ -291,8 +291,8 @@ def inzage_bsn() -> Text:
 def inzage_name() -> Text:
     """inzage --naam."""
     return Text(
-        "Volledige naam (zonder BSN; samen met --geboortedatum).",
-        "Full name (without a BSN; with --geboortedatum).",
+        "Volledige naam: alleen (vindt ook naamgenoten), of samen met --geboortedatum.",
+        "Full name: alone (also finds namesakes), or with --geboortedatum.",
     )
 
 

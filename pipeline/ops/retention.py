@@ -6,7 +6,11 @@ Pure: no I/O; ``topics create``, ``deploy topics`` and ``topics check`` apply it
   covenants in force, and of covenants that ended less than that term ago. A longer setting
   (``disclosure_log_retention``) wins; a shorter one is refused.
 - Inboxes keep views for a short operational window (``inbox_retention``): the recipient takes
-  them into its own systems and keeps them there under the grant's term, not in Kafka.
+  them into its own systems and keeps them there under the grant's term, not in Kafka. A view's
+  record is stamped with the start of the Dutch day it was routed (router.delivery), up to 25
+  hours before it was written, so an inbox keeps records that much longer than the window; and
+  its timestamps must be the producer's (``message.timestamp.type=CreateTime``): with
+  LogAppendTime the broker would stamp each view with its arrival again.
 - Inbound topics keep signals for ``inbound_retention``; the dead-letter topic for
   ``dlq_retention`` (it holds original records: personal data).
 - State topics are compacted: the latest value per key is kept, none expires by age; except
@@ -35,6 +39,7 @@ from pipeline.covenant.model import Convenant
 from pipeline.covenant.register import Activity
 from pipeline.errors import ConfigurationError
 from pipeline.registry import Registry
+from pipeline.router.delivery import VIEW_TIME_SLACK_MS
 from pipeline.settings import Settings
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -67,6 +72,8 @@ class Retention:
     compacted: bool
     ms: int | None
     why: str
+    #: The records' timestamps must be the producer's (views: router.delivery).
+    create_time: bool = False
 
     def configs(self) -> dict[str, str]:
         """The topic configs that carry it (for CreateTopics, KafkaTopic, DescribeConfigs)."""
@@ -76,7 +83,10 @@ class Retention:
             return {"cleanup.policy": "compact"}
         assert self.ms is not None
         # retention.bytes=-1: no size limit may cut a record short of its term
-        return {"cleanup.policy": "delete", "retention.ms": str(self.ms), "retention.bytes": "-1"}
+        kept = {"cleanup.policy": "delete", "retention.ms": str(self.ms), "retention.bytes": "-1"}
+        if self.create_time:
+            kept["message.timestamp.type"] = "CreateTime"
+        return kept
 
 
 @dataclass(frozen=True)
@@ -134,9 +144,13 @@ def required_retention(
         ),
     }
     for topic in registry.inbox_topics():
-        plain[topic] = (duration_ms(choice.inbox), f"inbox_retention {choice.inbox}")
+        plain[topic] = (
+            duration_ms(choice.inbox) + VIEW_TIME_SLACK_MS,
+            f"inbox_retention {choice.inbox} + 25 h (a view is stamped with its day)",
+        )
     for topic in registry.inbound_topics():
         plain[topic] = (duration_ms(choice.inbound), f"inbound_retention {choice.inbound}")
+    inboxes = set(registry.inbox_topics())
     out: dict[str, Retention] = {}
     for topic in registry.all_topics():
         if topic == topics.EVENT_IDS:
@@ -153,7 +167,7 @@ def required_retention(
             out[topic] = Retention(topic, True, None, "compacted state topic")
         else:
             ms, why = plain[topic]
-            out[topic] = Retention(topic, False, ms, why)
+            out[topic] = Retention(topic, False, ms, why, topic in inboxes)
     return out
 
 
@@ -241,6 +255,11 @@ def shortfalls(
         size = configs.get("retention.bytes")
         if size is not None and int(size) != -1:
             found.append(Shortfall(topic, want, f"retention.bytes={size} may delete records early"))
+        stamped = configs.get("message.timestamp.type")
+        if want.create_time and stamped == "LogAppendTime":
+            found.append(
+                Shortfall(topic, want, "message.timestamp.type=LogAppendTime stamps each view anew")
+            )
     return found
 
 

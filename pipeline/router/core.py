@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -16,9 +17,10 @@ from pipeline.covenant.policy import Grant, Policy, Withheld
 from pipeline.errors import CodecError, InvalidRecordError
 from pipeline.legal_time import legal_day
 from pipeline.privacy.encryption import Sealer
-from pipeline.privacy.subjects import data_subject
+from pipeline.privacy.subjects import BY_NAME, data_subject
 from pipeline.privacy.treatments import Context
 from pipeline.router.dead_letter import Reason, dead_letter
+from pipeline.router.delivery import view_timestamp_ms
 from pipeline.router.disclosure import (
     NO_LOCATION,
     NO_RECIPIENT,
@@ -34,6 +36,7 @@ from pipeline.router.event_index import (
     duplicate_detail,
     origin_of,
 )
+from pipeline.router.event_scope import Scope, scope_of, withheld_under
 from pipeline.router.records import Inbound, Outbound, RouteResult
 from pipeline.router.references import resolve_references
 from pipeline.signals.validation import validate_signal
@@ -92,8 +95,10 @@ def route_batch(
     sealer = Sealer()  # one data key per recipient for the whole batch
     for record in records:
         result = route(record, policy, now, index, sealer)
-        if result.claim is not None:
-            index.learn_record(result.claim.key, result.claim.value)
+        if result.claimed is not None:
+            # a claim the index cannot keep is not known, as learn_record refuses it
+            with contextlib.suppress(ValueError):
+                index.learn(*result.claimed)
         results.append(result)
     return results
 
@@ -154,10 +159,21 @@ def _route(
             record, Reason.DUPLICATE_EVENT_ID, duplicate_detail(first, Claim.of(record)), policy
         )
     resolved = resolve_references(datum, signal_type, partner, policy, index)
-    subjects = _subjects(datum, resolved.event_ids, policy, now, index)
-    result = _disclose(envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope)
-    claim = claim_record(event_id, Claim.of(record, subjects))
-    return replace(result, claim=claim, signal=(signal_type, datum))
+    # the claims of the events it refers to (None: not remembered): whom and where they were
+    claims = [index.get(e) if index is not None else None for e in resolved.event_ids]
+    subjects = _subjects(datum, claims, policy, now)
+    referred = tuple(c.scope if c is not None else None for c in claims)
+    scope = scope_of(datum, signal_type, partner, policy, referred)
+    result = _disclose(
+        envelope, datum, signal_type, policy, now, sealer, subjects, resolved.scope, referred
+    )
+    made = Claim.of(record, subjects, scope)
+    return replace(
+        result,
+        claim=claim_record(event_id, made),
+        claimed=(event_id, made),
+        signal=(signal_type, datum),
+    )
 
 
 def _disclose(
@@ -168,16 +184,19 @@ def _disclose(
     now: dt.datetime,
     sealer: Sealer,
     subjects: tuple[Subject, ...] = (),
-    scope: frozenset[str] | None = None,
+    covenants: frozenset[str] | None = None,
+    referred: tuple[Scope | None, ...] = (),
 ) -> RouteResult:
     """Views and log lines (one per data subject of ``subjects``) of one valid signal; under
-    ``scope`` (the covenants its references bind it to: references.resolve_references) only,
-    where it is not None."""
+    ``covenants`` (those its references bind it to: references.resolve_references) only,
+    where it is not None; and only under covenants whose area and period held every event it
+    refers to (``referred``: their scopes, router.event_scope)."""
     event_id = envelope["event_id"]
     deliveries: list[Outbound] = []
     log: list[Outbound] = []
     event_log = disclosure_log(policy).for_event(envelope, now, subjects)
     occurred = legal_day(envelope["occurred_at"])  # the Dutch day, as minderjarig is judged
+    stamp = view_timestamp_ms(now)  # nothing to join two views on (router.delivery)
     for plan in policy.candidates(envelope["source"], signal_type, datum):
         grants = plan.select(datum, now)
         if grants is None:
@@ -188,8 +207,13 @@ def _disclose(
             lines = event_log.record(trace, None, grants.grants, None, WITHHELD, NO_LOCATION)
             log.extend(_log_record(event_id, line) for line in lines)
             continue
-        if scope is not None and plan.covenant_id not in scope:
+        if covenants is not None and plan.covenant_id not in covenants:
             lines = event_log.record(trace, None, grants, None, WITHHELD, OTHER_COVENANT)
+            log.extend(_log_record(event_id, line) for line in lines)
+            continue
+        outside = withheld_under(plan, referred, policy)
+        if outside is not None:
+            lines = event_log.record(trace, None, grants, None, WITHHELD, outside)
             log.extend(_log_record(event_id, line) for line in lines)
             continue
         reference = policy.keys.reference(event_id, plan.domain, now)
@@ -210,7 +234,7 @@ def _disclose(
         )
         key = reference.encode()
         deliveries.append(
-            Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers)
+            Outbound(plan.topic, key, encode(rendered.schema, rendered.body), headers, stamp)
         )
         lines = event_log.record(trace, plan.recipient, grants, fingerprint)
         log.extend(_log_record(event_id, line) for line in lines)
@@ -221,21 +245,23 @@ def _disclose(
 
 
 def _subjects(
-    datum: dict[str, Any],
-    referred: tuple[str, ...],
-    policy: Policy,
-    now: dt.datetime,
-    index: EventIndex | None,
+    datum: dict[str, Any], claims: list[Claim | None], policy: Policy, now: dt.datetime
 ) -> tuple[Subject, ...]:
-    """Whom the signal is about, pseudonymised in the log's own domain: its own person, or else
-    the people of the events it refers to (a Statusupdate about a signal is about that
-    signal's victim); none: no person (or the referred events are past the horizon)."""
+    """Whom the signal is about, pseudonymised in the log's own domain: its own person when it
+    names them by BSN or by name and birth date; else the people of the events it refers to
+    (a Statusupdate about a signal is about that signal's victim), and its own person by name
+    alone if it names one (a Verwijzing that names its person only by name is found by that
+    name too, whatever signal it refers to); none: no person (or the referred events are past
+    the horizon)."""
+    own = None
     found = data_subject(datum)
     if found is not None and policy.keys is not None:
         id_type, kind, normalised = found
-        return ((policy.keys.subject(kind, normalised, now), id_type),)
-    claims = [index.get(e) for e in referred] if index is not None else []
-    subjects = tuple(dict.fromkeys(s for c in claims if c is not None for s in c.subjects))
+        own = (policy.keys.subject(kind, normalised, now), id_type)
+        if id_type != BY_NAME:
+            return (own,)
+    referred = (s for c in claims if c is not None for s in c.subjects)
+    subjects = tuple(dict.fromkeys([*referred, *([own] if own else [])]))
     if len(subjects) > MAX_SUBJECTS:
         raise CodecError(
             Reason.TOO_MANY_SUBJECTS,

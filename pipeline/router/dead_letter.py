@@ -85,6 +85,7 @@ class Reason(StrEnum):
     HEADERS_TOO_LARGE = "headers_too_large"
     UNREADABLE_BATCH = "unreadable_batch"
     TOO_MANY_SUBJECTS = "too_many_subjects"
+    TOO_MANY_PLACES = "too_many_places"
     REFERENCES_ACROSS_COVENANTS = "references_across_covenants"
 
 

@@ -1,9 +1,14 @@
 """Event ids already routed. A second signal with a known id is a duplicate, not a new event.
 
 Every routed signal claims its event id on the compacted topic ``ketenstroom.gebeurtenis-ids``
-(key: event id; value: where it was first read, a digest of its bytes, and whom it is about:
-the data subjects' ids of the disclosure log, pseudonymised in the log's own domain, so that a
-follow-up that names no person is logged as about the people of the events it refers to).
+(key: event id; value: where it was first read, a digest of its bytes, whom it is about: the
+data subjects' ids of the disclosure log, pseudonymised in the log's own domain, so that a
+follow-up that names no person is logged as about the people of the events it refers to; and
+where and when it lay, so that a follow-up stays inside that scope: router.event_scope).
+
+The value is JSON. Format version 2 (``"v": 2``) adds ``scope``; a claim without ``v`` was
+written before scopes were kept, and a follow-up about its event is withheld (its scope is
+unknown). A version this code does not know is read as unknown too, never guessed.
 Reading the same record again (a redelivery after a crash) is not a duplicate: its origin is
 the same, and it is routed again with the same output keys. Any other record with that id is a
 dead letter.
@@ -24,35 +29,49 @@ from pathlib import Path
 
 from pipeline import topics
 from pipeline.router.disclosure import Subject
+from pipeline.router.event_scope import Scope
 from pipeline.router.records import Inbound, Outbound
+
+#: The claim format this code writes (and the newest it reads a scope from).
+CLAIM_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Claim:
-    """Where an event id was first routed from, the SHA-256 of that record's value, and the
-    log ids of the people it is about."""
+    """Where an event id was first routed from, the SHA-256 of that record's value, the log
+    ids of the people it is about, and where and when it lay (None: unknown)."""
 
     origin: str
     digest: str
     subjects: tuple[Subject, ...] = ()
+    scope: Scope | None = None
 
     @classmethod
-    def of(cls, record: Inbound, subjects: tuple[Subject, ...] = ()) -> Claim:
+    def of(
+        cls, record: Inbound, subjects: tuple[Subject, ...] = (), scope: Scope | None = None
+    ) -> Claim:
         """The claim ``record`` makes on its event id."""
-        return cls(origin_of(record), hashlib.sha256(record.value or b"").hexdigest(), subjects)
+        digest = hashlib.sha256(record.value or b"").hexdigest()
+        return cls(origin_of(record), digest, subjects, scope)
 
     def to_bytes(self) -> bytes:
         # the bytes json.dumps({...}, sort_keys=True) gives, without building them through it
-        text = f'{{"origin": {json.dumps(self.origin)}, "sha256": "{self.digest}"'
+        text = f'{{"origin": {json.dumps(self.origin)}'
+        if self.scope is not None:
+            text += f', "scope": {self.scope.json_text()}'
+        text += f', "sha256": "{self.digest}"'
         if self.subjects:
             text += f', "subjects": {json.dumps([list(s) for s in self.subjects])}'
-        return (text + "}").encode()
+        return (text + f', "v": {CLAIM_VERSION}}}').encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Claim:
         body = json.loads(raw)
         subjects = tuple((str(i), str(t)) for i, t in body.get("subjects") or ())
-        return cls(str(body["origin"]), str(body["sha256"]), subjects)
+        scope = None
+        if body.get("v") == CLAIM_VERSION and body.get("scope") is not None:
+            scope = Scope.from_json(body["scope"])
+        return cls(str(body["origin"]), str(body["sha256"]), subjects, scope)
 
 
 def origin_of(record: Inbound) -> str:
@@ -174,12 +193,10 @@ class EventIndex:
         malformed ones are ignored (False)."""
         if not key or not value:
             return False
-        try:
-            claim = Claim.from_bytes(value)
-            _pack(claim)
+        try:  # learn packs the claim, refusing one that cannot be kept (ValueError)
+            return self.learn(key.decode(errors="replace"), Claim.from_bytes(value), timestamp_ms)
         except (ValueError, KeyError, TypeError):
             return False
-        return self.learn(key.decode(errors="replace"), claim, timestamp_ms)
 
     def resume(self) -> Resume:
         """Where reading the claims topic stopped, as of the last ``flush``."""
@@ -230,8 +247,10 @@ _PRUNE_EVERY_S = 60.0
 
 
 #: Separate a packed claim's origin and its subjects, and a subject's id and type (no origin,
-#: log id or id type holds them: topic names, PS1 labels and type names are plain ASCII).
-_UNIT, _RECORD_SEP = "\x1f", "\x1e"
+#: log id or id type holds them: topic names, PS1 labels and type names are plain ASCII). A
+#: part that starts with _SCOPE holds the scope in its packed form (event_scope.Scope.packed);
+#: a claim packed before scopes were kept has no such part.
+_UNIT, _RECORD_SEP, _SCOPE = "\x1f", "\x1e", "\x1d"
 
 
 def _pack(claim: Claim) -> bytes:
@@ -239,15 +258,22 @@ def _pack(claim: Claim) -> bytes:
     if len(digest) < DIGEST_KEPT:
         raise ValueError("digest too short")
     parts = [claim.origin, *(f"{i}{_RECORD_SEP}{t}" for i, t in claim.subjects)]
-    if any(_UNIT in p or p.count(_RECORD_SEP) > (n > 0) for n, p in enumerate(parts)):
+    if any(
+        _UNIT in p or _SCOPE in p or p.count(_RECORD_SEP) > (n > 0) for n, p in enumerate(parts)
+    ):
         raise ValueError("separator in a claim")
+    if claim.scope is not None:
+        parts.append(_SCOPE + claim.scope.packed())
     return _UNIT.join(parts).encode() + digest[:DIGEST_KEPT]
 
 
 def _unpack(packed: bytes) -> Claim:
-    origin, *subjects = packed[:-DIGEST_KEPT].decode().split(_UNIT)
-    pairs = tuple(tuple(s.split(_RECORD_SEP, 1)) for s in subjects)
-    return Claim(origin, packed[-DIGEST_KEPT:].hex(), pairs)  # type: ignore[arg-type]
+    origin, *rest = packed[:-DIGEST_KEPT].decode().split(_UNIT)
+    scope = None
+    if rest and rest[-1].startswith(_SCOPE):
+        scope = Scope.unpacked(rest.pop()[1:])
+    pairs = tuple(tuple(s.split(_RECORD_SEP, 1)) for s in rest)
+    return Claim(origin, packed[-DIGEST_KEPT:].hex(), pairs, scope)  # type: ignore[arg-type]
 
 
 def duplicate_detail(first: Claim, claim: Claim) -> str:

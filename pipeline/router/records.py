@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from pipeline.router.event_index import Claim
 
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -28,6 +31,8 @@ class Outbound(NamedTuple):
     key: bytes
     value: bytes
     headers: Headers = ()
+    #: The record's Kafka timestamp (ms since the epoch); None: the moment it is produced.
+    timestamp_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class RouteResult:
     #: The routed signal as decoded and checked: its type and record (never produced; for the
     #: statistics of the same batch, so they need not decode it again).
     signal: tuple[str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+    #: The event id and its claim as made (never produced as such; ``claim`` carries its
+    #: bytes): the batch learns it without reading its bytes back.
+    claimed: tuple[str, Claim] | None = field(default=None, compare=False, repr=False)
 
     @property
     def outputs(self) -> tuple[Outbound, ...]:

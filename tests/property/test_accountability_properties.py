@@ -61,12 +61,14 @@ RULES = ("R1", "R2", "R3", "R4", "R6", "R7")
 
 @st.composite
 def people(draw: st.DrawFn) -> dict[str, Any]:
-    """A person: a BSN or none, a name from a small pool (so names repeat), a birth date."""
+    """A person: a BSN or none, a name from a small pool (so names repeat), a birth date or
+    none (then a signal without a BSN names them by name alone)."""
+    born = dt.date(1990, 1, 1) + dt.timedelta(days=draw(st.integers(0, 6000)))
     return {
         "bsn": draw(st.none() | valid_bsns()),
         "voornamen": draw(st.sampled_from(["Anna", "Jan", "Maria José", "Ewa"])),
         "achternaam": draw(st.sampled_from(["de Vries", "Jansen", "Kowalska"])),
-        "geboortedatum": dt.date(1990, 1, 1) + dt.timedelta(days=draw(st.integers(0, 6000))),
+        "geboortedatum": draw(st.none() | st.just(born)),
     }
 
 
@@ -80,8 +82,11 @@ def _signals(policy: Policy, crowd: list[tuple[dict[str, Any], int, str, int]]) 
         victim.update(
             voornamen=person["voornamen"],
             achternaam=person["achternaam"],
-            geboortedatum=person["geboortedatum"].isoformat(),  # a document is JSON
+            # a document is JSON
+            geboortedatum=person["geboortedatum"] and person["geboortedatum"].isoformat(),
         )
+        if person["geboortedatum"] is None:
+            document["minderjarig"] = False  # without a birth date the source says it
         victim.pop("bsn", None)
         if person["bsn"]:
             victim["bsn"] = person["bsn"]
@@ -128,10 +133,14 @@ def test_inzage_finds_exactly_the_lines_about_one_person(rules, crowd, chosen, p
     def same_bsn(p: dict) -> bool:
         return bool(person["bsn"]) and p["bsn"] == person["bsn"]
 
-    def same_name(p: dict) -> bool:  # the log names by name only when there is no BSN
-        return not p["bsn"] and all(
-            p[k] == person[k] for k in ("voornamen", "achternaam", "geboortedatum")
-        )
+    def named(p: dict) -> bool:  # the log names by name only when there is no BSN
+        return not p["bsn"] and all(p[k] == person[k] for k in ("voornamen", "achternaam"))
+
+    def same_name(p: dict) -> bool:  # asked with a birth date: that one, and name-only lines
+        return named(p) and p["geboortedatum"] in (person["geboortedatum"], None)
+
+    def name_alone(p: dict) -> bool:  # asked without one: only lines that name no birth date
+        return named(p) and p["geboortedatum"] is None
 
     def keys(matching, within: Period = WHOLE_LOG) -> set:
         return {
@@ -173,7 +182,8 @@ def test_the_log_holds_no_plaintext_of_anyone(crowd):
         person, raw = line["person"], line["raw"]
         text = raw.decode("latin-1").casefold()
         names = f"{person['voornamen']} {person['achternaam']}"
-        secrets = [names, person["achternaam"], person["geboortedatum"].isoformat()]
+        born = person["geboortedatum"]
+        secrets = [names, person["achternaam"], *([born.isoformat()] if born else [])]
         if person["bsn"]:
             secrets.append(person["bsn"])
         for secret in (s for s in secrets if len(s) >= 6):  # shorter: base64 may hold it by chance
@@ -181,5 +191,7 @@ def test_the_log_holds_no_plaintext_of_anyone(crowd):
         record = line["record"]
         assert record["data_subject_id"].startswith("PS1.k")
         assert ".verantwoording." in record["data_subject_id"]
-        assert record["data_subject_id_type"] == ("BSN" if person["bsn"] else "naam+geboortedatum")
+        # every person gets an id, by the strongest identity the signal names them by
+        expected = "BSN" if person["bsn"] else "naam+geboortedatum" if born else "naam"
+        assert record["data_subject_id_type"] == expected
         assert line_key(record)[0] == record["event_id"]

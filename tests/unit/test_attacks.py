@@ -268,7 +268,8 @@ def _received_by_comensha(policy, store, factory, index, offset, bsn):
 
 
 def _without_person(document: dict) -> dict:
-    document["slachtoffer"].update(bsn=None, geboortedatum=None)
+    # no BSN, birth date or name: it names nobody (a name alone would be a person of its own)
+    document["slachtoffer"].update(bsn=None, geboortedatum=None, voornamen=None, achternaam=None)
     document["minderjarig"] = False
     return document
 

@@ -11,7 +11,7 @@ import yaml
 
 from pipeline.covenant.checks.checker import check
 from pipeline.covenant.loader import LoadedCovenant, load_covenants
-from pipeline.covenant.model import Behandeling, Convenant, Kop, Voorwaarde
+from pipeline.covenant.model import Behandeling, Convenant, HerleidbaarVia, Kop, Voorwaarde
 from pipeline.language import Language, speaking
 from pipeline.officer.examples import Voorbeelden, check_example
 from pipeline.registry import Deelnemer
@@ -53,6 +53,13 @@ def test_the_linkage_domain_examples_validate():
     for block in domains:
         kop = Kop.model_validate({**shipped, **block})  # type: ignore[dict-item]
         assert "zorgketen" in kop.koppeldomeinen
+
+
+def test_the_herleidbaar_via_example_validates_and_names_a_party(registry):
+    (block,) = _yaml("herleidbaar_via:")
+    statements = [HerleidbaarVia.model_validate(s) for s in block["herleidbaar_via"]]  # type: ignore[index]
+    assert [s.convenant for s in statements] == ["midden-nederland"]
+    assert all(registry.get(s.ontvanger) is not None for s in statements)
 
 
 def test_the_condition_examples_validate():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.checks.combinations import combination_problems, combination_warnings
 from pipeline.covenant.checks.consistency import (
     IDENTIFYING,
     area_overlaps,
@@ -337,8 +338,15 @@ def _symbols(field_type: Any) -> list[str]:
     return []
 
 
-def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStore) -> list[str]:
-    """Every problem in the covenants, each with file:line:column; empty when all is well."""
+def check(
+    covenants: list[LoadedCovenant],
+    registry: Registry,
+    store: SchemaStore,
+    others: list[LoadedCovenant] | None = None,
+) -> list[str]:
+    """Every problem in the covenants, each with file:line:column; empty when all is well.
+    ``others`` are in force beside them (the rest of the directory when one file is checked):
+    a combination with them is checked, they themselves are not."""
     checker = _Checker(registry, store)
     for loaded in covenants:
         checker.check_covenant(loaded)
@@ -347,17 +355,19 @@ def check(covenants: list[LoadedCovenant], registry: Registry, store: SchemaStor
         problems += heading_problems(loaded, registry)
         problems += treatment_conflicts(loaded)
     problems += domain_problems(covenants)
+    problems += combination_problems(covenants, others)
     return problems
 
 
 def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
     """What is allowed but worth a second look (see consistency.area_overlaps), the statistics
-    rules' own (statistics_check), definitions no rule uses (usage), and what the annex needs
-    from the heading (heading)."""
+    rules' own (statistics_check), definitions no rule uses (usage), what the annex needs from
+    the heading (heading), and statements that allow nothing."""
     return (
         area_overlaps(covenants, registry)
         + statistics_warnings(covenants)
         + herleider_warnings(covenants)
         + unused_definitions(covenants)
         + heading_warnings(covenants)
+        + combination_warnings(covenants)
     )
