@@ -109,15 +109,33 @@ def convenant_check(path: CovenantPath = None) -> None:
     from pipeline.covenant.checks.checker import warnings
 
     settings = _settings()
+    target = path or settings.convenanten_dir
     with _reporting():
-        policy, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
-        found = warnings(covenants, registry)
+        policy, covenants, registry = _compiled(target, settings)
+        found = warnings(covenants, registry, _siblings(target, covenants))
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
     views = sum(len(plans) for plans in policy.plans.values())
     console.print(str(msg.check_ok(policy.version, views, len(policy.plans))), highlight=False)
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
+
+
+def _siblings(target: Path, checked: list[LoadedCovenant]) -> list[LoadedCovenant]:
+    """When one file is checked: the other readable covenants of its directory, so that an
+    overlap with them is named too (their own mistakes are for their own check)."""
+    from pipeline.covenant.loader import read_covenants
+
+    if not target.is_file():
+        return []
+    ids = {c.model.convenant.id for c in checked}
+    mine = {target.resolve()}
+    reading = read_covenants(target.parent)
+    return [
+        c
+        for c in reading.covenants
+        if c.source.path.resolve() not in mine and c.model.convenant.id not in ids
+    ]
 
 
 @convenant_app.command("test")

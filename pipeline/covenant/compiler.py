@@ -86,6 +86,7 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
                 conditions=tuple(c.describe() for c in rule.voorwaarden),
                 without_location=rule.ook_zonder_locatie,
                 condition=all_of(rule.voorwaarden),
+                voorwaarden=rule.voorwaarden,
                 gate=equality_gate(rule.voorwaarden),
             )
             for src in rule.bronnen:
@@ -212,6 +213,7 @@ def compile_policy(
             s.short_name: tuple(marked_paths(s.expanded, ADDRESSEE_PROPERTY)) for s in signals
         },
         statistics=compile_statistics(covenants, store),
+        headings=kops,
     )
 
 
