@@ -131,3 +131,22 @@ def in_utrecht(document: dict[str, Any]) -> dict[str, Any]:
     if "gemeentecode" in document:
         document["gemeentecode"] = "GM0344"
     return document
+
+
+def covenant_facts(directory: Any) -> Any:
+    """The comparison engine's facts of a covenant directory (or one file beside its registry),
+    compiled as `convenant diff` compiles a side."""
+    from pathlib import Path
+
+    from pipeline.codec.schema_store import load_store
+    from pipeline.officer.sides import compiled, load_side, registry_for
+
+    path = Path(directory)
+    folder = path if path.is_dir() else path.parent
+    side = compiled(
+        str(path),
+        load_side(str(path), folder),
+        registry_for(str(path), folder),
+        load_store(ROOT / "schemas"),
+    )
+    return side.facts

@@ -300,27 +300,67 @@ def convenant_diff(
         str | None,
         typer.Argument(help="After: file, directory or revision (default: the working directory)."),
     ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="tabel, markdown or html (a memo per recipient).")
+    ] = "tabel",
+    recipient: Annotated[
+        str | None, typer.Option("--ontvanger", help="Only this recipient's part of the memo.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--uit", help="Write to this file instead of the screen.")
+    ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated
-    differently, or shared less or more by a condition; the details after."""
-    from pipeline.cli.change_memo import print_memo
-    from pipeline.officer.diff import covenant_changes, diff_covenants, load_side
+    differently, or shared less or more by a condition, area, validity or source, from which
+    date and on which legal basis. Two different covenants (two regions) are compared per
+    kind of partner instead."""
+    from pipeline.codec.schema_store import load_store
+    from pipeline.officer.comparison.engine import Naming, compare
+    from pipeline.officer.document import to_html, to_markdown
+    from pipeline.officer.memo.content import build_memo
+    from pipeline.officer.memo.render import memo_document
+    from pipeline.officer.sides import compiled, load_side, registry_for
 
     settings = _settings()
     directory = settings.convenanten_dir
     with _reporting():
+        if output_format not in ("tabel", "table", "markdown", "html"):
+            raise KetenstroomError(str(msg.bad_format(output_format, ["tabel", "markdown", "html"])))
         before = load_side(old, directory)
         after = load_side(new or str(directory), directory)
         # one file against a whole directory or revision: compare that covenant only
         if new is not None and Path(new).is_file():
             ids = {c.model.convenant.id for c in after}
-            before = [c for c in before if c.model.convenant.id in ids]
+            before = [c for c in before if c.model.convenant.id in ids] or before
         if Path(old).is_file():
             ids = {c.model.convenant.id for c in before}
-            after = [c for c in after if c.model.convenant.id in ids]
-        changes = diff_covenants(before, after)
-        general = covenant_changes(before, after)
-    print_memo(changes, general, old, new or str(msg.working_directory()))
+            after = [c for c in after if c.model.convenant.id in ids] or after
+        store = load_store(settings.schemas_dir)
+        left = compiled(old, before, registry_for(old, directory), store)
+        new_label = new or str(msg.working_directory())
+        right = compiled(new_label, after, registry_for(new or str(directory), directory), store)
+        # two different covenants (two regions): side by side per kind of partner
+        naming = Naming.KIND if not left.ids & right.ids else Naming.PARTNER
+        labels = (
+            (" + ".join(sorted(left.ids)), " + ".join(sorted(right.ids)))
+            if naming is Naming.KIND
+            else (old, new_label)
+        )
+        comparison = compare(left.facts, right.facts, naming)
+        memo = build_memo(
+            comparison, left.facts, right.facts, *labels, dt.date.today(), recipient
+        )
+    document = memo_document(memo)
+    if output_format == "markdown":
+        _emit(to_markdown(document), output)
+    elif output_format == "html":
+        _emit(to_html(document), output)
+    elif output is not None:
+        _emit(to_markdown(document), output)
+    else:
+        from pipeline.cli.document_printer import print_document
+
+        print_document(document)
 
 
 #: Exit status of `convenant publish` when a worker refused the bundle.

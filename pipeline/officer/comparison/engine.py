@@ -53,10 +53,10 @@ class Kind(Enum):
     NEW = "nieuw"
     MORE = "meer"
     WEAKER = "zwakker"
-    DIFFERENT = "anders"
-    GROUNDS = "gronden"
     OTHER_SCOPE = "afbakening"
+    DIFFERENT = "anders"
     STRONGER = "sterker"
+    GROUNDS = "gronden"
     LESS = "minder"
     WITHDRAWN = "vervalt"
 
@@ -146,6 +146,14 @@ def _grouped(items: Iterable[T], key: Callable[[T], tuple[str, ...]]) -> dict[tu
     return found
 
 
+@dataclass(frozen=True)
+class Domain:
+    """A linkage domain as compared: its name (with its members) and whether it is shared."""
+
+    name: str
+    shared: bool
+
+
 class _Side:
     """One side's facts as the naming reads them."""
 
@@ -165,11 +173,25 @@ class _Side:
         return replace(
             scope,
             sources=frozenset(self.facts.kind(s) for s in scope.sources),
-            conditions=frozenset(c for c in scope.conditions if c.field not in places),
+            conditions=frozenset(
+                replace(c, values=(OWN_PLACES,)) if c.field in places and c.equality else c
+                for c in scope.conditions
+            ),
             area=None,
             valid_from=_EPOCH,
             valid_until=None,
         )
+
+    def domain(self, cover: FieldCover) -> Domain:
+        """The linkage domain a recipient gets the view in: its own, or shared with others (who
+        then hold the same pseudonyms and references). Across regions only that counts."""
+        name = cover.domain.split("/", 1)[-1]
+        shared = name != cover.recipient
+        if self.naming is Naming.KIND:
+            return Domain("gedeeld" if shared else "eigen", shared)
+        members = dict(self.facts.headings[cover.rule.covenant].domains).get(name, ())
+        shown = f"{cover.domain} ({', '.join(members)})" if shared else cover.domain
+        return Domain(shown, shared)
 
     def basis(self, grounds: Grounds) -> str:
         if self.naming is Naming.PARTNER:
@@ -177,6 +199,8 @@ class _Side:
         return " ".join(grounds.basis_text.lower().split()) or grounds.basis
 
 
+#: Across regions, a condition on the signal's municipality reads as "in its own places".
+OWN_PLACES = "(eigen gemeenten)"
 #: Validity is not compared across regions: every scope gets this start, and no end.
 _EPOCH = dt.date(1, 1, 1)
 
@@ -314,6 +338,26 @@ def _field_change(
     differences += _grounds_differences(
         [c.grounds for c in was], [c.grounds for c in now], left, right, retention=True
     )
+    domains_before = {left.domain(c) for c in was}
+    domains_after = {right.domain(c) for c in now}
+    if domains_before != domains_after:
+        shared_before = any(d.shared for d in domains_before)
+        shared_after = any(d.shared for d in domains_after)
+        kind = (
+            Kind.WEAKER
+            if shared_after and not shared_before
+            else Kind.STRONGER
+            if shared_before and not shared_after
+            else Kind.DIFFERENT
+        )
+        differences.append(
+            Difference(
+                kind,
+                "koppeldomein",
+                _names(d.name for d in domains_before),
+                _names(d.name for d in domains_after),
+            )
+        )
     scope, by = _scope_differences(
         [left.scope(c.scope, signal_type) for c in was],
         [right.scope(c.scope, signal_type) for c in now],
