@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.markup import escape
 
+from pipeline.cli.covenant_analysis import convenant_analyse
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from pipeline.registry import Registry
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
+convenant_app.command("analyse")(convenant_analyse)
 
 CovenantPath = Annotated[
     Path | None,

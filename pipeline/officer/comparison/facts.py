@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, LOCATION_PROPERTY, grantable_paths
@@ -373,3 +373,13 @@ def _order(cover: FieldCover) -> tuple[str, str, str, str, str]:
 def is_envelope_default(path: str, treatment: str) -> bool:
     """True for an envelope field at the treatment every view has unless a rule says otherwise."""
     return ENVELOPE_DEFAULTS.get(path) == treatment
+
+
+def of_covenant(facts: PolicyFacts, covenant: str) -> PolicyFacts:
+    """The facts of one covenant of a policy compiled from several."""
+    return replace(
+        facts,
+        headings={k: v for k, v in facts.headings.items() if k == covenant},
+        fields=tuple(c for c in facts.fields if c.rule.covenant == covenant),
+        tables=tuple(c for c in facts.tables if c.rule.covenant == covenant),
+    )

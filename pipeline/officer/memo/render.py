@@ -14,8 +14,8 @@ from pipeline.officer.memo.content import Entry, Grounding, Memo, RecipientMemo,
 def kind_label(memo: Memo, kind: Kind, by: tuple[str, ...] = ()) -> str:
     """The heading of a kind of change, as a change or as two regions side by side."""
     if memo.naming is Naming.KIND:
-        return str(msg.side_by_side_kind(kind.value, memo.old, memo.new, by))
-    return str(msg.change_kind(kind.value, by))
+        return msg.side_by_side_kind(kind.value, memo.old, memo.new, by).nl
+    return msg.change_kind(kind.value, by).nl
 
 
 def _treatment(name: str, party: str) -> str:
@@ -52,7 +52,7 @@ def _side_items(side: Side, party: str) -> list[str]:
 
 
 def _difference(diff: Difference) -> str:
-    name = str(msg.aspect_name(diff.aspect))
+    name = msg.aspect_name(diff.aspect).nl
     if not diff.before and not diff.after:
         return name
     return f"{name}: {diff.before} → {diff.after}"
@@ -61,7 +61,7 @@ def _difference(diff: Difference) -> str:
 def _since(memo: Memo, entry: Entry | TableEntry) -> str:
     if memo.naming is Naming.KIND:  # two regions side by side: no change takes effect
         return ""
-    return " " + str(msg.since(entry.since.isoformat(), entry.since > memo.today)) + "."
+    return " " + msg.since(entry.since.isoformat(), entry.since > memo.today).nl + "."
 
 
 def _sides(memo: Memo) -> tuple[str, str]:
@@ -119,19 +119,19 @@ def memo_document(memo: Memo) -> Document:
         if memo.naming is Naming.KIND
         else msg.memo_title(memo.old, memo.new)
     )
-    doc = Document(str(title))
+    doc = Document(title.nl)
     doc.add(p(f"Opgesteld op {memo.today.isoformat()} met ketenstroom convenant diff.", "noot"))
     if memo.general:
-        doc.add(h(2, "Het convenant als geheel"), ul([str(t) for t in memo.general]))
+        doc.add(h(2, "Het convenant als geheel"), ul([t.nl for t in memo.general]))
     if memo.empty:
         text = (
             msg.no_difference_between(memo.old, memo.new)
             if memo.naming is Naming.KIND
             else msg.no_change(memo.old, memo.new)
         )
-        doc.add(p(str(text)))
+        doc.add(p(text.nl))
         return doc
-    doc.add(p(str(msg.envelope_note()), "noot"))
+    doc.add(p(msg.envelope_note().nl, "noot"))
     doc.add(h(2, "Samenvatting"))
     for party in memo.recipients:
         who = f"{party.name} ({party.party})" if memo.naming is Naming.PARTNER else party.party
