@@ -80,16 +80,17 @@ def leaves(datum: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def run_cli(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Any = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m pipeline ARGS`` as a user would, with only the given KETENSTROOM_ settings."""
+    """Run ``python -m pipeline ARGS`` as a user would, with only the given KETENSTROOM_ settings
+    (in ``cwd``, default the repository)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env={**clean, **(env or {})},
         timeout=120,
     )

@@ -93,7 +93,7 @@ CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm; }
 html { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10pt;
        color: #111; }
-body { margin: 0 auto; max-width: 182mm; padding: 0 2mm; }
+body { margin: 0 auto; max-width: 182mm; padding: 0 2mm; box-sizing: border-box; }
 h1 { font-size: 16pt; margin: 0 0 6pt; }
 h2 { font-size: 13pt; margin: 14pt 0 4pt; border-bottom: 1px solid #888; }
 h3 { font-size: 11pt; margin: 10pt 0 3pt; }
@@ -117,7 +117,7 @@ td[title] { cursor: help; }
 p.noot { color: #444; font-size: 9pt; }
 p.let-op { border-left: 3pt solid #c60; padding-left: 5pt; }
 div.pagina { page-break-before: always; }
-@media screen { body { max-width: 230mm; } }
+@media screen and (min-width: 900px) { body { max-width: 230mm; } }
 """
 
 
