@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.covenant_analysis import convenant_analyse
+from pipeline.cli.covenant_dry_run import convenant_proef
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
 convenant_app.command("analyse")(convenant_analyse)
+convenant_app.command("proef")(convenant_proef)
 
 CovenantPath = Annotated[
     Path | None,
@@ -387,6 +389,8 @@ def convenant_publish(
     """Check, test, sign and publish the covenants; running workers switch without a restart.
 
     Then waits for every running worker and says who adopted the new version and who refused it.
+    Before publishing: `convenant diff` for the memo, `convenant proef` for what the change
+    would do to the signals of the last week.
 
     Exit 0: all adopted; 1: not published; 2: a worker refused; 4: not every worker answered.
     """
@@ -412,6 +416,7 @@ def convenant_publish(
         if not settings.signing_key.exists():  # no key, no publication: say so first
             raise KetenstroomError(str(msg.no_signing_key(str(settings.signing_key))))
         _checked(directory, settings)  # every problem of every file, in the officer's words
+    errors.print(str(msg.publish_dry_run_hint()), highlight=False)
     signer = read_signing_key(settings.signing_key).signer()
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)

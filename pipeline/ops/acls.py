@@ -110,7 +110,8 @@ ROLES: tuple[Role, ...] = (
             (_named(topics.DLQ_REPLAYS), ("Describe",)),  # start-up checks every topic exists
         ),
         groups=((ROUTER_GROUP, "literal"),),
-        commands=("worker",),
+        # the dry run reads what a router reads, with no consumer group
+        commands=("worker", "convenant proef"),
     ),
     Role(
         OPERATOR,
