@@ -39,6 +39,9 @@ from pipeline.settings import Settings
 
 #: Records fetched per poll: bounds what one batch holds in memory.
 MAX_POLL_RECORDS = 200
+#: Claims learnt while replaying go to the index file this often (an index keeps the claims
+#: learnt since its last flush in memory: without flushing they would grow with the backlog).
+FLUSH_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -208,10 +211,14 @@ def dry_run(
     with tempfile.TemporaryDirectory(prefix="ketenstroom-proef-") as folder:
         index = load_index(settings, bootstrap, chosen.in_force, Path(folder))
         try:
-            for record in read_period(settings, bootstrap, registry, start, end, progress):
+            for count, record in enumerate(
+                read_period(settings, bootstrap, registry, start, end, progress), 1
+            ):
                 before = route(record, chosen.in_force, now, index)
                 if before.claim is not None:  # as route_batch: later records know this one
                     index.learn_record(before.claim.key, before.claim.value)
+                if count % FLUSH_EVERY == 0:
+                    index.flush()
                 after = route(record, chosen.proposed, now, index)
                 tally.add(outcome_of(before, chosen.in_force), outcome_of(after, chosen.proposed))
         finally:
