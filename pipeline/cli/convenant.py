@@ -23,6 +23,7 @@ from pipeline.cli.covenant_dry_run import convenant_proef
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
+from pipeline.messages import comparison as comparison_msg
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
 
@@ -35,8 +36,9 @@ if TYPE_CHECKING:
     from pipeline.registry import Registry
 
 convenant_app = typer.Typer(help="Covenant files (convenanten/).", no_args_is_help=True)
-convenant_app.command("analyse")(convenant_analyse)
-convenant_app.command("proef")(convenant_proef)
+# Dutch --help for the officer's comparison commands (messages/comparison.py)
+convenant_app.command("analyse", help=comparison_msg.analyse_help().nl)(convenant_analyse)
+convenant_app.command("proef", help=comparison_msg.proef_help().nl)(convenant_proef)
 
 CovenantPath = Annotated[
     Path | None,
@@ -294,24 +296,24 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
-@convenant_app.command("diff")
+@convenant_app.command("diff", help=comparison_msg.diff_help().nl)
 def convenant_diff(
     old: Annotated[
         str,
-        typer.Argument(help="Before: a covenant file, a directory, or a git revision (e.g. HEAD)."),
+        typer.Argument(help="Ervoor: een convenantbestand, een map of een git-versie (bijv. HEAD)."),
     ],
     new: Annotated[
         str | None,
-        typer.Argument(help="After: file, directory or revision (default: the working directory)."),
+        typer.Argument(help="Erna: bestand, map of git-versie (standaard: de huidige bestanden)."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel, markdown or html (a memo per recipient).")
+        str, typer.Option("--format", help="tabel, markdown of html (een notitie per ontvanger).")
     ] = "tabel",
     recipient: Annotated[
-        str | None, typer.Option("--ontvanger", help="Only this recipient's part of the memo.")
+        str | None, typer.Option("--ontvanger", help="Alleen het deel van deze ontvanger.")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Write to this file instead of the screen.")
+        Path | None, typer.Option("--uit", help="Schrijf naar dit bestand in plaats van het scherm.")
     ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated

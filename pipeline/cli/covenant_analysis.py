@@ -86,24 +86,24 @@ def convenant_analyse(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Covenant files or directories (default: KETENSTROOM_CONVENANTEN_DIR)."
+            help="Convenantbestanden of mappen (standaard: KETENSTROOM_CONVENANTEN_DIR)."
         ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel (a summary), html, markdown or json.")
+        str, typer.Option("--format", help="tabel (samenvatting), html, markdown of json.")
     ] = "tabel",
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Write the report to this file.")
+        Path | None, typer.Option("--uit", help="Schrijf het verslag naar dit bestand.")
     ] = None,
     van: Annotated[
         dt.datetime | None,
         typer.Option(
-            "--van", formats=["%Y-%m-%d"], help="With a broker: rules that disclosed nothing from this day."
+            "--van", formats=["%Y-%m-%d"], help="Met een broker: regels zonder verstrekking vanaf deze dag."
         ),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="... until this day (exclusive)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help="... tot deze dag (niet tot en met)."),
     ] = None,
 ) -> None:
     """The covenants side by side: per covenant who sees what, per kind of partner what differs

@@ -30,17 +30,17 @@ def _moment(day: dt.datetime | None, default: dt.datetime) -> dt.datetime:
 def convenant_proef(
     path: Annotated[
         Path | None,
-        typer.Argument(help="The proposed covenant files (default: KETENSTROOM_CONVENANTEN_DIR)."),
+        typer.Argument(help="De voorgestelde convenantbestanden (standaard: KETENSTROOM_CONVENANTEN_DIR)."),
     ] = None,
     van: Annotated[
         dt.datetime | None,
-        typer.Option("--van", formats=["%Y-%m-%d"], help="From this day (default: 7 days ago)."),
+        typer.Option("--van", formats=["%Y-%m-%d"], help="Vanaf deze dag (standaard: 7 dagen geleden)."),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="Until this day, exclusive (default: now)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help="Tot deze dag, niet tot en met (standaard: nu)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-document.")] = False,
 ) -> None:
     """A dry run: the signals of a period (default the last 7 days) from the inbound topics,
     routed in memory through the covenant version in force and through the proposed files;
@@ -118,7 +118,6 @@ def _print(report: dict[str, Any]) -> None:
             table.add_row(row["ontvanger"], row["regels"], row["veld"], str(row["aantal"]))
         console.print(table)
     for row in report["dode_letters"]:
-        side = "in werking" if row["kant"] == "in force" else "voorgesteld"
-        console.print(f"Dode letters ({side}): {row['reden']} {row['aantal']}", highlight=False)
+        console.print(f"Dode letters ({row['kant']}): {row['reden']} {row['aantal']}", highlight=False)
     if not any(report[k] for k in ("velden_nieuw", "velden_vervallen", "velden_anders")):
         console.print("Geen verschil in wat deze signalen naar buiten zouden brengen.")

@@ -88,14 +88,14 @@ class Tally:
     #: signals that went to some recipient and would go to none, and back
     to_nobody: int = 0
     to_somebody: int = 0
-    #: dead-letter reasons per side ("in force", "proposed")
+    #: dead-letter reasons per side ("in werking", "voorgesteld")
     dead_letters: Counter[tuple[str, str]] = field(default_factory=Counter)
     withheld: Counter[str] = field(default_factory=Counter)
 
     def add(self, before: Outcome, after: Outcome) -> None:
         """Count one signal as the policy in force (``before``) and the proposed one treat it."""
         self.signals += 1
-        for side, outcome in (("in force", before), ("proposed", after)):
+        for side, outcome in (("in werking", before), ("voorgesteld", after)):
             if outcome.dead_letter is not None:
                 self.dead_letters[(side, outcome.dead_letter)] += 1
             self.withheld[side] += outcome.withheld

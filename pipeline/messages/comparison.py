@@ -145,3 +145,42 @@ def no_difference_between(first: str, second: str) -> Text:
         f"{first} en {second} geven elke soort partner hetzelfde, op dezelfde gronden",
         f"{first} and {second} give every kind of partner the same, on the same grounds",
     )
+
+
+# --- --help of the officer's comparison commands (Dutch first: the officer reads them) ------
+
+
+def analyse_help() -> Text:
+    """`convenant analyse --help`."""
+    return Text(
+        "De convenanten naast elkaar: per convenant wie wat ziet, per soort partner wat "
+        "verschilt en wat ontbreekt, overlappende werkgebieden (gemeenten met code en naam) en "
+        "tegenstrijdigheden, statistiekregels en dubbel tellen, en losse eindjes. Zonder --format "
+        "een samenvatting; het hele verslag met --format html|markdown|json --uit BESTAND.",
+        "The covenants side by side: who sees what, differences and gaps per kind of partner, "
+        "overlapping areas and conflicts, statistics and double counting, loose ends.",
+    )
+
+
+def diff_help() -> Text:
+    """`convenant diff --help`."""
+    return Text(
+        "Wijzigingsnotitie: per ontvanger wat nieuw, niet meer of anders wordt gedeeld (ook "
+        "meer of minder door een voorwaarde, het werkgebied, de geldigheid of de bronnen), "
+        "vanaf welke datum en op welke grondslag. Twee verschillende convenanten worden per "
+        "soort partner vergeleken. Als bijlage: --format markdown|html --uit BESTAND.",
+        "A change memo per recipient; two different covenants are compared per kind of partner.",
+    )
+
+
+def proef_help() -> Text:
+    """`convenant proef --help`."""
+    return Text(
+        "Proef op echte signalen: de signalen van een periode (standaard de afgelopen 7 dagen) "
+        "gaan in het geheugen door de versie die live is en door de voorgestelde bestanden; per "
+        "ontvanger, regel en veld hoeveel verstrekkingen nieuw, vervallen of anders zouden zijn, "
+        "en hoeveel signalen naar niemand of juist naar iemand zouden gaan. Verstuurt niets, "
+        "toont alleen aantallen. Heeft de leesrechten van een router nodig.",
+        "A dry run on real signals through the policy in force and the proposed files; counts "
+        "only, sends nothing. Needs a router's read rights.",
+    )

@@ -155,3 +155,15 @@ def _registry_with_an_unseen_partner():
     with (target / "deelnemers.yaml").open("a") as registry:
         registry.write("  - id: onzichtbaar\n    naam: Onzichtbaar\n    soort: gemeente\n")
     return target
+
+
+def test_analyse_names_the_rules_that_disclosed_nothing_in_the_period(cluster, routed):
+    import datetime as dt
+
+    since = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    env = {**settings_env(cluster), "KETENSTROOM_TAAL": "nl"}
+    done = run_cli("convenant", "analyse", "--van", since, "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    (loose,) = json.loads(done.stdout)["loose_ends"]
+    # no minor in the stream (R7), and no statistics published yet (S1)
+    assert loose["unused_rules"] == ["R7", "S1"]

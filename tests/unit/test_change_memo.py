@@ -220,3 +220,29 @@ def test_a_change_in_the_future_says_from_when(original, covenant_dir):
     with speaking(Language.NL):
         text = to_markdown(memo_document(build_memo(compare(original, after), original, after, "a", "b", TODAY)))
     assert "minder gedeeld door de geldigheid" in text and "Vanaf 2027-01-01." in text
+
+
+def test_signals_without_a_location_and_a_condition_turned_around(original, covenant_dir):
+    # a careless officer: also signals without a location, and minors turned into adults
+    _edit(covenant_dir, "    grondslag: wgs\n    bewaartermijn: P1Y\n    voorwaarden:", "    grondslag: wgs\n    bewaartermijn: P1Y\n    ook_zonder_locatie: true\n    voorwaarden:")
+    _edit(covenant_dir, "        minderjarig: true", "        minderjarig: false")
+    found = _kinds(_changes(original, covenant_dir))
+    assert found == {
+        ("gemeente-utrecht", "Signaal", Kind.MORE, (Aspect.WITHOUT_LOCATION,)),
+        ("veilig-thuis-utrecht", "Signaal", Kind.OTHER_SCOPE, (Aspect.CONDITION,)),
+    }
+    after = covenant_facts(covenant_dir)
+    with speaking(Language.NL):
+        text = to_markdown(memo_document(build_memo(compare(original, after), original, after, "a", "b", TODAY)))
+    assert "meer gedeeld door signalen zonder locatie: Signaal" in text
+    assert "anders afgebakend door een voorwaarde: Signaal" in text
+
+
+def test_the_engines_results_are_plain_data(original):
+    # plain data: every change converts to JSON without custom types (the live page reads it)
+    import json
+
+    from pipeline.officer.analysis.render import as_plain_data
+
+    comparison = compare(original, original)
+    assert comparison.fields == () and json.dumps(as_plain_data(comparison))

@@ -293,10 +293,11 @@ def summary(analysis: Analysis) -> list[str]:
     return lines
 
 
-def _plain(value: Any) -> Any:
+def as_plain_data(value: Any) -> Any:
+    """A dataclass tree as JSON-ready data (enums by value, dates as ISO text, sets sorted)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: _plain(getattr(value, f.name))
+            f.name: as_plain_data(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.compare or f.name != "kop"
         }
@@ -305,13 +306,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): as_plain_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(v) for v in value]
+        items = [as_plain_data(v) for v in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     return value
 
 
 def to_json(analysis: Analysis) -> str:
     """The analysis as JSON (every finding as data, for scripts and a live page)."""
-    return json.dumps(_plain(analysis), ensure_ascii=False, indent=2, default=str)
+    return json.dumps(as_plain_data(analysis), ensure_ascii=False, indent=2, default=str)
