@@ -16,7 +16,7 @@ from pipeline.officer.analysis.report import Analysis, Overlap, Pair, difference
 from pipeline.officer.annex.content import duration_words
 from pipeline.officer.comparison.facts import FieldCover
 from pipeline.officer.document import Cell, Document, h, p, table, ul
-from pipeline.places.municipalities import DIVISION
+from pipeline.places.municipalities import DIVISION, labels
 
 #: Short words for the matrix cells (the legend says them in full).
 SHORT = {
@@ -184,6 +184,10 @@ def analysis_document(analysis: Analysis) -> Document:
             ],
         )
     )
+    for x in analysis.headings:
+        if x.area is not None:
+            places = [*labels(x.area.municipalities), *(f"politie-eenheid {u}" for u in sorted(x.area.police_units))]
+            doc.add(p(f"Werkgebied van {x.id}: {', '.join(places)}.", "noot"))
     doc.add(h(2, "Wie ziet wat"))
     for matrix in analysis.matrices:
         _matrix(matrix, doc)
