@@ -25,7 +25,7 @@ from pipeline.app.worker import load_keyring, newest_policy
 from pipeline.broker.connection import aiokafka_config, client_config
 from pipeline.codec.schema_store import SchemaStore, load_store, with_history
 from pipeline.covenant.compiler import compile_policy
-from pipeline.covenant.loader import load_covenants
+from pipeline.covenant.loader import LoadedCovenant, load_covenant, load_covenants
 from pipeline.covenant.policy import Policy
 from pipeline.dry_run.tally import Tally, outcome_of
 from pipeline.errors import BrokerError
@@ -103,8 +103,19 @@ def policies(
     holder = newest_policy(settings, bootstrap, disk, registry, store, keys)
     directory = proposed if proposed.is_dir() else proposed.parent
     proposed_registry = load_registry(directory) if (directory / "deelnemers.yaml").exists() else registry
-    new = compile_policy(load_covenants(proposed), proposed_registry, store, keys)
+    new = compile_policy(_proposed(proposed, settings), proposed_registry, store, keys)
     return Policies(holder.policy, holder.version, new, router_keys), registry, store, keys
+
+
+def _proposed(path: Path, settings: Settings) -> list[LoadedCovenant]:
+    """The proposed covenants: a directory as it is; one file in place of the covenant with its
+    id among the configured ones (the others stay as they are, not withdrawn)."""
+    if path.is_dir():
+        return load_covenants(path)
+    changed = load_covenant(path)
+    cid = changed.model.convenant.id
+    others = [c for c in load_covenants(settings.convenanten_dir) if c.model.convenant.id != cid]
+    return [*others, changed]
 
 
 def load_index(settings: Settings, bootstrap: str, policy: Policy, folder: Path) -> EventIndex:

@@ -167,3 +167,12 @@ def test_analyse_names_the_rules_that_disclosed_nothing_in_the_period(cluster, r
     (loose,) = json.loads(done.stdout)["loose_ends"]
     # no minor in the stream (R7), and no statistics published yet (S1)
     assert loose["unused_rules"] == ["R7", "S1"]
+
+
+def test_one_proposed_file_replaces_only_its_own_covenant(cluster, routed, tmp_path):
+    # a careless officer gives one file: the other covenants are not "withdrawn" by it
+    proposed = _proposed(tmp_path) / "midden-nederland.yaml"
+    done = run_cli("convenant", "proef", str(proposed), "--json", env=settings_env(cluster))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["naar_iemand"], report["naar_niemand"]) == (2, 1)
