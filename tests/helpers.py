@@ -80,16 +80,17 @@ def leaves(datum: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def run_cli(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Any = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m pipeline ARGS`` as a user would, with only the given KETENSTROOM_ settings."""
+    """Run ``python -m pipeline ARGS`` as a user would, with only the given KETENSTROOM_ settings
+    (in ``cwd``, default the repository)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KETENSTROOM_")}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env={**clean, **(env or {})},
         timeout=120,
     )
@@ -131,3 +132,22 @@ def in_utrecht(document: dict[str, Any]) -> dict[str, Any]:
     if "gemeentecode" in document:
         document["gemeentecode"] = "GM0344"
     return document
+
+
+def covenant_facts(directory: Any) -> Any:
+    """The comparison engine's facts of a covenant directory (or one file beside its registry),
+    compiled as `convenant diff` compiles a side."""
+    from pathlib import Path
+
+    from pipeline.codec.schema_store import load_store
+    from pipeline.officer.sides import compiled, load_side, registry_for
+
+    path = Path(directory)
+    folder = path if path.is_dir() else path.parent
+    side = compiled(
+        str(path),
+        load_side(str(path), folder),
+        registry_for(str(path), folder),
+        load_store(ROOT / "schemas"),
+    )
+    return side.facts

@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.markup import escape
 
+from pipeline.cli.covenant_analysis import convenant_analyse
+from pipeline.cli.covenant_dry_run import convenant_proef
 from pipeline.cli.officer import OfficerCommand, officer_app, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
+from pipeline.messages import comparison as comparison_msg
 from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
@@ -36,6 +39,12 @@ if TYPE_CHECKING:
     from pipeline.registry import Registry
 
 convenant_app = officer_app(h.convenant_group())
+convenant_app.command("analyse", help=said(comparison_msg.analyse_help()), cls=OfficerCommand)(
+    convenant_analyse
+)
+convenant_app.command("proef", help=said(comparison_msg.proef_help()), cls=OfficerCommand)(
+    convenant_proef
+)
 
 CovenantPath = Annotated[
     Path | None,
@@ -136,9 +145,10 @@ def convenant_check(path: CovenantPath = None) -> None:
     from pipeline.covenant.checks.keys import encryption_warnings, keyed_recipients
 
     settings = _settings()
+    target = path or settings.convenanten_dir
     with _reporting():
-        _, covenants, registry = _compiled(path or settings.convenanten_dir, settings)
-        found = warnings(covenants, registry)
+        _, covenants, registry = _compiled(target, settings)
+        found = warnings(covenants, registry, _siblings(target, covenants))
         keyed = keyed_recipients(settings.keyring)
         found += encryption_warnings(covenants, keyed, settings.keyring)
     for warning in found:
@@ -154,6 +164,23 @@ def convenant_check(path: CovenantPath = None) -> None:
     )
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
+
+
+def _siblings(target: Path, checked: list[LoadedCovenant]) -> list[LoadedCovenant]:
+    """When one file is checked: the other readable covenants of its directory, so that an
+    overlap with them is named too (their own mistakes are for their own check)."""
+    from pipeline.covenant.loader import read_covenants
+
+    if not target.is_file():
+        return []
+    ids = {c.model.convenant.id for c in checked}
+    mine = {target.resolve()}
+    reading = read_covenants(target.parent)
+    return [
+        c
+        for c in reading.covenants
+        if c.source.path.resolve() not in mine and c.model.convenant.id not in ids
+    ]
 
 
 @convenant_app.command("test", help=said(h.test()), cls=OfficerCommand)
@@ -345,37 +372,77 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
-@convenant_app.command("diff", help=said(h.diff()), cls=OfficerCommand)
+@convenant_app.command("diff", help=said(comparison_msg.diff_help()), cls=OfficerCommand)
 def convenant_diff(
     old: Annotated[
         str,
-        typer.Argument(help=said(h.diff_old())),
+        typer.Argument(help="Ervoor: een convenantbestand, een map of een git-versie (bijv. HEAD)."),
     ],
     new: Annotated[
         str | None,
-        typer.Argument(help=said(h.diff_new()), show_default=False),
+        typer.Argument(help="Erna: bestand, map of git-versie (standaard: de huidige bestanden)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="tabel, markdown of html (een notitie per ontvanger).")
+    ] = "tabel",
+    recipient: Annotated[
+        str | None, typer.Option("--ontvanger", help="Alleen het deel van deze ontvanger.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--uit", help="Schrijf naar dit bestand in plaats van het scherm.")
     ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated
-    differently, or shared less or more by a condition; the details after."""
-    from pipeline.cli.change_memo import print_memo
-    from pipeline.officer.diff import covenant_changes, diff_covenants, load_side
+    differently, or shared less or more by a condition, area, validity or source, from which
+    date and on which legal basis. Two different covenants (two regions) are compared per
+    kind of partner instead."""
+    from pipeline.codec.schema_store import load_store
+    from pipeline.officer.comparison.engine import Naming, compare
+    from pipeline.officer.document import to_html, to_markdown
+    from pipeline.officer.memo.content import build_memo
+    from pipeline.officer.memo.render import memo_document
+    from pipeline.officer.sides import compiled, load_side, registry_for
 
     settings = _settings()
     directory = settings.convenanten_dir
     with _reporting():
+        if output_format not in ("tabel", "table", "markdown", "html"):
+            raise KetenstroomError(str(msg.bad_format(output_format, ["tabel", "markdown", "html"])))
         before = load_side(old, directory)
         after = load_side(new or str(directory), directory)
         # one file against a whole directory or revision: compare that covenant only
         if new is not None and Path(new).is_file():
             ids = {c.model.convenant.id for c in after}
-            before = [c for c in before if c.model.convenant.id in ids]
+            before = [c for c in before if c.model.convenant.id in ids] or before
         if Path(old).is_file():
             ids = {c.model.convenant.id for c in before}
-            after = [c for c in after if c.model.convenant.id in ids]
-        changes = diff_covenants(before, after)
-        general = covenant_changes(before, after)
-    print_memo(changes, general, old, new or str(msg.working_directory()))
+            after = [c for c in after if c.model.convenant.id in ids] or after
+        store = load_store(settings.schemas_dir)
+        left = compiled(old, before, registry_for(old, directory), store)
+        new_label = new or str(msg.working_directory())
+        right = compiled(new_label, after, registry_for(new or str(directory), directory), store)
+        # two different covenants (two regions): side by side per kind of partner
+        naming = Naming.KIND if not left.ids & right.ids else Naming.PARTNER
+        labels = (
+            (" + ".join(sorted(left.ids)), " + ".join(sorted(right.ids)))
+            if naming is Naming.KIND
+            else (old, new_label)
+        )
+        comparison = compare(left.facts, right.facts, naming)
+        memo = build_memo(
+            comparison, left.facts, right.facts, *labels, dt.date.today(), recipient
+        )
+    document = memo_document(memo)
+    if output_format == "markdown":
+        _emit(to_markdown(document), output)
+    elif output_format == "html":
+        _emit(to_html(document), output)
+    elif output is not None:
+        _emit(to_markdown(document), output)
+    else:
+        from pipeline.cli.document_printer import print_document
+
+        print_document(document)
 
 
 #: Exit status of `convenant publish` when a worker refused the bundle.
@@ -400,6 +467,8 @@ def convenant_publish(
     """Check, test, sign and publish the covenants; running workers switch without a restart.
 
     Then waits for every running worker and says who adopted the new version and who refused it.
+    Before publishing: `convenant diff` for the memo, `convenant proef` for what the change
+    would do to the signals of the last week.
 
     Exit 0: all adopted; 1: not published; 2: a worker refused; 4: not every worker answered.
     """
@@ -427,6 +496,7 @@ def convenant_publish(
         if not settings.signing_key.exists():  # no key, no publication: say so first
             raise KetenstroomError(str(msg.no_signing_key(str(settings.signing_key))))
         _checked(directory, settings)  # every problem of every file, in the officer's words
+    errors.print(str(msg.publish_dry_run_hint()), highlight=False)
     signer = read_signing_key(settings.signing_key).signer()
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)

@@ -86,6 +86,7 @@ def _grants_of(loaded: LoadedCovenant) -> list[tuple[str, str, str, Grant]]:
                 conditions=tuple(c.describe() for c in rule.voorwaarden),
                 without_location=rule.ook_zonder_locatie,
                 condition=all_of(rule.voorwaarden),
+                voorwaarden=rule.voorwaarden,
                 gate=equality_gate(rule.voorwaarden),
             )
             for src in rule.bronnen:
@@ -220,6 +221,7 @@ def compile_policy(
         locators={
             s.short_name: Locator.of(marked_paths(s.expanded, LOCATION_PROPERTY)) for s in signals
         },
+        headings=kops,
     )
 
 

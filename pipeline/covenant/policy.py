@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from pipeline.codec.schema_store import SchemaEntry, SchemaStore
 from pipeline.covenant.conditions import Gate, Predicate, value_at
 from pipeline.covenant.fields import FieldTree, subtree
+from pipeline.covenant.model import Kop, Voorwaarde
 from pipeline.covenant.register import Activity
 from pipeline.covenant.scope import IN, OUT, UNKNOWN, Area, Locator
 from pipeline.covenant.statistics import StatisticsRule
@@ -40,6 +41,8 @@ class Grant:
     #: Under a covenant with an area: this rule also discloses signals without a location.
     without_location: bool = False
     condition: Predicate | None = field(default=None, compare=False, repr=False)
+    #: The rule's conditions as written (for the officer's comparisons; routing uses condition)
+    voorwaarden: tuple[Voorwaarde, ...] = field(default=(), compare=False, repr=False)
     #: (field, value) the conditions require equal, if any: lets Dispatch skip this grant by lookup
     gate: Gate | None = field(default=None, compare=False, repr=False)
 
@@ -226,6 +229,9 @@ class Policy:
     statistics: tuple[StatisticsRule, ...] = ()
     #: Per signal type: its location fields (where an event lies: covenant.scope).
     locators: Mapping[str, Locator] = field(default_factory=dict)
+    #: Each covenant's heading (title, version, validity, area, parties, purposes, legal bases)
+    #: by covenant id: what the officer's comparisons read besides the plans.
+    headings: Mapping[str, Kop] = field(default_factory=dict, compare=False, repr=False)
     _dispatch: Mapping[tuple[str, str], Dispatch] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.covenant.conditions import value_at
 from pipeline.covenant.model import Kop, Werkgebied
+from pipeline.places.municipalities import in_police_units, municipalities
 
 GEMEENTE = "gemeente"
 POLITIE_EENHEID = "politie_eenheid"
@@ -125,6 +126,39 @@ class Area:
             (self.gemeenten and not other.gemeenten and other.eenheden)
             or (other.gemeenten and not self.gemeenten and self.eenheden)
         )
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Where two covenants' areas meet: the municipalities a signal can lie in under both, and
+    the police units that place a signal without a municipality in both. ``everywhere``: both
+    cover the whole country."""
+
+    municipalities: frozenset[str]
+    police_units: frozenset[str]
+    everywhere: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.municipalities or self.police_units)
+
+
+def _municipalities_of(area: Area | None) -> frozenset[str]:
+    """The municipalities whose signals an area covers: the ones it names, else every one in
+    its police units (a signal with a municipality is then placed by its unit); all for None."""
+    if area is None:
+        return frozenset(municipalities())
+    return area.gemeenten or in_police_units(area.eenheden)
+
+
+def overlap_of(first: Area | None, second: Area | None) -> Overlap:
+    """Where two areas (None: the whole country) overlap; empty when they do not."""
+    if first is None and second is None:
+        return Overlap(frozenset(municipalities()), frozenset(), everywhere=True)
+    if first is None or second is None:
+        units = (second or first).eenheden  # type: ignore[union-attr]  # one is an Area
+    else:
+        units = first.eenheden & second.eenheden
+    return Overlap(_municipalities_of(first) & _municipalities_of(second), units)
 
 
 def area_of(kop: Kop) -> Area | None:

@@ -95,6 +95,16 @@ def unknown_police_unit(unit: str, hint: Text, known: list[str]) -> Text:
     )
 
 
+def unknown_municipality(code: str, division: str) -> Text:
+    """A municipality code the CBS list does not hold."""
+    return Text(
+        f"gemeente {code} bestaat niet in {division}: staat er een tikfout in de code, of is de "
+        "gemeente nieuw of opgeheven? De lijst staat in pipeline/places/gemeenten.csv",
+        f"municipality {code} is not in the CBS list ({division}): a typing error, or a new or "
+        "abolished municipality? The list is pipeline/places/gemeenten.csv",
+    )
+
+
 def duplicate_covenant_id(covenant_id: str, first: str) -> Text:
     """Two files with one covenant id."""
     return Text(
@@ -122,15 +132,31 @@ def readable_in_domain(
     )
 
 
-def areas_overlap(first: str, second: str, where_second: str, kinds: str) -> Text:
-    """A warning: two covenants' areas overlap for the same kind of recipient."""
+def areas_overlap(first: str, second: str, where_second: str, places: str, kinds: str) -> Text:
+    """A warning: two covenants' areas overlap for the same kind of recipient, and where."""
     return Text(
-        f"het werkgebied van {first} overlapt met dat van {second} ({where_second}) voor "
-        f"ontvangers van de soort {kinds}: een signaal daar gaat onder beide convenanten naar "
-        "buiten. Controleer of dat zo bedoeld is",
-        f"the area of {first} overlaps that of {second} ({where_second}) for recipients of kind "
-        f"{kinds}: a signal there is disclosed under both covenants",
+        f"het werkgebied van {first} overlapt met dat van {second} ({where_second}) in "
+        f"{places}, voor ontvangers van de soort {kinds}: een signaal daar gaat onder beide "
+        "convenanten naar buiten. Controleer of dat zo bedoeld is (ketenstroom convenant "
+        "analyse laat per veld zien waar ze verschillen)",
+        f"the area of {first} overlaps that of {second} ({where_second}) in {places}, for "
+        f"recipients of kind {kinds}: a signal there is disclosed under both covenants",
     )
+
+
+def overlap_places(municipalities: list[str], units: list[str]) -> Text:
+    """Where two areas overlap: municipalities with their names, and police units."""
+    parts_nl, parts_en = [], []
+    if municipalities:
+        word = "gemeente" if len(municipalities) == 1 else "gemeenten"
+        parts_nl.append(f"{word} {', '.join(municipalities)}")
+        parts_en.append(f"municipalities {', '.join(municipalities)}")
+    if units:
+        parts_nl.append(f"politie-eenheid {', '.join(units)} (signalen zonder gemeente)")
+        parts_en.append(f"police unit {', '.join(units)} (signals without a municipality)")
+    if not parts_nl:
+        return Text("het hele land", "the whole country")
+    return Text(" en ".join(parts_nl), " and ".join(parts_en))
 
 
 # --- rules ----------------------------------------------------------------------------------

@@ -215,6 +215,16 @@ def working_directory() -> Text:
     return Text("de huidige bestanden", "the working directory")
 
 
+def publish_dry_run_hint() -> Text:
+    """publish reminds of the dry run."""
+    return Text(
+        "Wat deze wijziging met echte signalen doet, ziet u vooraf met `ketenstroom convenant "
+        "proef` (de signalen van de afgelopen week, zonder iets te versturen).",
+        "`ketenstroom convenant proef` shows beforehand what this change does to real signals "
+        "(the last week's, sending nothing).",
+    )
+
+
 def publish_examples_fail(name: str, problems: str) -> Text:
     """publish refused: an example fails."""
     return Text(f"voorbeeld faalt: {name}: {problems}", f"example fails: {name}: {problems}")

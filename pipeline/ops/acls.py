@@ -118,7 +118,8 @@ ROLES: tuple[Role, ...] = (
             (_named(topics.DLQ_REPLAYS), ("Describe",)),  # start-up checks every topic exists
         ),
         groups=((ROUTER_GROUP, "literal"),),
-        commands=("worker", "statistiek publiceer"),
+        # the dry run reads what a router reads, with no consumer group
+        commands=("worker", "statistiek publiceer", "convenant proef"),
     ),
     Role(
         OPERATOR,

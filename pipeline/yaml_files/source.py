@@ -54,9 +54,9 @@ class YamlSource:
         return self.locate(loc)[0]
 
     def where(self, loc: Sequence[str | int]) -> str:
-        """``file:line:column`` for ``loc``."""
+        """``file:line:column`` for ``loc``, the file relative to the working directory."""
         line, column = self.locate(loc)
-        return f"{self.path}:{line}:{column}"
+        return f"{shown(self.path)}:{line}:{column}"
 
     def raw(self, loc: Sequence[str | int]) -> str | None:
         """The text as written for the scalar exactly at ``loc`` (``2026.10``, not 2026.1)."""
@@ -80,17 +80,28 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
+def shown(path: Path) -> str:
+    """``path`` as an officer reads it in a message: relative to the working directory when it
+    lies below it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def read_yaml_lenient(path: Path) -> YamlSource:
     """Read a YAML file, collecting every syntax mistake in ``problems`` instead of stopping
     at the first; what could be read around them is in ``data``."""
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise CovenantError([f"{path}: {yaml_msg.cannot_read(exc.strerror or str(exc))}"]) from exc
+        raise CovenantError(
+            [f"{shown(path)}: {yaml_msg.cannot_read(exc.strerror or str(exc))}"]
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise CovenantError([f"{path}: {yaml_msg.not_utf8()}"]) from exc
+        raise CovenantError([f"{shown(path)}: {yaml_msg.not_utf8()}"]) from exc
     parsed = yaml_syntax.parse(text)
-    problems = tuple(f"{path}:{f.line}:{f.column}: {f.text}" for f in parsed.findings)
+    problems = tuple(f"{shown(path)}:{f.line}:{f.column}: {f.text}" for f in parsed.findings)
     return YamlSource(path=path, data=parsed.data, root=parsed.root, problems=problems)
 
 

@@ -3,10 +3,13 @@
 import shutil
 import subprocess
 
+from pipeline.codec.schema_store import load_store
 from pipeline.covenant.loader import load_covenants
-from pipeline.officer.diff import ChangeKind, diff_covenants, load_side, summarise
+from pipeline.officer.comparison.engine import Kind, compare
 from pipeline.officer.explain import disclosure_matrix, to_html, to_markdown
-from tests.conftest import CONVENANTEN
+from pipeline.officer.sides import compiled, load_side, registry_for
+from tests.conftest import CONVENANTEN, ROOT
+from tests.helpers import covenant_facts
 from tests.unit.test_covenant_check import _edit
 
 
@@ -34,7 +37,7 @@ def test_markdown_and_html_annexes():
 
 
 def test_no_change_no_diff(covenant_dir):
-    assert diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir)) == []
+    assert compare(covenant_facts(CONVENANTEN), covenant_facts(covenant_dir)).fields == ()
 
 
 def test_diff_reports_new_withdrawn_and_other_grounds(covenant_dir):
@@ -49,19 +52,18 @@ def test_diff_reports_new_withdrawn_and_other_grounds(covenant_dir):
         "    bewaartermijn: P5Y\n    velden:\n      melder_type: doorgeven\n      uitbuitingsvorm: doorgeven\n      sector: doorgeven\n      slachtoffer.voornamen",
         "    bewaartermijn: P7Y\n    velden:\n      melder_type: doorgeven\n      uitbuitingsvorm: doorgeven\n      sector: doorgeven\n      slachtoffer.voornamen",
     )
-    changes = diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir))
-    groups = {
-        (g.kind, g.recipient, g.signal_type): g
-        for g in summarise(changes)
-        if not all(f.startswith("envelope.") for f in g.fields)
+    changes = compare(covenant_facts(CONVENANTEN), covenant_facts(covenant_dir)).fields
+    shown = {(c.kind, c.party, c.signal_type, c.field) for c in changes if not c.envelope_default}
+    assert (Kind.NEW, "zorgcoordinatie-utrecht", "Signaal", "omschrijving") in shown
+    new = next(c for c in changes if c.field == "omschrijving")
+    assert new.after[0].scope.sources == {"comensha", "nla", "politie"}
+    assert (Kind.WITHDRAWN, "gemeente-utrecht", "Controle", "kvk_nummer") in shown
+    longer = next(c for c in changes if c.party == "comensha" and c.field == "sector")
+    assert longer.kind is Kind.GROUNDS
+    assert ("bewaartermijn langer", "P5Y", "P7Y") in {
+        (d.aspect, d.before, d.after) for d in longer.differences
     }
-    new = groups[(ChangeKind.DISCLOSED, "zorgcoordinatie-utrecht", "Signaal")]
-    assert new.fields == ("omschrijving",) and new.sources == ("comensha", "nla", "politie")
-    gone = groups[(ChangeKind.WITHDRAWN, "gemeente-utrecht", "Controle")]
-    assert "kvk_nummer" in gone.fields and gone.after == "-"
-    longer = groups[(ChangeKind.GROUNDS, "comensha", "Signaal")]
-    assert "P5Y" in longer.before and "P7Y" in longer.after
-    assert changes[0].kind is ChangeKind.DISCLOSED  # most serious first
+    assert changes[0].kind is Kind.NEW  # most serious first
 
 
 def test_diff_against_a_git_revision(tmp_path):
@@ -73,55 +75,19 @@ def test_diff_against_a_git_revision(tmp_path):
     subprocess.run([*git, "commit", "-qm", "v1"], cwd=repo, check=True)
     directory = repo / "convenanten"
     _edit(directory, "    ontvangers: [om]", "    ontvangers: [om, comensha]")
-    changes = diff_covenants(load_side("HEAD", directory), load_side(str(directory), directory))
-    assert {c.recipient for c in changes} == {"comensha"}
-    new = {c.field for c in changes if c.kind is ChangeKind.DISCLOSED}
+    store = load_store(ROOT / "schemas")
+    registry = registry_for(str(directory), directory)
+    before = compiled("HEAD", load_side("HEAD", directory), registry, store).facts
+    after = compiled("nu", load_side(str(directory), directory), registry, store).facts
+    changes = compare(before, after).fields
+    assert {c.party for c in changes} == {"comensha"}
+    new = {c.field for c in changes if c.kind is Kind.NEW}
     assert new >= {"slachtoffer.bsn", "omschrijving"}
     # fields comensha already had under R4 now also come under R1: other grounds, not new
-    assert {c.field for c in changes if c.kind is ChangeKind.GROUNDS} == {
-        "melder_type",
-        "sector",
-        "slachtoffer.voornamen",
-        "slachtoffer.achternaam",
-        "slachtoffer.geboortedatum",
-        "slachtoffer.geslacht",
-        "slachtoffer.nationaliteit",
-        "minderjarig",
-        "politie_eenheid",
-        "uitbuitingsvorm",
+    grounds = {c.field for c in changes if c.kind is Kind.GROUNDS}
+    assert grounds >= {"melder_type", "sector", "slachtoffer.voornamen", "politie_eenheid"}
+    assert {c.field for c in changes if c.envelope_default} == {
         "envelope.source",  # every view's envelope fields, at their standard treatment
         "envelope.occurred_at",
         "envelope.recorded_at",
-    }
-
-
-def test_a_version_bump_alone_is_no_change(covenant_dir):
-    from pipeline.officer.diff import covenant_changes
-
-    _edit(covenant_dir, 'versie: "2025.1"', 'versie: "2025.2"')
-    before, after = load_covenants(CONVENANTEN), load_covenants(covenant_dir)
-    assert diff_covenants(before, after) == []
-    assert [c.nl for c in covenant_changes(before, after)] == [
-        "midden-nederland: versie 2025.1 → 2025.2"
-    ]
-
-
-def test_a_narrower_condition_shares_less_and_a_dropped_one_more(covenant_dir):
-    # R3: gemeente-utrecht only for GM0344 -> also only when urgent: less
-    _edit(
-        covenant_dir,
-        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n",
-        "      - veld: slachtoffer.adres.gemeentecode\n        is: GM0344\n      - veld: urgent\n        is: true\n",
-    )
-    # R7: Veilig Thuis for minors only -> for everyone: more
-    _edit(
-        covenant_dir,
-        "    voorwaarden:\n      - veld: slachtoffer.geboortedatum\n        minderjarig: true\n",
-        "",
-    )
-    changes = diff_covenants(load_covenants(CONVENANTEN), load_covenants(covenant_dir))
-    kinds = {(c.recipient, c.kind) for c in changes}
-    assert kinds == {
-        ("gemeente-utrecht", ChangeKind.LESS),
-        ("veilig-thuis-utrecht", ChangeKind.MORE),
     }

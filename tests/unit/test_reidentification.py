@@ -206,9 +206,10 @@ def test_the_checker_speaks_plainly_about_herleiders(covenant_dir):
 
 
 def test_convenant_diff_names_who_may_newly_or_no_longer_reidentify(covenant_dir):
-    from pipeline.officer.diff import covenant_changes
+    from pipeline.officer.comparison.covenants import covenant_changes
+    from tests.helpers import covenant_facts
 
-    before = load_covenants(covenant_dir)
+    before = covenant_facts(covenant_dir)
     path = covenant_dir / "midden-nederland.yaml"
     text = path.read_text()
     key = text.split("publieke_sleutel: ", 1)[1].split("\n", 1)[0]
@@ -223,11 +224,11 @@ def test_convenant_diff_names_who_may_newly_or_no_longer_reidentify(covenant_dir
         )
     )
     with speaking(Language.NL):
-        changes = [str(c) for c in covenant_changes(before, load_covenants(covenant_dir))]
+        changes = [str(c) for c in covenant_changes(before, covenant_facts(covenant_dir))]
     assert changes == [
         "midden-nederland: K. Visser mag voortaan herleiden, namens gemeente-utrecht"
     ]
     path.write_text(text.replace(key, HerleiderKey.generate("x", "y").public))
     with speaking(Language.NL):
-        changes = [str(c) for c in covenant_changes(before, load_covenants(covenant_dir))]
+        changes = [str(c) for c in covenant_changes(before, covenant_facts(covenant_dir))]
     assert len(changes) == 1 and "andere sleutel" in changes[0]

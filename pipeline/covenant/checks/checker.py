@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
@@ -39,6 +40,8 @@ from pipeline.covenant.model import (
 from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
+from pipeline.places.municipalities import DIVISION
+from pipeline.places.municipalities import known as known_municipality
 from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
 from pipeline.registry import Registry
@@ -273,9 +276,17 @@ class _Checker:
             )
 
     def check_area(self, kop: Kop, source: YamlSource) -> None:
-        """Police units of an area must be ones the signals know."""
+        """Municipalities of an area must be in the CBS list, police units ones the signals
+        know."""
         if not isinstance(kop.werkgebied, Werkgebied):
             return
+        for i, code in enumerate(kop.werkgebied.gemeenten):
+            if known_municipality(code) is None:
+                self.problem(
+                    source,
+                    ("convenant", "werkgebied", "gemeenten", i),
+                    msg.unknown_municipality(code, DIVISION),
+                )
         units: set[str] = set()
         for signal_type in self.store.signal_types():
             field = leaf_paths(self.store.current(signal_type).expanded).get("politie_eenheid")
@@ -359,12 +370,15 @@ def check(
     return problems
 
 
-def warnings(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
-    """What is allowed but worth a second look (see consistency.area_overlaps), the statistics
+def warnings(
+    covenants: list[LoadedCovenant], registry: Registry, others: Sequence[LoadedCovenant] = ()
+) -> list[str]:
+    """What is allowed but worth a second look (see consistency.area_overlaps, also against
+    ``others``: the directory's other covenants when one file is checked), the statistics
     rules' own (statistics_check), definitions no rule uses (usage), what the annex needs from
     the heading (heading), and statements that allow nothing."""
     return (
-        area_overlaps(covenants, registry)
+        area_overlaps(covenants, registry, others)
         + statistics_warnings(covenants)
         + herleider_warnings(covenants)
         + unused_definitions(covenants)

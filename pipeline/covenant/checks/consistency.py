@@ -4,11 +4,14 @@ warning) two covenants whose areas overlap."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Behandeling
-from pipeline.covenant.scope import area_of
+from pipeline.covenant.scope import area_of, overlap_of
 from pipeline.messages import covenant as msg
+from pipeline.places.municipalities import labels
 from pipeline.privacy.normalise import identifier_type
 from pipeline.registry import Registry
 
@@ -106,23 +109,38 @@ def _kinds(loaded: LoadedCovenant, registry: Registry) -> set[str]:
     return {str(p.soort) for p in (registry.get(r) for r in _recipients(loaded)) if p is not None}
 
 
-def area_overlaps(covenants: list[LoadedCovenant], registry: Registry) -> list[str]:
+def area_overlaps(
+    covenants: list[LoadedCovenant], registry: Registry, others: Sequence[LoadedCovenant] = ()
+) -> list[str]:
     """What is allowed but worth a second look: covenants whose areas overlap for the same
-    kind of recipient (a signal there reaches both covenants' recipients)."""
+    kind of recipient (a signal there reaches both covenants' recipients), naming the
+    municipalities (code and name) where. ``others``: covenants not being checked that the
+    checked ones are compared with too (the rest of the directory when one file is checked)."""
     found = []
-    for i, first in enumerate(covenants):
-        for second in covenants[i + 1 :]:
-            a, b = first.model.convenant, second.model.convenant
-            area_a, area_b = area_of(a), area_of(b)
-            if area_a is not None and area_b is not None and not area_a.overlaps(area_b):
-                continue
-            kinds = _kinds(first, registry) & _kinds(second, registry)
-            if kinds:
-                text = msg.areas_overlap(
-                    a.id,
-                    b.id,
-                    second.source.where(("convenant", "werkgebied")),
-                    ", ".join(sorted(kinds)),
-                )
-                found.append(f"{first.source.where(('convenant', 'werkgebied'))}: {text}")
+    pairs = [(a, b) for i, a in enumerate(covenants) for b in covenants[i + 1 :]]
+    pairs += [(a, b) for a in covenants for b in others]
+    for first, second in pairs:
+        a, b = first.model.convenant, second.model.convenant
+        if a.id == b.id:
+            continue
+        area_a, area_b = area_of(a), area_of(b)
+        if area_a is not None and area_b is not None and not area_a.overlaps(area_b):
+            continue
+        kinds = _kinds(first, registry) & _kinds(second, registry)
+        if not kinds:
+            continue
+        shared = overlap_of(area_a, area_b)
+        places = (
+            msg.overlap_places([], [])
+            if shared.everywhere
+            else msg.overlap_places(labels(shared.municipalities), sorted(shared.police_units))
+        )
+        text = msg.areas_overlap(
+            a.id,
+            b.id,
+            second.source.where(("convenant", "werkgebied")),
+            str(places),
+            ", ".join(sorted(kinds)),
+        )
+        found.append(f"{first.source.where(('convenant', 'werkgebied'))}: {text}")
     return found

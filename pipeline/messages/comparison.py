@@ -1,0 +1,186 @@
+"""What the change memo and the side-by-side analysis say about a difference, in Dutch and
+English: the kinds of change, the aspects that changed, and how two regions are compared."""
+
+from __future__ import annotations
+
+from pipeline.language import Text
+
+#: Kinds of change in a memo (before -> after), by the engine's Kind value.
+_KINDS = {
+    "nieuw": Text("nieuw gedeeld", "newly disclosed"),
+    "meer": Text("meer gedeeld", "more shared"),
+    "zwakker": Text("minder beschermd", "less protected"),
+    "anders": Text("anders behandeld", "treated differently"),
+    "gronden": Text("op andere gronden", "on other grounds"),
+    "afbakening": Text("anders afgebakend", "bounded differently"),
+    "sterker": Text("beter beschermd", "better protected"),
+    "minder": Text("minder gedeeld", "less shared"),
+    "vervalt": Text("niet meer gedeeld", "no longer disclosed"),
+}
+#: Aspects of which signals a rule takes, by the engine's Aspect value: "door ..." / "by ...".
+_ASPECTS = {
+    "voorwaarde": Text("een voorwaarde", "a condition"),
+    "werkgebied": Text("het werkgebied", "the area"),
+    "geldigheid": Text("de geldigheid", "the validity"),
+    "bron": Text("de bronnen", "the sources"),
+    "zonder-locatie": Text("signalen zonder locatie", "signals without a location"),
+    "signaaltype": Text("de signaaltypen", "the signal types"),
+}
+
+
+def aspects(values: tuple[str, ...]) -> Text:
+    """``een voorwaarde en het werkgebied``."""
+    words = [_ASPECTS.get(v, Text(v, v)) for v in values]
+    if not words:
+        return Text("", "")
+    if len(words) == 1:
+        return words[0]
+    return Text(
+        ", ".join(w.nl for w in words[:-1]) + " en " + words[-1].nl,
+        ", ".join(w.en for w in words[:-1]) + " and " + words[-1].en,
+    )
+
+
+def change_kind(kind: str, by: tuple[str, ...] = ()) -> Text:
+    """The heading of a kind of change: ``minder gedeeld door een voorwaarde``."""
+    label = _KINDS[kind]
+    if by and kind in ("meer", "minder", "afbakening"):
+        words = aspects(by)
+        return Text(f"{label.nl} door {words.nl}", f"{label.en} by {words.en}")
+    return label
+
+
+def side_by_side_kind(kind: str, first: str, second: str, by: tuple[str, ...] = ()) -> Text:
+    """How a difference between two covenants reads (first = left, second = right)."""
+    words = aspects(by)
+    extra_nl = f" ({words.nl})" if by else ""
+    extra_en = f" ({words.en})" if by else ""
+    return {
+        "nieuw": Text(f"alleen onder {second}", f"only under {second}"),
+        "vervalt": Text(f"alleen onder {first}", f"only under {first}"),
+        "zwakker": Text(f"minder beschermd onder {second}", f"less protected under {second}"),
+        "sterker": Text(f"minder beschermd onder {first}", f"less protected under {first}"),
+        "meer": Text(f"ruimer onder {second}{extra_nl}", f"wider under {second}{extra_en}"),
+        "minder": Text(f"ruimer onder {first}{extra_nl}", f"wider under {first}{extra_en}"),
+        "anders": Text("anders behandeld", "treated differently"),
+        "gronden": Text("op andere gronden", "on other grounds"),
+        "afbakening": Text(f"anders afgebakend{extra_nl}", f"bounded differently{extra_en}"),
+    }[kind]
+
+
+def aspect_name(aspect: str) -> Text:
+    """A difference's aspect as a noun: behandeling, grondslag, bewaartermijn langer, ..."""
+    names = {
+        "behandeling": Text("behandeling", "treatment"),
+        "grondslag": Text("grondslag", "legal basis"),
+        "doel": Text("doel", "purpose"),
+        "bewaartermijn": Text("bewaartermijn", "retention"),
+        "bewaartermijn langer": Text("bewaartermijn langer", "retention longer"),
+        "bewaartermijn korter": Text("bewaartermijn korter", "retention shorter"),
+        "drempel": Text("drempel", "threshold"),
+        "bescherming": Text("bescherming", "protection range"),
+        "periode": Text("periode", "period"),
+        "afronden": Text("afronden", "rounding"),
+        "nullen": Text("nullen", "zeros"),
+        "indeling": Text("indeling in categorieën", "categories"),
+        "koppeldomein": Text("koppeldomein (wie dezelfde pseudoniemen krijgt)", "linkage domain"),
+        "voorwaarde": Text("voorwaarde", "condition"),
+        "werkgebied": Text("werkgebied (eraf → erbij)", "area (removed -> added)"),
+        "geldigheid": Text("geldigheid", "validity"),
+        "bron": Text("bronnen", "sources"),
+        "zonder-locatie": Text("ook zonder locatie", "also without a location"),
+        "signaaltype": Text("signaaltypen", "signal types"),
+    }
+    return names.get(aspect, Text(aspect, aspect))
+
+
+def memo_title(old: str, new: str) -> Text:
+    """The memo's title."""
+    return Text(f"Wijzigingen van {old} naar {new}", f"What changes from {old} to {new}")
+
+
+def comparison_title(first: str, second: str) -> Text:
+    """The title of two covenants compared per kind of partner."""
+    return Text(
+        f"{first} en {second} naast elkaar, per soort partner",
+        f"{first} and {second} side by side, per kind of partner",
+    )
+
+
+def envelope_note() -> Text:
+    """The envelope, said once instead of per rule."""
+    return Text(
+        "Bij elk signaal dat een ontvanger krijgt, horen de envelopvelden: de bron "
+        "(envelope.source, ongewijzigd) en de dag van het voorval en van de registratie "
+        "(envelope.occurred_at en envelope.recorded_at, alleen de dag). Ze staan hieronder "
+        "alleen waar een regel ze anders behandelt.",
+        "Every signal a recipient gets carries the envelope fields: the source (envelope.source, "
+        "as is) and the day of the event and of its recording (envelope.occurred_at, "
+        "envelope.recorded_at, day only). They appear below only where a rule treats them "
+        "otherwise.",
+    )
+
+
+def since(day: str, future: bool) -> Text:
+    """From when a change applies."""
+    if future:
+        return Text(f"Vanaf {day}", f"From {day}")
+    return Text(
+        f"Vanaf de publicatie (het convenant geldt sinds {day})",
+        f"from publication (the covenant applies since {day})",
+    )
+
+
+def no_change(old: str, new: str) -> Text:
+    """Nothing leaves differently."""
+    return Text(
+        f"geen verschil in wat wordt gedeeld, met wie, hoe of waarom tussen {old} en {new}",
+        f"no difference in what is shared, with whom, how or why between {old} and {new}",
+    )
+
+
+def no_difference_between(first: str, second: str) -> Text:
+    """Two covenants give every kind of partner the same."""
+    return Text(
+        f"{first} en {second} geven elke soort partner hetzelfde, op dezelfde gronden",
+        f"{first} and {second} give every kind of partner the same, on the same grounds",
+    )
+
+
+# --- --help of the officer's comparison commands (Dutch first: the officer reads them) ------
+
+
+def analyse_help() -> Text:
+    """`convenant analyse --help`."""
+    return Text(
+        "De convenanten naast elkaar: per convenant wie wat ziet, per soort partner wat "
+        "verschilt en wat ontbreekt, overlappende werkgebieden (gemeenten met code en naam) en "
+        "tegenstrijdigheden, statistiekregels en dubbel tellen, en losse eindjes. Zonder --format "
+        "een samenvatting; het hele verslag met --format html|markdown|json --uit BESTAND.",
+        "The covenants side by side: who sees what, differences and gaps per kind of partner, "
+        "overlapping areas and conflicts, statistics and double counting, loose ends.",
+    )
+
+
+def diff_help() -> Text:
+    """`convenant diff --help`."""
+    return Text(
+        "Wijzigingsnotitie: per ontvanger wat nieuw, niet meer of anders wordt gedeeld (ook "
+        "meer of minder door een voorwaarde, het werkgebied, de geldigheid of de bronnen), "
+        "vanaf welke datum en op welke grondslag. Twee verschillende convenanten worden per "
+        "soort partner vergeleken. Als bijlage: --format markdown|html --uit BESTAND.",
+        "A change memo per recipient; two different covenants are compared per kind of partner.",
+    )
+
+
+def proef_help() -> Text:
+    """`convenant proef --help`."""
+    return Text(
+        "Proef op echte signalen: de signalen van een periode (standaard de afgelopen 7 dagen) "
+        "gaan in het geheugen door de versie die live is en door de voorgestelde bestanden; per "
+        "ontvanger, regel en veld hoeveel verstrekkingen nieuw, vervallen of anders zouden zijn, "
+        "en hoeveel signalen naar niemand of juist naar iemand zouden gaan. Verstuurt niets, "
+        "toont alleen aantallen. Heeft de leesrechten van een router nodig.",
+        "A dry run on real signals through the policy in force and the proposed files; counts "
+        "only, sends nothing. Needs a router's read rights.",
+    )
