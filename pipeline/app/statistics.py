@@ -145,7 +145,7 @@ class StatisticsPublisher:
         await self._deliver(producer, out.records)
         await self._deliver(producer, [out.done])
         self.ledger.learn(out.done.value)
-        log.warning(
+        log.info(
             "published %s (%s%s): %d cells to %s",
             body["publicatie_id"],
             body["status"],
