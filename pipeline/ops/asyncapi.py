@@ -33,7 +33,7 @@ SINGLE_OBJECT = (
 #: Every kind of schema the schema topic holds (the enum of its ``kind`` field).
 SCHEMA_KINDS: tuple[str, ...] = get_args(SchemaKind)
 SCHEMA_TOPIC = (
-    'Key: the fingerprint as 16 lowercase hex characters (the wire\'s byte order). Value: JSON '
+    "Key: the fingerprint as 16 lowercase hex characters (the wire's byte order). Value: JSON "
     '{"kind": ..., "schema": the schema with every named type expanded}; kind is signal (a '
     "signal type a partner sends), view (a recipient's view), log (the router's own records: "
     "disclosure log, register, figures) or common (a shared type: envelope, person, address; "
