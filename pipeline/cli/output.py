@@ -23,8 +23,15 @@ class PipedConsole(Console):
     with its columns aligned, no borders, never stretched to the console's width."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        """Print as Console.print does, each table made plain first."""
-        super().print(*(plain(o) for o in objects), **kwargs)
+        """Print as Console.print does, each table made plain first (and its lines without the
+        spaces that pad the last column)."""
+        if not any(isinstance(o, Table) for o in objects):
+            super().print(*objects, **kwargs)
+            return
+        with self.capture() as captured:
+            super().print(*(plain(o) for o in objects), **kwargs)
+        self.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+        self.file.flush()
 
 
 def plain(renderable: Any) -> Any:

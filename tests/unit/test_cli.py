@@ -161,5 +161,5 @@ def test_piped_tables_are_plain_lines_not_padded_to_the_console_width():
     lines = out.getvalue().splitlines()
     assert lines[0] == "Consumer lag" and lines[-1] == "alarm: yes for the router"
     assert lines[1].split() == ["group", "lag"] and lines[3].split() == ["om.inbox", "12345"]
-    assert max(map(len, lines)) < 40
+    assert max(map(len, lines)) < 40 and lines == [line.rstrip() for line in lines]
     assert not set("│┃━─┏┗") & set(out.getvalue())
