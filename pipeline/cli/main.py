@@ -98,7 +98,12 @@ def demo(
     settings = load_settings()
     where = "the embedded broker" if settings.broker == "embedded" else settings.bootstrap_servers
     console.print(f"Starting the demo on {where} with {signals} synthetic signals ...")
-    report = run_demo(settings, signals=signals, seed=seed)
+    report = run_demo(
+        settings,
+        signals=signals,
+        seed=seed,
+        progress=lambda line: errors.print(f"  {line} ...", highlight=False),
+    )
     print_demo(report)
     if not report.nothing_lost:
         raise typer.Exit(Exit.ALERT)
