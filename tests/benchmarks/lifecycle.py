@@ -24,8 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from signal import SIGCONT, SIGSTOP
@@ -36,20 +34,10 @@ from pipeline.app.worker import load_policy, prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.demo import with_dev_keys
 from pipeline.settings import Settings
+from tests.helpers import probe_status
 
 #: How long to watch the worker with the broker gone before stopping it.
 BROKER_DOWN_S = 20.0
-
-
-def status(port: int, path: str) -> int | None:
-    """The HTTP status of one probe, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except OSError:
-        return None
 
 
 def until(predicate: Any, timeout: float) -> float | None:
@@ -98,9 +86,9 @@ def one_run(workdir: Path) -> dict[str, Any]:
             worker = WorkerProcess(
                 settings.model_copy(update={"metrics_port": port}), workdir / f"{name}.log"
             ).start()
-            until(lambda p=port: status(p, "/health/live") is not None, 120)
+            until(lambda p=port: probe_status(p, "/health/live") is not None, 120)
             result[f"{name}_http_s"] = time.monotonic() - began
-            until(lambda p=port: status(p, "/health/ready") == 200, 120)
+            until(lambda p=port: probe_status(p, "/health/ready") == 200, 120)
             result[f"{name}_ready_s"] = time.monotonic() - began
             result[f"{name}_stop_s"], result[f"{name}_stop_exit"] = stop_seconds(worker)
         assert broker.pid is not None
@@ -113,9 +101,9 @@ def one_run(workdir: Path) -> dict[str, Any]:
     worker = WorkerProcess(
         settings.model_copy(update={"metrics_port": port}), workdir / "nobroker.log"
     ).start()
-    if until(lambda: status(port, "/health/live") is not None, 30) is not None:
+    if until(lambda: probe_status(port, "/health/live") is not None, 30) is not None:
         result["no_broker_http_s"] = time.monotonic() - began
-    result["no_broker_ready"] = status(port, "/health/ready")
+    result["no_broker_ready"] = probe_status(port, "/health/ready")
     exited = until(lambda: not worker.alive, 60)
     if exited is None:
         result["no_broker_stop_s"], result["no_broker_exit"] = stop_seconds(worker)
@@ -133,15 +121,15 @@ def _broker_away(
     port = free_port()
     log = workdir / f"{how}.log"
     worker = WorkerProcess(settings.model_copy(update={"metrics_port": port}), log).start()
-    until(lambda: status(port, "/health/ready") == 200, 120)
+    until(lambda: probe_status(port, "/health/ready") == 200, 120)
     before = log.stat().st_size, len(log.read_text(errors="replace").splitlines())
     away()
     gone = time.monotonic()
     result: dict[str, Any] = {
-        f"{how}_unready_s": until(lambda: status(port, "/health/ready") == 503, BROKER_DOWN_S)
+        f"{how}_unready_s": until(lambda: probe_status(port, "/health/ready") == 503, BROKER_DOWN_S)
     }
     time.sleep(max(0.0, BROKER_DOWN_S - (time.monotonic() - gone)))
-    result[f"{how}_live"] = status(port, "/health/live")
+    result[f"{how}_live"] = probe_status(port, "/health/live")
     text = log.read_text(errors="replace")
     result[f"{how}_log_lines"] = len(text.splitlines()) - before[1]
     result[f"{how}_log_bytes"] = log.stat().st_size - before[0]

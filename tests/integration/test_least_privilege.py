@@ -20,7 +20,7 @@ import struct
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import fastavro
@@ -148,6 +148,45 @@ def read_schema_topic(admin: Settings, user: str) -> dict[str, dict]:
         consumer.close()
 
 
+def read_inbox_as(admin: Settings, partner: str, wanted: Callable[[dict], bool]) -> dict | None:
+    """The first view in ``partner``'s inbox that ``wanted`` accepts, read as the guide says:
+    librdkafka with a group of the partner's own ("<partner>.<anything>"), the schema of bytes
+    2-10 from the schema topic; None when none arrives within 90 s."""
+    consumer = Consumer(
+        librdkafka(
+            admin,
+            partner,
+            **{
+                "group.id": f"{partner}.inbox",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 500,
+            },
+        )
+    )
+    consumer.subscribe([topics.inbox(partner)])
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(1)
+            if message is None or message.error():
+                continue
+            raw = message.value()
+            assert raw[:2] == b"\xc3\x01"
+            schema = read_schema_topic(admin, partner)[raw[2:10].hex()]
+            assert schema["kind"] == "view"
+            view = fastavro.schemaless_reader(
+                io.BytesIO(raw[10:]), fastavro.parse_schema(schema["schema"])
+            )
+            consumer.commit(message, asynchronous=False)
+            if wanted(view):
+                return view
+    finally:
+        consumer.close()
+    return None
+
+
 def test_a_librdkafka_partner_following_the_guide_gets_a_signal_routed(front, routed, store):
     _recorder, admin = front
     schemas = read_schema_topic(admin, "politie")
@@ -212,37 +251,7 @@ def test_a_librdkafka_partner_following_the_guide_gets_a_signal_routed(front, ro
     assert delivered and not isinstance(delivered[0], Exception), delivered
 
     # gemeente-utrecht reads its inbox with a group of its own ("<partner>.<anything>")
-    consumer = Consumer(
-        librdkafka(
-            admin,
-            "gemeente-utrecht",
-            **{
-                "group.id": "gemeente-utrecht.inbox",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "session.timeout.ms": 6000,
-                "heartbeat.interval.ms": 500,
-            },
-        )
-    )
-    consumer.subscribe([topics.inbox("gemeente-utrecht")])
-    view = None
-    deadline = time.monotonic() + 90
-    try:
-        while view is None and time.monotonic() < deadline:
-            message = consumer.poll(1)
-            if message is None or message.error():
-                continue
-            raw = message.value()
-            assert raw[:2] == b"\xc3\x01"
-            schema = read_schema_topic(admin, "gemeente-utrecht")[raw[2:10].hex()]
-            assert schema["kind"] == "view"
-            view = fastavro.schemaless_reader(
-                io.BytesIO(raw[10:]), fastavro.parse_schema(schema["schema"])
-            )
-            consumer.commit(message, asynchronous=False)
-    finally:
-        consumer.close()
+    view = read_inbox_as(admin, "gemeente-utrecht", lambda view: True)
     assert view is not None, "no view arrived in inbox.gemeente-utrecht"
     # the covenant's rule R3: form, sector, indicators; the BSN only as a reversible pseudonym
     assert view["uitbuitingsvorm"] == "ARBEID" and view["sector"] == "land- en tuinbouw"
@@ -259,36 +268,11 @@ def test_a_partner_without_python_opens_its_encrypted_field_by_the_guide(front, 
     written from the guide alone in JavaScript (@hpke/core: tests/deploy_schemas/open_enc2.mjs);
     moved to another field, or opened with another partner's key, it does not open."""
     _recorder, admin = front
-    consumer = Consumer(
-        librdkafka(
-            admin,
-            "zorgcoordinatie-utrecht",
-            **{
-                "group.id": "zorgcoordinatie-utrecht.inbox",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "session.timeout.ms": 6000,
-                "heartbeat.interval.ms": 500,
-            },
-        )
+    view = read_inbox_as(
+        admin,
+        "zorgcoordinatie-utrecht",
+        lambda view: str(view.get("slachtoffer", {}).get("bsn", "")).startswith("ENC2."),
     )
-    consumer.subscribe([topics.inbox("zorgcoordinatie-utrecht")])
-    view = None
-    deadline = time.monotonic() + 90
-    try:
-        while view is None and time.monotonic() < deadline:
-            message = consumer.poll(1)
-            if message is None or message.error():
-                continue
-            raw = message.value()
-            schema = read_schema_topic(admin, "zorgcoordinatie-utrecht")[raw[2:10].hex()]
-            found = fastavro.schemaless_reader(
-                io.BytesIO(raw[10:]), fastavro.parse_schema(schema["schema"])
-            )
-            if str(found.get("slachtoffer", {}).get("bsn", "")).startswith("ENC2."):
-                view = found
-    finally:
-        consumer.close()
     assert view is not None, "no view with an encrypted BSN in inbox.zorgcoordinatie-utrecht"
     key_file = json.loads(
         (cluster.recipient_keys_dir / "zorgcoordinatie-utrecht.sleutel.json").read_text()

@@ -21,8 +21,6 @@ import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +41,7 @@ from pipeline.ops.metrics import scrape, total
 from pipeline.router.event_index import Claim, EventIndex
 from pipeline.settings import Settings
 from pipeline.synthetic.generator import SignalFactory
+from tests.helpers import probe_status
 
 pytestmark = pytest.mark.integration
 
@@ -70,16 +69,6 @@ def settings(cluster: Settings, registry, policy, tmp_path_factory) -> Settings:
     )
 
 
-def _status(port: int, path: str) -> int | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except OSError:
-        return None
-
-
 def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -105,11 +94,14 @@ def test_readiness_follows_the_broker_and_a_stop_with_the_broker_gone_is_bounded
     first_log = tmp_path / "first.log"
     first = WorkerProcess(settings.model_copy(update={"metrics_port": port}), first_log).start()
     try:
-        _until(lambda: _status(port, "/health/live") == 200, 30, "the probes answer")
+        _until(lambda: probe_status(port, "/health/live") == 200, 30, "the probes answer")
         # seconds before it can route (the group join alone takes longer): not started
-        assert (_status(port, "/health/started"), _status(port, "/health/ready")) == (503, 503)
-        _until(lambda: _status(port, "/health/ready") == 200, 90, "ready")
-        assert _status(port, "/health/started") == 200
+        assert (probe_status(port, "/health/started"), probe_status(port, "/health/ready")) == (
+            503,
+            503,
+        )
+        _until(lambda: probe_status(port, "/health/ready") == 200, 90, "ready")
+        assert probe_status(port, "/health/started") == 200
 
         factory = SignalFactory(seed=31)
         with Publisher(settings, bootstrap, "politie", store) as politie:
@@ -127,13 +119,15 @@ def test_readiness_follows_the_broker_and_a_stop_with_the_broker_gone_is_bounded
         # the broker stops answering: not ready, still live; it answers again: ready again
         os.kill(broker.pid, signal.SIGSTOP)
         try:
-            _until(lambda: _status(port, "/health/ready") == 503, 30, "not ready, broker paused")
-            assert _status(port, "/health/live") == 200
-            assert _status(port, "/health/started") == 200
+            _until(
+                lambda: probe_status(port, "/health/ready") == 503, 30, "not ready, broker paused"
+            )
+            assert probe_status(port, "/health/live") == 200
+            assert probe_status(port, "/health/started") == 200
             time.sleep(3)  # connection errors pile up meanwhile
         finally:
             os.kill(broker.pid, signal.SIGCONT)
-        _until(lambda: _status(port, "/health/ready") == 200, 60, "ready again")
+        _until(lambda: probe_status(port, "/health/ready") == 200, 60, "ready again")
 
         # a stream, and the broker gone in the middle of it: SIGTERM ends within the
         # shutdown timeout, and commits nothing that Kafka did not acknowledge
