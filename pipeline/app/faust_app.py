@@ -142,6 +142,8 @@ def create_app(
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
+        if not announced:  # the first batch may come, and be done, before the next tick
+            check_in()
         health.batch_started()
         started = reading()
         try:
@@ -199,20 +201,24 @@ def create_app(
 
     announced = False
 
-    @app.timer(1.0)  # type: ignore[untyped-decorator]
-    async def tick() -> None:
-        """The event loop runs (liveness), how many partitions are assigned (readiness), the
-        ready line once, and librdkafka's queued log lines handed to Python logging."""
+    def check_in() -> None:
+        """The event loop runs (liveness), how many partitions are assigned (readiness), and
+        the ready line once, as soon as the worker is."""
         nonlocal announced
         try:
             assigned = len(app.consumer.assignment())
         except Exception:  # the consumer is not started yet, or mid-rebalance
             assigned = health.partitions
         health.tick(assigned)
-        outputs.poll()
         if not announced and health.ready:
             announced = True
             on_ready()
+
+    @app.timer(1.0)  # type: ignore[untyped-decorator]
+    async def tick() -> None:
+        """Check in every second; hand librdkafka's queued log lines to Python logging."""
+        check_in()
+        outputs.poll()
 
     @app.task  # type: ignore[untyped-decorator]
     async def watch_covenants() -> None:
