@@ -3,22 +3,26 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-# Strimzi and Prometheus Operator CRD schemas from the npm registry, pinned by the lock file
+# Schemas and tools from the npm registry (CRDs, AsyncAPI, dclint, HPKE), pinned by the lock file
 SCHEMAS_NPM := tests/deploy_schemas
 NPM_STAMP   := $(SCHEMAS_NPM)/node_modules/.installed-$(shell cksum $(SCHEMAS_NPM)/package-lock.json | cut -d' ' -f1)
 
 .PHONY: demo test lint typecheck unit integration bench clean chromium
 
+# pip's own progress (a line per package) instead of minutes of silence on a fresh machine
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@test -x $(BIN)/python || { echo "creating $(VENV)/ with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing ketenstroom and its dependencies into $(VENV)/ (the first time takes a few minutes)"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+	@echo "installed; next time this step is skipped until pyproject.toml changes"
 
 demo: $(STAMP)
 	$(BIN)/ketenstroom demo
 
 $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
+	@echo "installing the npm tools make test checks with ($(SCHEMAS_NPM)/README.md)"
 	cd $(SCHEMAS_NPM) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@rm -f $(SCHEMAS_NPM)/node_modules/.installed-*
 	@touch $@

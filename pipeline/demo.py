@@ -8,7 +8,7 @@ import datetime as dt
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,13 +179,19 @@ def _worker_ok(worker: WorkerProcess) -> None:
 
 
 def run_demo(
-    settings: Settings, signals: int = 300, seed: int = 2024, timeout: float = 120.0
+    settings: Settings,
+    signals: int = 300,
+    seed: int = 2024,
+    timeout: float = 120.0,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> DemoReport:
-    """Run the whole demo and return its report; the broker and worker are stopped afterwards."""
+    """Run the whole demo and return its report; the broker and worker are stopped afterwards.
+    ``progress`` is told each step as it begins (one line each)."""
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if settings.broker == "embedded":
             broker = stack.enter_context(EmbeddedBroker())
+            progress(f"embedded broker (Tansu) on {broker.bootstrap_servers}")
             settings = settings.model_copy(
                 update={
                     "bootstrap_servers": broker.bootstrap_servers,
@@ -198,10 +204,14 @@ def run_demo(
         settings = with_dev_keys(settings, workdir)
         registry, policy = load_policy(settings)
         prepare_cluster(settings, bootstrap, registry, policy)
+        progress(
+            f"topics and schemas made; starting a router worker (its log: {workdir}/worker.log)"
+        )
         settings = settings.model_copy(
             update={
                 "metrics_port": settings.metrics_port or free_port(),
                 "statistics_interval_s": 3600.0,  # figures are published at the end, on demand
+                "state_dir": workdir / "state",  # this run's event-id index, gone afterwards
             }
         )
         worker = stack.enter_context(WorkerProcess(settings, workdir / "worker.log"))
@@ -221,18 +231,24 @@ def run_demo(
             expected |= {p.event_id for p in publishers[source].publish_many(documents)}
         hostile = _hostile_inputs(publishers, factory)
         expected |= set(hostile)
+        progress(
+            f"published {len(expected) - len(hostile)} signals from {len(by_source)} partners "
+            f"and {len(hostile)} hostile records; waiting until the router accounted for each"
+        )
         wait_for_ledger(
             settings, bootstrap, policy.store, expected, timeout, lambda: _worker_ok(worker)
         )
         # Follow-ups refer back to what was routed: CoMensha refers victims of politie signals
         # to the zorgcoördinator with the references it received; politie updates its own.
         follow_ups = _follow_ups(settings, bootstrap, factory, by_source["politie"])
+        progress(f"sending {len(follow_ups)} follow-ups that refer to signals routed before")
         for source in sorted({f.source for f in follow_ups}):
             documents = [f.document for f in follow_ups if f.source == source]
             expected |= {p.event_id for p in publishers[source].publish_many(documents)}
         ledger = wait_for_ledger(
             settings, bootstrap, policy.store, expected, timeout, lambda: _worker_ok(worker)
         )
+        progress("reading every inbox, the disclosure log, the metrics and the lag")
         recipients: dict[str, RecipientSummary] = {}
         views: dict[str, list[Any]] = {}
         for partner in registry.deelnemers:

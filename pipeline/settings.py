@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     )
     state_dir: Path = Field(
         Path(tempfile.gettempdir()) / "ketenstroom-state",
-        description="Where a worker keeps its event-id index on disk (a volume in production).",
+        description="Where workers keep their event-id index on disk (a volume in production), "
+        "each in <cluster id>/<consumer group>/ below it.",
     )
     statistics_grace_days: float = Field(
         7.0,
@@ -164,6 +165,22 @@ class Settings(BaseSettings):
     )
     metrics_host: str = Field(
         "127.0.0.1", description="Address the metrics endpoint binds to (0.0.0.0 in containers)."
+    )
+    health_interval_s: float = Field(
+        5.0,
+        gt=0,
+        description="How often a worker asks the broker for metadata; readiness is false while "
+        "the latest question got no answer within this time.",
+    )
+    shutdown_timeout_s: float = Field(
+        20.0,
+        gt=0,
+        description="Longest a worker takes to stop after SIGTERM (finish the batch, commit, leave "
+        "the group); then it exits, committing nothing more. Below the orchestrator's grace period.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="text lines, or json: one JSON object per line (level, logger, message).",
     )
     # Client security towards a real Kafka cluster (the embedded broker has none).
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

@@ -6,6 +6,8 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from typing import Any
 
 from hypothesis import strategies as st
@@ -151,3 +153,14 @@ def covenant_facts(directory: Any) -> Any:
         load_store(ROOT / "schemas"),
     )
     return side.facts
+
+
+def probe_status(port: int, path: str) -> int | None:
+    """The HTTP status a worker's endpoint on 127.0.0.1 answers, or None when nothing does."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return None

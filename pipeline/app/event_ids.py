@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import logging
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pipeline import topics
 from pipeline.covenant.policy import Policy
-from pipeline.errors import BrokerError
+from pipeline.errors import BrokerError, ConfigurationError
 from pipeline.ops.retention import claims_horizon_ms
 from pipeline.router.event_index import EventIndex, Resume
 from pipeline.settings import Settings
@@ -24,26 +25,39 @@ log = logging.getLogger("ketenstroom.event_ids")
 
 #: Index files one machine may hold per consumer group (workers of one group on one machine).
 _SLOTS = 16
+#: The Kafka cluster id every embedded broker (Tansu) reports: its address tells them apart.
+EMBEDDED_CLUSTER_ID = "tansu_cluster"
 
 
-def open_event_index(settings: Settings) -> tuple[EventIndex, IO[bytes] | None]:
-    """This worker's on-disk event-id index, and the lock that keeps it its own.
+def state_directory(settings: Settings, cluster_id: str, bootstrap: str) -> Path:
+    """``<KETENSTROOM_STATE_DIR>/<cluster>/<group>``: where this worker keeps its files, apart
+    from every other cluster's and consumer group's (several deployments may share a host or a
+    volume; an index is only good for the claims topic it was read from)."""
+    cluster = cluster_id if cluster_id != EMBEDDED_CLUSTER_ID else f"{cluster_id}-{bootstrap}"
+    return settings.state_dir / _name(cluster) / _name(settings.router_group_id)
 
-    ``<state_dir>/event-ids-<group>-<n>.sqlite``: the first slot no other running worker
-    holds, so a restarted worker finds the file its predecessor left (and reads only the
-    claims since), and two workers of one group on one machine never share one.
+
+def _name(text: str) -> str:
+    """``text`` as one directory name: no separator, no leading dot (so never ``..``)."""
+    return re.sub(r"^\.", "_", re.sub(r"[^A-Za-z0-9._-]", "_", text)) or "_"
+
+
+def open_event_index(settings: Settings, directory: Path) -> tuple[EventIndex, IO[bytes] | None]:
+    """This worker's on-disk event-id index in ``directory``, and the lock that keeps it its own.
+
+    ``event-ids-<n>.sqlite``: the first slot no other running worker holds, so a restarted
+    worker finds the file its predecessor left (and reads only the claims since), and two
+    workers of one group on one machine never share one.
     """
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     horizon = dt.timedelta(days=settings.event_id_horizon_days)
     for slot in range(_SLOTS):
-        path = settings.state_dir / f"event-ids-{settings.router_group_id}-{slot}.sqlite"
+        path = directory / f"event-ids-{slot}.sqlite"
         lock = _lock(path.with_suffix(".lock"))
         if lock is not None:
             return EventIndex(path, horizon), lock
     log.warning(
-        "all %d event-id index slots in %s are in use; indexing in memory",
-        _SLOTS,
-        settings.state_dir,
+        "all %d event-id index slots in %s are in use; indexing in memory", _SLOTS, directory
     )
     return EventIndex(None, horizon), None
 
@@ -66,6 +80,13 @@ def _lock(path: Path) -> IO[bytes] | None:
     return handle
 
 
+#: How long a restart waits for the claim its index read last (a record that exists comes at
+#: once; one beyond the topic's end never does).
+_PROBE_MS = 2000
+#: What an index file's resume point says about the claims topic (EventIdFollower._same_topic).
+SAME, GONE, OTHER = "same", "gone", "other"
+
+
 class EventIdFollower:
     """Reads ``ketenstroom.gebeurtenis-ids`` into an EventIndex, from where it last stopped.
 
@@ -73,8 +94,11 @@ class EventIdFollower:
     any inbound topic. Claims made by this worker are learnt at once by route_batch; claims by
     other workers are learnt before each batch by ``catch_up``, which also makes the index
     durable up to where it read. A worker that finds an index file resumes after the last
-    claim it holds, once that claim is still on the topic at the same offset; otherwise (a
-    topic made anew, or the file from another cluster) it starts the index afresh.
+    claim it holds, once that claim is still on the topic at the same offset. When that claim
+    is gone by retention, it reads the index afresh from the topic (which keeps every claim of
+    the horizon). When the file is of another topic (another record at that offset, or an
+    offset beyond the topic's end: the topic was made anew, or the file is another cluster's),
+    it refuses to start rather than wipe what may be another deployment's index.
     """
 
     def __init__(self, client: dict[str, Any], index: EventIndex, timeout: float) -> None:
@@ -100,7 +124,18 @@ class EventIdFollower:
         self._partitions = [TopicPartition(topics.EVENT_IDS, p) for p in sorted(numbers)]
         self._consumer.assign(self._partitions)
         resume = self.index.resume()
-        if resume and await self._same_topic(resume):
+        verdict = await self._same_topic(resume) if resume else GONE
+        if verdict == OTHER:
+            await self._consumer.stop()
+            raise ConfigurationError(
+                f"the event-id index {self.index.path} was read from another claims topic than "
+                f"this cluster's {topics.EVENT_IDS!r} (the topic was made anew, or the file is "
+                "another deployment's): not starting, so as not to wipe it. If this worker's "
+                "cluster and consumer group own that directory, delete the file (the worker reads "
+                "the index again from the topic); otherwise give this worker a "
+                "KETENSTROOM_STATE_DIR of its own"
+            )
+        if verdict == SAME:
             for tp in self._partitions:
                 if tp.partition in resume:
                     self._consumer.seek(tp, resume[tp.partition][0])
@@ -109,39 +144,43 @@ class EventIdFollower:
             self._resume = dict(resume)
         else:
             if resume:
-                log.warning(
-                    "event-id index %s is of another claims topic; starting it afresh",
+                log.info(
+                    "event-id index %s: its last claim is gone by retention; reading the index "
+                    "again from the topic",
                     self.index.path,
                 )
             self.index.clear()
             await self._consumer.seek_to_beginning(*self._partitions)
         await self.catch_up()
-        log.info("event-id index loaded: %d ids", len(self.index))
+        log.debug("event-id index loaded: %d ids", len(self.index))
 
-    async def _same_topic(self, resume: Resume) -> bool:
-        """True if the last claim the index read is still where it was, with the same key
-        and timestamp (else the topic was made anew, or the file is another cluster's)."""
+    async def _same_topic(self, resume: Resume) -> str:
+        """SAME if the last claim the index read is still where it was, with the same key and
+        timestamp; GONE when it is no longer on the topic (retention: cannot tell); OTHER when
+        another record is there, or the topic ends before it (a topic made anew, or the file
+        is another cluster's)."""
+        verdict = SAME
         for tp in self._partitions:
             if tp.partition not in resume:
                 continue
             offset, key, timestamp = resume[tp.partition]
             start = (await self._consumer.beginning_offsets([tp]))[tp]
             if offset - 1 < start:
-                return False  # gone by retention or never there: cannot tell
-            if offset > (await self._consumer.end_offsets([tp]))[tp]:
-                # beyond the topic's end: another (newer, shorter) topic. Asking for that
-                # record would wait the whole fetch timeout for nothing.
-                return False
+                verdict = GONE
+                continue
+            # Fetch that record. Not the end offset first: ListOffsets can under-report it
+            # (the embedded broker while producers batch); a fetch's high watermark is right.
             self._consumer.seek(tp, offset - 1)
-            found = await self._consumer.getmany(tp, timeout_ms=int(self.timeout * 1000))
+            found = await self._consumer.getmany(tp, timeout_ms=_PROBE_MS)
             first = next(iter(found.get(tp, [])), None)
-            if first is None or (first.offset, first.key or b"", first.timestamp) != (
-                offset - 1,
-                key,
-                timestamp,
-            ):
-                return False
-        return True
+            if first is None:
+                high = self._consumer.highwater(tp)
+                if high is not None and high < offset:
+                    return OTHER  # the topic ends before it: another (newer, shorter) topic
+                verdict = GONE  # no answer in time: cannot tell, read it all again
+            elif (first.offset, first.key or b"", first.timestamp) != (offset - 1, key, timestamp):
+                return OTHER
+        return verdict
 
     async def catch_up(self) -> None:
         """Read until the end offsets as they are now; raises BrokerError on timeout."""

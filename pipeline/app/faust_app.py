@@ -9,7 +9,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,21 @@ import faust
 
 from pipeline.app import statistics
 from pipeline.app.covenant_watch import follow_covenants
-from pipeline.app.endpoints import endpoints, serve
 from pipeline.app.event_ids import EventIdFollower, horizon, open_event_index
 from pipeline.app.fetch_guard import Position, Unreadable
 from pipeline.app.output_producer import OutputProducer
+from pipeline.app.shutdown import EXIT_WITHOUT_COMMIT
 from pipeline.app.transport import RouterApp
 from pipeline.broker.connection import aiokafka_config, faust_credentials
 from pipeline.covenant.policy import Policy
+from pipeline.errors import ConfigurationError
 from pipeline.ops.health import Health
 from pipeline.ops.metrics import BatchClock, RouterMetrics, reading
 from pipeline.publication.adoption import PolicyHolder
 from pipeline.router.core import route_batch
 from pipeline.router.dead_letter import REASON_HEADER, unreadable_dead_letter
 from pipeline.router.delivery import batch_outputs
-from pipeline.router.event_index import EventIndex
+from pipeline.router.event_index import EventIndex, origin_of
 from pipeline.router.records import Headers, Inbound, Outbound, RouteResult
 from pipeline.settings import Settings
 
@@ -38,10 +39,8 @@ log = logging.getLogger("ketenstroom.router")
 
 #: Largest produce request: room for a dead letter of the largest record Kafka accepts by default.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
-#: Exit status when a batch could not be finished (EX_SOFTWARE): restart me, I committed nothing.
-EXIT_WITHOUT_COMMIT = 70
-#: Exit status when the worker cannot start as configured (EX_CONFIG), e.g. its metrics port.
-EXIT_CONFIG = 78
+#: Exit status when the worker cannot start as configured (pipeline/cli/exit_codes.py: INVALID).
+EXIT_INVALID = 1
 
 
 def _headers(raw: Any) -> Headers:
@@ -51,8 +50,18 @@ def _headers(raw: Any) -> Headers:
     return tuple((str(k), bytes(v) if v is not None else b"") for k, v in items)
 
 
-def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faust.App:
-    """The router app. One consumer group; scale out by starting more workers."""
+def create_app(
+    settings: Settings,
+    bootstrap: str,
+    holder: PolicyHolder,
+    metrics: RouterMetrics,
+    health: Health,
+    state_dir: Path,
+    on_ready: Callable[[], None] = lambda: None,
+) -> faust.App:
+    """The router app. One consumer group; scale out by starting more workers. It reports to
+    ``health`` and ``metrics`` (served by the caller), keeps its event-id index in
+    ``state_dir``, and calls ``on_ready`` once, when it first is ready."""
     app = RouterApp(
         settings.router_group_id,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
@@ -83,12 +92,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
         web_enabled=False,
     )
     client = aiokafka_config(settings, bootstrap)
-    metrics = RouterMetrics(
-        sources=[p.id for p in holder.registry.deelnemers if p.publiceert],
-        recipients=[p.id for p in holder.registry.deelnemers if p.ontvangt],
-    )
     metrics.set_covenant(holder.policy.version)
-    health = Health(stuck_after=2 * settings.request_timeout_s + settings.batch_wait_s)
     positions: dict[tuple[str, int], int] = {}  # next offset to route, per partition
     inbound = app.topic(*holder.registry.inbound_topics(), key_type=bytes, value_type=bytes)
 
@@ -102,15 +106,20 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     @app.agent(inbound, name="router")
     async def router(stream: Any) -> None:
-        index, lock = open_event_index(settings)  # the lock is held while this agent runs
+        # the lock is held while this agent runs
+        index, lock = open_event_index(settings, state_dir)
         index.horizon = horizon(settings, holder.policy)  # before the topic's claims are read
         event_ids = EventIdFollower(client, index, settings.request_timeout_s)
         try:
             await event_ids.start()
+        except ConfigurationError as exc:  # another cluster's or topic's index: never wiped
+            log.critical("%s", exc)
+            logging.shutdown()
+            os._exit(EXIT_INVALID)
         except Exception:  # a crashed agent would leave a live worker that routes nothing
             _exit_without_commit("cannot read the event ids routed so far")
         steady_gc()
-        health.ready = True
+        health.event_ids_loaded = True
         phases.restart()
         try:
             # take_events acknowledges a batch once the body returns, so offsets become
@@ -127,7 +136,7 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
                     await _finish_or_exit(batch, 2 * settings.request_timeout_s)
                     raise
         finally:
-            health.ready = False
+            health.event_ids_loaded = False
             outputs.close()
             await event_ids.stop()
             if lock is not None:
@@ -135,6 +144,8 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
 
     async def route_and_deliver(events: list[Any], event_ids: EventIdFollower) -> None:
         """Route one batch and wait until Kafka acknowledged every output; exit if it cannot."""
+        if not announced:  # the first batch may come, and be done, before the next tick
+            check_in()
         health.batch_started()
         started = reading()
         try:
@@ -162,11 +173,16 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
             log.exception("metrics not updated for a batch")
         for record in records:
             positions[(record.topic, record.partition)] = record.offset + 1
-        for result in results:
-            if result.dead_letter is not None:
-                log.warning(
-                    "dead letter: %s",
-                    dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode(),
+        for record, result in zip(records, results, strict=True):
+            if result.dead_letter is not None:  # routine: a partner's bad record, counted too
+                reason = dict(result.dead_letter.headers).get(REASON_HEADER, b"?").decode()
+                log.info(
+                    "dead letter: %s (%s/%d at offset %d)",
+                    reason,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    extra={"reason": reason, "origin": origin_of(record)},
                 )
 
     def consumer_lag() -> dict[tuple[str, int], int]:
@@ -185,22 +201,26 @@ def create_app(settings: Settings, bootstrap: str, holder: PolicyHolder) -> faus
     metrics.watch_lag(consumer_lag)
     statistics.install(app, settings, client, lambda: holder.policy)
 
-    if settings.metrics_port is not None:
-        port = settings.metrics_port
+    announced = False
 
-        @app.task  # type: ignore[untyped-decorator]
-        async def serve_endpoints() -> None:
-            """/metrics and /health for Prometheus and orchestrators."""
-            try:
-                runner = await serve(endpoints(metrics, health), settings.metrics_host, port)
-            except OSError as exc:
-                log.critical("cannot serve metrics on %s:%d: %s", settings.metrics_host, port, exc)
-                logging.shutdown()
-                os._exit(EXIT_CONFIG)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await runner.cleanup()
+    def check_in() -> None:
+        """The event loop runs (liveness), how many partitions are assigned (readiness), and
+        the ready line once, as soon as the worker is."""
+        nonlocal announced
+        try:
+            assigned = len(app.consumer.assignment())
+        except Exception:  # the consumer is not started yet, or mid-rebalance
+            assigned = health.partitions
+        health.tick(assigned)
+        if not announced and health.ready:
+            announced = True
+            on_ready()
+
+    @app.timer(1.0)  # type: ignore[untyped-decorator]
+    async def tick() -> None:
+        """Check in every second; hand librdkafka's queued log lines to Python logging."""
+        check_in()
+        outputs.poll()
 
     @app.task  # type: ignore[untyped-decorator]
     async def watch_covenants() -> None:

@@ -78,6 +78,10 @@ class OutputProducer:
             )
         return sent
 
+    def poll(self) -> None:
+        """Serve delivery reports and hand librdkafka's queued log lines to Python logging."""
+        self._producer.poll(0)
+
     def close(self) -> None:
         """Deliver what is still queued (bounded) and release the client."""
         self._producer.flush(self.timeout)

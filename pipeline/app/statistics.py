@@ -248,14 +248,14 @@ class StatisticsPublisher:
             raise BrokerError(f"claim {name} at offset {metadata.offset} was not read back")
         if winner.body != json.loads(out.claim.value):
             who = Publisher.of(winner.body)
-            log.warning(
+            log.info(
                 "%s was claimed first by %s; this one is not sent",
                 name,
                 who.describe() if who is not None else "an unnamed publisher",
             )
             return None
         await self._release(out)
-        log.warning(
+        log.info(
             "published %s (%s%s): %d cells to %s",
             name,
             body["status"],

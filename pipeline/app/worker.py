@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
 
-from faust.worker import Worker
-
-from pipeline.app.faust_app import create_app
+from pipeline.app.broker_watch import BrokerWatch
+from pipeline.app.endpoints import ProbeServer
+from pipeline.app.event_ids import state_directory
+from pipeline.app.shutdown import ShutdownDeadline
 from pipeline.broker.admin import provision_topics
+from pipeline.broker.reachability import require_reachable
 from pipeline.client.covenant_topic import read_control, read_status
 from pipeline.client.register_topic import publish_policy
 from pipeline.client.schema_topic import load_schema_topic
@@ -16,6 +18,10 @@ from pipeline.codec.schema_store import SchemaStore, load_store, with_history
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
+from pipeline.errors import BrokerError, ConfigurationError
+from pipeline.ops.health import Health
+from pipeline.ops.logs import configure_logging
+from pipeline.ops.metrics import RouterMetrics
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey, read_dead_letter_public_key
 from pipeline.privacy.keyring import Keyring, read_keyring
 from pipeline.publication.adoption import PolicyHolder
@@ -64,7 +70,7 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
     holder = newest_policy(settings, bootstrap, policy, registry, store, keyring, dead_letter_key)
-    log.info("covenant version %d: %s", holder.version, holder.policy.version)
+    log.debug("covenant version %d: %s", holder.version, holder.policy.version)
     publish_policy(settings, bootstrap, holder.policy)
     return holder
 
@@ -102,25 +108,67 @@ def newest_policy(
     return holder
 
 
-class RouterWorker(Worker):
-    """Faust's worker without its terminal spinner.
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    """Run one router worker until SIGTERM/SIGINT (blocks; exits the process when done).
 
-    To spin on every log message, Faust's worker sets the root logger to DEBUG whenever the
-    log level is WARNING or above: every debug call in aiokafka and Faust then builds a log
-    record (aiokafka's per message, with its value), which cost ~6% of the worker's time in
-    ``make bench``. A router runs headless; without the spinner the root logger keeps the level
-    asked for.
-    """
+    The health endpoints answer from the first moment (not started, not ready), the worker
+    logs one line when it is ready and one when it stopped, and a stop takes at most
+    KETENSTROOM_SHUTDOWN_TIMEOUT_S."""
+    began = time.monotonic()
+    configure_logging(loglevel, settings.log_format)
+    registry = load_registry(settings.convenanten_dir)
+    metrics = RouterMetrics(
+        sources=[p.id for p in registry.deelnemers if p.publiceert],
+        recipients=[p.id for p in registry.deelnemers if p.ontvangt],
+    )
+    health = Health(stuck_after=2 * settings.request_timeout_s + settings.batch_wait_s)
+    probes = _serve_probes(settings, metrics, health)
+    # Faust and aiokafka take seconds to import: after the probes answer
+    from pipeline.app.faust_app import create_app
+    from pipeline.app.faust_worker import RouterWorker
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.spinner = None
-
-
-def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    """Run one router worker until SIGTERM/SIGINT (blocks; exits the process when done)."""
     bootstrap = settings.require_bootstrap()
+    # names every address tried within seconds, where the clients would retry for a minute
+    require_reachable(bootstrap, settings.connect_timeout_s)
     holder = start_policy(settings, bootstrap)
-    app = create_app(settings, bootstrap, holder)
-    log.info("router worker starting with policy %s", holder.policy.version)
-    RouterWorker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    watch = BrokerWatch(settings, bootstrap, health)
+    try:
+        cluster = watch.cluster_id(settings.request_timeout_s)
+    except Exception as exc:
+        raise BrokerError(f"the cluster's metadata did not come: {exc}") from exc
+    state_dir = state_directory(settings, cluster, bootstrap)
+    watch.start()
+
+    def ready() -> None:
+        log.info(
+            "router worker ready in %.1f s: policy %s (covenant version %d), %d partition(s), "
+            "event-id index in %s%s",
+            time.monotonic() - began,
+            holder.policy.version,
+            holder.version,
+            health.partitions,
+            state_dir,
+            f", /health and /metrics on {settings.metrics_host}:{probes.port}" if probes else "",
+        )
+
+    app = create_app(settings, bootstrap, holder, metrics, health, state_dir, ready)
+    RouterWorker(
+        app,
+        health=health,
+        deadline=ShutdownDeadline(settings.shutdown_timeout_s),
+        began=began,
+        loglevel=loglevel,
+        quiet=True,
+    ).execute_from_commandline()
+
+
+def _serve_probes(settings: Settings, metrics: RouterMetrics, health: Health) -> ProbeServer | None:
+    if settings.metrics_port is None:
+        return None
+    try:
+        return ProbeServer(metrics, health, settings.metrics_host, settings.metrics_port).start()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot serve /metrics and /health on {settings.metrics_host}:"
+            f"{settings.metrics_port} (KETENSTROOM_METRICS_HOST, KETENSTROOM_METRICS_PORT): {exc}"
+        ) from exc

@@ -7,6 +7,7 @@ client can be made that forgets them.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any
 
@@ -44,13 +45,19 @@ def aiokafka_config(settings: Settings, bootstrap: str) -> dict[str, Any]:
     return config | _sasl(settings)
 
 
+#: librdkafka's log lines go to this Python logger (pipeline/ops/logs.py), not to stderr.
+LIBRDKAFKA_LOGGER = "ketenstroom.librdkafka"
+
+
 def librdkafka_config(settings: Settings, bootstrap: str) -> dict[str, Any]:
-    """librdkafka (confluent-kafka) configuration properties for a client of this deployment."""
+    """librdkafka (confluent-kafka) configuration properties for a client of this deployment;
+    its log lines go through Python logging (delivered on the client's poll and flush)."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "client.id": "ketenstroom",
         "socket.timeout.ms": int(settings.request_timeout_s * 1000),
         "security.protocol": settings.security_protocol,
+        "logger": logging.getLogger(LIBRDKAFKA_LOGGER),
     }
     if settings.uses_tls:
         config["ssl.endpoint.identification.algorithm"] = (

@@ -100,6 +100,11 @@ class EmbeddedBroker:
             self._log_path = None
 
     @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs (tests pause it to make it unresponsive)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         """True while the broker process is alive."""
         return self._process is not None and self._process.poll() is None

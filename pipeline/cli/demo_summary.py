@@ -3,12 +3,16 @@ accounting line, the operator's view and the Rapporteur's figures."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from pipeline.cli.output import compact_fields, console
 from pipeline.cli.statistiek import print_figures
 from pipeline.codec.json_input import to_json
-from pipeline.demo import DemoReport
+
+if TYPE_CHECKING:  # the demo imports the whole worker: not for every command's start
+    from pipeline.demo import DemoReport
 
 
 def print_demo(report: DemoReport) -> None:

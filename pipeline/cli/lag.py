@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Group
@@ -22,12 +22,12 @@ from pipeline.ops.lag import (
     DEFAULT_WINDOW,
     GroupReport,
     LagWindows,
-    any_failing,
+    alarming,
 )
 from pipeline.ops.lag_reading import watch_lag
 from pipeline.settings import Settings, load_settings
 
-#: Exit status when any group is in ERR (a partition in STOP, STALL or REWIND).
+#: Exit status when a group that decides is in ERR (a partition in STOP, STALL or REWIND).
 EXIT_LAG_ERROR = Exit.ALERT
 
 _STYLE = {
@@ -64,8 +64,11 @@ def lag_command(
     """Lag of every consumer group, judged over a window of readings as Burrow does.
 
     Per partition: committed offset, end offset, lag and OK, WARN, STOP, STALL or REWIND; per
-    group OK, WARN or ERR. Exits 4 when a group is in ERR."""
+    group OK, WARN or ERR. Exits 4 when the router's group, or a group given with --group, is
+    in ERR; other groups (partners read their inboxes when they like) are shown, never an
+    alarm."""
     settings = load_settings()
+    deciding = {settings.router_group_id, *(group or ())}
     bootstrap = reachable(settings)
     windows = LagWindows(window, min_span)
     latest: list[GroupReport] = []
@@ -91,15 +94,21 @@ def lag_command(
                 as_json,
                 latest,
                 record,
+                deciding,
             )
         )
     if not watch:
         if as_json:
-            print(json.dumps([r.to_json() for r in latest]))
+            print(json.dumps([_json(r, deciding) for r in latest]))
         else:
-            console.print(lag_table(latest))
-    if any_failing(latest):
+            console.print(lag_table(latest, deciding))
+    if alarming(latest, deciding):
         raise typer.Exit(EXIT_LAG_ERROR)
+
+
+def _json(report: GroupReport, deciding: set[str]) -> dict[str, Any]:
+    """A group's report, and whether it decides the exit status (``alarm``)."""
+    return {**report.to_json(), "alarm": report.group in deciding}
 
 
 async def _read(
@@ -113,6 +122,7 @@ async def _read(
     as_json: bool,
     latest: list[GroupReport],
     record: Path | None,
+    deciding: set[str],
 ) -> None:
     """Take readings (``samples`` of them, or until interrupted with ``watch``); the reports of
     the last one end up in ``latest``."""
@@ -131,22 +141,30 @@ async def _read(
             if not watch and samples == 0:
                 break
             if live is not None:
-                live.update(Group(lag_table(latest), f"every {interval:g} s · Ctrl-C stops"))
+                live.update(
+                    Group(lag_table(latest, deciding), f"every {interval:g} s · Ctrl-C stops")
+                )
                 live.refresh()
             elif watch:
-                print(json.dumps([r.to_json() for r in latest]), flush=True)
+                print(json.dumps([_json(r, deciding) for r in latest]), flush=True)
     finally:
         if live is not None:
             live.stop()
         await readings.aclose()
 
 
-def lag_table(reports: Sequence[GroupReport]) -> Table:
-    """One row per partition, the group's status on its first row."""
-    table = Table(title="Consumer lag (status judged over a window of readings, as Burrow does)")
+def lag_table(reports: Sequence[GroupReport], deciding: Collection[str] = ()) -> Table:
+    """One row per partition, the group's status on its first row; ``alarm`` says whether the
+    group decides the exit status."""
+    table = Table(
+        title="Consumer lag (status judged over a window of readings, as Burrow does)",
+        caption="alarm: yes for the router's group and groups asked for with --group; the "
+        "others (partners read their inboxes when they like) are shown, never an alarm",
+    )
     for name, justify in [
         ("group", "left"),
         ("status", "left"),
+        ("alarm", "left"),
         ("members", "right"),
         ("topic", "left"),
         ("partition", "right"),
@@ -162,6 +180,7 @@ def lag_table(reports: Sequence[GroupReport]) -> Table:
             table.add_row(
                 report.group if first else "",
                 _styled(report.status.value) if first else "",
+                _alarm(report, deciding) if first else "",
                 str(report.members) if first else "",
                 p.topic,
                 str(p.partition),
@@ -175,10 +194,15 @@ def lag_table(reports: Sequence[GroupReport]) -> Table:
             table.add_row(
                 report.group,
                 _styled(report.status.value),
+                _alarm(report, deciding),
                 str(report.members),
                 "(no committed offsets)",
             )
     return table
+
+
+def _alarm(report: GroupReport, deciding: Collection[str]) -> str:
+    return "yes" if report.group in deciding else "no"
 
 
 def _styled(status: str) -> str:

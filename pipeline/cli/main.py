@@ -99,7 +99,12 @@ def demo(
     settings = load_settings()
     where = "the embedded broker" if settings.broker == "embedded" else settings.bootstrap_servers
     console.print(f"Starting the demo on {where} with {signals} synthetic signals ...")
-    report = run_demo(settings, signals=signals, seed=seed)
+    report = run_demo(
+        settings,
+        signals=signals,
+        seed=seed,
+        progress=lambda line: errors.print(f"  {line} ...", highlight=False),
+    )
     print_demo(report)
     if not report.nothing_lost:
         raise typer.Exit(Exit.ALERT)
@@ -132,9 +137,18 @@ def broker() -> None:
 
 @app.command()
 def worker(
-    loglevel: Annotated[str, typer.Option(help="Faust log level.")] = "warning",
+    loglevel: Annotated[
+        str,
+        typer.Option(
+            help="ketenstroom's log level (debug, info, warning, error); the libraries log "
+            "warnings and errors only, unless debug."
+        ),
+    ] = "info",
 ) -> None:
-    """Run one router worker (start several to scale out; they share one consumer group)."""
+    """Run one router worker (start several to scale out; they share one consumer group).
+
+    It logs one line when it is ready and one when it stopped; KETENSTROOM_LOG_FORMAT=json
+    makes every log line one JSON object."""
     from pipeline.app.worker import run_worker
 
     run_worker(load_settings(), loglevel)

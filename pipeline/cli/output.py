@@ -1,18 +1,55 @@
-"""How the CLI prints: rich tables for people, JSON for scripts, errors that say what to do."""
+"""How the CLI prints: rich tables for people (plain lines when piped), JSON for scripts,
+errors that say what to do."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 #: Wide enough for any table or line when piped: rich would otherwise cut at 80 columns.
 PIPED_WIDTH = 4096
 
+
+class PipedConsole(Console):
+    """The console when stdout is not a terminal (a pipe, a file, a cron job's mail): lines are
+    never cut or wrapped, and a table is plain lines: a heading line, then one line per row
+    with its columns aligned, no borders, never stretched to the console's width."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print as Console.print does, each table made plain first (and its lines without the
+        spaces that pad the last column)."""
+        if not any(isinstance(o, Table) for o in objects):
+            super().print(*objects, **kwargs)
+            return
+        with self.capture() as captured:
+            super().print(*(plain(o) for o in objects), **kwargs)
+        self.file.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+        self.file.flush()
+
+
+def plain(renderable: Any) -> Any:
+    """A table without borders or stretching, titles on the left (other things unchanged)."""
+    if isinstance(renderable, Table):
+        renderable.box = None
+        renderable.expand = False
+        renderable.show_edge = False
+        renderable.pad_edge = False
+        renderable.show_lines = False
+        renderable.title_justify = "left"
+        renderable.caption_justify = "left"
+        renderable.min_width = None
+        for column in renderable.columns:
+            column.ratio = None
+    return renderable
+
+
 console = Console()
 if not console.is_terminal:
-    console = Console(width=PIPED_WIDTH, soft_wrap=True)
+    console = PipedConsole(width=PIPED_WIDTH, soft_wrap=True)
 #: file:line:column messages must stay on one line for editors and grep
 errors = Console(stderr=True, soft_wrap=True)
 

@@ -4,14 +4,19 @@ asyncapi`` prints it and ``deploy write`` keeps ``docs/asyncapi.yaml`` in step."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
 from pipeline import topics
-from pipeline.codec.schema_store import SchemaStore, load_store
+from pipeline.codec.schema_store import SchemaKind, SchemaStore, load_store
 from pipeline.registry import Registry, load_registry
-from pipeline.router.core import EVENT_ID_HEADER, TRACEPARENT_HEADER
+from pipeline.router.core import (
+    EVENT_ID_HEADER,
+    EVENT_REF_HEADER,
+    SCHEMA_HEADER,
+    TRACEPARENT_HEADER,
+)
 from pipeline.settings import Settings
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -24,6 +29,19 @@ SINGLE_OBJECT = (
     "fingerprint (little-endian), then the Avro binary body. Not Confluent Schema Registry "
     "framing (a zero byte and a 4-byte id): such a record becomes a dead letter "
     "(`not_single_object`)."
+)
+#: Every kind of schema the schema topic holds (the enum of its ``kind`` field).
+SCHEMA_KINDS: tuple[str, ...] = get_args(SchemaKind)
+SCHEMA_TOPIC = (
+    "Key: the fingerprint as 16 lowercase hex characters (the wire's byte order). Value: JSON "
+    '{"kind": ..., "schema": the schema with every named type expanded}; kind is signal (a '
+    "signal type a partner sends), view (a recipient's view), log (the router's own records: "
+    "disclosure log, register, figures) or common (a shared type: envelope, person, address; "
+    "never a record on its own). Read it from the beginning up to the end offset it has when "
+    "you start (the high watermark of your fetch responses: librdkafka's "
+    "get_watermark_offsets, Java's endOffsets, kafkajs' fetchTopicOffsets) and keep the latest "
+    "value per key; the topic is compacted, so that is every schema. A view whose fingerprint "
+    "you do not have yet was published after you read: read on from where you stopped."
 )
 
 
@@ -134,25 +152,50 @@ def asyncapi_document(registry: Registry, store: SchemaStore) -> dict[str, Any]:
                     "description": (
                         "Decode with the schema whose fingerprint is in bytes 2-10 (look it up "
                         "on the schema topic); the schema's record name tells which view it "
-                        "is. Encrypted fields are opened with the recipient's private key."
+                        "is. Encrypted fields (ENC2...) open with the recipient's private key "
+                        "as the partner guide specifies byte for byte (section Encrypted "
+                        "fields)."
                     ),
+                    "headers": {
+                        "type": "object",
+                        "properties": {
+                            EVENT_REF_HEADER: {
+                                "type": "string",
+                                "description": "envelope.event_ref: your own reference to the "
+                                "event (also the record's key)",
+                            },
+                            SCHEMA_HEADER: {
+                                "type": "string",
+                                "pattern": "^[0-9a-f]{16}$",
+                                "description": "the view schema's fingerprint as 16 lowercase "
+                                "hex characters: bytes 2-10 of the value, hex-encoded (the key "
+                                "on the schema topic)",
+                            },
+                            TRACEPARENT_HEADER: {
+                                "type": "string",
+                                "description": "W3C traceparent of this disclosure: "
+                                "00-<envelope.trace_id>-<envelope.span_id>-01",
+                            },
+                        },
+                    },
                     "payload": {"type": "string", "format": "binary"},
-                    "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
+                    "bindings": {
+                        "kafka": {
+                            "key": {"type": "string", "description": "envelope.event_ref"},
+                            "bindingVersion": "0.5.0",
+                        }
+                    },
                 },
                 "Schema": {
                     "name": "Schema",
                     "title": "One Avro schema",
                     "contentType": "application/json",
-                    "description": (
-                        "Key: the fingerprint as 16 lowercase hex characters (the wire's byte "
-                        'order). Value: JSON {"kind": signal|view|log, "schema": the '
-                        "schema with every named type expanded}."
-                    ),
+                    "description": SCHEMA_TOPIC,
                     "payload": {
                         "type": "object",
                         "required": ["kind", "schema"],
                         "properties": {
-                            "kind": {"type": "string", "enum": ["signal", "view", "log"]},
+                            "kind": {"type": "string", "enum": list(SCHEMA_KINDS)},
                             "schema": {"type": "object"},
                         },
                     },

@@ -20,7 +20,7 @@ partition is STOP, STALL or REWIND, WARN when any is WARN, else OK. Pure: no I/O
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -235,3 +235,13 @@ class LagWindows:
 def any_failing(reports: Iterable[GroupReport]) -> bool:
     """True when some group is in ERR (a partition in STOP, STALL or REWIND)."""
     return any(r.failing for r in reports)
+
+
+def alarming(reports: Iterable[GroupReport], deciding: Collection[str]) -> list[GroupReport]:
+    """The groups in ERR among those that decide whether there is an alarm (``deciding``).
+
+    Which groups those are is the operator's choice (``ketenstroom lag``: the router's group
+    and every group asked for by name). Others are reported, never an alarm: a partner reads
+    its inbox when it likes, so its group is idle (no member, STOP) whenever views arrived
+    since its last read; an idle group without lag is OK by Burrow's first rule anyway."""
+    return [r for r in reports if r.failing and r.group in deciding]

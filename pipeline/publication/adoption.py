@@ -197,7 +197,7 @@ class PolicyHolder:
 
     def _adopt(self, candidate: _Candidate, policy: Policy) -> None:
         bundle = candidate.bundle
-        log.warning(
+        log.info(
             "covenant policy switched: %s (version %d) -> %s (version %d, signed by %s)",
             self.policy.version,
             self.version,

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_demo_accounts_for_every_input_and_cleans_up():
-    report = run_demo(Settings(broker="embedded"), signals=60, seed=5)
+    steps: list[str] = []
+    report = run_demo(Settings(broker="embedded"), signals=60, seed=5, progress=steps.append)
+    assert steps[0].startswith("embedded broker") and len(steps) == 5  # what it is doing
     assert report.nothing_lost
     assert report.hostile == 4
     assert set(report.ledger.dead_letter_reasons()) == {

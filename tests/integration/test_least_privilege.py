@@ -17,9 +17,10 @@ import io
 import json
 import shutil
 import struct
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import fastavro
@@ -147,6 +148,45 @@ def read_schema_topic(admin: Settings, user: str) -> dict[str, dict]:
         consumer.close()
 
 
+def read_inbox_as(admin: Settings, partner: str, wanted: Callable[[dict], bool]) -> dict | None:
+    """The first view in ``partner``'s inbox that ``wanted`` accepts, read as the guide says:
+    librdkafka with a group of the partner's own ("<partner>.<anything>"), the schema of bytes
+    2-10 from the schema topic; None when none arrives within 90 s."""
+    consumer = Consumer(
+        librdkafka(
+            admin,
+            partner,
+            **{
+                "group.id": f"{partner}.inbox",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 500,
+            },
+        )
+    )
+    consumer.subscribe([topics.inbox(partner)])
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(1)
+            if message is None or message.error():
+                continue
+            raw = message.value()
+            assert raw[:2] == b"\xc3\x01"
+            schema = read_schema_topic(admin, partner)[raw[2:10].hex()]
+            assert schema["kind"] == "view"
+            view = fastavro.schemaless_reader(
+                io.BytesIO(raw[10:]), fastavro.parse_schema(schema["schema"])
+            )
+            consumer.commit(message, asynchronous=False)
+            if wanted(view):
+                return view
+    finally:
+        consumer.close()
+    return None
+
+
 def test_a_librdkafka_partner_following_the_guide_gets_a_signal_routed(front, routed, store):
     _recorder, admin = front
     schemas = read_schema_topic(admin, "politie")
@@ -211,37 +251,7 @@ def test_a_librdkafka_partner_following_the_guide_gets_a_signal_routed(front, ro
     assert delivered and not isinstance(delivered[0], Exception), delivered
 
     # gemeente-utrecht reads its inbox with a group of its own ("<partner>.<anything>")
-    consumer = Consumer(
-        librdkafka(
-            admin,
-            "gemeente-utrecht",
-            **{
-                "group.id": "gemeente-utrecht.inbox",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "session.timeout.ms": 6000,
-                "heartbeat.interval.ms": 500,
-            },
-        )
-    )
-    consumer.subscribe([topics.inbox("gemeente-utrecht")])
-    view = None
-    deadline = time.monotonic() + 90
-    try:
-        while view is None and time.monotonic() < deadline:
-            message = consumer.poll(1)
-            if message is None or message.error():
-                continue
-            raw = message.value()
-            assert raw[:2] == b"\xc3\x01"
-            schema = read_schema_topic(admin, "gemeente-utrecht")[raw[2:10].hex()]
-            assert schema["kind"] == "view"
-            view = fastavro.schemaless_reader(
-                io.BytesIO(raw[10:]), fastavro.parse_schema(schema["schema"])
-            )
-            consumer.commit(message, asynchronous=False)
-    finally:
-        consumer.close()
+    view = read_inbox_as(admin, "gemeente-utrecht", lambda view: True)
     assert view is not None, "no view arrived in inbox.gemeente-utrecht"
     # the covenant's rule R3: form, sector, indicators; the BSN only as a reversible pseudonym
     assert view["uitbuitingsvorm"] == "ARBEID" and view["sector"] == "land- en tuinbouw"
@@ -250,6 +260,51 @@ def test_a_librdkafka_partner_following_the_guide_gets_a_signal_routed(front, ro
     assert label.startswith("RP1.") and BSN not in json.dumps(view, default=str)
     assert "achternaam" not in view["slachtoffer"] or view["slachtoffer"]["achternaam"] is None
     FOUND["label"] = label  # for the re-identification below
+
+
+def test_a_partner_without_python_opens_its_encrypted_field_by_the_guide(front, routed, cluster):
+    """The zorgcoördinator reads the view of the signal above from its inbox (librdkafka, as
+    the guide says) and opens the BSN, which covenant rule R2 encrypts for it, with a decryptor
+    written from the guide alone in JavaScript (@hpke/core: tests/deploy_schemas/open_enc2.mjs);
+    moved to another field, or opened with another partner's key, it does not open."""
+    _recorder, admin = front
+    view = read_inbox_as(
+        admin,
+        "zorgcoordinatie-utrecht",
+        lambda view: str(view.get("slachtoffer", {}).get("bsn", "")).startswith("ENC2."),
+    )
+    assert view is not None, "no view with an encrypted BSN in inbox.zorgcoordinatie-utrecht"
+    key_file = json.loads(
+        (cluster.recipient_keys_dir / "zorgcoordinatie-utrecht.sleutel.json").read_text()
+    )
+    field = {
+        "token": view["slachtoffer"]["bsn"],
+        "event_ref": view["envelope"]["event_ref"],
+        "recipient": "zorgcoordinatie-utrecht",
+        "path": "slachtoffer.bsn",
+        "key_file": key_file,
+    }
+    opened = _open_in_node(field)
+    assert opened.returncode == 0 and opened.stdout == BSN, opened.stderr
+    moved = _open_in_node({**field, "path": "slachtoffer.achternaam"})
+    assert moved.returncode == 1 and not moved.stdout
+    others = json.loads((cluster.recipient_keys_dir / "om.sleutel.json").read_text())
+    wrong_key = _open_in_node({**field, "key_file": others})
+    assert wrong_key.returncode == 1 and not wrong_key.stdout
+
+
+def _open_in_node(field: dict) -> subprocess.CompletedProcess[str]:
+    schemas = Path(__file__).resolve().parents[1] / "deploy_schemas"
+    if not (schemas / "node_modules" / "@hpke" / "core").is_dir():
+        pytest.fail(f"@hpke/core is not installed: run `make test` (npm ci in {schemas})")
+    return subprocess.run(
+        ["node", "open_enc2.mjs"],
+        input=json.dumps(field),
+        capture_output=True,
+        text=True,
+        cwd=schemas,
+        timeout=60,
+    )
 
 
 def _avro_body(parsed: object, datum: dict) -> bytes:

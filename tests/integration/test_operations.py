@@ -37,7 +37,14 @@ def _get(port: int, path: str) -> tuple[int, str]:
 def test_metrics_and_health_while_routing(cluster, worker, registry, store, policy):
     port = worker.settings.metrics_port
     worker.wait_ready()
-    assert json.loads(_get(port, "/health")[1]) == {"live": True, "ready": True}
+    health = json.loads(_get(port, "/health")[1])
+    assert (health["live"], health["ready"], health["started"], health["broker"]) == (
+        True,
+        True,
+        True,
+        "ok",
+    )
+    assert health["event_ids_loaded"] and health["partitions"] > 0
     bootstrap = cluster.require_bootstrap()
     factory = SignalFactory(seed=77)
     signals = [in_utrecht(factory.make("politie", "Signaal").document) for _ in range(4)]
@@ -81,7 +88,9 @@ def test_metrics_and_health_while_routing(cluster, worker, registry, store, poli
     assert not [value for value in identifiers(signals) if value in text]
 
 
-def test_lag_command_reports_a_healthy_router_and_a_stopped_group(cluster, worker, registry):
+def test_lag_command_reports_a_healthy_router_and_a_stopped_group_that_is_no_alarm(
+    cluster, worker, registry
+):
     env = settings_env(cluster)
     group = worker.settings.router_group_id
     deadline = time.monotonic() + 30
@@ -109,14 +118,23 @@ def test_lag_command_reports_a_healthy_router_and_a_stopped_group(cluster, worke
         pass
     stopped.commit()
     stopped.close()
-    # without --group: every group, the stopped one among them
+    # without --group: every group, the stopped one among them, but only the router's decides
+    # the exit status (issue 31: idle partner inbox groups made every run exit 4)
     result = run_cli("lag", "--samples", "1", "--json", env=env)
-    assert result.returncode == 4, result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     reports = {r["group"]: r for r in json.loads(result.stdout)}
-    assert group in reports
+    assert reports[group]["alarm"] is True
     report = reports["gestopt"]
-    assert report["status"] == "ERR" and report["members"] == 0
+    assert report["status"] == "ERR" and report["members"] == 0 and report["alarm"] is False
     assert "STOP" in {p["status"] for p in report["partitions"]}
+    # asked for by name, it decides: exit 4 (an alert)
+    result = run_cli("lag", "--group", "gestopt", "--samples", "1", "--json", env=env)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert json.loads(result.stdout)[0]["alarm"] is True
+    # piped, the table is plain lines: no line padded to the width of a terminal
+    table = run_cli("lag", "--samples", "1", env=env)
+    assert table.returncode == 0 and "gestopt" in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) < 200
 
 
 def test_dlq_list_show_and_replay_once(cluster, worker, store, policy, dead_letter_keys):

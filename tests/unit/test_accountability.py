@@ -13,7 +13,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from pipeline.accountability.inzage import Inzage
 from pipeline.accountability.lines import Period, RecentLines
-from pipeline.accountability.otlp import PARTNER_URN, export_line
+from pipeline.accountability.otlp import PARTNER_URN, export_line, export_request
 from pipeline.accountability.overview import Overview
 from pipeline.accountability.person import by_bsn, name_parts
 from pipeline.router.core import route
@@ -64,6 +64,15 @@ def test_the_export_has_every_required_field_of_the_standard(lines, policy):
         assert "\n" not in text  # one JSON line
         # OTLP's own definitions accept it as an ExportTraceServiceRequest, unknown fields refused
         parsed = json_format.Parse(text, ExportTraceServiceRequest(), ignore_unknown_fields=False)
+        # ... and it is exactly the request built with OpenTelemetry's classes, written with
+        # protobuf's JSON mapping, ids in hex as OTLP's JSON encoding wants them (protobuf's
+        # mapping reads a hex id as base64, so the ids are compared apart)
+        assert parsed.resource_spans[0].scope_spans[0].spans[0].name == record["name"]
+        built = export_request(record)
+        for message in (parsed, built):
+            for part in message.resource_spans[0].scope_spans[0].spans:
+                part.trace_id, part.span_id, part.parent_span_id = b"", b"", b""
+        assert parsed == built
         (resource,) = parsed.resource_spans
         (scope,) = resource.scope_spans
         (span,) = scope.spans

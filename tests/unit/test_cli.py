@@ -143,3 +143,27 @@ def test_diff_of_a_version_bump_alone_says_no_change(tmp_path, covenant_dir):
     assert done.returncode == 0, done.stderr
     assert "midden-nederland: versie 2025.1 → 2025.2" in done.stdout
     assert "geen verschil in wat wordt gedeeld, met wie, hoe of waarom" in done.stdout
+
+
+def test_piped_tables_are_plain_lines_not_padded_to_the_console_width():
+    """Issue 31: piped, rich tables were stretched (and boxed) to a 4096-column console. Every
+    command prints through the one console of pipeline/cli/output.py; piped, a table is a
+    heading line and one aligned line per row."""
+    import io
+
+    from rich.table import Table
+
+    from pipeline.cli.output import PIPED_WIDTH, PipedConsole
+
+    out = io.StringIO()
+    table = Table(title="Consumer lag", caption="alarm: yes for the router", expand=True)
+    table.add_column("group")
+    table.add_column("lag", justify="right", ratio=3)
+    table.add_row("ketenstroom-router", "0")
+    table.add_row("om.inbox", "12345")
+    PipedConsole(file=out, width=PIPED_WIDTH, soft_wrap=True).print(table)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Consumer lag" and lines[-1] == "alarm: yes for the router"
+    assert lines[1].split() == ["group", "lag"] and lines[3].split() == ["om.inbox", "12345"]
+    assert max(map(len, lines)) < 40 and lines == [line.rstrip() for line in lines]
+    assert not set("│┃━─┏┗") & set(out.getvalue())

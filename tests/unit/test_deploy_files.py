@@ -173,6 +173,29 @@ def test_dashboard_and_alerts_ask_only_for_exported_metrics():
     assert families <= on_dashboard, families - on_dashboard
 
 
+def test_the_dashboard_imports_into_any_grafana():
+    """Issue 31: every query named the datasource uid ``prometheus`` (only this compose set-up
+    has one by that uid) and the schema version was 39. Now every panel and query asks the
+    dashboard's datasource variable, the import dialog asks for a Prometheus (``__inputs``), and
+    the schema version is Grafana 12.1's (the version compose runs; newer ones migrate it)."""
+    dashboard = json.loads((DEPLOY_DIR / "grafana" / "dashboards" / "ketenstroom.json").read_text())
+    assert dashboard["schemaVersion"] == 41
+    (variable,) = [v for v in dashboard["templating"]["list"] if v["type"] == "datasource"]
+    assert variable["query"] == "prometheus"
+    wanted = {"type": "prometheus", "uid": "${" + variable["name"] + "}"}
+    for panel in dashboard["panels"]:
+        assert panel["datasource"] == wanted, panel["title"]
+        assert all(t["datasource"] == wanted for t in panel["targets"]), panel["title"]
+    (source,) = dashboard["__inputs"]
+    assert (source["type"], source["pluginId"]) == ("datasource", "prometheus")
+    required = {(r["type"], r["id"]) for r in dashboard["__requires"]}
+    assert {("panel", p["type"]) for p in dashboard["panels"]} <= required
+    grafana = compose()["services"]["grafana"]["image"].split(":")[1]
+    assert {"type": "grafana", "id": "grafana", "name": "Grafana", "version": grafana} in (
+        dashboard["__requires"]
+    )
+
+
 def test_kubernetes_manifests_fit_together():
     kube = DEPLOY_DIR / "kubernetes"
     kustomization = yaml.safe_load((kube / "kustomization.yaml").read_text())
@@ -185,5 +208,39 @@ def test_kubernetes_manifests_fit_together():
     assert settings.security_protocol == "SASL_SSL" and settings.ssl_cafile is not None
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["startupProbe"]["httpGet"]["path"] == "/health/started"
+    pod = deployment["spec"]["template"]["spec"]
+    # the grace period covers the worker's own bounded stop
+    assert pod["terminationGracePeriodSeconds"] > settings.shutdown_timeout_s
+    assert settings.log_format == "json"
+
+
+def test_the_router_pod_can_read_its_keys_and_write_its_state():
+    """Issue 31: the pod ran as uid 10001 without fsGroup while the keys Secret was mounted
+    0400 (owned by root: unreadable for the worker), and its state directory was on no volume."""
+    kube = DEPLOY_DIR / "kubernetes"
+    (deployment, *_) = yaml.safe_load_all((kube / "router.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {e["name"]: e.get("value", "from-secret") for e in container["env"]}
+    settings = settings_from({**image_env(), **env})
+    security = pod["securityContext"]
+    assert security["runAsNonRoot"] and security["runAsUser"] != 0
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+
+    def volume_of(path: Path) -> dict:
+        mount = max((p for p in mounts if path.is_relative_to(p)), key=len)
+        return volumes[mounts[mount]["name"]] | {"readOnly": mounts[mount].get("readOnly")}
+
+    keys = volume_of(settings.keyring)
+    assert keys["secret"]["secretName"] == "ketenstroom-keys"
+    # Secret files are root's; with fsGroup they are the pod's group's: mode must let it read
+    assert security["fsGroup"] == security["runAsGroup"]
+    assert keys["secret"]["defaultMode"] & 0o040 and not keys["secret"]["defaultMode"] & 0o007
+    state = volume_of(settings.state_dir)
+    assert "emptyDir" in state and not state["readOnly"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert not volume_of(Path("/tmp"))["readOnly"]  # Faust's data directory
     users = yaml.safe_load_all((kube / "generated" / "kafka-users.yaml").read_text())
     assert settings.sasl_username in {u["metadata"]["name"] for u in users if u}

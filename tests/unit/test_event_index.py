@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.app.event_ids import open_event_index
+from pipeline.app.event_ids import EMBEDDED_CLUSTER_ID, open_event_index, state_directory
 from pipeline.router.event_index import Claim, EventIndex, claim_record
 from pipeline.settings import Settings
 
@@ -65,12 +65,12 @@ def test_claims_read_from_the_topic_count_from_when_they_were_written():
 
 def test_two_workers_of_one_group_on_one_machine_get_files_of_their_own(tmp_path):
     settings = Settings(state_dir=tmp_path, router_group_id="g")
-    first, lock1 = open_event_index(settings)
-    second, lock2 = open_event_index(settings)
+    first, lock1 = open_event_index(settings, tmp_path)
+    second, lock2 = open_event_index(settings, tmp_path)
     assert first.path != second.path and lock1 is not None and lock2 is not None
     first.close()
     lock1.close()
-    third, lock3 = open_event_index(settings)  # a restart takes the freed file
+    third, lock3 = open_event_index(settings, tmp_path)  # a restart takes the freed file
     assert third.path == first.path
     for index, lock in ((second, lock2), (third, lock3)):
         index.close()
@@ -89,3 +89,25 @@ def test_a_claim_whose_subjects_hold_a_separator_is_ignored():
     good = b'[["PS1.xy", "BSN"]]'
     assert index.learn_record(b"e1", bad + b'"subjects": ' + good + b"}")
     assert index.get("e1").subjects == (("PS1.xy", "BSN"),)
+
+
+def test_each_cluster_and_consumer_group_keeps_its_state_apart(tmp_path):
+    """Issue 31: every worker on a host shared /tmp/ketenstroom-state, so one deployment's
+    workers kept starting the other's index afresh. Now each cluster (by its id) and consumer
+    group has a directory of its own, under the default and under KETENSTROOM_STATE_DIR."""
+    default = Settings().state_dir
+    router = Settings(state_dir=tmp_path, router_group_id="ketenstroom-router")
+    other_group = router.model_copy(update={"router_group_id": "ketenstroom-router-test"})
+    a = state_directory(router, "kS7mFJbZQBeV3JwH1eSNpg", "kafka-1:9092")
+    assert a == tmp_path / "kS7mFJbZQBeV3JwH1eSNpg" / "ketenstroom-router"
+    assert state_directory(router, "another-cluster-id", "kafka-1:9092") != a
+    assert state_directory(other_group, "kS7mFJbZQBeV3JwH1eSNpg", "kafka-1:9092") != a
+    # every embedded broker calls itself tansu_cluster: its address tells them apart
+    one = state_directory(router, EMBEDDED_CLUSTER_ID, "127.0.0.1:41001")
+    two = state_directory(router, EMBEDDED_CLUSTER_ID, "127.0.0.1:41002")
+    assert one != two and one.parent.name == "tansu_cluster-127.0.0.1_41001"
+    assert state_directory(Settings(), "c", "b:1").parent.parent == default
+    sneaky = router.model_copy(update={"router_group_id": "../../etc"})
+    assert tmp_path in state_directory(sneaky, "c/../..", "b:1").parents
+    dots = router.model_copy(update={"router_group_id": ".."})
+    assert state_directory(dots, "..", "b:1").parents[1] == tmp_path

@@ -14,6 +14,7 @@ from pipeline.ops.lag import (
     LagWindows,
     Offsets,
     PartitionStatus,
+    alarming,
     any_failing,
     evaluate_group,
     evaluate_partition,
@@ -117,3 +118,20 @@ def test_group_takes_the_worst_partition_and_json_round_trips():
     }
     with pytest.raises(ValueError):
         evaluate_group([])
+
+
+def test_only_the_groups_that_decide_raise_an_alarm():
+    """Issue 31: an idle partner inbox group (no member, views arrived since its last read) is
+    STOP by Burrow's rules; it is shown, but only the router's group and groups asked for by
+    name decide the exit status. An idle group without lag is OK."""
+
+    def sample(group: str, members: int, committed: int, end: int) -> GroupSample:
+        return GroupSample(0.0, group, members, {("inbox.om", 0): Offsets(committed, end)})
+
+    inbox = evaluate_group([sample("om.inbox", 0, 40, 45)])
+    idle = evaluate_group([sample("comensha.inbox", 0, 45, 45)])
+    router = evaluate_group([sample("ketenstroom-router", 0, 10, 45)])
+    assert inbox.status.value == "ERR" and idle.status.value == "OK"
+    assert alarming([inbox, idle], {"ketenstroom-router"}) == []
+    assert alarming([inbox, idle, router], {"ketenstroom-router"}) == [router]
+    assert alarming([inbox, idle], {"ketenstroom-router", "om.inbox"}) == [inbox]

@@ -6,7 +6,8 @@
   @kubernetes-models/strimzi-kafka-operator (Strimzi 1.0.0's CRDs) and
   @kubernetes-models/prometheus-operator, run with node;
 - docker-compose.yml: the compose specification's JSON schema (vendored by check-jsonschema);
-- docs/asyncapi.yaml: the AsyncAPI 3.0.0 JSON schema (npm @asyncapi/specs).
+- docs/asyncapi.yaml: the AsyncAPI 3.0.0 JSON schema (npm @asyncapi/specs);
+- docker-compose.yml also through dclint (npm), the compose linter, with its default rules.
 
 Each validator is also shown a broken copy, so a wrong enum fails the build.
 """
@@ -145,6 +146,37 @@ def test_the_compose_schema_refuses_a_wrong_value():
     document["services"]["router"]["depends_on"]["topics"]["condition"] = "service_done"
     found = problems(compose_schema(), document)
     assert len(found) >= 2, found
+
+
+def dclint(path: Path) -> subprocess.CompletedProcess[str]:
+    """dclint (npm, pinned in tests/deploy_schemas) over one compose file, every rule at its
+    default level; exit status 0 only without errors, and the output lists every warning."""
+    binary = NODE_MODULES / ".bin" / "dclint"
+    if not binary.exists():
+        pytest.fail(f"dclint is not installed: run `make test` (npm ci in {SCHEMAS})")
+    return subprocess.run(
+        [str(binary), str(path)], capture_output=True, text=True, cwd=SCHEMAS, timeout=120
+    )
+
+
+def test_the_compose_file_lints_clean(tmp_path):
+    """Issue 31: `ketenstroom:dev` had no concrete tag and one service both built and named
+    the image without a pull policy. Now dclint finds nothing, not even a warning."""
+    compose = DEPLOY_DIR / "docker-compose.yml"
+    done = dclint(compose)
+    assert done.returncode == 0 and "problem" not in done.stdout, done.stdout + done.stderr
+    document = yaml.safe_load(compose.read_text())
+    version = metadata.version("ketenstroom")
+    images = {n: s["image"] for n, s in document["services"].items() if "ketenstroom" in s["image"]}
+    assert set(images.values()) == {f"ketenstroom:{version}"}, images
+    router = document["services"]["router"]
+    grace = int(router["stop_grace_period"].removesuffix("s"))
+    assert grace > float(router["environment"]["KETENSTROOM_SHUTDOWN_TIMEOUT_S"])
+    # the linter does see what was wrong before
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(compose.read_text().replace(f"ketenstroom:{version}", "ketenstroom:dev"))
+    found = dclint(broken)
+    assert found.returncode != 0 and "service-image-require-explicit-tag" in found.stdout
 
 
 def asyncapi_schema() -> dict[str, Any]:

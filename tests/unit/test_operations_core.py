@@ -178,14 +178,54 @@ def test_metrics_count_a_batch(policy, store, registry):
     )
 
 
-def test_health_is_live_until_a_batch_hangs():
-    health = Health(stuck_after=10)
-    assert health.report(now=0) == {"live": True, "ready": False}
-    health.ready = True
-    health.batch_started(now=100)
-    assert health.live(now=109) and not health.live(now=111)
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_health_is_live_until_a_batch_or_the_loop_hangs():
+    clock = Clock()
+    health = Health(stuck_after=10, clock=clock)
+    assert health.live() and not health.ready and not health.started
+    clock.now = 100
+    health.batch_started()
+    clock.now = 109
+    assert health.live()
+    clock.now = 111
+    assert not health.live()  # a hung delivery: restart (it committed nothing)
     health.batch_done()
-    assert health.live(now=1000)
+    assert health.live()
+    health.tick(partitions=3)
+    clock.now = 120
+    assert health.live()
+    clock.now = 122
+    assert not health.live()  # the event loop stopped ticking: blocked
+    health.tick(partitions=3)
+    assert health.live()
+
+
+def test_ready_needs_event_ids_a_partition_and_an_answering_broker_and_started_stays():
+    clock = Clock()
+    health = Health(stuck_after=10, clock=clock)
+    health.tick(partitions=0)
+    health.event_ids_loaded = True
+    health.broker_answered()
+    assert not health.ready and health.report()["partitions"] == 0  # nothing assigned yet
+    health.tick(partitions=2)
+    assert health.ready and health.started
+    health.broker_failed("Failed to get metadata: Local: Broker transport failure")
+    report = health.report()
+    assert not report["ready"] and report["live"] and report["started"]
+    assert "transport failure" in report["broker"]
+    health.broker_answered()
+    assert health.ready
+    health.stopping = True  # SIGTERM: not ready from then on, still started
+    assert not health.ready and health.started
 
 
 def test_security_settings_reach_every_client(tmp_path):

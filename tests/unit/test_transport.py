@@ -32,7 +32,7 @@ def test_the_worker_keeps_debug_logging_off_at_warning():
     aiokafka would then build a log record per message. The router's worker does not."""
     import logging
 
-    from pipeline.app.worker import RouterWorker
+    from pipeline.app.faust_worker import RouterWorker
 
     async def root_after_setup() -> logging.Logger:
         app = RouterApp(
