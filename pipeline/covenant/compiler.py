@@ -254,7 +254,9 @@ def _plan(
     schemas: dict[frozenset[str], SchemaEntry] = {}
     for active in sorted(sets, key=sorted):
         entry = make_entry(
-            derive_view_schema(signal, subtree(tree, active), recipient, covenant, leaf_types),
+            derive_view_schema(
+                signal, subtree(tree, active), recipient, covenant, kop.versie, leaf_types
+            ),
             "view",
         )
         schemas[active] = compiled.add(entry)
