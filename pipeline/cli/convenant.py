@@ -113,10 +113,43 @@ def convenant_check(path: CovenantPath = None) -> None:
         found = warnings(covenants, registry)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
+    _compare_with_published(settings, covenants, policy)
     views = sum(len(plans) for plans in policy.plans.values())
     console.print(str(msg.check_ok(policy.version, views, len(policy.plans))), highlight=False)
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
+
+
+def _compare_with_published(
+    settings: Settings, covenants: list[LoadedCovenant], policy: Policy
+) -> None:
+    """With a broker configured and reachable: refuse (exit 1) a text that changes a published
+    covenant version, as `publish` would. Without one the check stays usable offline."""
+    from pipeline.broker.reachability import require_reachable
+    from pipeline.cli.publishing import refuse_changes
+    from pipeline.client.publication_history import read_history
+    from pipeline.codec.schema_store import load_store
+    from pipeline.messages import publication as said
+    from pipeline.publication.precedent import publication_problems
+    from pipeline.publication.signing import read_signing_key, read_trusted_signers
+
+    if not settings.bootstrap_servers:
+        return
+    try:
+        require_reachable(settings.bootstrap_servers, settings.connect_timeout_s)
+        bootstrap = settings.bootstrap_servers
+        trusted = read_trusted_signers(settings.trusted_signers)
+        if settings.signing_key.exists():
+            trusted = trusted.with_signer(read_signing_key(settings.signing_key).signer())
+        history = read_history(settings, bootstrap, trusted, load_store(settings.schemas_dir))
+    except KetenstroomError as exc:
+        errors.print(f"[yellow]{escape(str(said.history_unreadable(str(exc))))}[/yellow]")
+        return
+    problems = publication_problems(
+        history.covenants, [c.model for c in covenants], policy, history.precedent
+    )
+    refuse_changes(problems, str(msg.error_label()))
+    console.print(escape(str(said.history_compared(len(history.versions)))), highlight=False)
 
 
 @convenant_app.command("test")

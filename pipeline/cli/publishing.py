@@ -15,12 +15,12 @@ from pipeline.language import Text
 from pipeline.publication.status import AdoptionReport
 
 
-def refuse_changes(problems: Sequence[Text]) -> None:
+def refuse_changes(problems: Sequence[Text], label: str = "Niet gepubliceerd") -> None:
     """Refuse (exit 1) when the covenant text changes anything published before, saying what."""
     if not problems:
         return
     for problem in problems:
-        errors.print(f"[red]Niet gepubliceerd:[/red] {escape(str(problem))}", highlight=False)
+        errors.print(f"[red]{escape(label)}:[/red] {escape(str(problem))}", highlight=False)
     raise typer.Exit(1)
 
 

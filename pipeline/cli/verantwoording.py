@@ -1,7 +1,8 @@
 """``ketenstroom verantwoording``: the FG's questions to the disclosure log.
 
-``inzage`` (what the log says about one person), ``overzicht`` (one covenant's use) and
-``export`` (the log as OTLP JSON lines in the Logboek Dataverwerkingen shape). Each streams the
+``inzage`` (what the log says about one person), ``overzicht`` (one covenant's use),
+``register`` (the register of processing activities, AVG art. 30) and ``export`` (the log as
+OTLP JSON lines in the Logboek Dataverwerkingen shape). Each streams the
 log once, in bounded memory, with a progress bar on stderr, and needs only read access to the
 log, the register and the schemas (role ``ketenstroom-verantwoording``); ``inzage`` also the
 FG's key extract (`keys uittreksel verantwoording`). Dutch unless KETENSTROOM_TAAL=en.
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from pipeline.covenant.register import Activity
 
 verantwoording_app = typer.Typer(
-    help="Accountability for the FG: inzage per person, use per covenant, export (OTLP).",
+    help="Accountability for the FG: inzage per person, use per covenant, the register of "
+    "processing activities, export (OTLP).",
     no_args_is_help=True,
 )
 
@@ -273,7 +275,7 @@ def _print_overview(report: dict[str, Any]) -> None:
         rules.add_row(
             rule["regel"],
             rule.get("artikel") or "-",
-            ", ".join(rule["versies"]),
+            rule["versie"],
             str(rule["verstrekkingen"]),
             str(rule["tegengehouden"]),
             ", ".join(f"{p} {n}" for p, n in sorted(rule["per_ontvanger"].items())),
@@ -284,14 +286,89 @@ def _print_overview(report: dict[str, Any]) -> None:
         fields.add_column(str(header))
     for field in report["velden"]:
         fields.add_row(
+            field["versie"],
             field["ontvanger"],
             field["veld"],
-            ", ".join(field["behandelingen"]),
+            field["behandeling"],
             str(field["verstrekkingen"]),
         )
     console.print(fields)
+    others = Table()
+    for header in msg.overview_other_columns():
+        others.add_column(str(header))
+    for figures in report["statistiek"]:
+        others.add_row(
+            str(msg.statistics_row(figures["regel"])),
+            figures["versie"],
+            str(figures["publicaties"]),
+            ", ".join(f"{p} {n}" for p, n in sorted(figures["per_ontvanger"].items())),
+        )
+    for acts in report["herleidingen"]:
+        others.add_row(
+            str(msg.reidentification_row()),
+            acts["versie"],
+            str(acts["herleidingen"]),
+            ", ".join(f"{p} {n}" for p, n in sorted(acts["per_partij"].items())),
+        )
+    if others.row_count:
+        console.print(others)
     unused = report["zonder_verstrekking"]
-    console.print(escape(str(msg.unused(unused["regels"], len(unused["velden"])))), highlight=False)
+    names = [f"{r['regel']} ({r['versie']})" for r in unused["regels"]]
+    console.print(escape(str(msg.unused(names, len(unused["velden"])))), highlight=False)
+
+
+@verantwoording_app.command("register")
+def register_command(
+    convenant: Annotated[
+        str | None, typer.Option("--convenant", help="Only this covenant's id.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The register of processing activities (AVG art. 30) per covenant and version: every
+    activity's purpose, legal basis, retention, recipients and what each receives. Entries are
+    written once and never change; a log line always finds the entry it was written under."""
+    import json
+
+    from pipeline.accountability.register_report import register_report
+    from pipeline.cli.connecting import reachable
+    from pipeline.client.register_topic import read_register_topic
+    from pipeline.client.schema_topic import load_schema_topic
+
+    settings = officer_settings()
+    with reporting():
+        bootstrap = reachable(settings)
+        topic = read_register_topic(settings, bootstrap, load_schema_topic(settings, bootstrap))
+        report = register_report(topic.entries, convenant, topic.overwritten)
+        if convenant is not None and not report["convenanten"]:
+            raise ConfigurationError(str(msg.unknown_covenant_in_register(convenant)))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for group in report["convenanten"]:
+        table = Table(
+            title=str(msg.register_title(group["convenant"], group["versie"], group["titel"])),
+            show_lines=True,
+        )
+        for header in msg.register_columns():
+            table.add_column(str(header))
+        for act in group["verwerkingen"]:
+            table.add_row(
+                f"{act['regel']} ({act['soort']})\n{act['verwerking']}",
+                act.get("artikel") or "-",
+                escape(f"{act['doel']}: {act['doel_tekst']}"),
+                escape(f"{act['grondslag']}: {act['grondslag_tekst']}"),
+                act["bewaartermijn"],
+                escape(
+                    "\n".join(
+                        f"{o['partij']}: {compact_fields(o['behandelingen']) or '-'}"
+                        for o in act["ontvangers"]
+                    )
+                ),
+                escape("\n".join(act["voorwaarden"]) or "-"),
+            )
+        console.print(table)
+    for activity, times in report["overschreven_pogingen"].items():
+        errors.print(escape(str(msg.register_overwritten(activity, times))), highlight=False)
 
 
 @verantwoording_app.command("export")

@@ -79,8 +79,8 @@ class Published:
 
     version: int
     digest: str
-    bundle: Bundle
-    signed: str
+    bundle: Bundle | None = None
+    signed: str | None = None
 
 
 def published_versions(

@@ -39,6 +39,8 @@ def read_history(
     versions = published_versions(settings, bootstrap, trusted, installation)
     pairs = []
     for version, published in versions.items():
+        if published.bundle is None:
+            continue
         try:
             pairs.append((version, [c.model for c in published.bundle.covenants()]))
         except KetenstroomError:

@@ -79,3 +79,23 @@ def refused_at_start(reasons: str) -> Text:
         f"de router start niet met de convenantbestanden op schijf: {reasons}",
         f"the router does not start from the covenant files on disk: {reasons}",
     )
+
+
+def history_unreadable(reason: str) -> Text:
+    """`convenant check` could not compare with what was published."""
+    return Text(
+        f"de gepubliceerde versies zijn niet gelezen ({reason}); of deze tekst een al "
+        "gepubliceerde versie verandert, zegt `convenant publish`",
+        f"the published versions were not read ({reason}); `convenant publish` will tell "
+        "whether this text changes a published version",
+    )
+
+
+def history_compared(versions: int) -> Text:
+    """`convenant check` compared with what was published."""
+    return Text(
+        f"vergeleken met {versions} gepubliceerde bundel(s), het verwerkingsregister en de "
+        "schema's: geen gepubliceerde versie verandert",
+        f"compared with {versions} published bundle(s), the register and the schemas: no "
+        "published version changes",
+    )

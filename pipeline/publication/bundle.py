@@ -133,7 +133,7 @@ class Bundle:
 
     def covenants(self) -> list[LoadedCovenant]:
         """The covenants it holds; raises CovenantError listing every problem."""
-        return load_covenant_texts(self.files, f"bundel {self.version}")
+        return load_covenant_texts(self.files, "bundle")
 
     def compile(self, registry: Registry, store: SchemaStore, keyring: Keyring | None) -> Policy:
         """Load and compile; raises CovenantError listing every problem."""
