@@ -74,7 +74,9 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     store = with_history(load_store(settings.schemas_dir), published)
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
-    precedent = Precedent(read_register(settings, bootstrap, store), published)
+    on_topic = read_register(settings, bootstrap, store)
+    # copies: the precedent learns every adopted policy, the topics' snapshots must not
+    precedent = Precedent(dict(on_topic), SchemaStore(published))
     holder = newest_policy(
         settings, bootstrap, policy, registry, store, keyring, dead_letter_key, precedent
     )
@@ -83,7 +85,7 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
         if problems:
             refuse_start(settings, bootstrap, holder, join(problems))
     log.info("covenant version %d: %s", holder.version, holder.policy.version)
-    publish_policy(settings, bootstrap, holder.policy, published, holder.precedent.register)
+    publish_policy(settings, bootstrap, holder.policy, published, on_topic)
     return holder
 
 

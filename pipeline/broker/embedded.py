@@ -35,6 +35,7 @@ class EmbeddedBroker:
         port: int | None = None,
         log_path: Path | None = None,
         advertised_port: int | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self.port = port or free_port()
         #: The port clients are told to use (another process in front of the broker, in tests).
@@ -42,8 +43,9 @@ class EmbeddedBroker:
         self._log_path = log_path
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        #: Memory storage: every start is a new, empty cluster, so it gets a new id.
-        self.cluster_id = f"ketenstroom-embedded-{uuid.uuid4()}"
+        #: Memory storage: every start is a new, empty cluster, so it gets a new id (unless
+        #: told to stand in for a given one: a test that copies a cluster's topics over).
+        self.cluster_id = cluster_id or f"ketenstroom-embedded-{uuid.uuid4()}"
 
     @property
     def bootstrap_servers(self) -> str:

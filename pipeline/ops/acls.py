@@ -103,7 +103,8 @@ ROLES: tuple[Role, ...] = (
             (_named(topics.EVENT_IDS, topics.SCHEMAS), ("Read", "Write")),
             # statistics: the facts counted, and the publications' own record
             (_named(topics.STATISTICS_FACTS, topics.STATISTICS_PUBLICATIONS), ("Read", "Write")),
-            (_named(topics.REGISTER), ("Write",)),  # the policy's processing activities
+            # the policy's processing activities: read first, so an entry is never redefined
+            (_named(topics.REGISTER), ("Read", "Write")),
             (_named(topics.COVENANTS), ("Read",)),
             # only the router writes covenant status: nobody else can claim a worker adopted
             (_named(topics.COVENANT_STATUS), ("Read", "Write")),
@@ -142,7 +143,8 @@ ROLES: tuple[Role, ...] = (
         "the privacy officer's publisher of signed covenant bundles and their view schemas",
         topics=(
             (_every_topic, ("Describe",)),  # checks every topic exists before publishing
-            (_named(topics.SCHEMAS, topics.REGISTER), ("Write",)),
+            # read first: a published version, register entry or schema is never redefined
+            (_named(topics.SCHEMAS, topics.REGISTER), ("Read", "Write")),
             (_named(topics.COVENANTS), ("Read", "Write")),
             # publish reads which workers adopted or refused; it may never write there
             (_named(topics.COVENANT_STATUS), ("Read",)),

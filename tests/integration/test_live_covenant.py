@@ -14,11 +14,15 @@ from kafka import KafkaProducer
 from pipeline import topics
 from pipeline.app.process import settings_env
 from pipeline.broker.embedded import EmbeddedBroker
-from pipeline.client.covenant_topic import publish_bundle, published_versions
+from pipeline.client.covenant_topic import (
+    publish_bundle,
+    published_versions,
+    this_installation,
+)
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
-from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.bundle import Bundle, Installation, bundle_key
 from pipeline.publication.signing import (
     SigningKey,
     create_signing_key,
@@ -58,13 +62,13 @@ def _next_version(cluster) -> int:
     return max(published_versions(cluster, cluster.require_bootstrap(), trusted), default=0) + 1
 
 
-def _with_fairwork(version: int) -> Bundle:
-    bundle = Bundle.from_directory(CONVENANTEN)
+def _with_fairwork(version: int, installation: Installation) -> Bundle:
+    bundle = Bundle.from_directory(CONVENANTEN, installation)
     ((name, text),) = bundle.files.items()
     text = text.replace('versie: "2025.1"', 'versie: "2025.2"').replace(
         "    - veilig-thuis-utrecht\n", "    - veilig-thuis-utrecht\n    - fairwork\n"
     )
-    return Bundle({name: text + NEW_RULE}, bundle.published_at, version)
+    return Bundle({name: text + NEW_RULE}, bundle.published_at, version, installation)
 
 
 def _fairwork_receives(cluster, store, policy, worker, factory) -> bool:
@@ -146,7 +150,7 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     bootstrap = cluster.require_bootstrap()
     assert not _fairwork_receives(cluster, store, policy, worker, factory)
 
-    v2 = _with_fairwork(_next_version(cluster))
+    v2 = _with_fairwork(_next_version(cluster), this_installation(cluster, bootstrap))
     # publish the view schemas of v2 first, as `convenant publish` does
     compiled = v2.compile(registry, store, keyring)
     publish_schemas(cluster, bootstrap, list(compiled.store))
@@ -173,8 +177,11 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
         {k: v.replace("sector: doorgeven", "sectorr: doorgeven") for k, v in v2.files.items()},
         later,
         higher,
+        v2.installation,
     )
-    withdrawn = Bundle({k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later, higher)
+    withdrawn = Bundle(
+        {k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later, higher, v2.installation
+    )
     officer = read_signing_key(cluster.signing_key)
     intruder = SigningKey.generate("intruder")
     for raw in (
