@@ -388,14 +388,6 @@ def convenant_publish(
     store = load_store(settings.schemas_dir)
     bundle = Bundle.from_directory(directory)
     policy = bundle.compile(registry, store, ephemeral_keyring(registry.ids))
-    failed = [r for r in run_examples(directory, policy) if not r.passed]
-    for result in failed:
-        errors.print(
-            f"[red]{escape(str(msg.publish_examples_fail(result.name, '; '.join(result.problems))))}[/red]"
-        )
-    if failed:
-        errors.print(str(msg.publish_refused()))
-        raise typer.Exit(1)
     provision_topics(settings, bootstrap, registry)
     trusted = read_trusted_signers(settings.trusted_signers).with_signer(signer)
     with _reporting():
@@ -405,6 +397,14 @@ def convenant_publish(
             history.covenants, [c.model for c in bundle.covenants()], policy, history.precedent
         )
     )
+    failed = [r for r in run_examples(directory, policy) if not r.passed]
+    for result in failed:
+        errors.print(
+            f"[red]{escape(str(msg.publish_examples_fail(result.name, '; '.join(result.problems))))}[/red]"
+        )
+    if failed:
+        errors.print(str(msg.publish_refused()))
+        raise typer.Exit(1)
     published = history.versions
     newest = max(published, default=0)
     chosen = choose_version(version, published, newest, bundle.digest, MAX_VERSION)
