@@ -315,3 +315,29 @@ def test_the_overview_splits_per_version_and_counts_every_kind_of_line(registry,
     assert kinds == {"verstrekking", "statistiek", "herleiding", "routering"}
     printed = register_report(register, "midden-nederland")
     assert [g["versie"] for g in printed["convenanten"]] == ["2025.1", "2025.2"]
+
+
+def test_one_recipient_with_a_date_from_one_source_and_a_year_from_another(
+    registry, store, keyring
+):
+    """Within one policy too: CoMensha gets the birth date of police signals and only the year
+    of the NLA's. Both views have the same fields and, to Avro, the same fingerprint; each
+    gets a schema of its own, so neither is decoded with the other's."""
+    text = TEXT.replace(
+        "    bronnen: [politie, nla]\n    signaaltype: Signaal\n    ontvangers: [comensha]",
+        "    bronnen: [politie]\n    signaaltype: Signaal\n    ontvangers: [comensha]",
+    )
+    head, r4, rest = text.partition("  - id: R4\n")
+    block = rest.split("\n\n", 1)[0]
+    r9 = (r4 + block).replace("id: R4", "id: R9").replace("bronnen: [politie]", "bronnen: [nla]")
+    r9 = r9.replace("geboortedatum: doorgeven", "geboortedatum: geboortejaar")
+    _, policy = _compiled(text + "\n" + r9 + "\n", registry, store, keyring)
+    views = {
+        src: next(iter(p.schemas.values()))
+        for (src, kind), plans in policy.plans.items()
+        for p in plans
+        if p.recipient == "comensha" and kind == "Signaal"
+    }
+    assert views["politie"].fingerprint != views["nla"].fingerprint
+    assert views["politie"].meaning != views["nla"].meaning
+    assert policy.store.get(views["politie"].fingerprint) is views["politie"]
