@@ -132,9 +132,15 @@ def asyncapi_document(registry: Registry, store: SchemaStore) -> dict[str, Any]:
                     "summary": SINGLE_OBJECT,
                     "contentType": CONTENT_TYPE,
                     "description": (
-                        "Decode with the schema whose fingerprint is in bytes 2-10 (look it up "
-                        "on the schema topic); the schema's record name tells which view it "
-                        "is. Encrypted fields are opened with the recipient's private key."
+                        "Decode each record with the schema whose fingerprint is in bytes 2-10 "
+                        "(look it up on the schema topic, keep every one you have seen, and "
+                        "read the topic again for an unknown one); never pick a schema by its "
+                        "name or take the newest: a view of an earlier covenant version keeps "
+                        "its own schema, and a date and a year are both an Avro int with one "
+                        "fingerprint to Avro's rules. The record name "
+                        "(nl.ketenstroom.view.<recipient>.<covenant>.v<versie>.<Type>) tells "
+                        "which view and covenant version it is. Encrypted fields are opened "
+                        "with the recipient's private key."
                     ),
                     "payload": {"type": "string", "format": "binary"},
                     "bindings": {"kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}},
@@ -146,7 +152,10 @@ def asyncapi_document(registry: Registry, store: SchemaStore) -> dict[str, Any]:
                     "description": (
                         "Key: the fingerprint as 16 lowercase hex characters (the wire's byte "
                         'order). Value: JSON {"kind": signal|view|log, "schema": the '
-                        "schema with every named type expanded}."
+                        "schema with every named type expanded}. A fingerprint names one "
+                        "schema for ever: ketenstroom writes each once and never another "
+                        "under it; if a later record under a known key differs, keep the "
+                        "first."
                     ),
                     "payload": {
                         "type": "object",
