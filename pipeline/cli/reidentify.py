@@ -194,6 +194,10 @@ def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
             continue
         if newest is None or bundle.version > newest.version:
             newest = bundle
+    if foreign and newest is None:
+        # signed bundles, none for this installation: a wrong KETENSTROOM_INSTALLATIE, or
+        # another installation's bundle written here; the files on disk are no fallback then
+        raise ConfigurationError(str(msg.only_foreign_bundles(here.describe())))
     if foreign:
         errors.print(escape(str(msg.foreign_bundle_only(here.describe()))), highlight=False)
     if newest is not None and newest.version >= settings.covenant_min_version:

@@ -86,6 +86,17 @@ def foreign_bundle_only(installation: str) -> Text:
     )
 
 
+def only_foreign_bundles(installation: str) -> Text:
+    """Only another installation's bundles are published here: nobody is re-identified."""
+    return Text(
+        f"geweigerd: er staan alleen ondertekende convenantbundels voor een andere installatie; "
+        f"geen enkele is voor deze ({installation}). Controleer KETENSTROOM_INSTALLATIE; zonder "
+        "bundel van deze installatie wordt niemand herleid",
+        f"refused: the published covenant bundles are all for another installation, none for "
+        f"this one ({installation}); check KETENSTROOM_INSTALLATIE",
+    )
+
+
 def expired(until: str) -> Text:
     """The request is no longer (or not yet) valid."""
     return Text(

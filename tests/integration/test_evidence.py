@@ -258,6 +258,72 @@ def test_a_published_version_is_frozen_and_what_was_disclosed_stays_so(cluster, 
     assert [g["versie"] for g in register["convenanten"]] == ["2025.1", "2025.2"]
     assert register["overschreven_pogingen"] == {}
 
+    # a hostile writer on the register and schema topics (another client, librdkafka): the
+    # year's schema under the date view's fingerprint, and R4/2025.1 rewritten to the year
+    _overwrite_evidence(cluster, first)
+    assert _view_of(cluster, "comensha", first)["slachtoffer"]["geboortedatum"] == dt.date(
+        1999, 4, 12
+    )
+    lines = _fg(officer, "inzage", "--bsn", BSN, "--sleutels", str(officer["fg"]))["regels"]
+    (line,) = [x for x in lines if x["event_id"] == first and x.get("ontvanger") == "comensha"]
+    assert line["velden"]["slachtoffer.geboortedatum"] == "doorgeven"
+    register = _fg(officer, "register", "--convenant", "midden-nederland")
+    (rewritten,) = register["overschreven_pogingen"]
+    assert rewritten.endswith("/R4/2025.1")
+
+
+def _overwrite_evidence(cluster, event_id: str) -> None:
+    """Write, as a hostile client with write access would, a schema under the fingerprint of
+    CoMensha's view of ``event_id`` that reads its date as a plain int, and the register entry
+    of R4/2025.1 with the birth year: both must be passed over by every reader."""
+    import confluent_kafka
+
+    from pipeline.client.schema_topic import schema_message
+    from pipeline.codec.framing import encode, read_fingerprint
+    from pipeline.codec.schema_store import make_entry
+    from pipeline.covenant.register import REGISTER_SCHEMA, Activity
+
+    bootstrap = cluster.require_bootstrap()
+    store = _store(cluster)
+    ledger = read_ledger(cluster, bootstrap, store)
+    traces = {t for t, e in ledger.traces_of("comensha").items() if e == event_id}
+    raw = read_to_end(cluster, bootstrap, topics.inbox("comensha"))
+    (record,) = [
+        r
+        for r in raw
+        if store.get(read_fingerprint(r.value)) is not None and _trace(r.value, store) in traces
+    ]
+    entry = store.get(read_fingerprint(record.value))
+
+    def plain(schema):
+        if isinstance(schema, dict):
+            return {k: plain(v) for k, v in schema.items() if k != "logicalType"}
+        return [plain(v) for v in schema] if isinstance(schema, list) else schema
+
+    forged = make_entry(plain(entry.expanded), "view")
+    assert forged.fingerprint == entry.fingerprint and forged.meaning != entry.meaning
+    topic = read_register_topic(cluster, bootstrap, store)
+    (r4,) = [a for a in topic.entries.values() if a.id.endswith("/R4/2025.1")]
+    record_r4 = json.loads(json.dumps(dict(r4.record)))
+    for party in record_r4["ontvangers"]:
+        party["behandelingen"]["slachtoffer.geboortedatum"] = "geboortejaar"
+    producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+    producer.produce(
+        topics.SCHEMAS, key=forged.fingerprint_hex.encode(), value=schema_message(forged)
+    )
+    producer.produce(
+        topics.REGISTER,
+        key=r4.id.encode(),
+        value=encode(store.current(REGISTER_SCHEMA), dict(Activity(record_r4).record)),
+    )
+    assert producer.flush(10) == 0
+
+
+def _trace(value: bytes, store) -> str:
+    from pipeline.codec.framing import decode
+
+    return str(decode(value, store)[1]["envelope"]["trace_id"])
+
 
 def test_a_field_withdrawn_by_a_new_versie_stays_disclosed_before(cluster, worker, officer):
     """Another covenant (nationwide, for the NLA): `sector` withdrawn under the same `versie`
@@ -356,6 +422,15 @@ def test_a_bundle_belongs_to_one_installation(cluster, worker, officer, tmp_path
     assert carried.returncode == 1 and BSN not in carried.stdout + carried.stderr
     assert "staat niet bij de herleiders" in carried.stderr
     assert "andere installatie zijn genegeerd" in carried.stderr
+    # a re-identifier with a wrong installation name: every bundle is foreign to it, and the
+    # files on disk (which name the shipped herleider) are no fallback then
+    misnamed = run_cli(
+        "reidentify", "uitvoeren", str(request), env={**env, "KETENSTROOM_INSTALLATIE": "acc"}
+    )
+    assert misnamed.returncode == 1 and BSN not in misnamed.stdout
+    assert "alleen ondertekende convenantbundels voor een andere" in " ".join(
+        misnamed.stderr.split()
+    )
 
     # attack 4: our herleider in this installation's version: re-identification works while
     # the covenant is in force, and not after its `geldig.tot`

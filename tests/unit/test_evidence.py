@@ -327,7 +327,7 @@ def test_one_recipient_with_a_date_from_one_source_and_a_year_from_another(
         "    bronnen: [politie, nla]\n    signaaltype: Signaal\n    ontvangers: [comensha]",
         "    bronnen: [politie]\n    signaaltype: Signaal\n    ontvangers: [comensha]",
     )
-    head, r4, rest = text.partition("  - id: R4\n")
+    _, r4, rest = text.partition("  - id: R4\n")
     block = rest.split("\n\n", 1)[0]
     r9 = (r4 + block).replace("id: R4", "id: R9").replace("bronnen: [politie]", "bronnen: [nla]")
     r9 = r9.replace("geboortedatum: doorgeven", "geboortedatum: geboortejaar")
