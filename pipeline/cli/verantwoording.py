@@ -344,19 +344,27 @@ def register_command(
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
+    _print_register(report)
+
+
+def _print_register(report: dict[str, Any]) -> None:
     for group in report["convenanten"]:
         table = Table(
             title=str(msg.register_title(group["convenant"], group["versie"], group["titel"])),
             show_lines=True,
         )
         for header in msg.register_columns():
-            table.add_column(str(header))
+            table.add_column(str(header), overflow="fold")
         for act in group["verwerkingen"]:
+            label = (
+                act["regel"] if act["regel"] == act["soort"] else f"{act['regel']} ({act['soort']})"
+            )
+            basis = act["grondslag"]
             table.add_row(
-                f"{act['regel']} ({act['soort']})\n{act['verwerking']}",
+                escape(f"{label}\n{act['verwerking']}"),
                 act.get("artikel") or "-",
                 escape(f"{act['doel']}: {act['doel_tekst']}"),
-                escape(f"{act['grondslag']}: {act['grondslag_tekst']}"),
+                escape(f"{basis}: {act['grondslag_tekst']}" if basis != "-" else "-"),
                 act["bewaartermijn"],
                 escape(
                     "\n".join(

@@ -248,8 +248,10 @@ def not_in_register(activity: str) -> Text:
 def overview_title(covenant: str, period: str, lines: int) -> Text:
     """Title of the overview."""
     return Text(
-        f"Overzicht convenant {covenant} ({period}): {lines} verstrekking(en) in het log",
-        f"Overview of covenant {covenant} ({period}): {lines} disclosure line(s) in the log",
+        f"Overzicht convenant {covenant} ({period}): {lines} regel(s) in het log "
+        "(verstrekkingen, tegengehouden, statistiek, herleidingen)",
+        f"Overview of covenant {covenant} ({period}): {lines} line(s) in the log "
+        "(disclosed, withheld, statistics, re-identifications)",
     )
 
 

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from pipeline.privacy.keyring import b64, unb64
 from pipeline.publication.bundle import Bundle, Installation, bundle_key
 from pipeline.publication.signing import read_signing_key
 from tests.conftest import CONVENANTEN
-from tests.helpers import run_cli
+from tests.helpers import covenant_statuses, run_cli, until
 
 pytestmark = pytest.mark.integration
 
@@ -83,23 +82,8 @@ def officer(cluster, worker, tmp_path_factory) -> dict:
     made = run_cli("keys", "uittreksel", "verantwoording", "--naar", str(fg_keys), env=env)
     assert made.returncode == 0, made.stderr
     worker.wait_ready()
-    assert _until(lambda: any(s["alive"] for s in _statuses(env).values())), worker.output()
+    assert until(lambda: any(s["alive"] for s in covenant_statuses(env).values())), worker.output()
     return {"env": env, "dir": directory, "fg": fg_keys, "home": home}
-
-
-def _until(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _statuses(env) -> dict[str, dict]:
-    listed = run_cli("convenant", "status", "--json", env=env)
-    assert listed.returncode == 0, listed.stderr
-    return {s["worker"]: s for s in map(json.loads, listed.stdout.splitlines())}
 
 
 def _edit(path: Path, old: str, new: str, after: str = "") -> None:
@@ -195,13 +179,13 @@ def test_a_published_version_is_frozen_and_what_was_disclosed_stays_so(cluster, 
     producer.close()
 
     def refused_by_worker() -> bool:
-        events = [e for s in _statuses(env).values() for e in s["events"]]
+        events = [e for s in covenant_statuses(env).values() for e in s["events"]]
         return any(
             e["outcome"] == "refused" and "verwerkingsregister" in e["reason"] for e in events
         )
 
-    assert _until(refused_by_worker), worker.output()[-3000:]
-    assert {s["active"]["version"] for s in _statuses(env).values() if s["alive"]} == {1}
+    assert until(refused_by_worker), worker.output()[-3000:]
+    assert {s["active"]["version"] for s in covenant_statuses(env).values() if s["alive"]} == {1}
 
     # the careless operator: a worker started from those files (no bundle of its installation
     # to adopt) does not start, and says why on the status topic
@@ -214,10 +198,12 @@ def test_a_published_version_is_frozen_and_what_was_disclosed_stays_so(cluster, 
         }
     )
     process = WorkerProcess(stale, officer["home"] / "stale.log").start()
-    assert _until(lambda: not process.alive, 60), process.output()[-3000:]
+    assert until(lambda: not process.alive, 60), process.output()[-3000:]
     assert process.stop() != 0
     assert "does not start from the covenant files on disk" in process.output()
-    (word,) = [e for e in _statuses(env)["verouderd"]["events"] if e["outcome"] == "refused"]
+    (word,) = [
+        e for e in covenant_statuses(env)["verouderd"]["events"] if e["outcome"] == "refused"
+    ]
     assert "start niet met de convenantbestanden" in word["reason"]
     assert "R4/2025.1" in word["reason"]
     after = read_register_topic(cluster, bootstrap, _store(cluster))
@@ -413,9 +399,11 @@ def test_a_bundle_belongs_to_one_installation(cluster, worker, officer, tmp_path
     ).get(timeout=10)
 
     def said(word: str) -> bool:
-        return any(word in e["reason"] for s in _statuses(env).values() for e in s["events"])
+        return any(
+            word in e["reason"] for s in covenant_statuses(env).values() for e in s["events"]
+        )
 
-    assert _until(lambda: said("ondertekend voor installatie acceptatie")), worker.output()[-2000:]
+    assert until(lambda: said("ondertekend voor installatie acceptatie")), worker.output()[-2000:]
     probe = _send(cluster, worker, officer, _signal("2026-11-24T10:00:00+01:00"))
     assert _view_of(cluster, "gemeente-utrecht", probe)["slachtoffer"]["bsn"].startswith("RP1.")
     carried = run_cli("reidentify", "uitvoeren", str(request), env=env)
@@ -460,7 +448,7 @@ def test_a_bundle_belongs_to_one_installation(cluster, worker, officer, tmp_path
         timeout=10
     )
     producer.close()
-    assert _until(lambda: said("does not verify")), worker.output()[-2000:]
+    assert until(lambda: said("does not verify")), worker.output()[-2000:]
     again = run_cli("convenant", "publish", str(officer["dir"]), "--wacht", "10", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "al gepubliceerd" in again.stdout and "Overgenomen" in again.stdout
