@@ -139,3 +139,21 @@ def test_diff_of_a_version_bump_alone_says_no_change(tmp_path, covenant_dir):
     assert done.returncode == 0, done.stderr
     assert "midden-nederland: versie 2025.1 → 2025.2" in done.stdout
     assert "geen verschil in wat wordt gedeeld, met wie, hoe of waarom" in done.stdout
+
+
+def test_check_stays_usable_when_the_configured_broker_is_away():
+    """With a broker configured, `check` also compares with what was published; when it cannot
+    reach the broker, it says so and still checks the files."""
+    done = run(
+        "convenant",
+        "check",
+        env={
+            "KETENSTROOM_BROKER": "external",
+            "KETENSTROOM_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+            "KETENSTROOM_CONNECT_TIMEOUT_S": "0.5",
+            "KETENSTROOM_TAAL": "nl",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert "gepubliceerde versies zijn niet gelezen" in " ".join(done.stderr.split())
+    assert "in orde: midden-nederland@2025.1" in done.stdout
