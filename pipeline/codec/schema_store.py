@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,7 +36,7 @@ class SchemaEntry:
     expanded: dict[str, Any]
     parsed: Any
 
-    @property
+    @cached_property
     def meaning(self) -> str:
         """What decides how a record of this schema decodes: the Parsing Canonical Form plus
         the logical types it drops (``int`` + ``date`` is a day, plain ``int`` a number).
