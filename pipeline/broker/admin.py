@@ -10,8 +10,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import confluent_kafka
-import confluent_kafka.admin
 from kafka.admin import (
     ACL,
     ACLOperation,
@@ -27,7 +25,7 @@ from kafka.admin import (
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pipeline import topics
-from pipeline.broker.connection import client_config, librdkafka_config
+from pipeline.broker.connection import client_config
 from pipeline.covenant.loader import load_covenants
 from pipeline.errors import BrokerError
 from pipeline.ops.acls import CLUSTER, Acl
@@ -172,16 +170,14 @@ _UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")  # DescribeConfigs -> DESCRIBE_CONFI
 
 
 def cluster_id(settings: Settings, bootstrap: str) -> str | None:
-    """The Kafka cluster's id (None when the broker reports none), from the metadata of the
-    covenant control topic alone: every role that asks may Describe that topic, and a request
-    for all topics would need Describe on every one."""
-    admin = confluent_kafka.admin.AdminClient(librdkafka_config(settings, bootstrap))
+    """The Kafka cluster's id (None when the broker reports none), from the metadata the
+    client's bootstrap fetched: no topic is named, so none is auto-created (Tansu creates a
+    topic a metadata request names), and no role needs Describe on more than it has."""
+    admin = admin_client(settings, bootstrap)
     try:
-        metadata = admin.list_topics(topic=topics.COVENANTS, timeout=settings.request_timeout_s)
-    except confluent_kafka.KafkaException as exc:
-        raise BrokerError(f"cannot read the cluster id from {bootstrap}: {exc}") from exc
-    found = metadata.cluster_id
-    return str(found) if found else None
+        return _cluster_id(admin)
+    finally:
+        admin.close()
 
 
 def _cluster_id(admin: KafkaAdminClient) -> str | None:

@@ -454,3 +454,22 @@ def test_a_bundle_belongs_to_one_installation(cluster, worker, officer, tmp_path
     assert "al gepubliceerd" in again.stdout and "Overgenomen" in again.stdout
     assert "Geweigerd" not in again.stdout
     assert read_to_end(cluster, bootstrap, topics.inbox("gemeente-utrecht"))
+
+
+def test_the_cluster_id_is_read_without_creating_a_topic():
+    """The embedded broker has a cluster id of its own (Tansu's default is the same everywhere),
+    and reading it names no topic: the broker creates every topic a metadata request names,
+    and a control topic made that way, with the broker's default partitions, once put a
+    foreign bundle where no worker reads."""
+    from kafka import KafkaAdminClient
+
+    from pipeline.broker.admin import cluster_id
+    from pipeline.settings import Settings
+
+    with EmbeddedBroker() as fresh, EmbeddedBroker() as other:
+        settings = Settings(broker="external", bootstrap_servers=fresh.bootstrap_servers)
+        assert cluster_id(settings, fresh.bootstrap_servers) == fresh.cluster_id
+        assert fresh.cluster_id != other.cluster_id
+        admin = KafkaAdminClient(bootstrap_servers=fresh.bootstrap_servers)
+        assert admin.list_topics() == []
+        admin.close()
