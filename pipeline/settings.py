@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     covenant_status_interval_s: float = Field(
         30.0, gt=0, description="How often a worker reports its covenant version."
     )
+    installatie: str | None = Field(
+        None,
+        min_length=1,
+        description="This installation's name (e.g. productie, acceptatie): covenant bundles "
+        "are signed for one installation (name and Kafka cluster id) and refused elsewhere.",
+    )
     worker_name: str | None = Field(
         None, description="How this worker names itself in its status (default: host-pid)."
     )

@@ -164,3 +164,24 @@ def probe_status(port: int, path: str) -> int | None:
         return int(exc.code)
     except OSError:
         return None
+
+
+def until(condition: Any, timeout: float = 30.0) -> bool:
+    """True as soon as ``condition()`` holds, False when ``timeout`` seconds passed first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def covenant_statuses(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every worker's covenant status as `convenant status --json` prints it, by worker."""
+    import json
+
+    listed = run_cli("convenant", "status", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    return {s["worker"]: s for s in map(json.loads, listed.stdout.splitlines())}

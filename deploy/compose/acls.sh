@@ -164,11 +164,6 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --operation Read \
     --operation Write \
     --topic ketenstroom.convenanten \
-    --resource-pattern-type literal
-kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
-    --allow-principal User:ketenstroom-convenant \
-    --operation Describe \
-    --operation Write \
     --topic ketenstroom.schemas \
     --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal
@@ -245,6 +240,7 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic ketenstroom.statistiek-claims \
     --topic ketenstroom.statistiek-feiten \
     --topic ketenstroom.statistiek-publicaties \
+    --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:ketenstroom-router \
@@ -263,7 +259,6 @@ kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" -
     --topic inbox.zorgcoordinatie-utrecht \
     --topic ketenstroom.dlq \
     --topic ketenstroom.verantwoording \
-    --topic ketenstroom.verwerkingsregister \
     --resource-pattern-type literal
 kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-config "$ADMIN_CONFIG" --add \
     --allow-principal User:ketenstroom-verantwoording \

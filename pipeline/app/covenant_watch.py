@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pipeline import topics
 from pipeline.publication.adoption import Adoption, PolicyHolder
+from pipeline.publication.signing import signed_digest
 from pipeline.publication.status import (
     EVENTS_KEPT,
     ActiveBundle,
@@ -62,6 +63,7 @@ class StatusReporter:
                     adoption.reason,
                     at,
                     adoption.verified,
+                    adoption.signed,
                 )
             )
 
@@ -74,7 +76,10 @@ class StatusReporter:
             at=at,
             interval_s=self.interval_s,
             active=ActiveBundle(
-                version=holder.version, digest=holder.digest, policy=holder.policy.version
+                version=holder.version,
+                digest=holder.digest,
+                policy=holder.policy.version,
+                signed=signed_digest(holder.signed) if holder.signed is not None else None,
             ),
             events=tuple(self.events),
         )

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+from typing import NoReturn
 
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from pipeline import topics
 from pipeline.app.broker_watch import BrokerWatch
+from pipeline.app.covenant_watch import StatusReporter, worker_name
 from pipeline.app.endpoints import ProbeServer
 from pipeline.app.event_ids import state_directory
 from pipeline.app.shutdown import ShutdownDeadline
 from pipeline.broker.admin import provision_topics
+from pipeline.broker.connection import client_config
 from pipeline.broker.reachability import require_reachable
-from pipeline.client.covenant_topic import read_control, read_status
-from pipeline.client.register_topic import publish_policy
+from pipeline.client.covenant_topic import read_control, read_status, this_installation
+from pipeline.client.register_topic import publish_policy, read_register
 from pipeline.client.schema_topic import load_schema_topic
 from pipeline.codec.schema_store import SchemaStore, load_store, with_history
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.covenant.policy import Policy
 from pipeline.errors import BrokerError, ConfigurationError
+from pipeline.language import Text
+from pipeline.messages.publication import refused_at_start as refused_at_start_msg
 from pipeline.ops.health import Health
 from pipeline.ops.logs import configure_logging
 from pipeline.ops.metrics import RouterMetrics
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey, read_dead_letter_public_key
 from pipeline.privacy.keyring import Keyring, read_keyring
-from pipeline.publication.adoption import PolicyHolder
+from pipeline.publication.adoption import Adoption, PolicyHolder, join
 from pipeline.publication.bundle import Bundle
+from pipeline.publication.precedent import Precedent
 from pipeline.publication.signing import read_trusted_signers
-from pipeline.publication.status import copies
+from pipeline.publication.status import copies, status_key
 from pipeline.registry import Registry, load_registry
 from pipeline.settings import Settings
 
@@ -66,13 +77,46 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     registry = load_registry(settings.convenanten_dir)
     provision_topics(settings, bootstrap, registry)
     dead_letter_key = read_dead_letter_public_key(settings.dead_letter_public_key_path)
-    store = with_history(load_store(settings.schemas_dir), load_schema_topic(settings, bootstrap))
+    published = load_schema_topic(settings, bootstrap)
+    store = with_history(load_store(settings.schemas_dir), published)
     keyring = load_keyring(settings)
     policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
-    holder = newest_policy(settings, bootstrap, policy, registry, store, keyring, dead_letter_key)
+    on_topic = read_register(settings, bootstrap, store)
+    # copies: the precedent learns every adopted policy, the topics' snapshots must not
+    precedent = Precedent(dict(on_topic), SchemaStore(published))
+    holder = newest_policy(
+        settings, bootstrap, policy, registry, store, keyring, dead_letter_key, precedent
+    )
+    if holder.version == 0:
+        problems = holder.refuse_disk()
+        if problems:
+            refuse_start(settings, bootstrap, holder, join(problems))
     log.debug("covenant version %d: %s", holder.version, holder.policy.version)
-    publish_policy(settings, bootstrap, holder.policy)
+    publish_policy(settings, bootstrap, holder.policy, published, on_topic)
     return holder
+
+
+def refuse_start(settings: Settings, bootstrap: str, holder: PolicyHolder, why: Text) -> NoReturn:
+    """Say on the status topic why this worker does not start from the files on disk (Dutch,
+    for `convenant status`), then stop with the reason (English, for the operator's log)."""
+    text = refused_at_start_msg(why.nl)
+    reporter = StatusReporter(worker_name(settings), holder, settings.covenant_status_interval_s)
+    now = dt.datetime.now(dt.UTC)
+    reporter.note(Adoption("refused", 0, None, text.nl), now)
+    status = reporter.status("stopped", now)
+    producer = KafkaProducer(**client_config(settings, bootstrap), acks="all")
+    try:
+        producer.send(
+            topics.COVENANT_STATUS, key=status_key(status.worker), value=status.to_bytes()
+        ).get(timeout=settings.request_timeout_s)
+    except KafkaError:
+        log.exception("could not report the refusal on %s", topics.COVENANT_STATUS)
+    finally:
+        producer.close()
+    raise ConfigurationError(
+        f"{refused_at_start_msg(why.en).en}. Raise `versie` in the covenant files, or publish "
+        "the covenants with `ketenstroom convenant publish`"
+    )
 
 
 def newest_policy(
@@ -83,6 +127,7 @@ def newest_policy(
     store: SchemaStore,
     keyring: Keyring | None,
     dead_letter_key: DeadLetterPublicKey | None = None,
+    precedent: Precedent | None = None,
 ) -> PolicyHolder:
     """A holder of the newest valid published bundle (control topic and the copies on the
     status topic), else of ``policy`` (the files on disk), as every worker starts with."""
@@ -100,6 +145,8 @@ def newest_policy(
         trusted,
         min_version=settings.covenant_min_version,
         dead_letter_key=dead_letter_key,
+        installation=this_installation(settings, bootstrap),
+        precedent=precedent,
     )
     control, holder.next_offset = read_control(settings, bootstrap)
     status, _ = read_status(settings, bootstrap)

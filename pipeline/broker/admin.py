@@ -35,6 +35,8 @@ from pipeline.settings import Settings
 
 #: The cluster id the embedded Tansu broker reports (it keeps configs but enforces no retention).
 TANSU_CLUSTER_ID = "tansu_cluster"
+#: The embedded broker starts with a cluster id of its own (embedded.py): this prefix, a uuid.
+EMBEDDED_CLUSTER_PREFIX = "ketenstroom-embedded-"
 
 
 def deployment_retention(settings: Settings, registry: Registry) -> dict[str, Retention]:
@@ -113,7 +115,12 @@ def check_retention(
             )
             for topic, configs in answer.get("topic", {}).items():
                 reported[topic] = {k: v.get("value") for k, v in configs.items()}
-        embedded = settings.broker == "embedded" or _cluster_id(admin) == TANSU_CLUSTER_ID
+        found = _cluster_id(admin) or ""
+        embedded = (
+            settings.broker == "embedded"
+            or found == TANSU_CLUSTER_ID
+            or found.startswith(EMBEDDED_CLUSTER_PREFIX)
+        )
         return RetentionReport(shortfalls(retention, reported), len(reported), embedded)
     except KafkaError as exc:
         raise BrokerError(f"cannot read topic configs from {bootstrap}: {exc}") from exc
@@ -160,6 +167,17 @@ def _kafka_acl(acl: Acl) -> ACL:
 
 
 _UPPER = re.compile(r"(?<=[a-z])(?=[A-Z])")  # DescribeConfigs -> DESCRIBE_CONFIGS
+
+
+def cluster_id(settings: Settings, bootstrap: str) -> str | None:
+    """The Kafka cluster's id (None when the broker reports none), from the metadata the
+    client's bootstrap fetched: no topic is named, so none is auto-created (Tansu creates a
+    topic a metadata request names), and no role needs Describe on more than it has."""
+    admin = admin_client(settings, bootstrap)
+    try:
+        return _cluster_id(admin)
+    finally:
+        admin.close()
 
 
 def _cluster_id(admin: KafkaAdminClient) -> str | None:

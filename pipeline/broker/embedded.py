@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from types import TracebackType
 
@@ -34,6 +35,7 @@ class EmbeddedBroker:
         port: int | None = None,
         log_path: Path | None = None,
         advertised_port: int | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self.port = port or free_port()
         #: The port clients are told to use (another process in front of the broker, in tests).
@@ -41,6 +43,9 @@ class EmbeddedBroker:
         self._log_path = log_path
         self._log_dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        #: Memory storage: every start is a new, empty cluster, so it gets a new id (unless
+        #: told to stand in for a given one: a test that copies a cluster's topics over).
+        self.cluster_id = cluster_id or f"ketenstroom-embedded-{uuid.uuid4()}"
 
     @property
     def bootstrap_servers(self) -> str:
@@ -67,7 +72,18 @@ class EmbeddedBroker:
         advertised = f"tcp://{HOST}:{self.advertised_port}"
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised],
+                [
+                    binary,
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    advertised,
+                    # a cluster of its own (Tansu's default id is the same everywhere), so a
+                    # covenant bundle signed for one broker is refused by another
+                    "--cluster-id",
+                    self.cluster_id,
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

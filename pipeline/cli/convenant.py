@@ -11,9 +11,9 @@ import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -30,7 +30,6 @@ from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from pipeline.client.covenant_topic import Published
     from pipeline.covenant.loader import LoadedCovenant
     from pipeline.covenant.policy import Policy
     from pipeline.officer.annex.content import Annex
@@ -147,12 +146,13 @@ def convenant_check(path: CovenantPath = None) -> None:
     settings = _settings()
     target = path or settings.convenanten_dir
     with _reporting():
-        _, covenants, registry = _compiled(target, settings)
+        policy, covenants, registry = _compiled(target, settings)
         found = warnings(covenants, registry, _siblings(target, covenants))
         keyed = keyed_recipients(settings.keyring)
         found += encryption_warnings(covenants, keyed, settings.keyring)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
+    _compare_with_published(settings, covenants, policy)
     named = [(c.model.convenant.id, c.model.convenant.versie) for c in covenants]
     rules = [r for c in covenants for r in c.model.regels] + [
         s for c in covenants for s in c.model.statistieken
@@ -181,6 +181,40 @@ def _siblings(target: Path, checked: list[LoadedCovenant]) -> list[LoadedCovenan
         for c in reading.covenants
         if c.source.path.resolve() not in mine and c.model.convenant.id not in ids
     ]
+
+
+
+
+def _compare_with_published(
+    settings: Settings, covenants: list[LoadedCovenant], policy: Policy
+) -> None:
+    """With a broker configured and reachable: refuse (exit 1) a text that changes a published
+    covenant version, as `publish` would. Without one the check stays usable offline."""
+    from pipeline.broker.reachability import require_reachable
+    from pipeline.cli.publishing import refuse_changes
+    from pipeline.client.publication_history import read_history
+    from pipeline.codec.schema_store import load_store
+    from pipeline.messages import publication as publication_msg
+    from pipeline.publication.precedent import publication_problems
+    from pipeline.publication.signing import read_signing_key, read_trusted_signers
+
+    if not settings.bootstrap_servers:
+        return
+    try:
+        require_reachable(settings.bootstrap_servers, settings.connect_timeout_s)
+        bootstrap = settings.bootstrap_servers
+        trusted = read_trusted_signers(settings.trusted_signers)
+        if settings.signing_key.exists():
+            trusted = trusted.with_signer(read_signing_key(settings.signing_key).signer())
+        history = read_history(settings, bootstrap, trusted, load_store(settings.schemas_dir))
+    except KetenstroomError as exc:
+        errors.print(f"[yellow]{escape(str(publication_msg.history_unreadable(str(exc))))}[/yellow]")
+        return
+    problems = publication_problems(
+        history.covenants, [c.model for c in covenants], policy, history.precedent
+    )
+    refuse_changes(problems, str(msg.error_label()))
+    console.print(escape(str(publication_msg.history_compared(len(history.versions)))), highlight=False)
 
 
 @convenant_app.command("test", help=said(h.test()), cls=OfficerCommand)
@@ -473,18 +507,16 @@ def convenant_publish(
     Exit 0: all adopted; 1: not published; 2: a worker refused; 4: not every worker answered.
     """
     from pipeline.broker.admin import provision_topics
-    from pipeline.client.covenant_topic import (
-        await_adoption,
-        publish_bundle,
-        published_versions,
-        read_status,
-    )
+    from pipeline.cli.publishing import choose_version, print_report, refuse_changes
+    from pipeline.client.covenant_topic import await_adoption, publish_bundle, read_status
+    from pipeline.client.publication_history import read_history
     from pipeline.client.register_topic import publish_policy
     from pipeline.codec.schema_store import load_store
     from pipeline.officer.examples import run_examples
     from pipeline.privacy.keyring import ephemeral_keyring
     from pipeline.publication.bundle import MAX_VERSION, Bundle
-    from pipeline.publication.signing import read_signing_key, read_trusted_signers
+    from pipeline.publication.precedent import publication_problems
+    from pipeline.publication.signing import read_signing_key, read_trusted_signers, signed_digest
     from pipeline.publication.status import adoption_report, latest
     from pipeline.registry import load_registry
 
@@ -500,9 +532,17 @@ def convenant_publish(
     signer = read_signing_key(settings.signing_key).signer()
     bootstrap = settings.require_bootstrap()
     registry = load_registry(directory)
+    store = load_store(settings.schemas_dir)
     bundle = Bundle.from_directory(directory)
-    policy = bundle.compile(
-        registry, load_store(settings.schemas_dir), ephemeral_keyring(registry.ids)
+    policy = bundle.compile(registry, store, ephemeral_keyring(registry.ids))
+    provision_topics(settings, bootstrap, registry)
+    trusted = read_trusted_signers(settings.trusted_signers).with_signer(signer)
+    with _reporting():
+        history = read_history(settings, bootstrap, trusted, store)
+    refuse_changes(
+        publication_problems(
+            history.covenants, [c.model for c in bundle.covenants()], policy, history.precedent
+        )
     )
     failed = [r for r in run_examples(directory, policy) if not r.passed]
     for result in failed:
@@ -512,14 +552,12 @@ def convenant_publish(
     if failed:
         errors.print(str(msg.publish_refused()))
         raise typer.Exit(1)
-    provision_topics(settings, bootstrap, registry)
-    trusted = read_trusted_signers(settings.trusted_signers).with_signer(signer)
-    published = published_versions(settings, bootstrap, trusted)
+    published = history.versions
     newest = max(published, default=0)
-    chosen = _choose_version(version, published, newest, bundle.digest, MAX_VERSION)
+    chosen = choose_version(version, published, newest, bundle.digest, MAX_VERSION)
     status, since = read_status(settings, bootstrap)
     before = latest(status)
-    numbered = bundle.numbered(chosen)
+    numbered = Bundle(bundle.files, bundle.published_at, chosen, history.installation)
     if chosen in published:  # the same content again as the newest version: nothing to write
         console.print(
             f"Versie {chosen} met deze inhoud is al gepubliceerd; er wordt niets opnieuw "
@@ -527,13 +565,20 @@ def convenant_publish(
             soft_wrap=True,
         )
         now = dt.datetime.now(dt.UTC)
-        report = adoption_report(chosen, bundle.digest, before, before, now)
+        report = adoption_report(
+            chosen, bundle.digest, before, before, now, published[chosen].signed
+        )
     else:
-        publish_policy(settings, bootstrap, policy)  # schemas and register before first use
-        publish_bundle(settings, bootstrap, numbered)
+        with _reporting():  # schemas and register before first use, only what is new
+            publish_policy(
+                settings, bootstrap, policy, history.precedent.schemas, history.precedent.register
+            )
+        signed = publish_bundle(settings, bootstrap, numbered)
         console.print(
             f"Versie {chosen} gepubliceerd ({escape(policy.version)}, kenmerk "
-            f"{bundle.digest[:12]}). Wachten op de routers, hooguit {wait:.0f} seconden ...",
+            f"{bundle.digest[:12]}, voor installatie "
+            f"{escape(history.installation.describe())}). Wachten op de routers, hooguit "
+            f"{wait:.0f} seconden ...",
             soft_wrap=True,
         )
         with console.status("Wachten op de routers ...") as line:
@@ -545,80 +590,14 @@ def convenant_publish(
                     f"nog niet (nog {left:.0f} s)"
                 )
 
-            report = await_adoption(settings, bootstrap, numbered, before, since, wait, progress)
-    _print_report(report, chosen)
+            report = await_adoption(
+                settings, bootstrap, numbered, before, since, wait, progress, signed_digest(signed)
+            )
+    print_report(report, chosen)
     if report.refused:
         raise typer.Exit(EXIT_REFUSED)
     if not report.confirmed:
         raise typer.Exit(EXIT_UNCONFIRMED)
-
-
-def _choose_version(
-    asked: int | None, published: Mapping[int, Published], newest: int, digest: str, highest: int
-) -> int:
-    """The version to publish under; refuses changed content under a version already used, and
-    any version that is not higher than the newest (workers would refuse it anyway)."""
-    if asked is None:
-        if newest and published[newest].digest == digest:
-            return newest
-        asked = newest + 1
-    if asked in published and asked == newest and published[asked].digest == digest:
-        return asked
-    if asked in published and published[asked].digest != digest:
-        _refuse(
-            f"Versie {asked} is al gepubliceerd met een andere inhoud. Een versie verandert "
-            f"nooit meer; publiceer onder een hoger nummer dan {newest} (of laat --versie weg)."
-        )
-    if asked <= newest:
-        _refuse(
-            f"Versie {asked} is lager dan de nieuwste gepubliceerde versie {newest}. De routers "
-            f"nemen een lagere versie nooit over; kies een nummer hoger dan {newest} (of laat "
-            "--versie weg)."
-        )
-    if not 1 <= asked <= highest:
-        _refuse(f"Een versienummer loopt van 1 tot en met {highest}.")
-    return asked
-
-
-def _refuse(message: str) -> NoReturn:
-    errors.print(f"[red]Niet gepubliceerd:[/red] {escape(message)}", highlight=False)
-    raise typer.Exit(1)
-
-
-def _print_report(report: AdoptionReport, version: int) -> None:
-    """What the officer needs to know: who runs the new version, who does not, and why."""
-    if report.adopted:
-        console.print(
-            f"[green]Overgenomen[/green] (versie {version}) door: {escape(', '.join(report.adopted))}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    for worker, reason in sorted(report.refused.items()):
-        console.print(
-            f"[red]Geweigerd[/red] door {escape(worker)}: {escape(reason)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if report.silent:
-        console.print(
-            f"[yellow]Geen antwoord[/yellow] van: {escape(', '.join(report.silent))}. Deze routers "
-            "werken misschien nog met de vorige versie (ketenstroom convenant status).",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if not (report.adopted or report.refused or report.silent):
-        console.print(
-            "[yellow]Geen enkele router heeft geantwoord.[/yellow] Draaien er routers? Zij "
-            "nemen de nieuwe versie over zodra ze starten (ketenstroom convenant status).",
-            highlight=False,
-            soft_wrap=True,
-        )
-    elif report.refused:
-        console.print(
-            "Routers die weigeren, werken door met hun vorige versie. Los de reden op en "
-            "publiceer opnieuw, onder een hoger versienummer.",
-            soft_wrap=True,
-        )
 
 
 @convenant_app.command("status", help=said(h.status()), cls=OfficerCommand)

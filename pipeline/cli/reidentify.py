@@ -154,6 +154,7 @@ def _verified(
         herleiders,
         set() if kop is None else domain_members(kop, domain),
         now,
+        None if kop is None else (kop.geldig.van, kop.geldig.tot),
     )
     identifier = reidentify_label(request.pseudoniem, keyring)
     key = in_force(keyring.verantwoording, now, "verantwoording")
@@ -163,10 +164,12 @@ def _verified(
 
 
 def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
-    """The covenants in force: the newest bundle a trusted key signed (on the control or the
-    status topic), so the herleiders are the ones the FG published; without any published
-    bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the files on disk, as a worker does."""
-    from pipeline.client.covenant_topic import read_control, read_status
+    """The covenants in force: the newest bundle a trusted key signed for this installation
+    (on the control or the status topic), so the herleiders are the ones the FG published
+    here; without any such bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the files on
+    disk, as a worker does. Another installation's bundle (acceptance, another region) never
+    names a herleider here, however validly signed."""
+    from pipeline.client.covenant_topic import read_control, read_status, this_installation
     from pipeline.covenant.loader import load_covenant_texts, load_covenants
     from pipeline.publication.bundle import Bundle
     from pipeline.publication.signing import read_trusted_signers, verify
@@ -175,14 +178,25 @@ def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
     trusted = read_trusted_signers(settings.trusted_signers)
     control, _ = read_control(settings, bootstrap)
     status, _ = read_status(settings, bootstrap)
+    here = this_installation(settings, bootstrap)
     newest: Bundle | None = None
+    foreign = False
     for raw in [*copies(status), *(v for v in control if v)]:
         try:
             bundle = Bundle.from_bytes(verify(raw, trusted)[0])
         except KetenstroomError:
             continue  # unsigned or untrusted: no worker adopts it, so it names no herleider
+        if bundle.installation != here:
+            foreign = True  # signed for another installation: no worker here adopts it
+            continue
         if newest is None or bundle.version > newest.version:
             newest = bundle
+    if foreign and newest is None:
+        # signed bundles, none for this installation: a wrong KETENSTROOM_INSTALLATIE, or
+        # another installation's bundle written here; the files on disk are no fallback then
+        raise ConfigurationError(str(msg.only_foreign_bundles(here.describe())))
+    if foreign:
+        errors.print(escape(str(msg.foreign_bundle_only(here.describe()))), highlight=False)
     if newest is not None and newest.version >= settings.covenant_min_version:
         return load_covenant_texts(newest.files, f"bundel {newest.version}")
     if settings.covenant_min_version:

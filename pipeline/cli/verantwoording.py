@@ -1,7 +1,8 @@
 """``ketenstroom verantwoording``: the FG's questions to the disclosure log.
 
-``inzage`` (what the log says about one person), ``overzicht`` (one covenant's use) and
-``export`` (the log as OTLP JSON lines in the Logboek Dataverwerkingen shape). Each streams the
+``inzage`` (what the log says about one person), ``overzicht`` (one covenant's use),
+``register`` (the register of processing activities, AVG art. 30) and ``export`` (the log as
+OTLP JSON lines in the Logboek Dataverwerkingen shape). Each streams the
 log once, in bounded memory, with a progress bar on stderr, and needs only read access to the
 log, the register and the schemas (role ``ketenstroom-verantwoording``); ``inzage`` also the
 FG's key extract (`keys uittreksel verantwoording`). Dutch unless KETENSTROOM_TAAL=en.
@@ -22,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.accountability.lines import Period
+from pipeline.cli.accountability_tables import print_overview, print_register
 from pipeline.cli.officer import OfficerCommand, officer_app, officer_settings, reporting, said
 from pipeline.cli.output import compact_fields, console, errors
 from pipeline.errors import ConfigurationError, InvalidRecordError, KetenstroomError
@@ -267,38 +269,37 @@ def overview_command(
     if as_json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    _print_overview(report)
+    print_overview(report)
 
 
-def _print_overview(report: dict[str, Any]) -> None:
-    period = str(msg.period_words(report["periode"]["van"], report["periode"]["tot"]))
-    title = msg.overview_title(report["convenant"], period, report["regels_in_log"])
-    rules = Table(title=str(title))
-    for header in msg.overview_rule_columns():
-        rules.add_column(str(header))
-    for rule in report["regels"]:
-        rules.add_row(
-            rule["regel"],
-            rule.get("artikel") or "-",
-            ", ".join(rule["versies"]),
-            str(rule["verstrekkingen"]),
-            str(rule["tegengehouden"]),
-            ", ".join(f"{p} {n}" for p, n in sorted(rule["per_ontvanger"].items())),
-        )
-    console.print(rules)
-    fields = Table()
-    for header in msg.overview_field_columns():
-        fields.add_column(str(header))
-    for field in report["velden"]:
-        fields.add_row(
-            field["ontvanger"],
-            field["veld"],
-            ", ".join(field["behandelingen"]),
-            str(field["verstrekkingen"]),
-        )
-    console.print(fields)
-    unused = report["zonder_verstrekking"]
-    console.print(escape(str(msg.unused(unused["regels"], len(unused["velden"])))), highlight=False)
+@verantwoording_app.command("register", help=said(h.register()), cls=OfficerCommand)
+def register_command(
+    convenant: Annotated[
+        str | None, typer.Option("--convenant", help=said(h.register_covenant()))
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The register of processing activities (AVG art. 30) per covenant and version: every
+    activity's purpose, legal basis, retention, recipients and what each receives. Entries are
+    written once and never change; a log line always finds the entry it was written under."""
+    import json
+
+    from pipeline.accountability.register_report import register_report
+    from pipeline.cli.connecting import reachable
+    from pipeline.client.register_topic import read_register_topic
+    from pipeline.client.schema_topic import load_schema_topic
+
+    settings = officer_settings()
+    with reporting():
+        bootstrap = reachable(settings)
+        topic = read_register_topic(settings, bootstrap, load_schema_topic(settings, bootstrap))
+        report = register_report(topic.entries, convenant, topic.overwritten)
+        if convenant is not None and not report["convenanten"]:
+            raise ConfigurationError(str(msg.unknown_covenant_in_register(convenant)))
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    print_register(report)
 
 
 @verantwoording_app.command("export", help=said(h.export()), cls=OfficerCommand)

@@ -15,8 +15,13 @@ from pipeline import topics
 from pipeline.broker.connection import client_config
 from pipeline.broker.reading import read_to_end
 from pipeline.errors import BrokerError, KetenstroomError
-from pipeline.publication.bundle import Bundle, bundle_key
-from pipeline.publication.signing import TrustedSigners, read_signing_key, verify
+from pipeline.publication.bundle import Bundle, Installation, bundle_key
+from pipeline.publication.signing import (
+    TrustedSigners,
+    read_signing_key,
+    signed_digest,
+    verify,
+)
 from pipeline.publication.status import (
     AdoptionReport,
     WorkerStatus,
@@ -29,9 +34,16 @@ from pipeline.settings import Settings
 Records = list[tuple[bytes | None, bytes | None]]
 
 
-def publish_bundle(settings: Settings, bootstrap: str, bundle: Bundle) -> None:
+def this_installation(settings: Settings, bootstrap: str) -> Installation:
+    """This installation: its name in settings and its Kafka cluster's id."""
+    from pipeline.broker.admin import cluster_id
+
+    return Installation(settings.installatie, cluster_id(settings, bootstrap))
+
+
+def publish_bundle(settings: Settings, bootstrap: str, bundle: Bundle) -> bytes:
     """Sign a numbered bundle with the configured signing key, write it under its version's
-    key, and wait for Kafka's acknowledgement."""
+    key, and wait for Kafka's acknowledgement; returns the signed value written."""
     signed = read_signing_key(settings.signing_key).sign(bundle.to_bytes())
     producer = KafkaProducer(**client_config(settings, bootstrap), acks="all", retries=5)
     try:
@@ -44,6 +56,7 @@ def publish_bundle(settings: Settings, bootstrap: str, bundle: Bundle) -> None:
         ) from exc
     finally:
         producer.close()
+    return signed
 
 
 def read_control(settings: Settings, bootstrap: str) -> tuple[list[bytes | None], int]:
@@ -61,17 +74,25 @@ def read_status(settings: Settings, bootstrap: str) -> tuple[Records, int]:
 
 @dataclass(frozen=True)
 class Published:
-    """A bundle some trusted key signed, as found on the control or the status topic."""
+    """A bundle some trusted key signed for this installation, as found on the control or the
+    status topic, and the digest of its signed value (signing.signed_digest)."""
 
     version: int
     digest: str
+    bundle: Bundle | None = None
+    signed: str | None = None
 
 
 def published_versions(
-    settings: Settings, bootstrap: str, trusted: TrustedSigners
+    settings: Settings,
+    bootstrap: str,
+    trusted: TrustedSigners,
+    installation: Installation | None = None,
 ) -> dict[int, Published]:
-    """Every version signed by a trusted key, on the control topic or copied by a worker (the
-    first one seen per version: the one workers adopt)."""
+    """Every version signed by a trusted key for this installation (``installation``; read
+    here when not given), on the control topic or copied by a worker (the first one seen per
+    version: the one workers adopt). Another installation's bundle takes no version here."""
+    here = installation if installation is not None else this_installation(settings, bootstrap)
     control, _ = read_control(settings, bootstrap)
     status, _ = read_status(settings, bootstrap)
     found: dict[int, Published] = {}
@@ -80,7 +101,11 @@ def published_versions(
             bundle = Bundle.from_bytes(verify(raw, trusted)[0])
         except KetenstroomError:
             continue  # unsigned or untrusted: no worker adopts it, so it takes no version
-        found.setdefault(bundle.version, Published(bundle.version, bundle.digest))
+        if bundle.installation != here:
+            continue
+        found.setdefault(
+            bundle.version, Published(bundle.version, bundle.digest, bundle, signed_digest(raw))
+        )
     return found
 
 
@@ -92,9 +117,11 @@ def await_adoption(
     since: int,
     timeout: float,
     progress: Callable[[AdoptionReport, float], None] = lambda report, left: None,
+    signed: str | None = None,
 ) -> AdoptionReport:
     """Follow the status topic from offset ``since`` until every worker alive at publication
-    answered on ``bundle`` (or ``timeout`` seconds passed); the report of who did what."""
+    answered on ``bundle`` (or ``timeout`` seconds passed); the report of who did what.
+    ``signed``: the digest of the value written, so only answers on that record count."""
     consumer = _status_consumer(settings, bootstrap)
     partition = TopicPartition(topics.COVENANT_STATUS, 0)
     after: dict[str, WorkerStatus] = {}
@@ -106,7 +133,9 @@ def await_adoption(
         while True:
             for batch in consumer.poll(timeout_ms=500).values():
                 after.update(latest((r.key, r.value) for r in batch))
-            report = adoption_report(bundle.version, bundle.digest, before, after, started)
+            report = adoption_report(
+                bundle.version, bundle.digest, before, after, started, signed
+            )
             left = deadline - time.monotonic()
             progress(report, max(left, 0.0))
             answered = bool(report.adopted or report.refused)

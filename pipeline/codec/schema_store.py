@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,16 @@ class SchemaEntry:
     expanded: dict[str, Any]
     parsed: Any
 
+    @cached_property
+    def meaning(self) -> str:
+        """What decides how a record of this schema decodes: the Parsing Canonical Form plus
+        the logical types it drops (``int`` + ``date`` is a day, plain ``int`` a number).
+
+        Docs and custom properties do not count: they change no decoded value, so a doc fix
+        to a signal schema keeps its fingerprint and its place on the schema topic.
+        """
+        return self.canonical + json.dumps(logical_annotations(self.expanded), sort_keys=True)
+
     @property
     def short_name(self) -> str:
         """The record name without namespace (for signals: the event type)."""
@@ -44,6 +55,36 @@ class SchemaEntry:
     def fingerprint_hex(self) -> str:
         """The fingerprint as 16 hex characters, as it stands on the wire (little-endian)."""
         return self.fingerprint.hex()
+
+
+#: The attributes of a logical type; Avro's Parsing Canonical Form drops every one of them.
+_LOGICAL = ("logicalType", "precision", "scale")
+
+
+def logical_annotations(schema: Any, path: str = "") -> list[list[Any]]:
+    """Every logical type in an expanded schema with where it stands, in schema order:
+    ``[path, {logicalType, precision, scale}]`` (what the fingerprint does not see)."""
+    found: list[list[Any]] = []
+    if isinstance(schema, list):
+        for i, branch in enumerate(schema):
+            found += logical_annotations(branch, f"{path}|{i}")
+        return found
+    if not isinstance(schema, dict):
+        return found
+    logical = {k: schema[k] for k in _LOGICAL if k in schema}
+    if logical:
+        found.append([path, logical])
+    kind = schema.get("type")
+    if kind == "record":
+        for field in schema.get("fields", []):
+            found += logical_annotations(field.get("type"), f"{path}.{field.get('name')}")
+    elif kind == "array":
+        found += logical_annotations(schema.get("items"), f"{path}[]")
+    elif kind == "map":
+        found += logical_annotations(schema.get("values"), f"{path}{{}}")
+    elif isinstance(kind, (dict, list)):
+        found += logical_annotations(kind, path)
+    return found
 
 
 def _plain(schema: Any) -> Any:
@@ -92,8 +133,16 @@ class SchemaStore:
         """Register an entry; unless ``current`` is false it becomes its name's current version.
 
         Earlier versions stay decodable: their records are read into the current version
-        (Avro schema resolution), so publishers can upgrade one by one.
+        (Avro schema resolution), so publishers can upgrade one by one. A fingerprint names
+        one schema for ever: another schema under a known fingerprint (one whose logical types
+        differ: the fingerprint does not see them) is a SchemaError; the same one again keeps
+        the first.
         """
+        known = self._by_fingerprint.get(entry.fingerprint)
+        if known is not None:
+            if known.meaning != entry.meaning:
+                raise SchemaError(fingerprint_clash(known, entry))
+            entry = known
         self._by_fingerprint[entry.fingerprint] = entry
         if current or entry.name not in self._current:
             self._current[entry.name] = entry
@@ -129,6 +178,25 @@ class SchemaStore:
 
     def __len__(self) -> int:
         return len(self._by_fingerprint)
+
+
+def fingerprint_clash(known: SchemaEntry, other: SchemaEntry) -> str:
+    """Why ``other`` may not take the fingerprint ``known`` has (operator's words)."""
+    return (
+        f"schema {other.name} has fingerprint {other.fingerprint_hex}, which already names "
+        f"{known.name} with other logical types; a record carrying it would decode to other "
+        "values. Give the new schema another name (view schemas carry the covenant version)"
+    )
+
+
+def clashes(entries: Iterable[SchemaEntry], held: SchemaStore) -> list[str]:
+    """Why some of ``entries`` may not join ``held``: their fingerprint names another schema."""
+    found = []
+    for entry in entries:
+        known = held.get(entry.fingerprint)
+        if known is not None and known.meaning != entry.meaning:
+            found.append(fingerprint_clash(known, entry))
+    return found
 
 
 def with_history(store: SchemaStore, published: Iterable[SchemaEntry]) -> SchemaStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -263,10 +264,17 @@ def _plan(
     tree = tree_of(every, signal)
     schemas: dict[frozenset[str], SchemaEntry] = {}
     for active in sorted(sets, key=sorted):
-        entry = make_entry(
-            derive_view_schema(signal, subtree(tree, active), recipient, covenant, leaf_types),
-            "view",
+        schema = derive_view_schema(
+            signal, subtree(tree, active), recipient, covenant, kop.versie, leaf_types
         )
+        entry = make_entry(schema, "view")
+        known = compiled.get(entry.fingerprint)
+        if known is not None and known.meaning != entry.meaning:
+            # the same fields in other forms for another source (a birth date from one, a
+            # year from the other): one fingerprint, as Avro's ignores logical types; a name
+            # of its own keeps each view decoding to what was sent
+            suffix = hashlib.sha256(entry.meaning.encode()).hexdigest()[:8]
+            entry = make_entry({**schema, "name": f"{schema['name']}_{suffix}"}, "view")
         schemas[active] = compiled.add(entry)
     addressees = list(marked_paths(signal, ADDRESSEE_PROPERTY))
     return ViewPlan(

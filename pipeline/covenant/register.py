@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Behandeling, Kop, Regel, Statistiekregel, Werkgebied
@@ -204,3 +204,70 @@ def disclosed(record: Mapping[str, Any], register: Mapping[str, Activity]) -> di
             return None
         treatments.update(entry.treatments(str(record["recipient"])))
     return treatments
+
+
+@dataclass(frozen=True)
+class Redefinition:
+    """A register entry that would give an id in the register another meaning."""
+
+    id: str
+    covenant: str
+    versie: str
+    rule: str
+    #: The entry's parts that differ (``behandelingen van comensha``, ``voorwaarden``, ...).
+    parts: tuple[str, ...]
+
+
+def differing_parts(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of what differs between two register entries of one id (empty: the same)."""
+    parts = [k for k in sorted({*old, *new}) if k != "ontvangers" and old.get(k) != new.get(k)]
+    before = {r["partij"]: r for r in old.get("ontvangers", ())}
+    after = {r["partij"]: r for r in new.get("ontvangers", ())}
+    for party in sorted({*before, *after}):
+        if party not in before or party not in after:
+            parts.append(f"ontvanger {party}")
+        elif before[party] != after[party]:
+            parts.append(f"behandelingen van {party}")
+    return tuple(parts)
+
+
+def redefinitions(
+    known: Mapping[str, Activity], new: Mapping[str, Activity]
+) -> list[Redefinition]:
+    """Every entry of ``new`` whose id ``known`` holds with another content: a register entry
+    is written once and never changes, or old log lines would tell a new story."""
+    found = []
+    for activity_id_, entry in sorted(new.items()):
+        old = known.get(activity_id_)
+        if old is None:
+            continue
+        parts = differing_parts(old.record, entry.record)
+        if parts:
+            record = entry.record
+            found.append(
+                Redefinition(
+                    activity_id_,
+                    str(record["convenant_id"]),
+                    str(record["convenant_versie"]),
+                    str(record["regel"]),
+                    parts,
+                )
+            )
+    return found
+
+
+ActivityKind = Literal["verstrekking", "statistiek", "herleiding", "routering"]
+
+
+def activity_kind(entry: Activity) -> ActivityKind:
+    """What kind of processing an entry registers: a rule's disclosures, a statistics rule's
+    publications, re-identification under a covenant, or routing to nobody."""
+    record = entry.record
+    if record["id"] == ROUTING_ACTIVITY:
+        return "routering"
+    if record["regel"] == "herleiding" and record["grondslag"] == "-":
+        return "herleiding"
+    treatments = [t for r in record["ontvangers"] for t in r["behandelingen"].values()]
+    if treatments and all(t == "statistiek" for t in treatments):
+        return "statistiek"
+    return "verstrekking"

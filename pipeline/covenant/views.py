@@ -32,9 +32,17 @@ def _avro_name(text: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
 
 
-def view_namespace(recipient: str, covenant: str) -> str:
-    """Avro namespace of a recipient's views under one covenant (Avro names allow no dashes)."""
-    return f"{VIEW_NAMESPACE}.{_avro_name(recipient)}.{_avro_name(covenant)}"
+def view_namespace(recipient: str, covenant: str, versie: str) -> str:
+    """Avro namespace of a recipient's views under one covenant version (Avro names allow no
+    dashes or dots in a part): ``nl.ketenstroom.view.<recipient>.<covenant>.v<versie>``.
+
+    The version is part of the name, so a treatment that a new ``versie`` changes (a birth date
+    that becomes a birth year: ``int`` either way, which Avro's fingerprint does not tell apart)
+    gets a new name and a new fingerprint, and a view of the old version keeps decoding to the
+    value that was sent.
+    """
+    version = re.sub(r"[^A-Za-z0-9_]", "_", versie)
+    return f"{VIEW_NAMESPACE}.{_avro_name(recipient)}.{_avro_name(covenant)}.v{version}"
 
 
 def _view_envelope(
@@ -79,6 +87,7 @@ def derive_view_schema(
     tree: FieldTree,
     recipient: str,
     covenant: str,
+    versie: str,
     leaf_types: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The view schema: the view's envelope, then exactly the fields of ``tree``.
@@ -86,7 +95,7 @@ def derive_view_schema(
     A field is nullable in the view only where the signal's field is, or where its treatment
     can yield nothing (an invalid postcode under pc4, say).
     """
-    namespace = view_namespace(recipient, covenant)
+    namespace = view_namespace(recipient, covenant, versie)
     types = leaf_types or {}
     envelope = next(f for f in signal_schema["fields"] if f["name"] == ENVELOPE)
     envelope_type, _ = non_null(envelope["type"])
@@ -101,7 +110,8 @@ def derive_view_schema(
     return {
         "type": "record",
         "name": f"{namespace}.{signal_schema['name'].rsplit('.', 1)[-1]}",
-        "doc": f"View of {signal_schema['name']} for {recipient} under covenant {covenant}",
+        "doc": f"View of {signal_schema['name']} for {recipient} under covenant {covenant} "
+        f"version {versie}",
         "fields": fields,
     }
 

@@ -65,6 +65,38 @@ def name_mismatch(claimed: str, named: str) -> Text:
     )
 
 
+def outside_validity(covenant: str, van: str, tot: str | None, today: str) -> Text:
+    """The covenant of the pseudonym's domain is not in force today (Dutch days)."""
+    period = f"van {van}" + (f" tot {tot}" if tot else "")
+    period_en = f"from {van}" + (f" until {tot}" if tot else "")
+    return Text(
+        f"geweigerd: convenant {covenant} geldt {period}, niet vandaag ({today}); buiten die "
+        "periode mag niemand onder dit convenant herleiden",
+        f"refused: covenant {covenant} is in force {period_en}, not today ({today})",
+    )
+
+
+def foreign_bundle_only(installation: str) -> Text:
+    """No bundle of this installation names the covenants; another installation's does."""
+    return Text(
+        f"let op: gepubliceerde convenantbundels van een andere installatie zijn genegeerd; "
+        f"alleen bundels voor deze installatie ({installation}) tellen",
+        f"note: covenant bundles of another installation were ignored; only bundles for this "
+        f"installation ({installation}) count",
+    )
+
+
+def only_foreign_bundles(installation: str) -> Text:
+    """Only another installation's bundles are published here: nobody is re-identified."""
+    return Text(
+        f"geweigerd: er staan alleen ondertekende convenantbundels voor een andere installatie; "
+        f"geen enkele is voor deze ({installation}). Controleer KETENSTROOM_INSTALLATIE; zonder "
+        "bundel van deze installatie wordt niemand herleid",
+        f"refused: the published covenant bundles are all for another installation, none for "
+        f"this one ({installation}); check KETENSTROOM_INSTALLATIE",
+    )
+
+
 def expired(until: str) -> Text:
     """The request is no longer (or not yet) valid."""
     return Text(
@@ -219,8 +251,10 @@ def not_in_register(activity: str) -> Text:
 def overview_title(covenant: str, period: str, lines: int) -> Text:
     """Title of the overview."""
     return Text(
-        f"Overzicht convenant {covenant} ({period}): {lines} verstrekking(en) in het log",
-        f"Overview of covenant {covenant} ({period}): {lines} disclosure line(s) in the log",
+        f"Overzicht convenant {covenant} ({period}): {lines} regel(s) in het log "
+        "(verstrekkingen, tegengehouden, statistiek, herleidingen)",
+        f"Overview of covenant {covenant} ({period}): {lines} line(s) in the log "
+        "(disclosed, withheld, statistics, re-identifications)",
     )
 
 
@@ -229,7 +263,7 @@ def overview_rule_columns() -> list[Text]:
     return [
         Text("regel", "rule"),
         Text("artikel", "article"),
-        Text("versies", "versions"),
+        Text("versie", "version"),
         Text("verstrekt", "disclosed"),
         Text("tegengehouden", "withheld"),
         Text("per ontvanger", "per recipient"),
@@ -239,11 +273,63 @@ def overview_rule_columns() -> list[Text]:
 def overview_field_columns() -> list[Text]:
     """Column headers of the fields table."""
     return [
+        Text("versie", "version"),
         Text("ontvanger", "recipient"),
         Text("veld", "field"),
         Text("behandeling", "treatment"),
         Text("verstrekt", "disclosed"),
     ]
+
+
+def overview_other_columns() -> list[Text]:
+    """Column headers of the table of statistics publications and re-identifications."""
+    return [
+        Text("wat", "what"),
+        Text("versie", "version"),
+        Text("aantal", "count"),
+        Text("per partij", "per party"),
+    ]
+
+
+def statistics_row(rule: str) -> Text:
+    """A statistics rule's publications."""
+    return Text(f"statistiek, regel {rule}", f"statistics, rule {rule}")
+
+
+def reidentification_row() -> Text:
+    """Re-identifications under the covenant."""
+    return Text("herleidingen", "re-identifications")
+
+
+def register_title(covenant: str, versie: str, title: str) -> Text:
+    """Title of one covenant version in the register."""
+    return Text(
+        f"Verwerkingsregister: {title} ({covenant}, versie {versie})",
+        f"Register of processing activities: {title} ({covenant}, version {versie})",
+    )
+
+
+def register_columns() -> list[Text]:
+    """Column headers of the register."""
+    return [
+        Text("verwerking", "activity"),
+        Text("artikel", "article"),
+        Text("doel", "purpose"),
+        Text("grondslag", "legal basis"),
+        Text("bewaartermijn", "retention"),
+        Text("ontvangers en velden", "recipients and fields"),
+        Text("voorwaarden", "conditions"),
+    ]
+
+
+def register_overwritten(activity: str, times: int) -> Text:
+    """Someone wrote a register entry again with another content: passed over."""
+    return Text(
+        f"let op: verwerking {activity} is {times} keer opnieuw geschreven met een andere "
+        "inhoud; dat is genegeerd: de eerste registerregel blijft gelden",
+        f"note: activity {activity} was written {times} time(s) again with other content; "
+        "passed over: the first entry stands",
+    )
 
 
 def unused(rules: list[str], fields: int) -> Text:

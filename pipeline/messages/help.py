@@ -246,8 +246,10 @@ def as_json_lines() -> Text:
 def verantwoording_group() -> Text:
     """ketenstroom verantwoording."""
     return Text(
-        "Verantwoording voor de FG: inzage per persoon, gebruik per convenant, export (OTLP).",
-        "Accountability for the FG: inzage per person, use per covenant, export (OTLP).",
+        "Verantwoording voor de FG: inzage per persoon, gebruik per convenant, het register van "
+        "verwerkingen, export (OTLP).",
+        "Accountability for the FG: inzage per person, use per covenant, the register of "
+        "processing activities, export (OTLP).",
     )
 
 
@@ -324,6 +326,25 @@ def overzicht() -> Text:
 def overzicht_covenant() -> Text:
     """overzicht --convenant."""
     return Text("De id van het convenant.", "The covenant's id.")
+
+
+def register() -> Text:
+    """verantwoording register."""
+    return Text(
+        "Het register van verwerkingen (AVG art. 30) per convenant en versie: van elke "
+        "verwerking het doel, de grondslag, de bewaartermijn, de ontvangers en wat elk "
+        "ontvangt. Een vermelding wordt één keer geschreven en verandert nooit: een regel in het "
+        "log vindt altijd de vermelding waaronder hij geschreven is.",
+        "The register of processing activities (AVG art. 30) per covenant and version: every "
+        "activity's purpose, legal basis, retention, recipients and what each receives. Entries "
+        "are written once and never change; a log line always finds the entry it was written "
+        "under.",
+    )
+
+
+def register_covenant() -> Text:
+    """verantwoording register --convenant."""
+    return Text("Alleen het convenant met dit id.", "Only this covenant's id.")
 
 
 def export() -> Text:

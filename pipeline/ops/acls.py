@@ -111,7 +111,8 @@ ROLES: tuple[Role, ...] = (
                 ),
                 ("Read", "Write"),
             ),
-            (_named(topics.REGISTER), ("Write",)),  # the policy's processing activities
+            # the policy's processing activities: read first, so an entry is never redefined
+            (_named(topics.REGISTER), ("Read", "Write")),
             (_named(topics.COVENANTS), ("Read",)),
             # only the router writes covenant status: nobody else can claim a worker adopted
             (_named(topics.COVENANT_STATUS), ("Read", "Write")),
@@ -151,7 +152,8 @@ ROLES: tuple[Role, ...] = (
         "the privacy officer's publisher of signed covenant bundles and their view schemas",
         topics=(
             (_every_topic, ("Describe",)),  # checks every topic exists before publishing
-            (_named(topics.SCHEMAS, topics.REGISTER), ("Write",)),
+            # read first: a published version, register entry or schema is never redefined
+            (_named(topics.SCHEMAS, topics.REGISTER), ("Read", "Write")),
             (_named(topics.COVENANTS), ("Read", "Write")),
             # publish reads which workers adopted or refused; it may never write there
             (_named(topics.COVENANT_STATUS), ("Read",)),

@@ -39,9 +39,10 @@ SCHEMA_TOPIC = (
     "disclosure log, register, figures) or common (a shared type: envelope, person, address; "
     "never a record on its own). Read it from the beginning up to the end offset it has when "
     "you start (the high watermark of your fetch responses: librdkafka's "
-    "get_watermark_offsets, Java's endOffsets, kafkajs' fetchTopicOffsets) and keep the latest "
-    "value per key; the topic is compacted, so that is every schema. A view whose fingerprint "
-    "you do not have yet was published after you read: read on from where you stopped."
+    "get_watermark_offsets, Java's endOffsets, kafkajs' fetchTopicOffsets). A fingerprint names "
+    "one schema for ever: ketenstroom writes each once and never another under it; if a later "
+    "record under a known key differs, keep the first. A view whose fingerprint you do not "
+    "have yet was published after you read: read on from where you stopped."
 )
 
 
@@ -150,11 +151,16 @@ def asyncapi_document(registry: Registry, store: SchemaStore) -> dict[str, Any]:
                     "summary": SINGLE_OBJECT,
                     "contentType": CONTENT_TYPE,
                     "description": (
-                        "Decode with the schema whose fingerprint is in bytes 2-10 (look it up "
-                        "on the schema topic); the schema's record name tells which view it "
-                        "is. Encrypted fields (ENC2...) open with the recipient's private key "
-                        "as the partner guide specifies byte for byte (section Encrypted "
-                        "fields)."
+                        "Decode each record with the schema whose fingerprint is in bytes 2-10 "
+                        "(look it up on the schema topic, keep every one you have seen, and "
+                        "read the topic again for an unknown one); never pick a schema by its "
+                        "name or take the newest: a view of an earlier covenant version keeps "
+                        "its own schema, and a date and a year are both an Avro int with one "
+                        "fingerprint to Avro's rules. The record name "
+                        "(nl.ketenstroom.view.<recipient>.<covenant>.v<versie>.<Type>) tells "
+                        "which view and covenant version it is. Encrypted fields (ENC2...) open "
+                        "with the recipient's private key as the partner guide specifies byte "
+                        "for byte (section Encrypted fields)."
                     ),
                     "headers": {
                         "type": "object",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import KetenstroomError
 from pipeline.language import Text
+from pipeline.legal_time import LEGAL_TZ
 from pipeline.messages import accountability as msg
 from pipeline.privacy.keyring import Keyring, b64, unb64
 from pipeline.privacy.pseudonyms import parse_label, reidentify
@@ -195,10 +196,12 @@ def verify_request(
     herleiders: Sequence[Entitled],
     domain_parties: set[str],
     now: dt.datetime,
+    validity: tuple[dt.date, dt.date | None] | None = None,
 ) -> Verified:
     """Check a signed request against the covenant of its pseudonym's domain: ``herleiders``
     are that covenant's (None: no such covenant), ``domain_parties`` the parties of the
-    pseudonym's linkage domain. Refused, with the reason, for anything but a valid request."""
+    pseudonym's linkage domain, ``validity`` its ``geldig.van`` and ``tot`` (Dutch days; the
+    end exclusive). Refused, with the reason, for anything but a valid request."""
     request, signature = read_request(text)
     _, _, domain, _, _ = parse_label(request.pseudoniem)
     if covenant is None:
@@ -219,6 +222,15 @@ def verify_request(
         raise Refused(msg.not_yet_valid(request.aangevraagd_op.isoformat()))
     if now >= request.geldig_tot:
         raise Refused(msg.expired(request.geldig_tot.isoformat()))
+    if validity is not None:
+        van, tot = validity
+        today = now.astimezone(LEGAL_TZ).date()
+        if today < van or (tot is not None and today >= tot):
+            raise Refused(
+                msg.outside_validity(
+                    covenant, van.isoformat(), tot.isoformat() if tot else None, today.isoformat()
+                )
+            )
     return Verified(request, person, text)
 
 

@@ -19,10 +19,13 @@ from typing import Literal
 from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.policy import Policy
 from pipeline.errors import ConfigurationError, CovenantError, KetenstroomError
+from pipeline.language import Text
+from pipeline.messages import publication as msg
 from pipeline.privacy.dead_letter_key import DeadLetterPublicKey
 from pipeline.privacy.keyring import Keyring, unb64
-from pipeline.publication.bundle import Bundle
-from pipeline.publication.signing import Signer, TrustedSigners, verify
+from pipeline.publication.bundle import UNBOUND, Bundle, Installation
+from pipeline.publication.precedent import Precedent
+from pipeline.publication.signing import Signer, TrustedSigners, signed_digest, verify
 from pipeline.registry import Registry
 
 log = logging.getLogger("ketenstroom.covenants")
@@ -39,6 +42,21 @@ class Adoption:
     #: False when version and digest are only what an unverified bundle claims: enough for
     #: `convenant publish` to recognise its own bundle among the refusals, never for adoption.
     verified: bool = True
+    #: SHA-256 of the control-topic value (signing.signed_digest): which record this is about.
+    signed: str | None = None
+
+
+class Refusal(KetenstroomError):
+    """Why a bundle is refused, as a message the officer reads in Dutch."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
+
+
+def join(texts: Sequence[Text]) -> Text:
+    """Several messages as one."""
+    return Text("; ".join(t.nl for t in texts), "; ".join(t.en for t in texts))
 
 
 @dataclass(frozen=True)
@@ -52,9 +70,10 @@ class _Candidate:
 class PolicyHolder:
     """The active policy of a worker. A switch replaces one reference: a batch sees one policy.
 
-    Only a bundle signed by a trusted key, of a higher version than the one in force and at
-    least the minimum, that compiles is adopted; anything else is refused and the policy in
-    force stays. Version 0 is the covenant files on disk.
+    Only a bundle signed by a trusted key for this installation, of a higher version than the
+    one in force and at least the minimum, that compiles and redefines nothing in use (a
+    register entry or a schema fingerprint: ``precedent``) is adopted; anything else is refused
+    and the policy in force stays. Version 0 is the covenant files on disk.
     """
 
     def __init__(
@@ -66,7 +85,12 @@ class PolicyHolder:
         trusted: TrustedSigners | None = None,
         min_version: int = 0,
         dead_letter_key: DeadLetterPublicKey | None = None,
+        installation: Installation = UNBOUND,
+        precedent: Precedent | None = None,
     ) -> None:
+        self.installation = installation
+        #: What is in use already: the register and the schema topic, and every policy adopted.
+        self.precedent = precedent or Precedent()
         self.registry = registry
         self.store = store
         self.keyring = keyring
@@ -90,14 +114,30 @@ class PolicyHolder:
             outcome = self._check_order(candidate.bundle)
             if outcome is not None:
                 return outcome
-            policy = candidate.bundle.compile(self.registry, self.store, self.keyring)
+            policy = self._compiled(candidate.bundle)
+        except Refusal as exc:
+            return self._refused(raw, exc.text)
         except KetenstroomError as exc:
             return self._refused(raw, str(exc))
         except Exception as exc:  # a hostile bundle must never stop routing
             log.exception("covenant bundle refused, keeping %s", self.policy.version)
             return self._refused(raw, f"{type(exc).__name__} while reading the bundle", logged=True)
         self._adopt(candidate, policy)
-        return Adoption("adopted", candidate.bundle.version, candidate.bundle.digest)
+        return Adoption(
+            "adopted", candidate.bundle.version, candidate.bundle.digest, signed=signed_digest(raw)
+        )
+
+    def _compiled(self, bundle: Bundle) -> Policy:
+        """The bundle's policy, if it redefines nothing in use; Refusal otherwise."""
+        policy = bundle.compile(self.registry, self.store, self.keyring)
+        problems = self.precedent.problems(policy)
+        if problems:
+            raise Refusal(join(problems))
+        return policy
+
+    def refuse_disk(self) -> list[Text]:
+        """Why the files on disk (the policy in force at version 0) may not be routed with."""
+        return self.precedent.problems(self.policy)
 
     def start(
         self,
@@ -113,7 +153,7 @@ class PolicyHolder:
         set and no valid bundle reaches it: then the files on disk are no fallback.
         """
         found: dict[int, _Candidate] = {}
-        unreadable: list[tuple[int, str]] = []
+        unreadable: list[tuple[int, bytes, str | Text]] = []
         tombstones = 0
         entries = [(None, raw) for raw in copies] + list(enumerate(control))
         for position, raw in entries:
@@ -122,9 +162,13 @@ class PolicyHolder:
                 continue
             try:
                 candidate = self._verified(raw, position)
+            except Refusal as exc:
+                if position is not None:
+                    unreadable.append((position, raw, exc.text))
+                continue
             except KetenstroomError as exc:
                 if position is not None:
-                    unreadable.append((position, str(exc)))
+                    unreadable.append((position, raw, str(exc)))
                 continue
             found.setdefault(candidate.bundle.version, candidate)
         if tombstones:
@@ -140,8 +184,14 @@ class PolicyHolder:
             try:
                 if disk_digest is not None and candidate.bundle.digest == disk_digest:
                     policy = self.policy  # the files on disk, compiled already
+                    problems = self.precedent.problems(policy)
+                    if problems:
+                        raise Refusal(join(problems))
                 else:
-                    policy = candidate.bundle.compile(self.registry, self.store, self.keyring)
+                    policy = self._compiled(candidate.bundle)
+            except Refusal as exc:
+                reported.append(self._refused(candidate.raw, exc.text))
+                continue
             except KetenstroomError as exc:
                 reported.append(self._refused(candidate.raw, str(exc)))
                 continue
@@ -158,16 +208,22 @@ class PolicyHolder:
         after = chosen.position if chosen is not None and chosen.position is not None else None
         if after is None:
             after = max(positions, default=-1)
-        for position, reason in unreadable:
+        for position, raw, reason in unreadable:
             if position > after:  # published after what is in force: an attempt that failed
-                log.error("covenant bundle refused, keeping %s: %s", self.policy.version, reason)
-                reported.append(Adoption("refused", reason=reason))
+                reported.append(self._refused(raw, reason))
         self.start_refusals = reported
         return reported
 
     def _verified(self, raw: bytes, position: int | None) -> _Candidate:
         inner, signer = verify(raw, self.trusted)
-        return _Candidate(Bundle.from_bytes(inner), signer, raw, position)
+        bundle = Bundle.from_bytes(inner)
+        if bundle.installation != self.installation:
+            raise Refusal(
+                msg.foreign_installation(
+                    bundle.installation.describe(), self.installation.describe()
+                )
+            )
+        return _Candidate(bundle, signer, raw, position)
 
     def _check_order(self, bundle: Bundle) -> Adoption | None:
         """None if ``bundle`` may replace the one in force; else what becomes of it."""
@@ -206,13 +262,17 @@ class PolicyHolder:
             candidate.signer.naam,
         )
         self.policy = self._sealing(policy)
+        self.precedent.learn(policy)
         self.version, self.digest, self.signed = bundle.version, bundle.digest, candidate.raw
 
-    def _refused(self, raw: bytes, reason: str, logged: bool = False) -> Adoption:
+    def _refused(self, raw: bytes, reason: str | Text, logged: bool = False) -> Adoption:
+        """A refusal: logged in English for the operator, reported in Dutch where the officer
+        reads it (`convenant publish`, `convenant status`) when the reason is a message."""
         if not logged:
             log.error("covenant bundle refused, keeping %s: %s", self.policy.version, reason)
         version, digest, verified = _claimed(raw, self.trusted)
-        return Adoption("refused", version, digest, reason, verified)
+        said = reason.nl if isinstance(reason, Text) else reason
+        return Adoption("refused", version, digest, said, verified, signed_digest(raw))
 
     def _sealing(self, policy: Policy) -> Policy:
         """The policy with this worker's dead-letter key: dead letters are sealed to it."""

@@ -23,6 +23,12 @@ from pipeline.privacy.keyring import b64, unb64, write_secret_file
 SIGNED_FORMAT = 2
 
 
+def signed_digest(raw: bytes) -> str:
+    """SHA-256 of a signed control-topic value: names exactly one publication (a copy with one
+    bit changed, or signed for another installation, has another)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def key_id(public: bytes) -> str:
     """Short, stable name of a public key: the first 16 hex digits of its SHA-256."""
     return hashlib.sha256(public).hexdigest()[:16]

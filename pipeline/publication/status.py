@@ -44,6 +44,8 @@ class ActiveBundle(BaseModel):
     version: int = Field(ge=0)
     digest: str | None
     policy: str
+    #: SHA-256 of the signed control-topic value in force (signing.signed_digest); None: disk.
+    signed: str | None = None
 
 
 class Event(BaseModel):
@@ -58,6 +60,10 @@ class Event(BaseModel):
     at: dt.datetime
     #: False: version and digest are what a bundle whose signature failed claimed to be.
     verified: bool = True
+    #: SHA-256 of the exact control-topic value this event is about (signing.signed_digest):
+    #: what `convenant publish` matches its own record by, so a forged or foreign copy of the
+    #: same version that a worker refused is never taken for a refusal of the publication.
+    signed: str | None = None
 
 
 class WorkerStatus(BaseModel):
@@ -82,12 +88,21 @@ class WorkerStatus(BaseModel):
         silent = (now - self.at).total_seconds()
         return self.state == "running" and silent <= SILENCE_INTERVALS * self.interval_s
 
-    def answer(self, version: int, digest: str) -> Event | None:
-        """This worker's latest word on the bundle ``version``/``digest``, if any."""
+    def answer(self, version: int, digest: str, signed: str | None = None) -> Event | None:
+        """This worker's latest word on the bundle ``version``/``digest``, if any; with
+        ``signed``, on exactly that control-topic value (another record that claims the same
+        version and digest, a forged or a foreign copy, is no answer)."""
         for event in reversed(self.events):
-            if event.version == version and event.digest == digest:
+            if signed is not None and event.signed is not None:
+                if event.signed == signed:
+                    return event
+            elif event.version == version and event.digest == digest and event.verified:
                 return event
-        if self.active.version == version and self.active.digest == digest:
+        active = self.active
+        if signed is not None and active.signed is not None:
+            if active.signed == signed:
+                return Event(outcome="adopted", version=version, digest=digest, at=self.at)
+        elif active.version == version and active.digest == digest:
             return Event(outcome="adopted", version=version, digest=digest, at=self.at)
         return None
 
@@ -99,11 +114,18 @@ def event(
     reason: str,
     at: dt.datetime,
     verified: bool = True,
+    signed: str | None = None,
 ) -> Event:
     """An event with its reason cut to a readable length."""
     text = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
     return Event(
-        outcome=outcome, version=version, digest=digest, reason=text, at=at, verified=verified
+        outcome=outcome,
+        version=version,
+        digest=digest,
+        reason=text,
+        at=at,
+        verified=verified,
+        signed=signed,
     )
 
 
@@ -158,12 +180,14 @@ def adoption_report(
     before: Mapping[str, WorkerStatus],
     after: Mapping[str, WorkerStatus],
     now: dt.datetime,
+    signed: str | None = None,
 ) -> AdoptionReport:
     """Judge the answers to a publication. ``before``: the workers' statuses when it was
-    published (those alive then are expected to answer); ``after``: their statuses since."""
+    published (those alive then are expected to answer); ``after``: their statuses since;
+    ``signed``: the digest of the value published (then only answers on it count)."""
     adopted, refused = [], {}
     for name, status in sorted(after.items()):
-        answer = status.answer(version, digest)
+        answer = status.answer(version, digest, signed)
         if answer is None:
             continue
         if answer.outcome == "adopted":

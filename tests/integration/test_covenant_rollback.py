@@ -23,12 +23,12 @@ from pipeline.app.process import WorkerProcess
 from pipeline.app.worker import prepare_cluster
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.broker.reading import read_to_end
-from pipeline.client.covenant_topic import publish_bundle, read_status
+from pipeline.client.covenant_topic import publish_bundle, read_status, this_installation
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.ops.accounting import wait_for_ledger
-from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.bundle import Bundle, Installation, bundle_key
 from pipeline.publication.signing import SigningKey, read_signing_key
 from pipeline.publication.status import latest
 from pipeline.settings import Settings
@@ -46,14 +46,14 @@ def broker() -> Iterator[EmbeddedBroker]:
         yield running
 
 
-def _versions() -> tuple[Bundle, Bundle]:
-    v1 = Bundle.from_directory(CONVENANTEN).numbered(1)
+def _versions(installation: Installation) -> tuple[Bundle, Bundle]:
+    v1 = Bundle.from_directory(CONVENANTEN, installation).numbered(1)
     ((name, text),) = v1.files.items()
     withdrawn = text.replace('versie: "2025.1"', 'versie: "2025.2"').replace(
         "      slachtoffer.bsn: doorgeven\n", "      slachtoffer.bsn: pseudoniem\n", 1
     )
     assert withdrawn != text
-    return v1, Bundle({name: withdrawn}, v1.published_at, 2)
+    return v1, Bundle({name: withdrawn}, v1.published_at, 2, installation)
 
 
 def _om_bsn(settings: Settings, store, policy, worker: WorkerProcess, seed: int) -> str:
@@ -108,7 +108,7 @@ def test_a_replayed_old_bundle_never_changes_what_anyone_receives(
     cluster, registry, store, keyring, policy, tmp_path
 ):
     bootstrap = cluster.require_bootstrap()
-    v1, v2 = _versions()
+    v1, v2 = _versions(this_installation(cluster, bootstrap))
     compiled = v2.compile(registry, store, keyring)
     prepare_cluster(cluster, bootstrap, registry, policy)
     publish_schemas(cluster, bootstrap, list(compiled.store))
@@ -124,7 +124,7 @@ def test_a_replayed_old_bundle_never_changes_what_anyone_receives(
         # 2. live attacks without the signing key: replay v1 under its own key and under
         # v2's, delete v2, and a copy of v1 re-signed by an untrusted key as version 99
         intruder = SigningKey.generate("intruder")
-        raised = intruder.sign(Bundle(v1.files, v1.published_at, 99).to_bytes())
+        raised = intruder.sign(Bundle(v1.files, v1.published_at, 99, v1.installation).to_bytes())
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
         for key, value in (
             (bundle_key(1), old),
@@ -154,7 +154,8 @@ def test_a_replayed_old_bundle_never_changes_what_anyone_receives(
     # (replayed) and the intruder's; version 2's key ends in the tombstone, which is gone too.
     # The status topic likewise, among its records the workers' copy of version 2.
     control = [(bundle_key(1), old), (bundle_key(99), raised)]
-    with EmbeddedBroker() as fresh:
+    # the same cluster after compaction: the same cluster id, so its bundles stay its own
+    with EmbeddedBroker(cluster_id=v1.installation.cluster_id) as fresh:
         after = _on(cluster, fresh)
         prepare_cluster(after, fresh.bootstrap_servers, registry, policy)
         producer = KafkaProducer(bootstrap_servers=fresh.bootstrap_servers, acks="all")
@@ -173,7 +174,7 @@ def test_a_replayed_old_bundle_never_changes_what_anyone_receives(
 
     # 5. both topics lost (a cluster rebuilt from an old backup): with the minimum version set
     # the worker does not start at all, rather than route under version 1
-    with EmbeddedBroker() as rebuilt:
+    with EmbeddedBroker(cluster_id=v1.installation.cluster_id) as rebuilt:
         lost = _on(cluster, rebuilt, covenant_min_version=2)
         prepare_cluster(lost, rebuilt.bootstrap_servers, registry, policy)
         producer = KafkaProducer(bootstrap_servers=rebuilt.bootstrap_servers, acks="all")

@@ -4,7 +4,6 @@ adopted and who refused it, and an invalid bundle is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Iterator
 
@@ -14,11 +13,15 @@ from kafka import KafkaProducer
 from pipeline import topics
 from pipeline.app.process import settings_env
 from pipeline.broker.embedded import EmbeddedBroker
-from pipeline.client.covenant_topic import publish_bundle, published_versions
+from pipeline.client.covenant_topic import (
+    publish_bundle,
+    published_versions,
+    this_installation,
+)
 from pipeline.client.publisher import Publisher
 from pipeline.client.schema_topic import publish_schemas
 from pipeline.ops.accounting import read_ledger, wait_for_ledger
-from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.bundle import Bundle, Installation, bundle_key
 from pipeline.publication.signing import (
     SigningKey,
     create_signing_key,
@@ -28,7 +31,7 @@ from pipeline.publication.signing import (
 from pipeline.router.disclosure import activity_ids
 from pipeline.synthetic.generator import SignalFactory
 from tests.conftest import CONVENANTEN
-from tests.helpers import run_cli
+from tests.helpers import covenant_statuses, run_cli, until
 
 pytestmark = pytest.mark.integration
 
@@ -58,13 +61,13 @@ def _next_version(cluster) -> int:
     return max(published_versions(cluster, cluster.require_bootstrap(), trusted), default=0) + 1
 
 
-def _with_fairwork(version: int) -> Bundle:
-    bundle = Bundle.from_directory(CONVENANTEN)
+def _with_fairwork(version: int, installation: Installation) -> Bundle:
+    bundle = Bundle.from_directory(CONVENANTEN, installation)
     ((name, text),) = bundle.files.items()
     text = text.replace('versie: "2025.1"', 'versie: "2025.2"').replace(
         "    - veilig-thuis-utrecht\n", "    - veilig-thuis-utrecht\n    - fairwork\n"
     )
-    return Bundle({name: text + NEW_RULE}, bundle.published_at, version)
+    return Bundle({name: text + NEW_RULE}, bundle.published_at, version, installation)
 
 
 def _fairwork_receives(cluster, store, policy, worker, factory) -> bool:
@@ -79,26 +82,11 @@ def _fairwork_receives(cluster, store, policy, worker, factory) -> bool:
     }
 
 
-def _until(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _statuses(env) -> dict[str, dict]:
-    listed = run_cli("convenant", "status", "--json", env=env)
-    assert listed.returncode == 0, listed.stderr
-    return {s["worker"]: s for s in map(json.loads, listed.stdout.splitlines())}
-
-
 def test_publish_reports_who_adopted_and_who_refused(cluster, worker, covenant_dir, tmp_path):
     env = settings_env(cluster)
     worker.wait_ready()
-    assert _until(lambda: any(s["alive"] for s in _statuses(env).values())), worker.output()
-    (name,) = _statuses(env)
+    assert until(lambda: any(s["alive"] for s in covenant_statuses(env).values())), worker.output()
+    (name,) = covenant_statuses(env)
     covenant = covenant_dir / "midden-nederland.yaml"
     covenant.write_text(covenant.read_text().replace('versie: "2025.1"', 'versie: "2025.2"'))
 
@@ -107,7 +95,7 @@ def test_publish_reports_who_adopted_and_who_refused(cluster, worker, covenant_d
     version = _next_version(cluster) - 1
     assert f"Versie {version} gepubliceerd" in published.stdout
     assert f"Overgenomen (versie {version}) door: {name}" in published.stdout
-    status = _statuses(env)[name]
+    status = covenant_statuses(env)[name]
     assert (status["active"]["version"], status["active"]["policy"]) == (
         version,
         "midden-nederland@2025.2",
@@ -135,7 +123,7 @@ def test_publish_reports_who_adopted_and_who_refused(cluster, worker, covenant_d
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert f"Geweigerd door {name}" in refused.stdout
     assert f"signer {stranger.sleutel_id} is not trusted" in refused.stdout
-    status = _statuses(env)[name]
+    status = covenant_statuses(env)[name]
     assert status["active"]["version"] == version  # it keeps what it ran
     assert status["events"][-1]["outcome"] == "refused"
     assert not status["events"][-1]["verified"]
@@ -146,12 +134,12 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
     bootstrap = cluster.require_bootstrap()
     assert not _fairwork_receives(cluster, store, policy, worker, factory)
 
-    v2 = _with_fairwork(_next_version(cluster))
+    v2 = _with_fairwork(_next_version(cluster), this_installation(cluster, bootstrap))
     # publish the view schemas of v2 first, as `convenant publish` does
     compiled = v2.compile(registry, store, keyring)
     publish_schemas(cluster, bootstrap, list(compiled.store))
     publish_bundle(cluster, bootstrap, v2)
-    assert _until(lambda: _fairwork_receives(cluster, store, compiled, worker, factory)), (
+    assert until(lambda: _fairwork_receives(cluster, store, compiled, worker, factory)), (
         worker.output()[-3000:]
     )
     ledger = read_ledger(cluster, bootstrap, compiled.store)
@@ -173,8 +161,11 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
         {k: v.replace("sector: doorgeven", "sectorr: doorgeven") for k, v in v2.files.items()},
         later,
         higher,
+        v2.installation,
     )
-    withdrawn = Bundle({k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later, higher)
+    withdrawn = Bundle(
+        {k: v.replace(NEW_RULE, "") for k, v in v2.files.items()}, later, higher, v2.installation
+    )
     officer = read_signing_key(cluster.signing_key)
     intruder = SigningKey.generate("intruder")
     for raw in (

@@ -115,21 +115,26 @@ def test_the_overview_counts_per_rule_recipient_and_field(lines, policy):
             overview.add(record)
     report = overview.report()
     rules = {r["regel"]: r for r in report["regels"]}
+    assert {r["versie"] for r in report["regels"]} == {"2025.1"}  # a row per rule and version
     recipients = {line["recipient"] for line in lines}
     assert (
         rules["R3"]["verstrekkingen"] == 1 and rules["R3"]["per_ontvanger"]["gemeente-utrecht"] == 1
     )
     assert rules["R1"]["per_ontvanger"] == {"om": 1}
     fields = {(f["ontvanger"], f["veld"]): f for f in report["velden"]}
-    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["behandelingen"] == [
+    assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["behandeling"] == (
         "pseudoniem-herleidbaar"
-    ]
+    )
     assert fields[("gemeente-utrecht", "slachtoffer.bsn")]["verstrekkingen"] == 1
     unused = report["zonder_verstrekking"]
     # a Controle rule (R5) and a Verwijzing rule (R6) disclosed nothing for one Signaal
-    assert {"R5", "R6"} <= set(unused["regels"])
-    assert all(rules[r]["verstrekkingen"] == 0 for r in unused["regels"])
-    assert {"ontvanger": "riec-midden-nederland", "veld": "kvk_nummer"} in unused["velden"]
+    assert {"R5", "R6"} <= {r["regel"] for r in unused["regels"]}
+    assert all(rules[r["regel"]]["verstrekkingen"] == 0 for r in unused["regels"])
+    assert {
+        "versie": "2025.1",
+        "ontvanger": "riec-midden-nederland",
+        "veld": "kvk_nummer",
+    } in unused["velden"]
     assert report["regels_in_log"] == len(recipients)
     assert Overview("midden-nederland", Period(), {}).activities == {}
 

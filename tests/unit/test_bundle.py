@@ -85,7 +85,7 @@ def test_invalid_bundles_are_refused_and_the_last_valid_policy_stays(
         assert adoption.outcome == "refused" and adoption.reason
         assert holder.policy is policy and holder.version == 0
     assert "unknown field slachtoffer.bsnn" in caplog.text
-    assert "older ones have no version" in caplog.text
+    assert "older ones name no installation" in caplog.text
     # problems name the file in the bundle, never a temporary directory
     line = next(
         i

@@ -167,3 +167,21 @@ def test_piped_tables_are_plain_lines_not_padded_to_the_console_width():
     assert lines[1].split() == ["group", "lag"] and lines[3].split() == ["om.inbox", "12345"]
     assert max(map(len, lines)) < 40 and lines == [line.rstrip() for line in lines]
     assert not set("│┃━─┏┗") & set(out.getvalue())
+
+
+def test_check_stays_usable_when_the_configured_broker_is_away():
+    """With a broker configured, `check` also compares with what was published; when it cannot
+    reach the broker, it says so and still checks the files."""
+    done = run(
+        "convenant",
+        "check",
+        env={
+            "KETENSTROOM_BROKER": "external",
+            "KETENSTROOM_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+            "KETENSTROOM_CONNECT_TIMEOUT_S": "0.5",
+            "KETENSTROOM_TAAL": "nl",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert "gepubliceerde versies zijn niet gelezen" in " ".join(done.stderr.split())
+    assert "in orde: convenant midden-nederland (versie 2025.1)" in done.stdout

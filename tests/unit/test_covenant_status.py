@@ -131,7 +131,7 @@ def test_publish_chooses_the_next_version_and_refuses_reusing_or_lowering_one():
     import pytest
     import typer
 
-    from pipeline.cli.convenant import _choose_version
+    from pipeline.cli.publishing import choose_version as _choose_version
     from pipeline.client.covenant_topic import Published
 
     published = {1: Published(1, "a"), 2: Published(2, "b")}

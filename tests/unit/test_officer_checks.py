@@ -244,7 +244,7 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 commands = [[g] for g in ("convenant", "verantwoording", "reidentify")] + [
     ["convenant", c] for c in ("check", "test", "explain", "diff", "publish", "status")
-] + [["verantwoording", c] for c in ("inzage", "overzicht", "export")] + [
+] + [["verantwoording", c] for c in ("inzage", "overzicht", "register", "export")] + [
     ["reidentify", c] for c in ("verzoek", "uitvoeren")
 ]
 runner = CliRunner()

@@ -22,14 +22,14 @@ def test_leaf_and_group_paths_of_signaal(store):
 def test_a_view_holds_exactly_its_fields_with_its_own_envelope(store):
     schema = store.current("Signaal").expanded
     fields = frozenset({"urgent", "melder_type", "slachtoffer.voornamen", "envelope.source"})
-    view = derive_view_schema(schema, tree_of(fields, schema), "gemeente-x", "regio.1")
+    view = derive_view_schema(schema, tree_of(fields, schema), "gemeente-x", "regio.1", "2025.1")
     entry = make_entry(view, "view")  # parses: a valid Avro schema
     types = {f["name"]: f["type"] for f in entry.expanded["fields"]}
     assert types["urgent"] == "boolean" and types["melder_type"]["type"] == "enum"
     assert types["slachtoffer"]["fields"] == [
         {"name": "voornamen", "type": ["null", "string"], "default": None}
     ]
-    assert entry.name == "nl.ketenstroom.view.gemeente_x.regio_1.Signaal"
+    assert entry.name == "nl.ketenstroom.view.gemeente_x.regio_1.v2025_1.Signaal"
     assert [f["name"] for f in entry.expanded["fields"]] == [
         "envelope",
         "melder_type",
@@ -54,7 +54,7 @@ def test_projection_copies_exactly_the_active_fields(store, factory, now):
         "urgent": datum["urgent"],
         "slachtoffer": {"adres": {"postcode": datum["slachtoffer"]["adres"]["postcode"]}},
     }  # absent, not null: a field of a rule that did not apply is not in the view at all
-    entry = make_entry(derive_view_schema(schema, subtree(tree, active), "x", "c"), "view")
+    entry = make_entry(derive_view_schema(schema, subtree(tree, active), "x", "c", "1"), "view")
     envelope = {
         "event_ref": "EV1.k1.c/x.abc",
         "event_type": "Signaal",

@@ -1,0 +1,101 @@
+"""What the officer and the operator read about publication: frozen covenant versions, the
+installation a bundle is for, and re-identification outside a covenant's validity."""
+
+from __future__ import annotations
+
+from pipeline.covenant.versions import Changed, RuleChange
+from pipeline.language import Text
+
+
+def _rule(change: RuleChange) -> Text:
+    parts = ", ".join(change.parts)
+    if change.how == "added":
+        return Text(f"regel {change.id} is nieuw", f"rule {change.id} is new")
+    if change.how == "removed":
+        return Text(f"regel {change.id} is weggelaten", f"rule {change.id} is gone")
+    return Text(f"regel {change.id} is anders ({parts})", f"rule {change.id} differs ({parts})")
+
+
+def version_changed(changed: Changed) -> Text:
+    """A covenant text that changes a published ``versie``: what differs and what to do."""
+    rules = [_rule(r) for r in changed.rules]
+    heading = ", ".join(changed.heading)
+    what_nl = [r.nl for r in rules] + ([f"in de kop: {heading}"] if heading else [])
+    what_en = [r.en for r in rules] + ([f"in the heading: {heading}"] if heading else [])
+    return Text(
+        f"convenant {changed.covenant}, versie {changed.versie}, is al gepubliceerd met een "
+        f"andere inhoud: {'; '.join(what_nl)}. Een gepubliceerde versie verandert nooit meer: "
+        "het verstrekkingenlogboek verwijst ernaar, en wat eerder is verstrekt moet blijven "
+        "kloppen. Geef het convenant een nieuwe `versie` in de kop (bijvoorbeeld "
+        f"{_next(changed.versie)}) en publiceer opnieuw",
+        f"covenant {changed.covenant}, versie {changed.versie}, was published with other "
+        f"content: {'; '.join(what_en)}. A published version never changes (the disclosure "
+        f"log points at it): raise `versie` in the heading (e.g. {_next(changed.versie)}) "
+        "and publish again",
+    )
+
+
+def _next(versie: str) -> str:
+    """A suggestion for the next ``versie``: the last number one higher, else ``-2`` added."""
+    head, dot, last = versie.rpartition(".")
+    if last.isdigit():
+        return f"{head}{dot}{int(last) + 1}"
+    return f"{versie}-2"
+
+
+def register_redefined(activity: str, covenant: str, versie: str, parts: str) -> Text:
+    """A register entry that would get another content under its id."""
+    return Text(
+        f"convenant {covenant}, versie {versie}: de verwerking {activity} staat al in het "
+        f"verwerkingsregister met een andere inhoud ({parts}). Een registerregel verandert "
+        "nooit meer; geef het convenant een nieuwe `versie`",
+        f"covenant {covenant}, versie {versie}: processing activity {activity} is in the "
+        f"register with other content ({parts}); an entry never changes: raise `versie`",
+    )
+
+
+def schema_redefined(reason: str) -> Text:
+    """A view schema whose fingerprint the schema topic holds for another schema."""
+    return Text(
+        f"een view-schema zou een ander schema met dezelfde vingerafdruk vervangen ({reason}). "
+        "Ontvangers zouden eerder verstrekte views dan anders lezen; geef het convenant een "
+        "nieuwe `versie`",
+        f"a view schema would replace another schema with the same fingerprint ({reason})",
+    )
+
+
+def foreign_installation(bundle: str, here: str) -> Text:
+    """A bundle signed for another installation."""
+    return Text(
+        f"deze bundel is ondertekend voor installatie {bundle}, niet voor deze ({here}); "
+        "een bundel geldt alleen voor de installatie waarvoor hij is gepubliceerd",
+        f"this bundle was signed for installation {bundle}, not for this one ({here})",
+    )
+
+
+def refused_at_start(reasons: str) -> Text:
+    """A worker that does not start from the files on disk."""
+    return Text(
+        f"de router start niet met de convenantbestanden op schijf: {reasons}",
+        f"the router does not start from the covenant files on disk: {reasons}",
+    )
+
+
+def history_unreadable(reason: str) -> Text:
+    """`convenant check` could not compare with what was published."""
+    return Text(
+        f"de gepubliceerde versies zijn niet gelezen ({reason}); of deze tekst een al "
+        "gepubliceerde versie verandert, zegt `convenant publish`",
+        f"the published versions were not read ({reason}); `convenant publish` will tell "
+        "whether this text changes a published version",
+    )
+
+
+def history_compared(versions: int) -> Text:
+    """`convenant check` compared with what was published."""
+    return Text(
+        f"vergeleken met {versions} gepubliceerde bundel(s), het verwerkingsregister en de "
+        "schema's: geen gepubliceerde versie verandert",
+        f"compared with {versions} published bundle(s), the register and the schemas: no "
+        "published version changes",
+    )
