@@ -273,7 +273,7 @@ def _help_pages(env: dict[str, str]) -> dict[str, str]:
 def test_every_officer_help_page_is_dutch_by_default_and_english_on_request():
     dutch = _help_pages({})
     english = _help_pages({"KETENSTROOM_TAAL": "en"})
-    assert len(dutch) == len(english) == 14
+    assert len(dutch) == len(english) == 15
     for command, page in dutch.items():
         assert page.lstrip().startswith(f"Gebruik: ketenstroom {command}"), page
         assert "Toon deze uitleg en stop." in page, command
