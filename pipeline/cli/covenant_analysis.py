@@ -76,9 +76,10 @@ def _usage(settings: Settings, facts: Any, van: dt.datetime | None, tot: dt.date
         report = overview.report()
         in_force = {c.rule.id for c in facts.fields if c.rule.covenant == cid}
         in_force |= {c.rule.id for c in facts.tables if c.rule.covenant == cid}
-        unused = [r for r in report["zonder_verstrekking"]["regels"] if r in in_force]
-        unused += sorted(in_force - {r["regel"] for r in report["regels"]})
-        out[cid] = Usage(words, tuple(sorted(set(unused))))
+        # a rule counts as used when any of its versions disclosed in the period: the files
+        # analysed may be a version that is not published yet
+        used = {r["regel"] for r in report["regels"] if r.get("verstrekkingen")}
+        out[cid] = Usage(words, tuple(sorted(in_force - used)))
     return out
 
 
