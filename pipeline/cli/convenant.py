@@ -142,7 +142,11 @@ def convenant_check(path: CovenantPath = None) -> None:
     """Check covenant files against the registry and the schemas: every problem with
     file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
     from pipeline.covenant.checks.checker import warnings
-    from pipeline.covenant.checks.keys import encryption_warnings, keyed_recipients
+    from pipeline.covenant.checks.keys import (
+        encryption_warnings,
+        keyed_recipients,
+        unchecked_keys,
+    )
 
     settings = _settings()
     target = path or settings.convenanten_dir
@@ -150,7 +154,9 @@ def convenant_check(path: CovenantPath = None) -> None:
         _, covenants, registry = _compiled(target, settings)
         found = warnings(covenants, registry, _siblings(target, covenants))
         keyed = keyed_recipients(settings.keyring)
-        found += encryption_warnings(covenants, keyed, settings.keyring)
+        if keyed is not None:
+            found += encryption_warnings(covenants, keyed, settings.keyring)
+        unchecked = unchecked_keys(covenants, keyed, settings.keyring)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
     named = [(c.model.convenant.id, c.model.convenant.versie) for c in covenants]
@@ -162,6 +168,8 @@ def convenant_check(path: CovenantPath = None) -> None:
     console.print(
         str(msg.check_ok(named, len(rules), len(recipients), len(sources))), highlight=False
     )
+    for note in unchecked:  # not a warning: what could not be checked on this computer
+        console.print(f"{msg.not_checked_label()}: {escape(note)}", highlight=False, soft_wrap=True)
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
 

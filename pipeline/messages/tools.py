@@ -40,6 +40,11 @@ def check_ok(covenants: list[tuple[str, str]], rules: int, recipients: int, sour
     )
 
 
+def not_checked_label() -> Text:
+    """The words before what check could not check here (a note, not a warning)."""
+    return Text("niet nagegaan", "not checked")
+
+
 def warning_count(count: int) -> Text:
     """How many warnings check printed."""
     return Text(

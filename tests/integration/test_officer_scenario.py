@@ -109,8 +109,9 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         )
         assert "Wat Gemeente Breda (gemeente-breda) ontvangt" in annex
         assert (
-            "gemeenten Breda (GM0758), Oosterhout (GM0826), Rucphen (GM0840), Bergen op Zoom "
-            "(GM0748), Middelburg (GM0687)"
+            "<dt>Werkgebied</dt><dd>gemeenten GM0687 Middelburg, GM0748 Bergen op Zoom, GM0758 "
+            "Breda, GM0826 Oosterhout, GM0840 Rucphen; politie-eenheid Zeeland-West-Brabant "
+            "(ZEELAND_WEST_BRABANT), voor signalen zonder gemeente</dd>"
         ) in annex
         # the broker is configured and reachable, nothing is published yet: a concept
         assert "Status</dt><dd>concept: deze tekst is niet gepubliceerd" in annex

@@ -16,7 +16,9 @@ from pipeline.officer.analysis.report import Analysis, Overlap, Pair, difference
 from pipeline.officer.annex.content import duration_words
 from pipeline.officer.comparison.facts import FieldCover
 from pipeline.officer.document import Cell, Document, h, p, table, ul
-from pipeline.places.municipalities import DIVISION, labels
+from pipeline.places.areas import place_labels
+from pipeline.places.municipalities import DIVISION, named_in
+from pipeline.places.police_units import unit_label
 
 #: Short words for the matrix cells (the legend says them in full).
 SHORT = {
@@ -55,7 +57,7 @@ def _matrix(matrix: Matrix, doc: Document) -> None:
                 f"grondslag {', '.join(found.bases)}",
                 f"doel {', '.join(found.purposes)}",
                 f"bewaren {', '.join(duration_words(r) for r in found.retentions)}",
-                *([f"alleen als {'; '.join(found.conditions)}"] if found.conditions else []),
+                *([f"alleen als {named_in('; '.join(found.conditions))}"] if found.conditions else []),
             ]
         )
         return Cell(f"{text}{marks}", hover)
@@ -80,7 +82,7 @@ def _covers(covers: tuple[FieldCover, ...]) -> str:
         {
             f"{c.rule.id}: {c.grounds.basis}, {c.grounds.purpose}, "
             f"{duration_words(c.grounds.retention)}"
-            + (f", als {'; '.join(sorted(x.text for x in c.scope.conditions))}" if c.scope.conditions else "")
+            + (f", als {named_in('; '.join(sorted(x.text for x in c.scope.conditions)))}" if c.scope.conditions else "")
             for c in covers
         }
     )
@@ -129,7 +131,7 @@ def _overlap(overlap: Overlap, doc: Document) -> None:
     where = (
         ["het hele land"]
         if overlap.everywhere
-        else [*overlap.municipalities, *(f"politie-eenheid {u} (signalen zonder gemeente)" for u in overlap.police_units)]
+        else [*overlap.municipalities, *(f"{unit_label(u)}, voor signalen zonder gemeente" for u in overlap.police_units)]
     )
     doc.add(p(f"Overlap in {', '.join(where)}. Een signaal daar gaat onder beide convenanten naar buiten."))
     if overlap.kinds:
@@ -186,7 +188,7 @@ def analysis_document(analysis: Analysis) -> Document:
     )
     for x in analysis.headings:
         if x.area is not None:
-            places = [*labels(x.area.municipalities), *(f"politie-eenheid {u}" for u in sorted(x.area.police_units))]
+            places = place_labels(x.area.municipalities, x.area.police_units)
             doc.add(p(f"Werkgebied van {x.id}: {', '.join(places)}.", "noot"))
     doc.add(h(2, "Wie ziet wat"))
     for matrix in analysis.matrices:
@@ -252,8 +254,8 @@ def _area(heading: Any) -> str:
     if heading.area is None:
         return "landelijk"
     count = len(heading.area.municipalities)
-    units = ", ".join(sorted(heading.area.police_units))
-    return f"{count} gemeenten" + (f"; politie-eenheid {units}" if units else "")
+    units = ", ".join(unit_label(u) for u in sorted(heading.area.police_units))
+    return f"{count} {'gemeente' if count == 1 else 'gemeenten'}" + (f"; {units}" if units else "")
 
 
 def _loose(loose: Any) -> list[str]:
@@ -283,7 +285,11 @@ def summary(analysis: Analysis) -> list[str]:
             + (f" ({'; '.join(f'{k} {t} alleen onder {c}' for k, t, c in pair.gaps)})" if pair.gaps else "")
         )
     for overlap in analysis.overlaps:
-        where = "het hele land" if overlap.everywhere else ", ".join(overlap.municipalities) or ", ".join(overlap.police_units)
+        where = (
+            "het hele land"
+            if overlap.everywhere
+            else ", ".join(overlap.municipalities) or ", ".join(map(unit_label, overlap.police_units))
+        )
         lines.append(
             f"overlap {overlap.first} en {overlap.second} in {where}: "
             f"{len(overlap.kinds)} soorten ontvangen onder beide, {len(overlap.conflicts)} tegenstrijdig"

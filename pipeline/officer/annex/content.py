@@ -17,9 +17,10 @@ from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, gran
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
 from pipeline.officer.annex import accountability
-from pipeline.officer.annex.municipalities import municipality
 from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
 from pipeline.officer.annex.statistics import statistics_rows
+from pipeline.places.municipalities import labels, named_in
+from pipeline.places.police_units import unit_name
 from pipeline.registry import Registry
 
 CATEGORY_WORDS = {
@@ -135,14 +136,16 @@ def _facts(ctx: AnnexContext) -> tuple[tuple[str, str], ...]:
         else "onbepaalde tijd"
     )
     if isinstance(kop.werkgebied, Werkgebied):
+        units = kop.werkgebied.politie_eenheden
         area = "; ".join(
             p
             for p in (
-                f"gemeenten {', '.join(municipality(c) for c in kop.werkgebied.gemeenten)}"
+                f"gemeenten {', '.join(labels(kop.werkgebied.gemeenten))}"
                 if kop.werkgebied.gemeenten
                 else "",
-                f"politie-eenheden {', '.join(kop.werkgebied.politie_eenheden)}"
-                if kop.werkgebied.politie_eenheden
+                f"{'politie-eenheid' if len(units) == 1 else 'politie-eenheden'} "
+                f"{', '.join(unit_name(u) for u in units)}, voor signalen zonder gemeente"
+                if units
                 else "",
             )
             if p
@@ -275,7 +278,7 @@ def _condition_words(rule: Regel, categories: dict[str, list[str]]) -> str:
             if marked
             else ""
         )
-        parts.append(cond.describe() + note)
+        parts.append(named_in(cond.describe()) + note)
     return "; ".join(parts)
 
 

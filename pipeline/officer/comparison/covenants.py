@@ -9,7 +9,7 @@ import datetime as dt
 from pipeline.covenant.reidentifiers import herleider_changes
 from pipeline.language import Text
 from pipeline.officer.comparison.facts import Area, Heading, PolicyFacts
-from pipeline.places.municipalities import labels
+from pipeline.places.areas import place_labels
 
 
 def _date(day: dt.date | None) -> str:
@@ -19,7 +19,7 @@ def _date(day: dt.date | None) -> str:
 def _places(area: Area | None) -> set[str]:
     if area is None:
         return {"landelijk"}
-    return {*labels(area.municipalities), *(f"politie-eenheid {u}" for u in area.police_units)}
+    return set(place_labels(area.municipalities, area.police_units))
 
 
 def _changed_entries(

@@ -9,6 +9,7 @@ from pipeline.officer.annex.content import duration_words, treatment_words
 from pipeline.officer.comparison.engine import Difference, Kind, Naming
 from pipeline.officer.document import PAGE, Document, h, p, ul
 from pipeline.officer.memo.content import Entry, Grounding, Memo, RecipientMemo, Side, TableEntry
+from pipeline.places.municipalities import named_in
 
 
 def kind_label(memo: Memo, kind: Kind, by: tuple[str, ...] = ()) -> str:
@@ -37,7 +38,9 @@ def rule_words(rule: Grounding) -> str:
         parts.append(f"bewaren: {duration_words(rule.retention)}")
     parts.append(f"van {', '.join(rule.sources)}")
     parts.append(
-        "alleen als " + "; ".join(rule.conditions) if rule.conditions else "zonder voorwaarde"
+        "alleen als " + named_in("; ".join(rule.conditions))
+        if rule.conditions
+        else "zonder voorwaarde"
     )
     until = f" tot {rule.valid_until.isoformat()}" if rule.valid_until else ""
     parts.append(f"geldig vanaf {rule.valid_from.isoformat()}{until}")
