@@ -24,7 +24,6 @@ from pipeline.cli.officer import OfficerCommand, officer_app, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
-from pipeline.messages import comparison as comparison_msg
 from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
@@ -39,12 +38,8 @@ if TYPE_CHECKING:
     from pipeline.registry import Registry
 
 convenant_app = officer_app(h.convenant_group())
-convenant_app.command("analyse", help=said(comparison_msg.analyse_help()), cls=OfficerCommand)(
-    convenant_analyse
-)
-convenant_app.command("proef", help=said(comparison_msg.proef_help()), cls=OfficerCommand)(
-    convenant_proef
-)
+convenant_app.command("analyse", help=said(h.analyse()), cls=OfficerCommand)(convenant_analyse)
+convenant_app.command("proef", help=said(h.proef()), cls=OfficerCommand)(convenant_proef)
 
 CovenantPath = Annotated[
     Path | None,
@@ -380,24 +375,20 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
-@convenant_app.command("diff", help=said(comparison_msg.diff_help()), cls=OfficerCommand)
+@convenant_app.command("diff", help=said(h.diff()), cls=OfficerCommand)
 def convenant_diff(
-    old: Annotated[
-        str,
-        typer.Argument(help="Ervoor: een convenantbestand, een map of een git-versie (bijv. HEAD)."),
-    ],
+    old: Annotated[str, typer.Argument(help=said(h.diff_old()), show_default=False)],
     new: Annotated[
-        str | None,
-        typer.Argument(help="Erna: bestand, map of git-versie (standaard: de huidige bestanden)."),
+        str | None, typer.Argument(help=said(h.diff_new()), show_default=False)
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel, markdown of html (een notitie per ontvanger).")
+        str, typer.Option("--format", help=said(h.diff_format()))
     ] = "tabel",
     recipient: Annotated[
-        str | None, typer.Option("--ontvanger", help="Alleen het deel van deze ontvanger.")
+        str | None, typer.Option("--ontvanger", help=said(h.diff_recipient()))
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Schrijf naar dit bestand in plaats van het scherm.")
+        Path | None, typer.Option("--uit", help=said(h.explain_output()))
     ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated

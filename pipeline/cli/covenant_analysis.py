@@ -13,10 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import officer_settings, reporting, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.messages import covenant as covenant_msg
+from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings
 
@@ -84,26 +85,21 @@ def _usage(settings: Settings, facts: Any, van: dt.datetime | None, tot: dt.date
 
 def convenant_analyse(
     paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Convenantbestanden of mappen (standaard: KETENSTROOM_CONVENANTEN_DIR)."
-        ),
+        list[Path] | None, typer.Argument(help=said(h.analyse_paths()), show_default=False)
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel (samenvatting), html, markdown of json.")
+        str, typer.Option("--format", help=said(h.analyse_format()))
     ] = "tabel",
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Schrijf het verslag naar dit bestand.")
+        Path | None, typer.Option("--uit", help=said(h.report_output()))
     ] = None,
     van: Annotated[
         dt.datetime | None,
-        typer.Option(
-            "--van", formats=["%Y-%m-%d"], help="Met een broker: regels zonder verstrekking vanaf deze dag."
-        ),
+        typer.Option("--van", formats=["%Y-%m-%d"], help=said(h.analyse_from())),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="... tot deze dag (niet tot en met)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help=said(h.analyse_until())),
     ] = None,
 ) -> None:
     """The covenants side by side: per covenant who sees what, per kind of partner what differs

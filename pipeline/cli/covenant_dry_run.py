@@ -15,10 +15,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import officer_settings, reporting, said
 from pipeline.cli.output import console, errors
 from pipeline.legal_time import LEGAL_TZ
 from pipeline.messages import dry_run as msg
+from pipeline.messages import help as h
 
 
 def _moment(day: dt.datetime | None, default: dt.datetime) -> dt.datetime:
@@ -29,18 +30,17 @@ def _moment(day: dt.datetime | None, default: dt.datetime) -> dt.datetime:
 
 def convenant_proef(
     path: Annotated[
-        Path | None,
-        typer.Argument(help="De voorgestelde convenantbestanden (standaard: KETENSTROOM_CONVENANTEN_DIR)."),
+        Path | None, typer.Argument(help=said(h.proef_path()), show_default=False)
     ] = None,
     van: Annotated[
         dt.datetime | None,
-        typer.Option("--van", formats=["%Y-%m-%d"], help="Vanaf deze dag (standaard: 7 dagen geleden)."),
+        typer.Option("--van", formats=["%Y-%m-%d"], help=said(h.proef_from())),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="Tot deze dag, niet tot en met (standaard: nu)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help=said(h.proef_until())),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-document.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=said(h.as_json_document()))] = False,
 ) -> None:
     """A dry run: the signals of a period (default the last 7 days) from the inbound topics,
     routed in memory through the covenant version in force and through the proposed files;

@@ -51,6 +51,25 @@ def test_the_municipality_list_names_places_and_knows_its_police_units():
     assert known("GM0999") is None
 
 
+def test_every_police_unit_of_the_signals_has_its_plain_name(store):
+    """The plain names cover exactly the units a signal can name (the schema's symbols) and the
+    units the municipality list places municipalities in."""
+    from pipeline.covenant.fields import leaf_paths
+    from pipeline.places.areas import place_labels
+    from pipeline.places.police_units import NAMES, unit_label
+
+    field = leaf_paths(store.current("Signaal").expanded)["politie_eenheid"]
+    (enum,) = [t for t in field["type"] if isinstance(t, dict)]
+    assert set(enum["symbols"]) == set(NAMES)
+    assert {m.police_unit for m in municipalities().values()} <= set(NAMES)
+    assert unit_label("MIDDEN_NEDERLAND") == "politie-eenheid Midden-Nederland (MIDDEN_NEDERLAND)"
+    assert place_labels(["GM0345", "GM0344"], ["MIDDEN_NEDERLAND"]) == [
+        "GM0344 Utrecht",
+        "GM0345 Veenendaal",
+        "politie-eenheid Midden-Nederland (MIDDEN_NEDERLAND)",
+    ]
+
+
 def test_check_refuses_a_municipality_the_list_does_not_hold(covenant_dir):
     path = covenant_dir / "midden-nederland.yaml"
     path.write_text(path.read_text().replace("GM0307, ", "GM0999, ", 1))

@@ -263,10 +263,11 @@ import json, sys
 from typer.testing import CliRunner
 from pipeline.cli.main import app
 commands = [[g] for g in ("convenant", "verantwoording", "reidentify")] + [
-    ["convenant", c] for c in ("check", "test", "explain", "diff", "publish", "status")
+    ["convenant", c]
+    for c in ("check", "test", "explain", "diff", "analyse", "proef", "publish", "status")
 ] + [["verantwoording", c] for c in ("inzage", "overzicht", "export")] + [
     ["reidentify", c] for c in ("verzoek", "uitvoeren")
-]
+] + [["keys", c] for c in ("ondertekening", "herleider")]
 runner = CliRunner()
 pages = {" ".join(c): runner.invoke(app, [*c, "--help"], terminal_width=100).output for c in commands}
 print(json.dumps(pages))
@@ -293,15 +294,32 @@ def _help_pages(env: dict[str, str]) -> dict[str, str]:
 def test_every_officer_help_page_is_dutch_by_default_and_english_on_request():
     dutch = _help_pages({})
     english = _help_pages({"KETENSTROOM_TAAL": "en"})
-    assert len(dutch) == len(english) == 14
+    assert len(dutch) == len(english) == 18
     for command, page in dutch.items():
         assert page.lstrip().startswith(f"Gebruik: ketenstroom {command}"), page
         assert "Toon deze uitleg en stop." in page, command
         for word in ("Usage", "Options", "Arguments", "Commands", "Show this message", "[default"):
             assert word not in page, (command, word)
+        for kind in ("<str>", "<list", "PATHS", "TEXT", "DATE"):  # the kind of value too
+            assert kind not in page, (command, kind)
     for command, page in english.items():
         assert page.lstrip().startswith(f"Usage: ketenstroom {command}"), page
         assert "Show this message and exit." in page and "Gebruik" not in page, command
+        for word in ("standaard", "Schrijf", "Alleen", "Vanaf", "Tot deze dag", "Wie ondertekent"):
+            assert word not in page, (command, word)
+    # the option and argument texts of analyse, proef, diff and the officer's keys
+    for command, nl, en in (
+        ("convenant analyse", "Schrijf het verslag naar dit bestand.", "Write the report"),
+        ("convenant analyse", "Convenantbestanden of mappen", "Covenant files or directories"),
+        ("convenant proef", "Vanaf deze dag (standaard: 7 dagen geleden).", "From this day"),
+        ("convenant proef", "Eén JSON-document", "One JSON document"),
+        ("convenant diff", "Alleen het deel van deze ontvanger.", "Only this recipient's part."),
+        ("convenant diff", "Vóór: een convenantbestand", "Before: a covenant file"),
+        ("keys ondertekening", "Wie ondertekent", "Who signs"),
+        ("keys herleider", "De partij namens wie u herleidt", "The party you act for"),
+    ):
+        assert nl in " ".join(dutch[command].split()), (command, nl)
+        assert en in " ".join(english[command].split()), (command, en)
     assert "Controleer convenanten tegen het partnerregister" in dutch["convenant"]
     assert "Check covenant files against the registry" in english["convenant"]
     assert "[standaard: tabel]" in dutch["convenant explain"]
