@@ -407,11 +407,36 @@ def test_the_annex_carries_what_the_authority_asks(store):
         "Openbaar Ministerie (om) | zelfstandig | niets | Signaal",
         "vorm van uitbuiting (uitbuitingsvorm) | ongewijzigd",
         "Envelop: de standaard",
+        "Herleidbaar via een ander convenant",
+        "Niemand: midden-nederland staat niet toe dat een ontvanger wat dit convenant beschermt",
     ):
         assert expected in text, expected
     # envelope fields are not listed as data of a person in a rule's table
     rules = text[text.index("Wat Openbaar Ministerie") :]
     assert "(envelope.source)" not in rules.split("Envelop:")[0]
+
+
+def test_the_annex_says_who_may_re_identify_through_another_covenant(covenant_dir, store):
+    """herleidbaar_via in the annex: who may re-identify what this covenant protects through
+    which other covenant, and why; with --recipient only theirs."""
+    from pipeline.officer.annex.content import AnnexContext, build_annex
+    from pipeline.officer.annex.render import to_text
+    from tests.integration.combined_attack import NATIONWIDE, nationwide_covenant
+
+    (covenant_dir / f"{NATIONWIDE}.yaml").write_text(nationwide_covenant(statement=True))
+    loaded = next(c for c in load_covenants(covenant_dir) if c.model.convenant.id == NATIONWIDE)
+    registry = load_registry(covenant_dir)
+    text = to_text([build_annex(AnnexContext(loaded, registry, store))])
+    part = text[text.index("Herleidbaar via een ander convenant") :]
+    assert "onder landelijk-registratie van dezelfde signalen alleen een pseudoniem" in part
+    assert "voor hen beschermt het pseudoniem de persoon dus niet" in part
+    assert (
+        "- CoMensha, Coördinatiecentrum tegen Mensenhandel (comensha) | midden-nederland | "
+        "Proef: CoMensha mag de landelijke pseudoniemen naast de namen uit Midden-Nederland "
+        "leggen; gemeten wordt wat de router daarbij nog aan koppeling geeft."
+    ) in part
+    other = to_text([build_annex(AnnexContext(loaded, registry, store, recipient="om"))])
+    assert "Niemand: landelijk-registratie staat niet toe" in other
 
 
 def test_the_status_names_the_publication_and_signer():

@@ -365,10 +365,12 @@ def check(
     registry: Registry,
     store: SchemaStore,
     others: list[LoadedCovenant] | None = None,
+    combinations: bool = True,
 ) -> list[str]:
     """Every problem in the covenants, each with file:line:column; empty when all is well.
     ``others`` are in force beside them (the rest of the directory when one file is checked):
-    a combination with them is checked, they themselves are not."""
+    a combination with them is checked, they themselves are not. ``combinations`` False leaves
+    out re-identification across covenants, for a report that shows it instead (analyse)."""
     checker = _Checker(registry, store)
     for loaded in covenants:
         checker.check_covenant(loaded)
@@ -377,7 +379,8 @@ def check(
         problems += heading_problems(loaded, registry)
         problems += treatment_conflicts(loaded)
     problems += domain_problems(covenants)
-    problems += combination_problems(covenants, others)
+    if combinations:
+        problems += combination_problems(covenants, others)
     return problems
 
 

@@ -10,7 +10,9 @@ import json
 from enum import Enum
 from typing import Any
 
+from pipeline.messages import combinations as combination_msg
 from pipeline.messages import comparison as msg
+from pipeline.officer.analysis.across import Across
 from pipeline.officer.analysis.matrix import Matrix, MatrixCell
 from pipeline.officer.analysis.report import Analysis, Overlap, Pair, differences_of
 from pipeline.officer.annex.content import duration_words
@@ -158,6 +160,46 @@ def _overlap(overlap: Overlap, doc: Document) -> None:
         )
 
 
+def _fields(fields: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{path} ({treatment})" for path, treatment in fields)
+
+
+def _across(found: Across, doc: Document) -> None:
+    """Who can re-identify across covenants, and what herleidbaar_via allows."""
+    doc.add(h(2, "Herleidbaar over convenanten heen"), p(combination_msg.across_intro().nl, "noot"))
+    if not found.findings:
+        doc.add(p(combination_msg.across_none().nl))
+    else:
+        rows = [
+            [
+                Cell(f.recipient),
+                Cell(f"{f.signal_type} van {', '.join(f.sources)}"),
+                Cell(f"{f.identity.covenant} {f.identity.rule}: {_fields(f.identity.fields)}"),
+                Cell(f"{f.protected.covenant} {f.protected.rule}: {_fields(f.protected.fields)}"),
+                Cell(
+                    combination_msg.across_allowed(f.allowed_because).nl,
+                    css="" if f.allowed_because else "zwak",
+                ),
+            ]
+            for f in found.findings
+        ]
+        doc.add(table([t.nl for t in combination_msg.across_headers()], rows))
+    if found.statements:
+        doc.add(h(3, combination_msg.statements_title().nl), p(combination_msg.statements_intro().nl))
+        doc.add(
+            table(
+                [t.nl for t in combination_msg.statements_headers()],
+                [
+                    [
+                        Cell(s.covenant), Cell(s.recipient), Cell(s.through), Cell(s.reason),
+                        Cell(combination_msg.statement_used(s.used).nl),
+                    ]
+                    for s in found.statements
+                ],
+            )
+        )
+
+
 def analysis_document(analysis: Analysis) -> Document:
     """The full analysis as a document."""
     ids = [x.id for x in analysis.headings]
@@ -205,18 +247,8 @@ def analysis_document(analysis: Analysis) -> Document:
         doc.add(p("Geen: geen gemeente valt onder twee van deze convenanten."))
     for overlap in analysis.overlaps:
         _overlap(overlap, doc)
-    doc.add(h(2, "Herleidbaar over convenanten heen"))
-    if analysis.cross_reidentification is None:
-        doc.add(
-            p(
-                "Nog niet beschikbaar in deze versie: de controle of een ontvanger onder het ene "
-                "convenant de identiteit krijgt en onder een overlappend convenant alleen een "
-                "pseudoniem, zodat hij dat pseudoniem kan herleiden.",
-                "noot",
-            )
-        )
-    else:
-        doc.add(ul(list(analysis.cross_reidentification) or ["Geen gevonden."]))
+    if analysis.cross_reidentification is not None:
+        _across(analysis.cross_reidentification, doc)
     doc.add(h(2, "Statistiek naast elkaar"))
     doc.add(
         table(
@@ -292,8 +324,16 @@ def summary(analysis: Analysis) -> list[str]:
         )
         lines.append(
             f"overlap {overlap.first} en {overlap.second} in {where}: "
-            f"{len(overlap.kinds)} soorten ontvangen onder beide, {len(overlap.conflicts)} tegenstrijdig"
+            f"{len(overlap.kinds)} {'soort ontvangt' if len(overlap.kinds) == 1 else 'soorten ontvangen'} "
+            f"onder beide, {len(overlap.conflicts)} tegenstrijdig"
         )
+    cross = analysis.cross_reidentification
+    if cross is not None:
+        seen = dict.fromkeys(
+            (f.recipient, f.protected.covenant, f.identity.covenant, f.kinds, f.allowed_because is not None)
+            for f in cross.findings
+        )
+        lines += [combination_msg.across_summary(*key).nl for key in seen]
     for double in analysis.double_counts:
         lines.append(f"dubbel geteld voor {double.recipient}: {double.first} en {double.second}")
     for loose in analysis.loose_ends:

@@ -16,6 +16,7 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
+from pipeline.messages import combinations as combination_msg
 from pipeline.officer.annex import accountability
 from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
 from pipeline.officer.annex.statistics import statistics_rows
@@ -238,6 +239,21 @@ def _reidentifiers(ctx: AnnexContext) -> Section:
     )
 
 
+def _through_other_covenants(ctx: AnnexContext) -> Section:
+    """Who may re-identify what this covenant protects through another covenant (herleidbaar_via)."""
+    kop = ctx.loaded.model.convenant
+    rows = tuple(
+        (_name(ctx, s.ontvanger), s.convenant, " ".join(s.reden.split()))
+        for s in kop.herleidbaar_via
+        if ctx.recipient is None or s.ontvanger == ctx.recipient
+    )
+    title = combination_msg.statements_title().nl
+    if not rows:
+        return Section(title, (combination_msg.annex_no_statements(kop.id).nl,))
+    headers = tuple(t.nl for t in combination_msg.annex_statements_headers())
+    return Section(title, (combination_msg.annex_statements(kop.id).nl,), Table(headers, rows))
+
+
 def _envelope(ctx: AnnexContext) -> Section:
     rows = (
         (
@@ -418,6 +434,7 @@ SECTION_BUILDERS: list[SectionBuilder] = [
         _part(accountability.who_sees_what(ctx.loaded), new_page=True),
         _domains(ctx),
         _reidentifiers(ctx),
+        _through_other_covenants(ctx),
         _envelope(ctx),
     ],
     _recipients,
