@@ -228,8 +228,8 @@ def annex_statements(covenant: str) -> Text:
 def annex_no_statements(covenant: str) -> Text:
     """The annex when the covenant allows no re-identification through another covenant."""
     return Text(
-        f"Niemand: {covenant} staat niet toe dat een ontvanger wat dit convenant beschermt "
-        "herleidt met wat een ander convenant hem leesbaar geeft (convenant check weigert "
+        f"Niemand: {covenant} staat geen enkele ontvanger toe om wat dit convenant beschermt, "
+        "te herleiden met wat een ander convenant hem leesbaar geeft (convenant check weigert "
         "zulke convenanten samen).",
         f"Nobody: {covenant} allows no recipient to re-identify what it protects through what "
         "another covenant gives it readably (convenant check refuses such covenants together).",

@@ -408,7 +408,7 @@ def test_the_annex_carries_what_the_authority_asks(store):
         "vorm van uitbuiting (uitbuitingsvorm) | ongewijzigd",
         "Envelop: de standaard",
         "Herleidbaar via een ander convenant",
-        "Niemand: midden-nederland staat niet toe dat een ontvanger wat dit convenant beschermt",
+        "Niemand: midden-nederland staat geen enkele ontvanger toe om wat dit convenant beschermt",
     ):
         assert expected in text, expected
     # envelope fields are not listed as data of a person in a rule's table
@@ -436,7 +436,7 @@ def test_the_annex_says_who_may_re_identify_through_another_covenant(covenant_di
         "leggen; gemeten wordt wat de router daarbij nog aan koppeling geeft."
     ) in part
     other = to_text([build_annex(AnnexContext(loaded, registry, store, recipient="om"))])
-    assert "Niemand: landelijk-registratie staat niet toe" in other
+    assert "Niemand: landelijk-registratie staat geen enkele ontvanger toe" in other
 
 
 def test_the_status_names_the_publication_and_signer():

@@ -429,9 +429,9 @@ SECTION_BUILDERS: list[SectionBuilder] = [
     lambda ctx: [
         _part(accountability.controllers(ctx.loaded, lambda p: _name(ctx, p), ctx.registry)),
         _bases(ctx),
-        _part(accountability.rights(ctx.loaded, lambda p: _name(ctx, p)), new_page=True),
+        _part(accountability.rights(ctx.loaded, lambda p: _name(ctx, p))),
         _part(accountability.security(ctx.loaded)),
-        _part(accountability.who_sees_what(ctx.loaded), new_page=True),
+        _part(accountability.who_sees_what(ctx.loaded)),
         _domains(ctx),
         _reidentifiers(ctx),
         _through_other_covenants(ctx),
