@@ -189,13 +189,19 @@ def _siblings(target: Path, checked: list[LoadedCovenant]) -> list[LoadedCovenan
 @convenant_app.command("test", help=said(h.test()), cls=OfficerCommand)
 def convenant_test(path: CovenantPath = None) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
+    from pipeline.covenant.loader import EXAMPLES_SUFFIX
     from pipeline.officer.examples import run_examples
 
     settings = _settings()
     target = path or settings.convenanten_dir
     with _reporting():
-        policy, _, _ = _compiled(target, settings)
+        policy, covenants, _ = _compiled(target, settings)
         results = run_examples(target, policy)
+    untested = [
+        (c.model.convenant.id, c.source.path.stem + EXAMPLES_SUFFIX)
+        for c in covenants
+        if not c.source.path.with_name(c.source.path.stem + EXAMPLES_SUFFIX).exists()
+    ]
     for result in results:
         mark = (
             f"[green]{msg.example_passed()}  [/green]"
@@ -212,6 +218,10 @@ def convenant_test(path: CovenantPath = None) -> None:
     failed = sum(not r.passed for r in results)
     if not results:
         errors.print(str(msg.no_examples()), highlight=False)
+    else:
+        for covenant, file in untested:
+            text = msg.covenant_without_examples(covenant, file)
+            errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(str(text))}", highlight=False)
     console.print(str(msg.examples_summary(len(results) - failed, failed)), highlight=False)
     if failed or not results:
         raise typer.Exit(1)

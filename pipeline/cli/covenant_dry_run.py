@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,9 +71,17 @@ def convenant_proef(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            tally, chosen = dry_run(
-                settings, bootstrap, path or settings.convenanten_dir, start, end, progress
-            )
+            # reading the version in force adopts it as a worker would, which a worker logs
+            # (in English, for operators); the officer's output is the report alone
+            adoption = logging.getLogger("ketenstroom.covenants")
+            level = adoption.level
+            adoption.setLevel(logging.ERROR)
+            try:
+                tally, chosen = dry_run(
+                    settings, bootstrap, path or settings.convenanten_dir, start, end, progress
+                )
+            finally:
+                adoption.setLevel(level)
     report = tally.report()
     report["periode"] = {"van": start.isoformat(), "tot": end.isoformat()}
     report["in_werking"] = {"versie": chosen.version, "convenanten": chosen.in_force.version}
@@ -85,11 +94,16 @@ def convenant_proef(
 
 def _print(report: dict[str, Any]) -> None:
     force = report["in_werking"]
+    live = (
+        f"publicatie {force['versie']}, die nu live is"
+        if force["versie"]
+        else "wat de routers nu doen (er is nog niets gepubliceerd)"
+    )
     console.print(
         f"[bold]Proef[/bold]: {report['signalen']} signalen van {report['periode']['van'][:10]} "
-        f"tot {report['periode']['tot'][:10]}, door versie {force['versie']} "
-        f"({escape(force['convenanten'])}) en door {escape(report['voorgesteld'])}. Er is "
-        "niets verstuurd.",
+        f"tot {report['periode']['tot'][:10]}, door {live} ({escape(force['convenanten'])}) "
+        "en door uw bestanden "
+        f"({escape(report['voorgesteld'])}). Er is niets verstuurd.",
         highlight=False,
         soft_wrap=True,
     )

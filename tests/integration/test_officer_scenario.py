@@ -147,7 +147,14 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         assert views and all(v.datum["slachtoffer"]["adres"]["postcode"] == "4811" for v in views)
         assert "111222333" not in str([v.datum for v in views])  # a pseudonym, not the BSN
         assert worker.alive, worker.output()[-3000:]
-        # 5. the annex of the published text says it is adopted, by whom and when
+        # 5. a dry run against the published version: the officer reads Dutch only (the
+        # adoption a worker logs in English is not theirs to read)
+        proef = run_cli("convenant", "proef", env=env)
+        assert proef.returncode == 0, proef.stderr
+        assert "door publicatie 1, die nu live is (midden-nederland@2025.1" in proef.stdout
+        assert "covenant policy switched" not in proef.stderr, proef.stderr
+        assert "connecting" not in proef.stderr
+        # 6. the annex of the published text says it is adopted, by whom and when
         _annex_status_follows_the_publication(cli, officer / "zeeland-west-brabant.yaml", tmp_path)
     finally:
         worker.stop()

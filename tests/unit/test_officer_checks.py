@@ -230,6 +230,36 @@ def test_an_example_has_one_verdict_alone_or_in_its_directory(tmp_path, store):
     assert all("dit voorbeeld toetst alleen zijn eigen convenant" in n for n in notes)
 
 
+def test_a_failing_example_says_how_to_write_what_arrives(tmp_path):
+    """A newcomer's example lists a field alone where it arrives as pc4, and forgets a
+    recipient: the message says how to write the treatment, names no envelope field, and a
+    covenant without any example is pointed out when the others' examples pass."""
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml", with_midden=True)
+    examples = (DATA / "zeeland-west-brabant.voorbeelden.yaml").read_text()
+    (directory / "zeeland-west-brabant.voorbeelden.yaml").write_text(
+        examples.replace("slachtoffer.adres.postcode: pc4", "slachtoffer.adres.postcode").replace(
+            "      om: [uitbuitingsvorm, sector, indicatoren, slachtoffer.bsn, slachtoffer.voornamen,\n"
+            "           slachtoffer.achternaam, slachtoffer.geboortedatum, slachtoffer.adres.gemeentecode,\n"
+            "           minderjarig, politie_eenheid]\n",
+            "",
+            1,
+        )
+    )
+    done = run_cli("convenant", "test", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert done.returncode == 1
+    assert (
+        "gemeente-breda ontvangt slachtoffer.adres.postcode als pc4, verwacht: doorgeven; is pc4 "
+        "de bedoeling, schrijf dan `slachtoffer.adres.postcode: pc4` in het voorbeeld"
+    ) in done.stdout
+    (unexpected,) = [line for line in done.stdout.splitlines() if "om ontvangt" in line]
+    assert "(het voorbeeld noemt deze ontvanger niet, dus: niets)" in unexpected
+    assert "envelope." not in unexpected
+    assert (
+        "let op: convenant midden-nederland heeft geen voorbeeldtests: schrijf ze in "
+        "midden-nederland.voorbeelden.yaml"
+    ) in done.stderr
+
+
 def test_an_example_signal_is_refused_in_dutch(tmp_path, store):
     directory = _examples_dir(tmp_path)
     _, typo, no_age = _results(directory / "zeeland-west-brabant.yaml", directory, store)

@@ -164,9 +164,10 @@ def _since(covers: Iterable[FieldCover | TableCover]) -> dt.date:
     return max((c.scope.valid_from for c in covers), default=dt.date.min)
 
 
-def _signature(covers: tuple[FieldCover, ...]) -> frozenset[tuple[object, ...]]:
-    """What makes two fields' changes read alike: treatment and rule, without the field."""
-    return frozenset((c.treatment, grounding(c)) for c in covers)
+def _signature(covers: tuple[FieldCover, ...]) -> frozenset[Grounding]:
+    """What makes two fields' changes read alike: the rules behind them, without the field
+    (each field's treatment is said inside the entry, so one rule reads as one entry)."""
+    return frozenset(grounding(c) for c in covers)
 
 
 def _shown(changes: list[FieldChange]) -> list[FieldChange]:
