@@ -16,13 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kafka import KafkaProducer
 
+from pipeline import topics
 from pipeline.app.process import WorkerProcess, settings_env
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.demo import EMBEDDED_TIMINGS
 from pipeline.privacy.keyring import write_secret_file
+from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.signing import SigningKey
 from pipeline.settings import Settings
 from tests.conftest import CONVENANTEN
 from tests.helpers import run_cli
@@ -156,6 +160,7 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         assert "connecting" not in proef.stderr
         # 6. the annex of the published text says it is adopted, by whom and when
         _annex_status_follows_the_publication(cli, officer / "zeeland-west-brabant.yaml", tmp_path)
+        _a_forged_signer_does_not_make_a_text_adopted(cli, settings, officer / "zeeland-west-brabant.yaml")
     finally:
         worker.stop()
 
@@ -186,6 +191,26 @@ def _annex_status_follows_the_publication(cli, covenant: Path, tmp_path: Path) -
     changed = cli("convenant", "explain", str(covenant), "--format", "html")
     assert "<dt>Status</dt><dd>concept: deze tekst is niet gepubliceerd</dd>" in changed
     assert "vastgesteld" not in changed
+
+
+def _a_forged_signer_does_not_make_a_text_adopted(cli, settings: Settings, covenant: Path) -> None:
+    """Attack: anyone who can write the control topic signs the changed text with a key of its
+    own under the officer's name, as a higher version. The annex trusts only the trusted
+    signers: the changed text stays a concept, the published one stays adopted."""
+    changed = covenant.read_text()
+    published = changed.removesuffix("# nog niet gepubliceerd\n")
+    forger = SigningKey.generate("FG Zeeland-West-Brabant")  # the officer's name, not its key
+    files = {**Bundle.from_directory(covenant.parent).files, covenant.name: changed}
+    bundle = Bundle(files, dt.datetime.now(dt.UTC).isoformat(), 2)
+    producer = KafkaProducer(bootstrap_servers=settings.require_bootstrap(), acks="all")
+    producer.send(topics.COVENANTS, key=bundle_key(2), value=forger.sign(bundle.to_bytes())).get(30)
+    producer.close()
+    annex = cli("convenant", "explain", str(covenant), "--format", "html")
+    assert "<dt>Status</dt><dd>concept: deze tekst is niet gepubliceerd</dd>" in annex
+    covenant.write_text(published)
+    annex = cli("convenant", "explain", str(covenant), "--format", "html")
+    assert "<dt>Status</dt><dd>vastgesteld: publicatie 1 van " in annex
+    assert "sinds publicatie 2" not in annex  # the forged version is no publication
 
 
 def _pdf_pages(pdf: Path) -> list[str]:

@@ -8,17 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.covenant.checks.combinations import Reidentifiable, reidentifiable_across
+from pipeline.covenant.checks.combinations import Given, Reidentifiable, reidentifiable_across
 from pipeline.covenant.loader import LoadedCovenant
-
-
-@dataclass(frozen=True)
-class Side:
-    """One side of a finding: the covenant, its rule and the fields it gives (with treatment)."""
-
-    covenant: str
-    rule: str
-    fields: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -31,8 +22,9 @@ class CrossFinding:
     signal_type: str
     sources: tuple[str, ...]
     kinds: tuple[str, ...]
-    identity: Side
-    protected: Side
+    #: The covenant, rule, fields (with treatment) and place (file:line:column) of each side.
+    identity: Given
+    protected: Given
     #: The protecting covenant's reason under ``herleidbaar_via``; None: not allowed (check
     #: refuses these covenants together).
     allowed_because: str | None
@@ -69,8 +61,8 @@ def _finding(found: Reidentifiable) -> CrossFinding:
         signal_type=found.signal_type,
         sources=found.sources,
         kinds=found.kinds,
-        identity=Side(found.identity.covenant, found.identity.rule, found.identity.fields),
-        protected=Side(found.protected.covenant, found.protected.rule, found.protected.fields),
+        identity=found.identity,
+        protected=found.protected,
         allowed_because=" ".join(found.stated.reden.split()) if found.stated else None,
     )
 

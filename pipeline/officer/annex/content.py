@@ -16,8 +16,7 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
-from pipeline.messages import combinations as combination_msg
-from pipeline.officer.annex import accountability
+from pipeline.officer.annex import accountability, reidentification
 from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
 from pipeline.officer.annex.statistics import statistics_rows
 from pipeline.places.municipalities import labels, named_in
@@ -211,49 +210,6 @@ def _domains(ctx: AnnexContext) -> Section:
     )
 
 
-def _reidentifiers(ctx: AnnexContext) -> Section:
-    """Who may re-identify a reversible pseudonym, for whom, with which key."""
-    from pipeline.privacy.keyring import unb64
-    from pipeline.privacy.reidentification import key_id
-
-    kop = ctx.loaded.model.convenant
-    rows = tuple((h.naam, h.namens, key_id(unb64(h.publieke_sleutel))) for h in kop.herleiders)
-    if not rows:
-        return Section(
-            "Wie mag herleiden",
-            (
-                "Niemand: dit convenant noemt geen herleiders, dus geen herleidbaar pseudoniem "
-                "wordt via ketenstroom teruggebracht tot het BSN.",
-            ),
-        )
-    return Section(
-        "Wie mag herleiden",
-        (
-            "Alleen deze personen mogen een herleidbaar pseudoniem (pseudoniem-herleidbaar) laten "
-            "terugbrengen tot het BSN, alleen voor pseudoniemen die de partij namens wie zij "
-            "handelen heeft ontvangen, en alleen met een verzoek dat zij met hun eigen sleutel "
-            "ondertekenen, met een reden. Elke herleiding staat met het ondertekende verzoek in "
-            "het verantwoordingslog.",
-        ),
-        Table(("herleider", "namens", "sleutel"), rows),
-    )
-
-
-def _through_other_covenants(ctx: AnnexContext) -> Section:
-    """Who may re-identify what this covenant protects through another covenant (herleidbaar_via)."""
-    kop = ctx.loaded.model.convenant
-    rows = tuple(
-        (_name(ctx, s.ontvanger), s.convenant, " ".join(s.reden.split()))
-        for s in kop.herleidbaar_via
-        if ctx.recipient is None or s.ontvanger == ctx.recipient
-    )
-    title = combination_msg.statements_title().nl
-    if not rows:
-        return Section(title, (combination_msg.annex_no_statements(kop.id).nl,))
-    headers = tuple(t.nl for t in combination_msg.annex_statements_headers())
-    return Section(title, (combination_msg.annex_statements(kop.id).nl,), Table(headers, rows))
-
-
 def _envelope(ctx: AnnexContext) -> Section:
     rows = (
         (
@@ -433,8 +389,8 @@ SECTION_BUILDERS: list[SectionBuilder] = [
         _part(accountability.security(ctx.loaded)),
         _part(accountability.who_sees_what(ctx.loaded)),
         _domains(ctx),
-        _reidentifiers(ctx),
-        _through_other_covenants(ctx),
+        _part(reidentification.herleiders(ctx.loaded)),
+        _part(reidentification.through_other_covenants(ctx.loaded, lambda p: _name(ctx, p), ctx.recipient)),
         _envelope(ctx),
     ],
     _recipients,
