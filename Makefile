@@ -28,13 +28,15 @@ $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
 	@touch $@
 
 # The covenant annex is checked in headless Chromium (tests/unit/test_annex_browser.py) and
-# `convenant explain --format pdf` prints through it: Debian's package, installed when missing.
+# `convenant explain --format pdf` prints through it; the printed pages are read back with
+# poppler's pdftotext (tests/integration/test_officer_scenario.py): Debian's packages,
+# installed when missing.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium (for the annex's browser test and PDF)"; \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and poppler-utils (for the annex's browser tests and PDF)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
-	    || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null \
+	    || { echo "could not install chromium and poppler-utils: run 'apt-get install chromium poppler-utils' as root"; exit 1; }; }
 
 test: $(STAMP) $(NPM_STAMP) lint typecheck chromium
 	$(BIN)/ketenstroom convenant check

@@ -136,9 +136,10 @@ def in_utrecht(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def covenant_facts(directory: Any) -> Any:
+def covenant_facts(directory: Any, combinations: bool = True) -> Any:
     """The comparison engine's facts of a covenant directory (or one file beside its registry),
-    compiled as `convenant diff` compiles a side."""
+    compiled as `convenant diff` compiles a side (``combinations`` False: as `analyse` does,
+    re-identification across covenants a finding, not a refusal)."""
     from pathlib import Path
 
     from pipeline.codec.schema_store import load_store
@@ -151,6 +152,7 @@ def covenant_facts(directory: Any) -> Any:
         load_side(str(path), folder),
         registry_for(str(path), folder),
         load_store(ROOT / "schemas"),
+        combinations=combinations,
     )
     return side.facts
 

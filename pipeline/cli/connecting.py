@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.broker.reachability import require_reachable
 from pipeline.cli.output import status
+from pipeline.messages import tools as msg
 from pipeline.settings import Settings
 
 
@@ -11,6 +12,6 @@ def reachable(settings: Settings) -> str:
     """The bootstrap servers, once one of them answers within the connect timeout; otherwise a
     BrokerError that names every address tried."""
     bootstrap = settings.require_bootstrap()
-    with status(f"connecting to {bootstrap} ..."):
+    with status(str(msg.connecting(bootstrap))):
         require_reachable(bootstrap, settings.connect_timeout_s)
     return bootstrap

@@ -24,7 +24,6 @@ from pipeline.cli.officer import OfficerCommand, officer_app, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
-from pipeline.messages import comparison as comparison_msg
 from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
@@ -38,12 +37,8 @@ if TYPE_CHECKING:
     from pipeline.registry import Registry
 
 convenant_app = officer_app(h.convenant_group())
-convenant_app.command("analyse", help=said(comparison_msg.analyse_help()), cls=OfficerCommand)(
-    convenant_analyse
-)
-convenant_app.command("proef", help=said(comparison_msg.proef_help()), cls=OfficerCommand)(
-    convenant_proef
-)
+convenant_app.command("analyse", help=said(h.analyse()), cls=OfficerCommand)(convenant_analyse)
+convenant_app.command("proef", help=said(h.proef()), cls=OfficerCommand)(convenant_proef)
 
 CovenantPath = Annotated[
     Path | None,
@@ -141,7 +136,11 @@ def convenant_check(path: CovenantPath = None) -> None:
     """Check covenant files against the registry and the schemas: every problem with
     file:line:column and what to do; warnings (overlapping areas) do not fail the check."""
     from pipeline.covenant.checks.checker import warnings
-    from pipeline.covenant.checks.keys import encryption_warnings, keyed_recipients
+    from pipeline.covenant.checks.keys import (
+        encryption_warnings,
+        keyed_recipients,
+        unchecked_keys,
+    )
 
     settings = _settings()
     target = path or settings.convenanten_dir
@@ -149,7 +148,9 @@ def convenant_check(path: CovenantPath = None) -> None:
         policy, covenants, registry = _compiled(target, settings)
         found = warnings(covenants, registry, _siblings(target, covenants))
         keyed = keyed_recipients(settings.keyring)
-        found += encryption_warnings(covenants, keyed, settings.keyring)
+        if keyed is not None:
+            found += encryption_warnings(covenants, keyed, settings.keyring)
+        unchecked = unchecked_keys(covenants, keyed, settings.keyring)
     for warning in found:
         errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(warning)}", highlight=False)
     _compare_with_published(settings, covenants, policy)
@@ -162,6 +163,8 @@ def convenant_check(path: CovenantPath = None) -> None:
     console.print(
         str(msg.check_ok(named, len(rules), len(recipients), len(sources))), highlight=False
     )
+    for note in unchecked:  # not a warning: what could not be checked on this computer
+        console.print(f"{msg.not_checked_label()}: {escape(note)}", highlight=False, soft_wrap=True)
     if found:
         console.print(str(msg.warning_count(len(found))), highlight=False)
 
@@ -220,13 +223,19 @@ def _compare_with_published(
 @convenant_app.command("test", help=said(h.test()), cls=OfficerCommand)
 def convenant_test(path: CovenantPath = None) -> None:
     """Run the example tests (*.voorbeelden.yaml): each recipient gets exactly the fields named."""
+    from pipeline.covenant.loader import EXAMPLES_SUFFIX
     from pipeline.officer.examples import run_examples
 
     settings = _settings()
     target = path or settings.convenanten_dir
     with _reporting():
-        policy, _, _ = _compiled(target, settings)
+        policy, covenants, _ = _compiled(target, settings)
         results = run_examples(target, policy)
+    untested = [
+        (c.model.convenant.id, c.source.path.stem + EXAMPLES_SUFFIX)
+        for c in covenants
+        if not c.source.path.with_name(c.source.path.stem + EXAMPLES_SUFFIX).exists()
+    ]
     for result in results:
         mark = (
             f"[green]{msg.example_passed()}  [/green]"
@@ -243,6 +252,10 @@ def convenant_test(path: CovenantPath = None) -> None:
     failed = sum(not r.passed for r in results)
     if not results:
         errors.print(str(msg.no_examples()), highlight=False)
+    else:
+        for covenant, file in untested:
+            text = msg.covenant_without_examples(covenant, file)
+            errors.print(f"[yellow]{msg.warning_label()}:[/yellow] {escape(str(text))}", highlight=False)
     console.print(str(msg.examples_summary(len(results) - failed, failed)), highlight=False)
     if failed or not results:
         raise typer.Exit(1)
@@ -406,24 +419,20 @@ def _print_annexes(annexes: list[Annex], output: Path | None) -> None:
         console.print(f"\n[bold]{escape(annex.closing)}[/bold]")
 
 
-@convenant_app.command("diff", help=said(comparison_msg.diff_help()), cls=OfficerCommand)
+@convenant_app.command("diff", help=said(h.diff()), cls=OfficerCommand)
 def convenant_diff(
-    old: Annotated[
-        str,
-        typer.Argument(help="Ervoor: een convenantbestand, een map of een git-versie (bijv. HEAD)."),
-    ],
+    old: Annotated[str, typer.Argument(help=said(h.diff_old()), show_default=False)],
     new: Annotated[
-        str | None,
-        typer.Argument(help="Erna: bestand, map of git-versie (standaard: de huidige bestanden)."),
+        str | None, typer.Argument(help=said(h.diff_new()), show_default=False)
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel, markdown of html (een notitie per ontvanger).")
+        str, typer.Option("--format", help=said(h.diff_format()))
     ] = "tabel",
     recipient: Annotated[
-        str | None, typer.Option("--ontvanger", help="Alleen het deel van deze ontvanger.")
+        str | None, typer.Option("--ontvanger", help=said(h.diff_recipient()))
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Schrijf naar dit bestand in plaats van het scherm.")
+        Path | None, typer.Option("--uit", help=said(h.explain_output()))
     ] = None,
 ) -> None:
     """A change memo: per recipient what is newly shared, no longer shared, treated

@@ -13,10 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import officer_settings, reporting, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.messages import covenant as covenant_msg
+from pipeline.messages import help as h
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings
 
@@ -28,6 +29,7 @@ def _load(paths: list[Path], settings: Settings) -> tuple[Any, Any]:
     the registry beside the first (else the configured one)."""
     from pipeline.codec.schema_store import load_store
     from pipeline.covenant.loader import load_covenant, load_covenants
+    from pipeline.officer.analysis.across import across
     from pipeline.officer.sides import compiled, registry_for
 
     covenants = []
@@ -48,8 +50,10 @@ def _load(paths: list[Path], settings: Settings) -> tuple[Any, Any]:
     if problems:
         raise CovenantError(problems)
     registry = registry_for(str(paths[0]), settings.convenanten_dir)
-    side = compiled("analyse", covenants, registry, load_store(settings.schemas_dir))
-    return side.facts, side.policy
+    # re-identification across covenants is a finding of the report here, not a refusal
+    store = load_store(settings.schemas_dir)
+    side = compiled("analyse", covenants, registry, store, combinations=False)
+    return side.facts, across(covenants)
 
 
 def _usage(settings: Settings, facts: Any, van: dt.datetime | None, tot: dt.datetime | None) -> Any:
@@ -85,49 +89,45 @@ def _usage(settings: Settings, facts: Any, van: dt.datetime | None, tot: dt.date
 
 def convenant_analyse(
     paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Convenantbestanden of mappen (standaard: KETENSTROOM_CONVENANTEN_DIR)."
-        ),
+        list[Path] | None, typer.Argument(help=said(h.analyse_paths()), show_default=False)
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="tabel (samenvatting), html, markdown of json.")
+        str, typer.Option("--format", help=said(h.analyse_format()))
     ] = "tabel",
     output: Annotated[
-        Path | None, typer.Option("--uit", help="Schrijf het verslag naar dit bestand.")
+        Path | None, typer.Option("--uit", help=said(h.report_output()))
     ] = None,
     van: Annotated[
         dt.datetime | None,
-        typer.Option(
-            "--van", formats=["%Y-%m-%d"], help="Met een broker: regels zonder verstrekking vanaf deze dag."
-        ),
+        typer.Option("--van", formats=["%Y-%m-%d"], help=said(h.analyse_from())),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="... tot deze dag (niet tot en met)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help=said(h.analyse_until())),
     ] = None,
 ) -> None:
     """The covenants side by side: per covenant who sees what, per kind of partner what differs
     and what is missing, overlapping areas (municipalities by code and name) and conflicts,
-    statistics rules and double counting, and loose ends."""
+    re-identification across covenants, statistics rules and double counting, and loose
+    ends."""
     from pipeline.cli.document_printer import print_document
     from pipeline.officer.analysis.render import analysis_document, summary, to_json
     from pipeline.officer.analysis.report import analyse
     from pipeline.officer.document import Document, to_html, to_markdown, ul
 
     settings = officer_settings()
-    try:
-        with reporting():
-            if output_format not in FORMATS:
-                raise KetenstroomError(str(msg.bad_format(output_format, FORMATS)))
-            facts, _ = _load(paths or [settings.convenanten_dir], settings)
-            usage = _usage(settings, facts, van, tot) if van or tot else None
-            analysis = analyse(facts, dt.date.today(), usage)
-    except CovenantError as exc:
-        for problem in exc.problems:
-            errors.print(f"[red]{msg.error_label()}:[/red] {escape(problem)}", highlight=False)
-        errors.print(str(msg.problem_count(len(exc.problems))), highlight=False)
-        raise typer.Exit(1) from exc
+    with reporting():  # any other error: one line; every covenant problem: one line each
+        if output_format not in FORMATS:
+            raise KetenstroomError(str(msg.bad_format(output_format, FORMATS)))
+        try:
+            facts, cross = _load(paths or [settings.convenanten_dir], settings)
+        except CovenantError as exc:
+            for problem in exc.problems:
+                errors.print(f"[red]{msg.error_label()}:[/red] {escape(problem)}", highlight=False)
+            errors.print(str(msg.problem_count(len(exc.problems))), highlight=False)
+            raise typer.Exit(1) from exc
+        usage = _usage(settings, facts, van, tot) if van or tot else None
+        analysis = analyse(facts, dt.date.today(), usage, cross)
     if output_format == "tabel":
         document = Document("Analyse van de convenanten")
         document.add(ul(summary(analysis)))

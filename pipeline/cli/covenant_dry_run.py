@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,10 +16,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli.officer import officer_settings, reporting
+from pipeline.cli.officer import officer_settings, reporting, said
 from pipeline.cli.output import console, errors
 from pipeline.legal_time import LEGAL_TZ
 from pipeline.messages import dry_run as msg
+from pipeline.messages import help as h
 
 
 def _moment(day: dt.datetime | None, default: dt.datetime) -> dt.datetime:
@@ -29,18 +31,17 @@ def _moment(day: dt.datetime | None, default: dt.datetime) -> dt.datetime:
 
 def convenant_proef(
     path: Annotated[
-        Path | None,
-        typer.Argument(help="De voorgestelde convenantbestanden (standaard: KETENSTROOM_CONVENANTEN_DIR)."),
+        Path | None, typer.Argument(help=said(h.proef_path()), show_default=False)
     ] = None,
     van: Annotated[
         dt.datetime | None,
-        typer.Option("--van", formats=["%Y-%m-%d"], help="Vanaf deze dag (standaard: 7 dagen geleden)."),
+        typer.Option("--van", formats=["%Y-%m-%d"], help=said(h.proef_from())),
     ] = None,
     tot: Annotated[
         dt.datetime | None,
-        typer.Option("--tot", formats=["%Y-%m-%d"], help="Tot deze dag, niet tot en met (standaard: nu)."),
+        typer.Option("--tot", formats=["%Y-%m-%d"], help=said(h.proef_until())),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Eén JSON-document.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=said(h.as_json_document()))] = False,
 ) -> None:
     """A dry run: the signals of a period (default the last 7 days) from the inbound topics,
     routed in memory through the covenant version in force and through the proposed files;
@@ -70,9 +71,17 @@ def convenant_proef(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            tally, chosen = dry_run(
-                settings, bootstrap, path or settings.convenanten_dir, start, end, progress
-            )
+            # reading the version in force adopts it as a worker would, which a worker logs
+            # (in English, for operators); the officer's output is the report alone
+            adoption = logging.getLogger("ketenstroom.covenants")
+            level = adoption.level
+            adoption.setLevel(logging.ERROR)
+            try:
+                tally, chosen = dry_run(
+                    settings, bootstrap, path or settings.convenanten_dir, start, end, progress
+                )
+            finally:
+                adoption.setLevel(level)
     report = tally.report()
     report["periode"] = {"van": start.isoformat(), "tot": end.isoformat()}
     report["in_werking"] = {"versie": chosen.version, "convenanten": chosen.in_force.version}
@@ -85,11 +94,16 @@ def convenant_proef(
 
 def _print(report: dict[str, Any]) -> None:
     force = report["in_werking"]
+    live = (
+        f"publicatie {force['versie']}, die nu live is"
+        if force["versie"]
+        else "wat de routers nu doen (er is nog niets gepubliceerd)"
+    )
     console.print(
         f"[bold]Proef[/bold]: {report['signalen']} signalen van {report['periode']['van'][:10]} "
-        f"tot {report['periode']['tot'][:10]}, door versie {force['versie']} "
-        f"({escape(force['convenanten'])}) en door {escape(report['voorgesteld'])}. Er is "
-        "niets verstuurd.",
+        f"tot {report['periode']['tot'][:10]}, door {live} ({escape(force['convenanten'])}) "
+        "en door uw bestanden "
+        f"({escape(report['voorgesteld'])}). Er is niets verstuurd.",
         highlight=False,
         soft_wrap=True,
     )

@@ -11,8 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from pipeline.cli.officer import OfficerCommand, said
 from pipeline.cli.output import console
 from pipeline.errors import ConfigurationError
+from pipeline.messages import help as h
 from pipeline.privacy.keyring import (
     SECRET_KINDS,
     RecipientKeys,
@@ -115,9 +117,9 @@ def keys_recipient(
     )
 
 
-@keys_app.command("ondertekening")
+@keys_app.command("ondertekening", help=said(h.keys_signing()), cls=OfficerCommand)
 def keys_signing(
-    naam: Annotated[str, typer.Option("--naam", help="Who signs (e.g. the privacy officer).")],
+    naam: Annotated[str, typer.Option("--naam", help=said(h.keys_signer_name()))],
 ) -> None:
     """Create the Ed25519 key that signs published covenants, and trust it on this machine."""
     import os
@@ -170,10 +172,10 @@ def keys_show() -> None:
     console.print(table)
 
 
-@keys_app.command("herleider")
+@keys_app.command("herleider", help=said(h.keys_herleider()), cls=OfficerCommand)
 def keys_reidentifier(
-    naam: Annotated[str, typer.Option("--naam", help="Who re-identifies (a person).")],
-    namens: Annotated[str, typer.Option("--namens", help="The party they act for (partner id).")],
+    naam: Annotated[str, typer.Option("--naam", help=said(h.keys_herleider_name()))],
+    namens: Annotated[str, typer.Option("--namens", help=said(h.keys_herleider_for()))],
 ) -> None:
     """Create your Ed25519 key for signing re-identification requests (KETENSTROOM_HERLEIDER_KEY)
     and print the lines that name you under `herleiders:` in the covenant."""

@@ -152,15 +152,17 @@ def compile_policy(
     store: SchemaStore,
     keyring: Keyring | None = None,
     beside: list[LoadedCovenant] | None = None,
+    combinations: bool = True,
 ) -> Policy:
     """Check and compile; raises CovenantError listing every problem. Nothing partial is returned.
 
     ``keyring`` supplies key material for references, pseudonyms and encryption: every view
     carries a reference of its linkage domain, so a policy that discloses anything does not
     compile without one. ``beside``: covenants in force next to these that are not compiled
-    (when one file is checked), for the checks of combinations (checks.checker.check).
+    (when one file is checked), for the checks of combinations (checks.checker.check);
+    ``combinations`` False only for a report that shows them (never for routing).
     """
-    problems = check(covenants, registry, store, beside)
+    problems = check(covenants, registry, store, beside, combinations)
     if problems:
         raise CovenantError(problems)
     by_view: dict[tuple[str, str, str, str], list[Grant]] = defaultdict(list)

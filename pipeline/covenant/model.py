@@ -7,7 +7,14 @@ import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.covenant.obligations import (
     Beveiligingsafspraken,
@@ -18,6 +25,7 @@ from pipeline.covenant.obligations import (
 from pipeline.disclosure_control.control import MINIMUM_THRESHOLD, Nullen
 from pipeline.messages import combinations as combination_msg
 from pipeline.messages import covenant as covenant_msg
+from pipeline.places.municipalities import closest
 from pipeline.privacy.keyring import unb64
 from pipeline.statistics.dimensions import Dimensie
 from pipeline.statistics.periods import Periodesoort
@@ -61,11 +69,14 @@ class Geldigheid(BaseModel):
     van: dt.date
     tot: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Geldigheid:
-        if self.tot is not None and self.tot <= self.van:
+    @field_validator("tot")
+    @classmethod
+    def _ordered(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # a field check, not a model check: the mistake is reported at the `tot` value
+        start = info.data.get("van")
+        if value is not None and isinstance(start, dt.date) and value <= start:
             raise ValueError(str(covenant_msg.period_order()))
-        return self
+        return value
 
 
 _GEMEENTECODE = r"^GM[0-9]{4}$"
@@ -88,7 +99,9 @@ class Werkgebied(BaseModel):
     def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         wrong = [v for v in value if not re.fullmatch(_GEMEENTECODE, v)]
         if wrong:
-            raise ValueError(str(covenant_msg.not_a_municipality_code(wrong[0])))
+            guess = closest(str(wrong[0]))
+            hint = covenant_msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
+            raise ValueError(str(covenant_msg.not_a_municipality_code(wrong[0], hint)))
         return value
 
     @model_validator(mode="after")

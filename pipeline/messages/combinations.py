@@ -101,3 +101,183 @@ def statement_without_finding(recipient: str, other: str) -> Text:
         f"herleidbaar_via allows {recipient} to re-identify through covenant {other}, but no "
         "rule makes that possible; remove it if it is no longer needed",
     )
+
+
+# --- the analysis (convenant analyse) and the annex (convenant explain) -------------------------
+
+
+def across_intro() -> Text:
+    """What the analysis's part on re-identification across covenants is about."""
+    return Text(
+        "Een ontvanger die onder het ene convenant de naam of het BSN van een persoon leesbaar "
+        "krijgt en onder een ander convenant van hetzelfde signaal alleen een pseudoniem of een "
+        "grovere waarde, kan zijn twee views naast elkaar leggen en zo weten om wie het "
+        "pseudoniem gaat; daarna herkent hij die persoon ook in signalen die alleen onder het "
+        "tweede convenant vallen. Dat mag alleen als het beschermende convenant het onder "
+        "herleidbaar_via toestaat, met een reden; anders weigert convenant check de "
+        "convenanten samen.",
+        "A recipient that reads a person's name or BSN under one covenant and only a pseudonym "
+        "or coarser value of the same signal under another can join its two views and learn "
+        "whose pseudonym it holds. Allowed only when the protecting covenant says so under "
+        "herleidbaar_via, with a reason; otherwise convenant check refuses them together.",
+    )
+
+
+def across_none() -> Text:
+    """No recipient can re-identify across these covenants."""
+    return Text(
+        "Geen: geen ontvanger krijgt onder het ene convenant de identiteit en onder een "
+        "overlappend convenant alleen een pseudoniem of grovere waarde van dezelfde persoon.",
+        "None: no recipient gets the identity under one covenant and only a pseudonym or "
+        "coarser value of the same person under an overlapping one.",
+    )
+
+
+def across_headers() -> list[Text]:
+    """The columns of the findings table."""
+    return [
+        Text("ontvanger", "recipient"),
+        Text("signalen", "signals"),
+        Text("leesbaar onder", "readable under"),
+        Text("alleen beschermd onder", "only protected under"),
+        Text("toegestaan", "allowed"),
+    ]
+
+
+def _what(kinds: tuple[str, ...] | list[str]) -> Text:
+    return Text(
+        " en ".join(_KINDS_NL[k] for k in kinds), " and ".join(_KINDS_EN[k] for k in kinds)
+    )
+
+
+def across_allowed(reason: str | None) -> Text:
+    """Whether a finding is allowed, and why."""
+    if reason is None:
+        return Text(
+            "nee: niet toegestaan, convenant check weigert deze convenanten samen",
+            "no: not allowed, convenant check refuses these covenants together",
+        )
+    return Text(f"ja, onder herleidbaar_via: {reason}", f"yes, under herleidbaar_via: {reason}")
+
+
+def across_summary(
+    recipient: str, protected: str, identity: str, kinds: tuple[str, ...], allowed: bool
+) -> Text:
+    """One line of the terminal summary."""
+    what = _what(kinds)
+    return Text(
+        f"herleidbaar over convenanten heen: {recipient} krijgt onder {identity} {what.nl} "
+        f"leesbaar en onder {protected} alleen een pseudoniem of grovere waarde; "
+        + ("toegestaan (herleidbaar_via)" if allowed else "NIET toegestaan: check weigert dit"),
+        f"re-identifiable across covenants: {recipient} reads {what.en} under {identity} and "
+        f"only a pseudonym or coarser value under {protected}; "
+        + ("allowed (herleidbaar_via)" if allowed else "NOT allowed: check refuses this"),
+    )
+
+
+def statements_title() -> Text:
+    """The heading of the herleidbaar_via statements (analysis and annex)."""
+    return Text("Herleidbaar via een ander convenant", "Re-identifiable through another covenant")
+
+
+def statements_intro() -> Text:
+    """What the statements table of the analysis shows."""
+    return Text(
+        "Wat de convenanten onder herleidbaar_via toestaan: wie mag herleiden wat het "
+        "convenant beschermt, via welk ander convenant, en waarom.",
+        "What the covenants allow under herleidbaar_via: who may re-identify what the "
+        "covenant protects, through which other covenant, and why.",
+    )
+
+
+def statements_headers() -> list[Text]:
+    """The columns of the statements table."""
+    return [
+        Text("convenant", "covenant"),
+        Text("ontvanger", "recipient"),
+        Text("via convenant", "through covenant"),
+        Text("reden", "reason"),
+        Text("nodig", "needed"),
+    ]
+
+
+def statement_used(used: bool) -> Text:
+    """Whether some pair of rules makes a statement's re-identification possible."""
+    if used:
+        return Text("ja: een regel van elk convenant maakt het mogelijk", "yes: rules make it possible")
+    return Text(
+        "nee: geen regel maakt het mogelijk (check zegt let op; haal het weg)",
+        "no: no rule makes it possible (check warns; remove it)",
+    )
+
+
+def annex_statements(covenant: str) -> Text:
+    """The annex's paragraph above its herleidbaar_via table."""
+    return Text(
+        f"Deze ontvangers krijgen onder een ander convenant de naam of het BSN leesbaar, en "
+        f"onder {covenant} van dezelfde signalen alleen een pseudoniem of grovere waarde. Zij "
+        "kunnen hun twee views naast elkaar leggen en zo weten om wie het gaat. Dit convenant "
+        "staat dat uitdrukkelijk toe, om de reden die erbij staat; voor hen beschermt het "
+        "pseudoniem de persoon dus niet.",
+        f"These recipients read the name or BSN under another covenant, and under {covenant} "
+        "only a pseudonym or coarser value of the same signals; this covenant allows them to "
+        "join the two, for this reason. For them the pseudonym does not protect the person.",
+    )
+
+
+def annex_no_statements(covenant: str) -> Text:
+    """The annex when the covenant allows no re-identification through another covenant."""
+    return Text(
+        f"Niemand: {covenant} staat geen enkele ontvanger toe om wat dit convenant beschermt, "
+        "te herleiden met wat een ander convenant hem leesbaar geeft (convenant check weigert "
+        "zulke convenanten samen).",
+        f"Nobody: {covenant} allows no recipient to re-identify what it protects through what "
+        "another covenant gives it readably (convenant check refuses such covenants together).",
+    )
+
+
+def annex_statements_headers() -> list[Text]:
+    """The columns of the annex's herleidbaar_via table."""
+    return [
+        Text("ontvanger", "recipient"),
+        Text("via convenant", "through covenant"),
+        Text("waarom", "why"),
+    ]
+
+
+# --- the change memo (convenant diff) -----------------------------------------------------------
+
+
+def memo_statement_title(through: str) -> Text:
+    """What a herleidbaar_via change is about, after its kind (``minder beschermd: ...``)."""
+    return Text(f"herleiden via convenant {through}", f"re-identifying through covenant {through}")
+
+
+def memo_statement(
+    covenant: str, recipient: str, through: str, before: str | None, after: str | None
+) -> Text:
+    """A herleidbaar_via statement added, removed or given another reason, in words."""
+    if before is None:
+        return Text(
+            f"Nieuw in {covenant} (herleidbaar_via): {recipient} mag wat {covenant} beschermt "
+            f"(pseudoniemen en grovere waarden van een persoon) herleiden met wat convenant "
+            f"{through} het leesbaar geeft. Voor {recipient} is die bescherming daarmee "
+            f"opgeheven: {recipient} kan weten om wie het gaat. Reden: {after}",
+            f"New in {covenant} (herleidbaar_via): {recipient} may re-identify what {covenant} "
+            f"protects through what covenant {through} gives it readably; for {recipient} that "
+            f"protection is undone. Reason: {after}",
+        )
+    if after is None:
+        return Text(
+            f"Vervalt in {covenant} (herleidbaar_via): {recipient} mag wat {covenant} beschermt "
+            f"niet meer herleiden met wat convenant {through} het leesbaar geeft. Was de reden: "
+            f"{before}",
+            f"Removed from {covenant} (herleidbaar_via): {recipient} may no longer re-identify "
+            f"what {covenant} protects through covenant {through}. The reason was: {before}",
+        )
+    return Text(
+        f"Andere reden in {covenant} (herleidbaar_via) waarom {recipient} via convenant "
+        f"{through} mag herleiden: was “{before}”, wordt “{after}”",
+        f"Another reason in {covenant} (herleidbaar_via) why {recipient} may re-identify "
+        f"through covenant {through}: was “{before}”, becomes “{after}”",
+    )

@@ -95,13 +95,27 @@ def unknown_police_unit(unit: str, hint: Text, known: list[str]) -> Text:
     )
 
 
-def unknown_municipality(code: str, division: str) -> Text:
-    """A municipality code the CBS list does not hold."""
+def unknown_municipality(code: str, division: str, hint: Text) -> Text:
+    """A municipality code of an area that the CBS list does not hold."""
     return Text(
-        f"gemeente {code} bestaat niet in {division}: staat er een tikfout in de code, of is de "
-        "gemeente nieuw of opgeheven? De lijst staat in pipeline/places/gemeenten.csv",
-        f"municipality {code} is not in the CBS list ({division}): a typing error, or a new or "
-        "abolished municipality? The list is pipeline/places/gemeenten.csv",
+        f"gemeente {code} bestaat niet in {division}{hint.nl or '.'} Staat er een tikfout in "
+        "de code, of is de gemeente nieuw of opgeheven? De lijst staat in "
+        "pipeline/places/gemeenten.csv",
+        f"municipality {code} is not in the CBS list ({division}){hint.en or '.'} A typing "
+        "error, or a new or abolished municipality? The list is pipeline/places/gemeenten.csv",
+    )
+
+
+def condition_not_a_municipality(path: str, value: str, division: str, hint: Text) -> Text:
+    """A condition on a municipality field with a value that is no municipality."""
+    return Text(
+        f"{path} is een gemeentecode, maar {value} is geen gemeente in {division}"
+        f"{hint.nl or '.'} Met deze waarde geldt de voorwaarde voor geen enkel signaal. Schrijf "
+        "de CBS-code van de gemeente: GM en vier cijfers, bijvoorbeeld GM0344 voor Utrecht (alle "
+        "gemeenten: pipeline/places/gemeenten.csv)",
+        f"{path} holds a municipality code, but {value} is no municipality in the CBS list "
+        f"({division}){hint.en}; the condition would never hold. Write the CBS code: GM and "
+        "four digits, e.g. GM0344",
     )
 
 
@@ -145,15 +159,15 @@ def areas_overlap(first: str, second: str, where_second: str, places: str, kinds
 
 
 def overlap_places(municipalities: list[str], units: list[str]) -> Text:
-    """Where two areas overlap: municipalities with their names, and police units."""
+    """Where two areas overlap: municipalities with their names, and police units by name."""
     parts_nl, parts_en = [], []
     if municipalities:
         word = "gemeente" if len(municipalities) == 1 else "gemeenten"
         parts_nl.append(f"{word} {', '.join(municipalities)}")
         parts_en.append(f"municipalities {', '.join(municipalities)}")
     if units:
-        parts_nl.append(f"politie-eenheid {', '.join(units)} (signalen zonder gemeente)")
-        parts_en.append(f"police unit {', '.join(units)} (signals without a municipality)")
+        parts_nl.append(f"politie-eenheid {', '.join(units)}, voor signalen zonder gemeente")
+        parts_en.append(f"police unit {', '.join(units)}, for signals without a municipality")
     if not parts_nl:
         return Text("het hele land", "the whole country")
     return Text(" en ".join(parts_nl), " and ".join(parts_en))
@@ -365,11 +379,13 @@ def empty_duration() -> Text:
     )
 
 
-def not_a_municipality_code(code: str) -> Text:
+def not_a_municipality_code(code: str, hint: Text) -> Text:
     """A municipality code that is not GM and four digits."""
     return Text(
-        f"gemeentecode {code!r} is geen CBS-code; schrijf GM en vier cijfers, bijv. GM0344",
-        f"municipality code {code!r} is not a CBS code (GM and four digits, e.g. GM0344)",
+        f"gemeentecode {code!r} is geen CBS-code{hint.nl or '.'} Schrijf GM en vier cijfers, "
+        "bijvoorbeeld GM0344 voor Utrecht",
+        f"municipality code {code!r} is not a CBS code{hint.en} (GM and four digits, e.g. "
+        "GM0344)",
     )
 
 

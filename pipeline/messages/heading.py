@@ -43,15 +43,19 @@ def no_key(rule: str, path: str, recipient: str, keyring: str) -> Text:
     )
 
 
-def keys_unknown(recipients: list[str], keyring: str) -> Text:
-    """versleuteld fields while the keyring cannot be read here."""
+def keys_not_checked(recipients: list[str], keyring: str) -> Text:
+    """A note, not a warning: the recipients of encrypted fields, whose keys check cannot see
+    here (the keyring is the operator's and is usually not on the officer's computer)."""
+    who = ", ".join(recipients)
+    verb = "heeft" if len(recipients) == 1 else "hebben"
     return Text(
-        f"regels versleutelen velden voor {', '.join(recipients)}; of zij een sleutel hebben, "
-        f"kan check hier niet nagaan (geen leesbare sleutelring op {keyring}). Vraag de "
-        "beheerder (`ketenstroom keys list`) voordat u publiceert: zonder sleutel start de "
-        "router niet",
-        f"rules encrypt fields for {', '.join(recipients)}; the keyring ({keyring}) cannot be "
-        "read here to confirm their keys (ketenstroom keys list)",
+        f"of {who} een sleutel {verb} voor de versleutelde velden. Die "
+        f"sleutels staan in de sleutelring van de router ({keyring}), en die is op deze computer "
+        "niet te lezen; de beheerder ziet ze met `ketenstroom keys show`. Zonder sleutel start "
+        "de router niet",
+        f"whether {who} {'has' if len(recipients) == 1 else 'have'} a key for the fields rules "
+        f"encrypt for them: the router's keyring ({keyring}) cannot be read here (the operator "
+        "sees the keys with `ketenstroom keys show`)",
     )
 
 

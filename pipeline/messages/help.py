@@ -1,6 +1,7 @@
 """The help pages of the officer's, FG's and herleiders' commands (``--help``), in Dutch and
-English: ``convenant``, ``verantwoording`` and ``reidentify``. Chosen once, when the command
-tree is built (``pipeline.cli.officer.HELP_LANGUAGE``)."""
+English: ``convenant``, ``verantwoording``, ``reidentify`` and ``keys ondertekening`` /
+``keys herleider``. Chosen once, when the command tree is built
+(``pipeline.cli.officer.HELP_LANGUAGE``)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def required() -> Text:
 #: Argument names on a help page (the parameter names are the code's).
 _ARGUMENTS = {
     "path": Text("PAD", "PATH"),
+    "paths": Text("PAD", "PATH"),
     "old": Text("VOOR", "BEFORE"),
     "new": Text("NA", "AFTER"),
     "label": Text("PSEUDONIEM", "PSEUDONYM"),
@@ -61,6 +63,7 @@ _ARGUMENTS = {
 _KINDS = {
     "str": Text("TEKST", "TEXT"),
     "Path": Text("PAD", "PATH"),
+    "list[Path]": Text("PADEN", "PATHS"),
     "float": Text("GETAL", "NUMBER"),
     "int": Text("GETAL", "NUMBER"),
     "datetime": Text("DATUM", "DATE"),
@@ -173,10 +176,14 @@ def explain_output() -> Text:
 def diff() -> Text:
     """convenant diff."""
     return Text(
-        "Een wijzigingsnotitie: per ontvanger wat nieuw gedeeld wordt, niet meer gedeeld, "
-        "anders behandeld, of door een voorwaarde minder of meer; daarna de details.",
-        "A change memo: per recipient what is newly shared, no longer shared, treated "
-        "differently, or shared less or more by a condition; the details after.",
+        "Wijzigingsnotitie: per ontvanger wat nieuw, niet meer of anders wordt gedeeld (ook "
+        "meer of minder door een voorwaarde, het werkgebied, de geldigheid of de bronnen), "
+        "vanaf welke datum en op welke grondslag. Twee verschillende convenanten worden per "
+        "soort partner vergeleken. Als bijlage: --format markdown|html --uit BESTAND.",
+        "A change memo: per recipient what is newly shared, no longer shared or shared "
+        "differently (also more or less by a condition, the area, the validity or the sources), "
+        "from which date and on which legal basis. Two different covenants are compared per "
+        "kind of partner. As an attachment: --format markdown|html --uit FILE.",
     )
 
 
@@ -193,6 +200,167 @@ def diff_new() -> Text:
     return Text(
         "Na: bestand, map of git-versie (standaard: de huidige bestanden).",
         "After: file, directory or revision (default: the working directory).",
+    )
+
+
+def diff_format() -> Text:
+    """diff --format."""
+    return Text(
+        "tabel (op het scherm), markdown of html (een notitie per ontvanger).",
+        "tabel (on screen), markdown or html (a memo per recipient).",
+    )
+
+
+def diff_recipient() -> Text:
+    """diff --ontvanger."""
+    return Text("Alleen het deel van deze ontvanger.", "Only this recipient's part.")
+
+
+def analyse() -> Text:
+    """convenant analyse."""
+    return Text(
+        "De convenanten naast elkaar: per convenant wie wat ziet, per soort partner wat "
+        "verschilt en wat ontbreekt, overlappende werkgebieden (gemeenten met code en naam) en "
+        "tegenstrijdigheden, wie over convenanten heen kan herleiden, statistiekregels en "
+        "dubbel tellen, en losse eindjes. Zonder --format een samenvatting; het hele verslag "
+        "met --format html|markdown|json --uit BESTAND.",
+        "The covenants side by side: per covenant who sees what, per kind of partner what "
+        "differs and what is missing, overlapping areas (municipalities by code and name) and "
+        "conflicts, who can re-identify across covenants, statistics rules and double counting, "
+        "and loose ends. Without --format a summary; the whole report with --format "
+        "html|markdown|json --uit FILE.",
+    )
+
+
+def analyse_paths() -> Text:
+    """analyse's files or directories."""
+    return Text(
+        "Convenantbestanden of mappen (standaard: KETENSTROOM_CONVENANTEN_DIR).",
+        "Covenant files or directories (default: KETENSTROOM_CONVENANTEN_DIR).",
+    )
+
+
+def analyse_format() -> Text:
+    """analyse --format."""
+    return Text(
+        "tabel (een samenvatting), html, markdown of json.",
+        "tabel (a summary), html, markdown or json.",
+    )
+
+
+def report_output() -> Text:
+    """--uit of analyse."""
+    return Text("Schrijf het verslag naar dit bestand.", "Write the report to this file.")
+
+
+def analyse_from() -> Text:
+    """analyse --van."""
+    return Text(
+        "Met een bereikbare pijplijn: zoek in het verantwoordingslog de regels die vanaf deze dag "
+        "niets verstrekten.",
+        "With a reachable pipeline: find in the disclosure log the rules that disclosed nothing "
+        "from this day.",
+    )
+
+
+def analyse_until() -> Text:
+    """analyse --tot."""
+    return Text(
+        "... tot deze dag (die dag telt niet mee).",
+        "... until this day (exclusive).",
+    )
+
+
+def proef() -> Text:
+    """convenant proef."""
+    return Text(
+        "Proef op echte signalen: de signalen van een periode (standaard de afgelopen 7 dagen) "
+        "gaan in het geheugen door de versie die live is en door de voorgestelde bestanden; per "
+        "ontvanger, regel en veld hoeveel verstrekkingen nieuw, vervallen of anders zouden zijn, "
+        "en hoeveel signalen naar niemand of juist naar iemand zouden gaan. Verstuurt niets, "
+        "toont alleen aantallen. Heeft de leesrechten van een router nodig.",
+        "A dry run on real signals: the signals of a period (default the last 7 days) go in "
+        "memory through the version in force and through the proposed files; per recipient, "
+        "rule and field how many disclosures would be new, withdrawn or different, and how many "
+        "signals would go to nobody or to someone. Sends nothing, shows counts only. Needs a "
+        "router's read rights.",
+    )
+
+
+def proef_path() -> Text:
+    """proef's files."""
+    return Text(
+        "De voorgestelde convenanten: een bestand of de map (standaard: "
+        "KETENSTROOM_CONVENANTEN_DIR).",
+        "The proposed covenants: a file or the directory (default: KETENSTROOM_CONVENANTEN_DIR).",
+    )
+
+
+def proef_from() -> Text:
+    """proef --van."""
+    return Text(
+        "Vanaf deze dag (standaard: 7 dagen geleden).", "From this day (default: 7 days ago)."
+    )
+
+
+def proef_until() -> Text:
+    """proef --tot."""
+    return Text(
+        "Tot deze dag, die dag telt niet mee (standaard: nu).",
+        "Until this day, exclusive (default: now).",
+    )
+
+
+# --- keys (the officer's and the herleider's) ---------------------------------------------------
+
+
+def keys_signing() -> Text:
+    """keys ondertekening."""
+    return Text(
+        "Maak uw persoonlijke sleutel (Ed25519) waarmee u convenanten ondertekent bij "
+        "`convenant publish`, en vertrouw hem op deze computer. Het publieke deel "
+        "(ondertekenaars.json) krijgen de beheerders voor de routers; de sleutel zelf geeft u "
+        "aan niemand.",
+        "Create the Ed25519 key that signs published covenants, and trust it on this machine. "
+        "The public half (ondertekenaars.json) goes to the operators for the workers; the key "
+        "itself to nobody.",
+    )
+
+
+def keys_signer_name() -> Text:
+    """keys ondertekening --naam."""
+    return Text(
+        "Wie ondertekent, zoals het in de bijlage komt te staan (bijvoorbeeld \"FG "
+        "Midden-Nederland\").",
+        "Who signs, as the annex will name them (e.g. \"FG Midden-Nederland\").",
+    )
+
+
+def keys_herleider() -> Text:
+    """keys herleider."""
+    return Text(
+        "Maak uw persoonlijke herleidersleutel (Ed25519, KETENSTROOM_HERLEIDER_KEY) waarmee u "
+        "verzoeken om te herleiden ondertekent, en toon de regels die u noemen onder "
+        "`herleiders:` in het convenant.",
+        "Create your Ed25519 key for signing re-identification requests "
+        "(KETENSTROOM_HERLEIDER_KEY) and print the lines that name you under `herleiders:` in "
+        "the covenant.",
+    )
+
+
+def keys_herleider_name() -> Text:
+    """keys herleider --naam."""
+    return Text(
+        "Uw naam en functie, zoals het convenant u noemt.",
+        "Your name and role, as the covenant names you.",
+    )
+
+
+def keys_herleider_for() -> Text:
+    """keys herleider --namens."""
+    return Text(
+        "De partij namens wie u herleidt (haar id in deelnemers.yaml).",
+        "The party you act for (its id in deelnemers.yaml).",
     )
 
 

@@ -40,6 +40,11 @@ def check_ok(covenants: list[tuple[str, str]], rules: int, recipients: int, sour
     )
 
 
+def not_checked_label() -> Text:
+    """The words before what check could not check here (a note, not a warning)."""
+    return Text("niet nagegaan", "not checked")
+
+
 def warning_count(count: int) -> Text:
     """How many warnings check printed."""
     return Text(
@@ -54,6 +59,11 @@ def not_found(path: str) -> Text:
         f"{path} bestaat niet; geef een convenantbestand of de map convenanten/",
         f"{path} does not exist; give a covenant file or directory",
     )
+
+
+def connecting(bootstrap: str) -> Text:
+    """The status line while a command waits for a bootstrap server to answer."""
+    return Text(f"verbinden met {bootstrap} ...", f"connecting to {bootstrap} ...")
 
 
 # --- test -----------------------------------------------------------------------------------
@@ -98,8 +108,10 @@ def example_extra(recipient: str, fields: str) -> Text:
 def example_treatment(recipient: str, field: str, got: str, expected: str) -> Text:
     """A field that arrives in another form than the example says."""
     return Text(
-        f"{recipient} ontvangt {field} als {got}, verwacht: {expected}",
-        f"{recipient} receives {field} as {got}, expected {expected}",
+        f"{recipient} ontvangt {field} als {got}, verwacht: {expected}; is {got} de bedoeling, "
+        f"schrijf dan `{field}: {got}` in het voorbeeld",
+        f"{recipient} receives {field} as {got}, expected {expected}; if {got} is meant, write "
+        f"`{field}: {got}` in the example",
     )
 
 
@@ -120,6 +132,15 @@ def example_other_covenant(
 def examples_summary(passed: int, failed: int) -> Text:
     """The closing line of `convenant test`."""
     return Text(f"{passed} geslaagd, {failed} mislukt", f"{passed} passed, {failed} failed")
+
+
+def covenant_without_examples(covenant: str, file: str) -> Text:
+    """A covenant that no example tests (the others' examples passed)."""
+    return Text(
+        f"convenant {covenant} heeft geen voorbeeldtests: schrijf ze in {file}, naast het "
+        "convenant (zie LEESMIJ.md, 'Voorbeeldtests')",
+        f"covenant {covenant} has no example tests: write them in {file}",
+    )
 
 
 def no_examples() -> Text:

@@ -5,6 +5,7 @@ prints on A4, or read by the terminal printer. No network: the page carries its 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 
@@ -121,6 +122,13 @@ div.pagina { page-break-before: always; }
 """
 
 
+def breakable(text: str) -> str:
+    """Escaped text that may wrap after a dot or underscore of a technical name
+    (``slachtoffer.<wbr>geboortedatum``), so a narrow column never splits a word."""
+    escaped = html.escape(text)
+    return re.sub(r"(?<=[A-Za-z0-9])([._])(?=[A-Za-z])", r"\1<wbr>", escaped)
+
+
 def _cell(tag: str, cell: Cell) -> str:
     e = html.escape
     attrs = ""
@@ -128,7 +136,7 @@ def _cell(tag: str, cell: Cell) -> str:
         attrs += f' title="{e(cell.hover)}"'
     if cell.css:
         attrs += f' class="{e(cell.css)}"'
-    return f"<{tag}{attrs}>{e(cell.text)}</{tag}>"
+    return f"<{tag}{attrs}>{breakable(cell.text)}</{tag}>"
 
 
 def to_html(doc: Document) -> str:
@@ -149,7 +157,7 @@ def to_html(doc: Document) -> str:
             css = f' class="{e(block.css)}"' if block.css else ""
             out.append(f"<p{css}>{e(block.text)}</p>")
         elif block.tag == "ul":
-            out.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block.items) + "</ul>")
+            out.append("<ul>" + "".join(f"<li>{breakable(i)}</li>" for i in block.items) + "</ul>")
         elif block.tag == "table":
             css = f' class="{e(block.css)}"' if block.css else ""
             out.append(f"<table{css}>")

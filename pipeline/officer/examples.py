@@ -144,7 +144,7 @@ def check_example(
         if expected is None:
             if got is not None:
                 text = tools_msg.example_unexpected(
-                    recipient, ", ".join(sorted(got)), recipient in example.verwacht
+                    recipient, ", ".join(sorted(_as_named(got, {}))), recipient in example.verwacht
                 )
                 problems.append(str(text))
             continue

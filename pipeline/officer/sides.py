@@ -59,9 +59,15 @@ def registry_for(spec: str, default_dir: Path) -> Registry:
 
 
 def compiled(
-    label: str, covenants: list[LoadedCovenant], registry: Registry, store: SchemaStore
+    label: str,
+    covenants: list[LoadedCovenant],
+    registry: Registry,
+    store: SchemaStore,
+    combinations: bool = True,
 ) -> Compiled:
     """Check and compile one side (throwaway keys: which fields leave, and how, does not
-    depend on key values); raises CovenantError naming every problem."""
-    policy = compile_policy(covenants, registry, store, ephemeral_keyring(registry.ids))
+    depend on key values); raises CovenantError naming every problem. ``combinations`` False:
+    re-identification across covenants is the report's finding, not a refusal (analyse)."""
+    keys = ephemeral_keyring(registry.ids)
+    policy = compile_policy(covenants, registry, store, keys, combinations=combinations)
     return Compiled(label, covenants, registry, policy, facts_of(policy, registry))

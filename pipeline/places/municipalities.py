@@ -7,7 +7,9 @@ its facts come from, as of which date, and what it cannot hold (later mergers).
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,3 +69,39 @@ def in_police_units(units: Iterable[str]) -> frozenset[str]:
     """The codes of every municipality in one of these police units."""
     wanted = set(units)
     return frozenset(m.code for m in municipalities().values() if m.police_unit in wanted)
+
+
+def closest(value: str, nearby: Iterable[str] = ()) -> Municipality | None:
+    """The municipality a mistyped code or a name most likely means, or None: ``GM758`` or
+    ``758`` -> GM0758, ``Breda`` -> GM0758, a one-digit slip of a code in ``nearby`` (the
+    covenant's own area) -> that code, ``Bredaa`` -> Breda. Only ever one the list holds."""
+    known_ones = municipalities()
+    text = value.strip()
+    digits = re.fullmatch(r"(?:GM)?\s*(\d{1,4})", text, flags=re.IGNORECASE)
+    if digits:
+        found = known_ones.get(f"GM{int(digits.group(1)):04d}")
+        if found is not None:
+            return found
+    by_name = {m.name.casefold(): m for m in known_ones.values()}
+    if text.casefold() in by_name:
+        return by_name[text.casefold()]
+    near = [c for c in nearby if c in known_ones]
+    close = difflib.get_close_matches(text.upper(), near, n=1, cutoff=0.6)
+    if close:
+        return known_ones[close[0]]
+    named = difflib.get_close_matches(text.casefold(), list(by_name), n=1, cutoff=0.8)
+    return by_name[named[0]] if named else None
+
+
+_CODE = re.compile(r"\bGM\d{4}\b(?! \()")
+
+
+def named_in(text: str) -> str:
+    """A text with every municipality code the list knows followed by its name, for a reader:
+    ``gemeentecode is GM0344`` -> ``gemeentecode is GM0344 (Utrecht)``."""
+
+    def name(match: re.Match[str]) -> str:
+        found = known(match.group())
+        return f"{match.group()} ({found.name})" if found else match.group()
+
+    return _CODE.sub(name, text)

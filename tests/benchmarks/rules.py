@@ -4,7 +4,9 @@ The realistic way a covenant grows: more municipalities join, each receiving pol
 only about its own municipality (a condition on ``slachtoffer.adres.gemeentecode``). The
 benchmark's signals come from existing municipalities, so every signal yields the same views
 under 10 rules as under 1,000; only the rules the router must consider grow. (The conditions
-name made-up codes GM9000...: there are only 342 municipalities.)
+name real municipalities the synthetic signals never come from; there are only 342, so past
+that several organisations share one municipality: `check` refuses a code that is no
+municipality, in a condition as in an area.)
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from pipeline.codec.schema_store import load_store
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenant_texts
 from pipeline.covenant.policy import Policy
+from pipeline.places.municipalities import municipalities
 from pipeline.privacy.keyring import Keyring
 from pipeline.registry import Deelnemer, Registry, load_registry
+from pipeline.synthetic.generator import GEMEENTEN
 
 ROOT = Path(__file__).resolve().parents[2]
 COVENANT = "midden-nederland.yaml"
@@ -27,6 +31,15 @@ COVENANT = "midden-nederland.yaml"
 
 def _municipality(n: int) -> str:
     return f"gemeente-b{n:04d}"
+
+
+#: CBS codes no synthetic signal carries: a rule on one of them never renders for them.
+QUIET_CODES = tuple(sorted(set(municipalities()) - set(GEMEENTEN)))
+
+
+def quiet_code(n: int) -> str:
+    """The municipality code of synthetic rule ``n`` (several rules share one past 333)."""
+    return QUIET_CODES[n % len(QUIET_CODES)]
 
 
 def _rule(n: int) -> dict[str, Any]:
@@ -39,7 +52,7 @@ def _rule(n: int) -> dict[str, Any]:
         "doel": "bestuurlijk",
         "grondslag": "wgs",
         "bewaartermijn": "P1Y",
-        "voorwaarden": [{"veld": "slachtoffer.adres.gemeentecode", "is": f"GM9{n:03d}"}],
+        "voorwaarden": [{"veld": "slachtoffer.adres.gemeentecode", "is": quiet_code(n)}],
         "velden": {
             "uitbuitingsvorm": "doorgeven",
             "sector": "doorgeven",
@@ -57,8 +70,7 @@ def scaled_policy(rules: int, keyring: Keyring, convenanten: Path = ROOT / "conv
     if extra < 0:
         raise ValueError(f"the shipped covenant has {len(covenant['regels'])} rules already")
     covenant["convenant"]["partijen"] += [_municipality(n) for n in range(extra)]
-    # GM9000... are no municipalities (the CBS list has 342), so `check` refuses them in an
-    # area; only the rules' conditions name them. The grown covenant covers the whole country.
+    # the rules' municipalities lie all over the country: so does the grown covenant
     covenant["convenant"]["werkgebied"] = "landelijk"
     covenant["regels"] += [_rule(n) for n in range(extra)]
     base = load_registry(convenanten)

@@ -125,7 +125,9 @@ def test_the_dry_run_in_dutch_and_a_period_without_signals(cluster, routed, tmp_
     done = run_cli("convenant", "proef", str(_proposed(tmp_path)), env=env)
     assert done.returncode == 0, done.stderr
     assert "Er is niets verstuurd" in done.stdout
+    assert "door wat de routers nu doen (er is nog niets gepubliceerd)" in done.stdout
     assert "Van iemand naar niemand: 1; van niemand naar iemand: 2." in done.stdout
+    assert "connecting" not in done.stderr  # the officer's command speaks Dutch throughout
     done = run_cli("convenant", "proef", "--van", "2020-01-01", "--tot", "2020-01-08", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["signalen"] == 0

@@ -1,24 +1,32 @@
 """The privacy officer's Zeeland-West-Brabant scenario, end to end on the embedded broker, with
 the commands as the officer and the operator type them (issue 20): add the partners, make
 their keys, restart the worker, write the covenant, check, explain, diff, test, publish live;
-a signal from Breda then reaches gemeente-breda, and one from Utrecht does not."""
+a signal from Breda then reaches gemeente-breda, and one from Utrecht does not; the annex of
+the published text then says who adopted it and when, on every printed page."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kafka import KafkaProducer
 
+from pipeline import topics
 from pipeline.app.process import WorkerProcess, settings_env
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.client.inbox import read_inbox
 from pipeline.client.publisher import Publisher
 from pipeline.demo import EMBEDDED_TIMINGS
 from pipeline.privacy.keyring import write_secret_file
+from pipeline.publication.bundle import Bundle, bundle_key
+from pipeline.publication.signing import SigningKey
 from pipeline.settings import Settings
 from tests.conftest import CONVENANTEN
 from tests.helpers import run_cli
@@ -109,8 +117,9 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         )
         assert "Wat Gemeente Breda (gemeente-breda) ontvangt" in annex
         assert (
-            "gemeenten Breda (GM0758), Oosterhout (GM0826), Rucphen (GM0840), Bergen op Zoom "
-            "(GM0748), Middelburg (GM0687)"
+            "<dt>Werkgebied</dt><dd>gemeenten GM0687 Middelburg (Z.), GM0748 Bergen op Zoom, GM0758 "
+            "Breda, GM0826 Oosterhout, GM0840 Rucphen; politie-eenheid Zeeland-West-Brabant "
+            "(ZEELAND_WEST_BRABANT), voor signalen zonder gemeente</dd>"
         ) in annex
         # the broker is configured and reachable, nothing is published yet: a concept
         assert "Status</dt><dd>concept: deze tekst is niet gepubliceerd" in annex
@@ -142,5 +151,72 @@ def test_zeeland_west_brabant_from_registry_to_live(broker, keys, store, tmp_pat
         assert views and all(v.datum["slachtoffer"]["adres"]["postcode"] == "4811" for v in views)
         assert "111222333" not in str([v.datum for v in views])  # a pseudonym, not the BSN
         assert worker.alive, worker.output()[-3000:]
+        # 5. a dry run against the published version: the officer reads Dutch only (the
+        # adoption a worker logs in English is not theirs to read)
+        proef = run_cli("convenant", "proef", env=env)
+        assert proef.returncode == 0, proef.stderr
+        assert "door publicatie 1, die nu live is (midden-nederland@2025.1" in proef.stdout
+        assert "covenant policy switched" not in proef.stderr, proef.stderr
+        assert "connecting" not in proef.stderr
+        # 6. the annex of the published text says it is adopted, by whom and when
+        _annex_status_follows_the_publication(cli, officer / "zeeland-west-brabant.yaml", tmp_path)
+        _a_forged_signer_does_not_make_a_text_adopted(cli, settings, officer / "zeeland-west-brabant.yaml")
     finally:
         worker.stop()
+
+
+def _annex_status_follows_the_publication(cli, covenant: Path, tmp_path: Path) -> None:
+    """The annex of a published text: "vastgesteld: publicatie 1 van <day>, ondertekend door
+    <signer>" in its facts and in the footer of every printed page (PDF through headless
+    Chromium, read back with pdftotext); the same file changed by one line is a concept again."""
+    annex = cli("convenant", "explain", str(covenant), "--format", "html")
+    found = re.search(
+        r"<dt>Status</dt><dd>vastgesteld: publicatie 1 van (\d{4}-\d{2}-\d{2}), ondertekend "
+        r"door FG Zeeland-West-Brabant</dd>",
+        annex,
+    )
+    assert found, annex[:3000]
+    today = dt.datetime.now(dt.UTC).date()
+    assert abs((dt.date.fromisoformat(found.group(1)) - today).days) <= 1
+    pdf = tmp_path / "bijlage.pdf"
+    cli("convenant", "explain", str(covenant), "--format", "pdf", "--uit", str(pdf))
+    pages = _pdf_pages(pdf)
+    assert len(pages) >= 4  # the parts, and a page per recipient
+    for number, page in enumerate(pages, 1):
+        assert f"pagina {number} van {len(pages)}" in page, page[-300:]
+        assert "Bijlage zeeland-west-brabant, versie 2026.1, vastgesteld" in page, page[-300:]
+    assert "vastgesteld: publicatie 1 van" in pages[0]
+    # one line more than was published: a concept, in the facts and on every page
+    covenant.write_text(covenant.read_text() + "# nog niet gepubliceerd\n")
+    changed = cli("convenant", "explain", str(covenant), "--format", "html")
+    assert "<dt>Status</dt><dd>concept: deze tekst is niet gepubliceerd</dd>" in changed
+    assert "vastgesteld" not in changed
+
+
+def _a_forged_signer_does_not_make_a_text_adopted(cli, settings: Settings, covenant: Path) -> None:
+    """Attack: anyone who can write the control topic signs the changed text with a key of its
+    own under the officer's name, as a higher version. The annex trusts only the trusted
+    signers: the changed text stays a concept, the published one stays adopted."""
+    changed = covenant.read_text()
+    published = changed.removesuffix("# nog niet gepubliceerd\n")
+    forger = SigningKey.generate("FG Zeeland-West-Brabant")  # the officer's name, not its key
+    files = {**Bundle.from_directory(covenant.parent).files, covenant.name: changed}
+    bundle = Bundle(files, dt.datetime.now(dt.UTC).isoformat(), 2)
+    producer = KafkaProducer(bootstrap_servers=settings.require_bootstrap(), acks="all")
+    producer.send(topics.COVENANTS, key=bundle_key(2), value=forger.sign(bundle.to_bytes())).get(30)
+    producer.close()
+    annex = cli("convenant", "explain", str(covenant), "--format", "html")
+    assert "<dt>Status</dt><dd>concept: deze tekst is niet gepubliceerd</dd>" in annex
+    covenant.write_text(published)
+    annex = cli("convenant", "explain", str(covenant), "--format", "html")
+    assert "<dt>Status</dt><dd>vastgesteld: publicatie 1 van " in annex
+    assert "sinds publicatie 2" not in annex  # the forged version is no publication
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (poppler's pdftotext; `make test` installs it)."""
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return [page for page in done.stdout.split("\f") if page.strip()]

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.browser import find_chromium, print_pdf, rendered_dom, screenshot
+from pipeline.covenant.loader import load_covenants
+from pipeline.officer.analysis.across import across
 from pipeline.officer.analysis.render import analysis_document
 from pipeline.officer.analysis.report import analyse
 from pipeline.officer.comparison.engine import compare
@@ -19,6 +21,7 @@ from pipeline.officer.document import to_html
 from pipeline.officer.memo.content import build_memo
 from pipeline.officer.memo.render import memo_document
 from tests.helpers import covenant_facts
+from tests.integration.combined_attack import NATIONWIDE, nationwide_covenant
 from tests.unit.test_annex_browser import MEASURE, _Body
 from tests.unit.test_covenant_analysis import two_regions
 
@@ -31,9 +34,12 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     if find_chromium() is None:
         pytest.fail("Chromium is missing: `make test` installs it (make chromium)")
     directory = two_regions(tmp_path_factory.mktemp("regio") / "convenanten")
-    facts = covenant_facts(directory)
+    # and a nationwide covenant that allows CoMensha to re-identify through Midden-Nederland
+    (directory / f"{NATIONWIDE}.yaml").write_text(nationwide_covenant(statement=True))
+    facts = covenant_facts(directory, combinations=False)  # one allowed, one refused finding
     today = dt.date(2026, 6, 1)
-    analysis = to_html(analysis_document(analyse(facts, today)))
+    cross = across(load_covenants(directory))
+    analysis = to_html(analysis_document(analyse(facts, today, cross=cross)))
     west = covenant_facts(directory / "midden-nederland.yaml")
     east = covenant_facts(directory / "oost-nederland.yaml")
     memo = to_html(
@@ -65,6 +71,7 @@ def test_the_analysis_headings_and_screenshot(pages, tmp_path):
         "Naast elkaar, per soort partner",
         "Overlappende werkgebieden",
         "Herleidbaar over convenanten heen",
+        "Herleidbaar via een ander convenant",
         "Statistiek naast elkaar",
         "Losse eindjes",
     ):

@@ -246,3 +246,53 @@ def test_the_engines_results_are_plain_data(original):
 
     comparison = compare(original, original)
     assert comparison.fields == () and json.dumps(as_plain_data(comparison))
+
+
+def test_a_herleidbaar_via_statement_is_classified_for_its_recipient(tmp_path):
+    """Adding `herleidbaar_via` undoes what the covenant protects for that recipient: the memo
+    says so under the recipient as less protected (with the reason); removing it protects it
+    again; another reason is other grounds."""
+    import shutil
+
+    from pipeline.officer.comparison.covenants import statement_changes
+    from tests.integration.combined_attack import NATIONWIDE, nationwide_covenant
+
+    def directory(name: str, text: str):
+        target = tmp_path / name
+        shutil.copytree(CONVENANTEN, target)
+        (target / f"{NATIONWIDE}.yaml").write_text(text)
+        return covenant_facts(target)
+
+    names = "      slachtoffer.voornamen: doorgeven\n      slachtoffer.achternaam: doorgeven\n"
+    named = nationwide_covenant(statement=False) + names  # names under both: nothing to undo
+    stated = nationwide_covenant(statement=True)
+    reworded = stated.replace("Proef: CoMensha mag", "Voortaan: CoMensha mag")
+    before, after, other = directory("voor", named), directory("na", stated), directory("anders", reworded)
+    (added,) = statement_changes(before, after)
+    assert (added.kind, added.covenant, added.recipient, added.through) == (
+        Kind.WEAKER, NATIONWIDE, "comensha", "midden-nederland",
+    )  # fmt: skip
+    (removed,) = statement_changes(after, before)
+    assert removed.kind is Kind.STRONGER and removed.reason_after is None
+    (changed,) = statement_changes(after, other)
+    assert changed.kind is Kind.GROUNDS
+    memo = build_memo(compare(before, after), before, after, "a", "b", TODAY)
+    (comensha,) = memo.recipients
+    assert comensha.party == "comensha" and comensha.kinds[0] is Kind.WEAKER
+    text = to_markdown(memo_document(memo))
+    assert "- minder beschermd: herleiden via convenant midden-nederland" in text  # summary
+    assert "### minder beschermd: herleiden via convenant midden-nederland" in text
+    assert (
+        f"Nieuw in {NATIONWIDE} (herleidbaar_via): comensha mag wat {NATIONWIDE} beschermt "
+        "(pseudoniemen en grovere waarden van een persoon) herleiden met wat convenant "
+        "midden-nederland het leesbaar geeft. Voor comensha is die bescherming daarmee "
+        "opgeheven"
+    ) in text
+    assert "Reden: Proef: CoMensha mag de landelijke pseudoniemen" in text
+    assert "..\n" not in text and ".. " not in text
+    back = to_markdown(memo_document(build_memo(compare(after, before), after, before, "b", "a", TODAY)))
+    assert "### beter beschermd: herleiden via convenant midden-nederland" in back
+    # only the statement changed: the memo is not empty and says nothing else for comensha
+    same = build_memo(compare(after, other), after, other, "b", "c", TODAY)
+    assert not same.empty and same.recipients[0].entries == ()
+    assert "op andere gronden: herleiden via convenant midden-nederland" in to_markdown(memo_document(same))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.covenant.loader import load_covenants
+from pipeline.officer.analysis.across import across
 from pipeline.officer.analysis.render import analysis_document, summary, to_json
 from pipeline.officer.analysis.report import Usage, analyse, differences_of
 from pipeline.officer.comparison.engine import Kind
@@ -40,7 +42,7 @@ def regions(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def analysis(regions):
-    return analyse(covenant_facts(regions), TODAY)
+    return analyse(covenant_facts(regions), TODAY, cross=across(load_covenants(regions)))
 
 
 def test_the_municipality_list_names_places_and_knows_its_police_units():
@@ -49,6 +51,25 @@ def test_the_municipality_list_names_places_and_knows_its_police_units():
     assert known("GM0153").police_unit == "OOST_NEDERLAND"
     assert known("GM0344").police_unit == "MIDDEN_NEDERLAND"
     assert known("GM0999") is None
+
+
+def test_every_police_unit_of_the_signals_has_its_plain_name(store):
+    """The plain names cover exactly the units a signal can name (the schema's symbols) and the
+    units the municipality list places municipalities in."""
+    from pipeline.covenant.fields import leaf_paths
+    from pipeline.places.areas import place_labels
+    from pipeline.places.police_units import NAMES, unit_label
+
+    field = leaf_paths(store.current("Signaal").expanded)["politie_eenheid"]
+    (enum,) = [t for t in field["type"] if isinstance(t, dict)]
+    assert set(enum["symbols"]) == set(NAMES)
+    assert {m.police_unit for m in municipalities().values()} <= set(NAMES)
+    assert unit_label("MIDDEN_NEDERLAND") == "politie-eenheid Midden-Nederland (MIDDEN_NEDERLAND)"
+    assert place_labels(["GM0345", "GM0344"], ["MIDDEN_NEDERLAND"]) == [
+        "GM0344 Utrecht",
+        "GM0345 Veenendaal",
+        "politie-eenheid Midden-Nederland (MIDDEN_NEDERLAND)",
+    ]
 
 
 def test_check_refuses_a_municipality_the_list_does_not_hold(covenant_dir):
@@ -164,12 +185,13 @@ def test_the_report_in_markdown_html_and_json(analysis):
     markdown, page = to_markdown(document), to_html(document)
     assert "## Wie ziet wat" in markdown and "### midden-nederland: Signaal" in markdown
     assert "Overlap in GM0345 Veenendaal" in markdown
-    assert "Herleidbaar over convenanten heen" in markdown and "Nog niet beschikbaar" in markdown
+    assert "## Herleidbaar over convenanten heen" in markdown
+    assert "Geen: geen ontvanger krijgt onder het ene convenant de identiteit" in markdown
     assert "<script" not in page and "<link" not in page and "src=" not in page
     assert 'title="regel R3; grondslag wgs; doel bestuurlijk; bewaren 1 jaar' in page
     data = json.loads(to_json(analysis))
     assert data["overlaps"][0]["municipalities"] == ["GM0345 Veenendaal"]
-    assert data["cross_reidentification"] is None
+    assert data["cross_reidentification"] == {"findings": [], "statements": []}
     assert any("dubbel geteld" in line for line in summary(analysis))
 
 
@@ -196,3 +218,80 @@ def test_analyse_command_summary_and_report(regions, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert target.read_text().startswith("<!doctype html>")
+
+
+# --- re-identification across covenants (issue 26's finding, shown side by side) ---------------
+
+
+def _with_nationwide(directory: Path, statement: bool) -> Path:
+    from tests.integration.combined_attack import NATIONWIDE, nationwide_covenant
+
+    (directory / f"{NATIONWIDE}.yaml").write_text(nationwide_covenant(statement=statement))
+    return directory
+
+
+def _analysis_of(directory: Path):
+    facts = covenant_facts(directory, combinations=False)
+    return analyse(facts, TODAY, cross=across(load_covenants(directory)))
+
+
+def test_names_under_one_covenant_and_a_pseudonym_under_another_are_a_finding(covenant_dir):
+    """CoMensha gets the victim's names under Midden-Nederland (R4) and only a BSN pseudonym
+    under a nationwide covenant (L1) that covers the same signals: the analysis shows who,
+    which signals, both rules and their fields, and that no covenant allows it, in the summary,
+    Markdown, HTML and JSON; `check` refuses the pair, `analyse` reports it."""
+    directory = _with_nationwide(covenant_dir, statement=False)
+    result = _analysis_of(directory)
+    (found,) = result.cross_reidentification.findings
+    assert (found.recipient, found.signal_type, found.sources) == ("comensha", "Signaal", ("politie", "nla"))
+    assert found.kinds == ("naam",) and found.allowed_because is None
+    assert (found.identity.covenant, found.identity.rule) == ("midden-nederland", "R4")
+    assert dict(found.identity.fields) == {
+        "slachtoffer.voornamen": "doorgeven", "slachtoffer.achternaam": "doorgeven",
+    }  # fmt: skip
+    assert (found.protected.covenant, found.protected.rule) == ("landelijk-registratie", "L1")
+    assert dict(found.protected.fields) == {"slachtoffer.bsn": "pseudoniem"}
+    assert result.cross_reidentification.refused == (found,)
+    assert (
+        "herleidbaar over convenanten heen: comensha krijgt onder midden-nederland de naam "
+        "leesbaar en onder landelijk-registratie alleen een pseudoniem of grovere waarde; NIET "
+        "toegestaan: check weigert dit"
+    ) in summary(result)
+    document = analysis_document(result)
+    markdown, page = to_markdown(document), to_html(document)
+    row = (
+        "| comensha | Signaal van politie, nla | midden-nederland R4: slachtoffer.voornamen "
+        "(doorgeven), slachtoffer.achternaam (doorgeven) | landelijk-registratie L1: "
+        "slachtoffer.bsn (pseudoniem) | nee: niet toegestaan"
+    )
+    assert row in markdown
+    assert 'class="zwak">nee: niet toegestaan' in page
+    data = json.loads(to_json(result))["cross_reidentification"]
+    assert data["findings"][0]["identity"]["rule"] == "R4"
+    assert data["findings"][0]["allowed_because"] is None and data["statements"] == []
+    refused = run_cli("convenant", "check", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert refused.returncode == 1 and "herleidbaar_via" in refused.stderr
+    shown = run_cli("convenant", "analyse", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert shown.returncode == 0, shown.stderr
+    assert "NIET toegestaan: check weigert dit" in shown.stdout
+
+
+def test_what_herleidbaar_via_allows_is_shown_with_its_reason(covenant_dir):
+    directory = _with_nationwide(covenant_dir, statement=True)
+    result = _analysis_of(directory)
+    (found,) = result.cross_reidentification.findings
+    assert found.allowed_because.startswith("Proef: CoMensha mag de landelijke pseudoniemen")
+    (statement,) = result.cross_reidentification.statements
+    assert (statement.covenant, statement.recipient, statement.through, statement.used) == (
+        "landelijk-registratie", "comensha", "midden-nederland", True,
+    )  # fmt: skip
+    assert result.cross_reidentification.refused == ()
+    markdown = to_markdown(analysis_document(result))
+    assert "| ja, onder herleidbaar_via: Proef: CoMensha mag" in markdown
+    assert "### Herleidbaar via een ander convenant" in markdown
+    assert (
+        "| landelijk-registratie | comensha | midden-nederland | Proef: CoMensha mag de "
+        "landelijke pseudoniemen naast de namen uit Midden-Nederland leggen; gemeten wordt wat "
+        "de router daarbij nog aan koppeling geeft. | ja: een regel van elk convenant"
+    ) in markdown
+    assert any("toegestaan (herleidbaar_via)" in line for line in summary(result))

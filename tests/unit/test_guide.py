@@ -104,3 +104,52 @@ def test_the_midden_nederland_table_matches_the_file():
     covenant = load_covenants(CONVENANTEN)[0].model
     rows = re.findall(r"^\| (R\d+) \|", GUIDE, re.M)
     assert rows == [r.id for r in covenant.regels]
+
+
+def _commands() -> list[list[str]]:
+    """Every `ketenstroom ...` the guide tells the officer to type, as words."""
+    spans = re.findall(r"`(ketenstroom [^`]+)`", GUIDE)
+    spans += [
+        line.strip()
+        for language in ("sh", "text")
+        for block in blocks(language)
+        for line in block.splitlines()
+        if line.strip().startswith("ketenstroom ")
+    ]
+    return [" ".join(span.split()).split(" ")[1:] for span in spans]
+
+
+def test_every_command_and_option_the_guide_names_exists():
+    """A newcomer types what the guide says: each command exists, and each option it shows is
+    one that command takes (the guide once named a `keys list` that never existed)."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from pipeline.cli.main import app
+
+    root = get_command(app)
+    runner = CliRunner()
+    commands = _commands()
+    assert len(commands) > 25
+    checked = set()
+    for words in commands:
+        path = []
+        group = root
+        for word in words:
+            sub = getattr(group, "commands", {}).get(word)
+            if sub is None:
+                break
+            path.append(word)
+            group = sub
+        assert path, words
+        rest = words[len(path) :]
+        # a group followed by a word that is none of its commands: a command that does not exist
+        assert not (hasattr(group, "commands") and rest and not rest[0].startswith("-")), words
+        options = sorted({w.split("=")[0] for w in words if w.startswith("--")})
+        if (tuple(path), tuple(options)) in checked:
+            continue
+        checked.add((tuple(path), tuple(options)))
+        page = runner.invoke(app, [*path, "--help"], terminal_width=200)
+        assert page.exit_code == 0, (words, page.output)
+        for option in options:
+            assert option in page.output, (path, option)

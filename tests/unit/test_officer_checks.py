@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from pipeline.covenant.checks.checker import warnings
-from pipeline.covenant.checks.keys import encryption_warnings
+from pipeline.covenant.checks.keys import encryption_warnings, unchecked_keys
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import load_covenants
 from pipeline.language import Language, speaking
@@ -46,7 +46,7 @@ def test_encrypting_for_a_recipient_without_a_key_is_a_dutch_warning(tmp_path, s
     others = frozenset(load_registry(directory).ids) - {"zorgcoordinatie-zwb"}
     with speaking(Language.NL):
         (warning,) = encryption_warnings(covenants, others, keyring)
-        unknown = encryption_warnings(covenants, None, keyring)
+        unknown = unchecked_keys(covenants, None, keyring)
     assert warning.startswith(f"{path}:{line_of(path, 'slachtoffer.bsn: versleuteld')}:")
     assert (
         f"regel Z2: deze regel versleutelt slachtoffer.bsn voor zorgcoordinatie-zwb, maar de "
@@ -55,8 +55,28 @@ def test_encrypting_for_a_recipient_without_a_key_is_a_dutch_warning(tmp_path, s
         "zorgcoordinatie-zwb` draaien" in warning
     )
     assert encryption_warnings(covenants, others | {"zorgcoordinatie-zwb"}, keyring) == []
-    # without a keyring to read, check says what it cannot know, once
-    assert len(unknown) == 1 and "kan check hier niet nagaan" in unknown[0]
+    # without a keyring to read, check notes what it cannot know, once, and names the command
+    # that exists (`keys show`; there is no `keys list`)
+    (note,) = unknown
+    assert note.startswith("of zorgcoordinatie-zwb een sleutel heeft voor de versleutelde velden")
+    assert "`ketenstroom keys show`" in note and "keys list" not in note
+    assert unchecked_keys(covenants, others, keyring) == []  # readable: warnings say it
+
+
+def test_make_tests_own_check_prints_its_verdict_and_one_note_only(tmp_path):
+    """`make test` runs `ketenstroom convenant check` on a machine without the router's keyring
+    (as an officer's is): exit 0, the verdict and one note of what it could not check there; no
+    warning ("let op") on every run, which would teach the officer to overlook warnings."""
+    done = run_cli("convenant", "check", env={"KETENSTROOM_KEYRING": str(tmp_path / "geen.json")})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    verdict, note = done.stdout.splitlines()
+    assert verdict.startswith("in orde: convenant midden-nederland (versie 2025.1). ")
+    assert note.startswith("niet nagegaan: of zorgcoordinatie-utrecht een sleutel heeft ")
+    assert "`ketenstroom keys show`" in note and "let op" not in done.stdout
+    # the command it names exists
+    assert run_cli("keys", "show", "--help").returncode == 0
+    assert run_cli("keys", "list", "--help").returncode != 0
 
 
 def test_a_tab_hides_no_other_mistake(tmp_path, store):
@@ -210,6 +230,36 @@ def test_an_example_has_one_verdict_alone_or_in_its_directory(tmp_path, store):
     assert all("dit voorbeeld toetst alleen zijn eigen convenant" in n for n in notes)
 
 
+def test_a_failing_example_says_how_to_write_what_arrives(tmp_path):
+    """A newcomer's example lists a field alone where it arrives as pc4, and forgets a
+    recipient: the message says how to write the treatment, names no envelope field, and a
+    covenant without any example is pointed out when the others' examples pass."""
+    directory = officer_dir(tmp_path, DATA / "zeeland-west-brabant.yaml", with_midden=True)
+    examples = (DATA / "zeeland-west-brabant.voorbeelden.yaml").read_text()
+    (directory / "zeeland-west-brabant.voorbeelden.yaml").write_text(
+        examples.replace("slachtoffer.adres.postcode: pc4", "slachtoffer.adres.postcode").replace(
+            "      om: [uitbuitingsvorm, sector, indicatoren, slachtoffer.bsn, slachtoffer.voornamen,\n"
+            "           slachtoffer.achternaam, slachtoffer.geboortedatum, slachtoffer.adres.gemeentecode,\n"
+            "           minderjarig, politie_eenheid]\n",
+            "",
+            1,
+        )
+    )
+    done = run_cli("convenant", "test", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert done.returncode == 1
+    assert (
+        "gemeente-breda ontvangt slachtoffer.adres.postcode als pc4, verwacht: doorgeven; is pc4 "
+        "de bedoeling, schrijf dan `slachtoffer.adres.postcode: pc4` in het voorbeeld"
+    ) in done.stdout
+    (unexpected,) = [line for line in done.stdout.splitlines() if "om ontvangt" in line]
+    assert "(het voorbeeld noemt deze ontvanger niet, dus: niets)" in unexpected
+    assert "envelope." not in unexpected
+    assert (
+        "let op: convenant midden-nederland heeft geen voorbeeldtests: schrijf ze in "
+        "midden-nederland.voorbeelden.yaml"
+    ) in done.stderr
+
+
 def test_an_example_signal_is_refused_in_dutch(tmp_path, store):
     directory = _examples_dir(tmp_path)
     _, typo, no_age = _results(directory / "zeeland-west-brabant.yaml", directory, store)
@@ -243,10 +293,11 @@ import json, sys
 from typer.testing import CliRunner
 from pipeline.cli.main import app
 commands = [[g] for g in ("convenant", "verantwoording", "reidentify")] + [
-    ["convenant", c] for c in ("check", "test", "explain", "diff", "publish", "status")
+    ["convenant", c]
+    for c in ("check", "test", "explain", "diff", "analyse", "proef", "publish", "status")
 ] + [["verantwoording", c] for c in ("inzage", "overzicht", "register", "export")] + [
     ["reidentify", c] for c in ("verzoek", "uitvoeren")
-]
+] + [["keys", c] for c in ("ondertekening", "herleider")]
 runner = CliRunner()
 pages = {" ".join(c): runner.invoke(app, [*c, "--help"], terminal_width=100).output for c in commands}
 print(json.dumps(pages))
@@ -273,15 +324,32 @@ def _help_pages(env: dict[str, str]) -> dict[str, str]:
 def test_every_officer_help_page_is_dutch_by_default_and_english_on_request():
     dutch = _help_pages({})
     english = _help_pages({"KETENSTROOM_TAAL": "en"})
-    assert len(dutch) == len(english) == 15
+    assert len(dutch) == len(english) == 19
     for command, page in dutch.items():
         assert page.lstrip().startswith(f"Gebruik: ketenstroom {command}"), page
         assert "Toon deze uitleg en stop." in page, command
         for word in ("Usage", "Options", "Arguments", "Commands", "Show this message", "[default"):
             assert word not in page, (command, word)
+        for kind in ("<str>", "<list", "PATHS", "TEXT", "DATE"):  # the kind of value too
+            assert kind not in page, (command, kind)
     for command, page in english.items():
         assert page.lstrip().startswith(f"Usage: ketenstroom {command}"), page
         assert "Show this message and exit." in page and "Gebruik" not in page, command
+        for word in ("standaard", "Schrijf", "Alleen", "Vanaf", "Tot deze dag", "Wie ondertekent"):
+            assert word not in page, (command, word)
+    # the option and argument texts of analyse, proef, diff and the officer's keys
+    for command, nl, en in (
+        ("convenant analyse", "Schrijf het verslag naar dit bestand.", "Write the report"),
+        ("convenant analyse", "Convenantbestanden of mappen", "Covenant files or directories"),
+        ("convenant proef", "Vanaf deze dag (standaard: 7 dagen geleden).", "From this day"),
+        ("convenant proef", "Eén JSON-document", "One JSON document"),
+        ("convenant diff", "Alleen het deel van deze ontvanger.", "Only this recipient's part."),
+        ("convenant diff", "Vóór: een convenantbestand", "Before: a covenant file"),
+        ("keys ondertekening", "Wie ondertekent", "Who signs"),
+        ("keys herleider", "De partij namens wie u herleidt", "The party you act for"),
+    ):
+        assert nl in " ".join(dutch[command].split()), (command, nl)
+        assert en in " ".join(english[command].split()), (command, en)
     assert "Controleer convenanten tegen het partnerregister" in dutch["convenant"]
     assert "Check covenant files against the registry" in english["convenant"]
     assert "[standaard: tabel]" in dutch["convenant explain"]
@@ -348,8 +416,10 @@ def test_the_annex_carries_what_the_authority_asks(store):
     text = _annex_text(CONVENANTEN, store)
     for expected in (
         "Status: concept",
-        "gemeenten Amersfoort (GM0307), Baarn (GM0308)",
-        "Utrecht (GM0344)",
+        "gemeenten GM0307 Amersfoort, GM0308 Baarn, GM0310 De Bilt",
+        "GM0344 Utrecht",
+        "; politie-eenheid Midden-Nederland (MIDDEN_NEDERLAND), voor signalen zonder gemeente",
+        "Alleen als: slachtoffer.adres.gemeentecode is GM0344 (Utrecht).",
         "Elke partij is zelfstandig verwerkingsverantwoordelijke",
         "Verwerker (AVG art. 28): De beheerder van ketenstroom",
         "wgs | Wet gegevensverwerking door samenwerkingsverbanden",
@@ -367,11 +437,36 @@ def test_the_annex_carries_what_the_authority_asks(store):
         "Openbaar Ministerie (om) | zelfstandig | niets | Signaal",
         "vorm van uitbuiting (uitbuitingsvorm) | ongewijzigd",
         "Envelop: de standaard",
+        "Herleidbaar via een ander convenant",
+        "Niemand: midden-nederland staat geen enkele ontvanger toe om wat dit convenant beschermt",
     ):
         assert expected in text, expected
     # envelope fields are not listed as data of a person in a rule's table
     rules = text[text.index("Wat Openbaar Ministerie") :]
     assert "(envelope.source)" not in rules.split("Envelop:")[0]
+
+
+def test_the_annex_says_who_may_re_identify_through_another_covenant(covenant_dir, store):
+    """herleidbaar_via in the annex: who may re-identify what this covenant protects through
+    which other covenant, and why; with --recipient only theirs."""
+    from pipeline.officer.annex.content import AnnexContext, build_annex
+    from pipeline.officer.annex.render import to_text
+    from tests.integration.combined_attack import NATIONWIDE, nationwide_covenant
+
+    (covenant_dir / f"{NATIONWIDE}.yaml").write_text(nationwide_covenant(statement=True))
+    loaded = next(c for c in load_covenants(covenant_dir) if c.model.convenant.id == NATIONWIDE)
+    registry = load_registry(covenant_dir)
+    text = to_text([build_annex(AnnexContext(loaded, registry, store))])
+    part = text[text.index("Herleidbaar via een ander convenant") :]
+    assert "onder landelijk-registratie van dezelfde signalen alleen een pseudoniem" in part
+    assert "voor hen beschermt het pseudoniem de persoon dus niet" in part
+    assert (
+        "- CoMensha, Coördinatiecentrum tegen Mensenhandel (comensha) | midden-nederland | "
+        "Proef: CoMensha mag de landelijke pseudoniemen naast de namen uit Midden-Nederland "
+        "leggen; gemeten wordt wat de router daarbij nog aan koppeling geeft."
+    ) in part
+    other = to_text([build_annex(AnnexContext(loaded, registry, store, recipient="om"))])
+    assert "Niemand: landelijk-registratie staat geen enkele ontvanger toe" in other
 
 
 def test_the_status_names_the_publication_and_signer():

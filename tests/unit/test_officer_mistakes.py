@@ -115,6 +115,25 @@ CASES = [
         'tekst, zet die dan tussen aanhalingstekens (bijvoorbeeld "NO" voor Noorwegen)',
     ),
     (
+        "tot-voor-van",
+        "tot: 2025-12-31",
+        "kop: `tot` moet na `van` liggen (tot is de eerste dag waarop het convenant niet meer geldt)",
+    ),
+    (
+        "gemeentecode-verschreven",
+        "is: GM758",
+        "regel Z3: voorwaarde: slachtoffer.adres.gemeentecode is een gemeentecode, maar GM758 is "
+        "geen gemeente in de gemeentelijke indeling van het CBS op 1 januari 2023; bedoelt u "
+        "GM0758 (Breda)? Met deze waarde geldt de voorwaarde voor geen enkel signaal",
+    ),
+    (
+        "gemeentecode-bestaat-niet",
+        "in: [GM0758, GM9999]",
+        "regel Z3: voorwaarde: slachtoffer.adres.gemeentecode is een gemeentecode, maar GM9999 is "
+        "geen gemeente in de gemeentelijke indeling van het CBS op 1 januari 2023. Met deze "
+        "waarde geldt de voorwaarde",
+    ),
+    (
         "koppeldomein-met-bsn",
         "zorg-en-gemeente:",
         "zorgcoordinatie-zwb zit in koppeldomein zorg-en-gemeente en krijgt ook het BSN leesbaar",
@@ -146,6 +165,42 @@ def test_each_mistake_gets_a_dutch_message_at_its_line(tmp_path, store, name, ne
         "found character",
     )
     assert not any(j in p for p in problems for j in jargon), problems
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("tot-voor-van", "2025-12-31"),
+        ("gemeentecode-verschreven", "GM758"),
+        ("gemeentecode-bestaat-niet", "GM9999"),
+    ],
+)
+def test_the_mistake_is_reported_at_the_value_itself(tmp_path, store, name, value):
+    """file:line:column points at the wrong value, not at the key above it (`geldig`) or at the
+    start of the list it stands in."""
+    directory = officer_dir(tmp_path, MISTAKES / f"{name}.yaml")
+    path = directory / "zeeland-west-brabant.yaml"
+    (problem,) = problems_in(directory, store)
+    lines = path.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if value in text and "#" not in text)
+    column = lines[line - 1].index(value) + 1
+    assert problem.startswith(f"{path}:{line}:{column}: "), problem
+
+
+def test_a_municipality_suggestion_is_always_a_real_municipality():
+    """The did-you-mean of a municipality names only codes of the CBS list (never a guess
+    that is itself no municipality), and prefers the covenant's own area."""
+    from pipeline.places.municipalities import closest, known
+
+    assert closest("GM758").code == "GM0758"
+    assert closest("0758").code == "GM0758"
+    assert closest("breda").code == "GM0758"
+    assert closest("Bredaa").code == "GM0758"
+    assert closest("GM0759", nearby=["GM0758", "GM0826"]).code == "GM0758"
+    assert closest("GM9999") is None and closest("GM0999") is None
+    for typo in ("GM0000", "GM1", "GM12345", "Utreht", "GM03444", "gm0344", "Den Bosch", ""):
+        found = closest(typo)
+        assert found is None or known(found.code) == found, typo
 
 
 def test_a_duplicate_rule_id_names_both_lines(tmp_path, store):

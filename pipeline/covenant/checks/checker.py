@@ -14,6 +14,7 @@ from pipeline.covenant.checks.consistency import (
     treatment_conflicts,
 )
 from pipeline.covenant.checks.heading import heading_problems, heading_warnings
+from pipeline.covenant.checks.places import unknown_municipalities
 from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
 from pipeline.covenant.checks.usage import unused_definitions
 from pipeline.covenant.conditions import check_condition, value_kind_problem
@@ -40,7 +41,7 @@ from pipeline.covenant.model import (
 from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
-from pipeline.places.municipalities import DIVISION
+from pipeline.places.municipalities import DIVISION, closest
 from pipeline.places.municipalities import known as known_municipality
 from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
@@ -238,6 +239,14 @@ class _Checker:
                         msg.condition_problem(rule.id, mismatch),
                         rule.id,
                     )
+                area = kop.werkgebied.gemeenten if isinstance(kop.werkgebied, Werkgebied) else ()
+                for place, text in unknown_municipalities(cond, leaves[cond.veld], area):
+                    self.problem(
+                        source,
+                        (*at, "voorwaarden", j, *place),
+                        msg.condition_problem(rule.id, text),
+                        rule.id,
+                    )
                 for value in _booleans(cond):
                     if _base_kind(leaves[cond.veld]["type"]) != "boolean":
                         self.problem(
@@ -282,10 +291,12 @@ class _Checker:
             return
         for i, code in enumerate(kop.werkgebied.gemeenten):
             if known_municipality(code) is None:
+                guess = closest(code)
+                hint = msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
                 self.problem(
                     source,
                     ("convenant", "werkgebied", "gemeenten", i),
-                    msg.unknown_municipality(code, DIVISION),
+                    msg.unknown_municipality(code, DIVISION, hint),
                 )
         units: set[str] = set()
         for signal_type in self.store.signal_types():
@@ -354,10 +365,12 @@ def check(
     registry: Registry,
     store: SchemaStore,
     others: list[LoadedCovenant] | None = None,
+    combinations: bool = True,
 ) -> list[str]:
     """Every problem in the covenants, each with file:line:column; empty when all is well.
     ``others`` are in force beside them (the rest of the directory when one file is checked):
-    a combination with them is checked, they themselves are not."""
+    a combination with them is checked, they themselves are not. ``combinations`` False leaves
+    out re-identification across covenants, for a report that shows it instead (analyse)."""
     checker = _Checker(registry, store)
     for loaded in covenants:
         checker.check_covenant(loaded)
@@ -366,7 +379,8 @@ def check(
         problems += heading_problems(loaded, registry)
         problems += treatment_conflicts(loaded)
     problems += domain_problems(covenants)
-    problems += combination_problems(covenants, others)
+    if combinations:
+        problems += combination_problems(covenants, others)
     return problems
 
 

@@ -12,6 +12,7 @@ from pipeline.covenant.model import Behandeling
 from pipeline.covenant.scope import area_of, overlap_of
 from pipeline.messages import covenant as msg
 from pipeline.places.municipalities import labels
+from pipeline.places.police_units import unit_name
 from pipeline.privacy.normalise import identifier_type
 from pipeline.registry import Registry
 
@@ -133,7 +134,9 @@ def area_overlaps(
         places = (
             msg.overlap_places([], [])
             if shared.everywhere
-            else msg.overlap_places(labels(shared.municipalities), sorted(shared.police_units))
+            else msg.overlap_places(
+                labels(shared.municipalities), [unit_name(u) for u in sorted(shared.police_units)]
+            )
         )
         text = msg.areas_overlap(
             a.id,

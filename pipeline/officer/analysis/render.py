@@ -10,13 +10,17 @@ import json
 from enum import Enum
 from typing import Any
 
+from pipeline.messages import combinations as combination_msg
 from pipeline.messages import comparison as msg
+from pipeline.officer.analysis.across import Across
 from pipeline.officer.analysis.matrix import Matrix, MatrixCell
 from pipeline.officer.analysis.report import Analysis, Overlap, Pair, differences_of
 from pipeline.officer.annex.content import duration_words
 from pipeline.officer.comparison.facts import FieldCover
 from pipeline.officer.document import Cell, Document, h, p, table, ul
-from pipeline.places.municipalities import DIVISION, labels
+from pipeline.places.areas import place_labels
+from pipeline.places.municipalities import DIVISION, named_in
+from pipeline.places.police_units import unit_label
 
 #: Short words for the matrix cells (the legend says them in full).
 SHORT = {
@@ -55,7 +59,7 @@ def _matrix(matrix: Matrix, doc: Document) -> None:
                 f"grondslag {', '.join(found.bases)}",
                 f"doel {', '.join(found.purposes)}",
                 f"bewaren {', '.join(duration_words(r) for r in found.retentions)}",
-                *([f"alleen als {'; '.join(found.conditions)}"] if found.conditions else []),
+                *([f"alleen als {named_in('; '.join(found.conditions))}"] if found.conditions else []),
             ]
         )
         return Cell(f"{text}{marks}", hover)
@@ -80,7 +84,7 @@ def _covers(covers: tuple[FieldCover, ...]) -> str:
         {
             f"{c.rule.id}: {c.grounds.basis}, {c.grounds.purpose}, "
             f"{duration_words(c.grounds.retention)}"
-            + (f", als {'; '.join(sorted(x.text for x in c.scope.conditions))}" if c.scope.conditions else "")
+            + (f", als {named_in('; '.join(sorted(x.text for x in c.scope.conditions)))}" if c.scope.conditions else "")
             for c in covers
         }
     )
@@ -129,7 +133,7 @@ def _overlap(overlap: Overlap, doc: Document) -> None:
     where = (
         ["het hele land"]
         if overlap.everywhere
-        else [*overlap.municipalities, *(f"politie-eenheid {u} (signalen zonder gemeente)" for u in overlap.police_units)]
+        else [*overlap.municipalities, *(f"{unit_label(u)}, voor signalen zonder gemeente" for u in overlap.police_units)]
     )
     doc.add(p(f"Overlap in {', '.join(where)}. Een signaal daar gaat onder beide convenanten naar buiten."))
     if overlap.kinds:
@@ -151,6 +155,46 @@ def _overlap(overlap: Overlap, doc: Document) -> None:
                         Cell("ja" if c.same_partner else "nee"),
                     ]
                     for c in overlap.conflicts
+                ],
+            )
+        )
+
+
+def _fields(fields: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{path} ({treatment})" for path, treatment in fields)
+
+
+def _across(found: Across, doc: Document) -> None:
+    """Who can re-identify across covenants, and what herleidbaar_via allows."""
+    doc.add(h(2, "Herleidbaar over convenanten heen"), p(combination_msg.across_intro().nl, "noot"))
+    if not found.findings:
+        doc.add(p(combination_msg.across_none().nl))
+    else:
+        rows = [
+            [
+                Cell(f.recipient),
+                Cell(f"{f.signal_type} van {', '.join(f.sources)}"),
+                Cell(f"{f.identity.covenant} {f.identity.rule}: {_fields(f.identity.fields)}"),
+                Cell(f"{f.protected.covenant} {f.protected.rule}: {_fields(f.protected.fields)}"),
+                Cell(
+                    combination_msg.across_allowed(f.allowed_because).nl,
+                    css="" if f.allowed_because else "zwak",
+                ),
+            ]
+            for f in found.findings
+        ]
+        doc.add(table([t.nl for t in combination_msg.across_headers()], rows))
+    if found.statements:
+        doc.add(h(3, combination_msg.statements_title().nl), p(combination_msg.statements_intro().nl))
+        doc.add(
+            table(
+                [t.nl for t in combination_msg.statements_headers()],
+                [
+                    [
+                        Cell(s.covenant), Cell(s.recipient), Cell(s.through), Cell(s.reason),
+                        Cell(combination_msg.statement_used(s.used).nl),
+                    ]
+                    for s in found.statements
                 ],
             )
         )
@@ -186,7 +230,7 @@ def analysis_document(analysis: Analysis) -> Document:
     )
     for x in analysis.headings:
         if x.area is not None:
-            places = [*labels(x.area.municipalities), *(f"politie-eenheid {u}" for u in sorted(x.area.police_units))]
+            places = place_labels(x.area.municipalities, x.area.police_units)
             doc.add(p(f"Werkgebied van {x.id}: {', '.join(places)}.", "noot"))
     doc.add(h(2, "Wie ziet wat"))
     for matrix in analysis.matrices:
@@ -203,18 +247,8 @@ def analysis_document(analysis: Analysis) -> Document:
         doc.add(p("Geen: geen gemeente valt onder twee van deze convenanten."))
     for overlap in analysis.overlaps:
         _overlap(overlap, doc)
-    doc.add(h(2, "Herleidbaar over convenanten heen"))
-    if analysis.cross_reidentification is None:
-        doc.add(
-            p(
-                "Nog niet beschikbaar in deze versie: de controle of een ontvanger onder het ene "
-                "convenant de identiteit krijgt en onder een overlappend convenant alleen een "
-                "pseudoniem, zodat hij dat pseudoniem kan herleiden.",
-                "noot",
-            )
-        )
-    else:
-        doc.add(ul(list(analysis.cross_reidentification) or ["Geen gevonden."]))
+    if analysis.cross_reidentification is not None:
+        _across(analysis.cross_reidentification, doc)
     doc.add(h(2, "Statistiek naast elkaar"))
     doc.add(
         table(
@@ -252,8 +286,8 @@ def _area(heading: Any) -> str:
     if heading.area is None:
         return "landelijk"
     count = len(heading.area.municipalities)
-    units = ", ".join(sorted(heading.area.police_units))
-    return f"{count} gemeenten" + (f"; politie-eenheid {units}" if units else "")
+    units = ", ".join(unit_label(u) for u in sorted(heading.area.police_units))
+    return f"{count} {'gemeente' if count == 1 else 'gemeenten'}" + (f"; {units}" if units else "")
 
 
 def _loose(loose: Any) -> list[str]:
@@ -283,11 +317,23 @@ def summary(analysis: Analysis) -> list[str]:
             + (f" ({'; '.join(f'{k} {t} alleen onder {c}' for k, t, c in pair.gaps)})" if pair.gaps else "")
         )
     for overlap in analysis.overlaps:
-        where = "het hele land" if overlap.everywhere else ", ".join(overlap.municipalities) or ", ".join(overlap.police_units)
+        where = (
+            "het hele land"
+            if overlap.everywhere
+            else ", ".join(overlap.municipalities) or ", ".join(map(unit_label, overlap.police_units))
+        )
         lines.append(
             f"overlap {overlap.first} en {overlap.second} in {where}: "
-            f"{len(overlap.kinds)} soorten ontvangen onder beide, {len(overlap.conflicts)} tegenstrijdig"
+            f"{len(overlap.kinds)} {'soort ontvangt' if len(overlap.kinds) == 1 else 'soorten ontvangen'} "
+            f"onder beide, {len(overlap.conflicts)} tegenstrijdig"
         )
+    cross = analysis.cross_reidentification
+    if cross is not None:
+        seen = dict.fromkeys(
+            (f.recipient, f.protected.covenant, f.identity.covenant, f.kinds, f.allowed_because is not None)
+            for f in cross.findings
+        )
+        lines += [combination_msg.across_summary(*key).nl for key in seen]
     for double in analysis.double_counts:
         lines.append(f"dubbel geteld voor {double.recipient}: {double.first} en {double.second}")
     for loose in analysis.loose_ends:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from pipeline.covenant.scope import Area as RoutingArea
 from pipeline.covenant.scope import overlap_of
+from pipeline.officer.analysis.across import Across
 from pipeline.officer.analysis.matrix import Matrix, who_sees_what
 from pipeline.officer.comparison.engine import (
     PROTECTION,
@@ -132,10 +133,10 @@ class Analysis:
     statistics: tuple[StatisticsLine, ...]
     double_counts: tuple[DoubleCount, ...]
     loose_ends: tuple[LooseEnds, ...]
-    #: Partners that can be recognised under one overlapping covenant and receive only a
-    #: pseudonym under the other (a check of pipeline/covenant/checks to come): None until
-    #: that check exists, then its findings as lines.
-    cross_reidentification: tuple[str, ...] | None = None
+    #: Recipients that get a person's identity under one covenant and only a pseudonym or a
+    #: coarser value under another that overlaps, and the covenants' ``herleidbaar_via``
+    #: statements (None: the covenant files were not given to look at).
+    cross_reidentification: Across | None = None
     names: Mapping[str, str] = field(default_factory=dict)
     kinds: Mapping[str, str] = field(default_factory=dict)
     usage_period: str | None = None
@@ -289,9 +290,13 @@ def _loose_ends(facts: PolicyFacts, heading: Heading, usage: Usage | None) -> Lo
 
 
 def analyse(
-    facts: PolicyFacts, today: dt.date, usage: Mapping[str, Usage] | None = None
+    facts: PolicyFacts,
+    today: dt.date,
+    usage: Mapping[str, Usage] | None = None,
+    cross: Across | None = None,
 ) -> Analysis:
-    """The analysis of every covenant in ``facts`` (one policy compiled from all of them)."""
+    """The analysis of every covenant in ``facts`` (one policy compiled from all of them);
+    ``cross``: re-identification across them (analysis.across, from the covenant files)."""
     headings = tuple(facts.headings.values())
     pairs, overlaps = [], []
     for i, a in enumerate(headings):
@@ -313,6 +318,7 @@ def analyse(
         statistics=tuple(_statistics(facts.tables)),
         double_counts=tuple(_double_counts(facts)),
         loose_ends=tuple(_loose_ends(facts, h, usage.get(h.id)) for h in headings),
+        cross_reidentification=cross,
         names=dict(facts.names),
         kinds=dict(facts.kinds),
         usage_period=next(iter(periods)) if periods else None,

@@ -16,10 +16,11 @@ from pipeline.codec.schema_store import SchemaStore
 from pipeline.covenant.fields import ENVELOPE_DEFAULTS, REFERENCE_PROPERTY, grantable_paths
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import CATEGORY_PROPERTY, Behandeling, Categorie, Regel, Werkgebied
-from pipeline.officer.annex import accountability
-from pipeline.officer.annex.municipalities import municipality
+from pipeline.officer.annex import accountability, reidentification
 from pipeline.officer.annex.statistics import TITLE as STATISTICS_TITLE
 from pipeline.officer.annex.statistics import statistics_rows
+from pipeline.places.municipalities import labels, named_in
+from pipeline.places.police_units import unit_name
 from pipeline.registry import Registry
 
 CATEGORY_WORDS = {
@@ -135,14 +136,16 @@ def _facts(ctx: AnnexContext) -> tuple[tuple[str, str], ...]:
         else "onbepaalde tijd"
     )
     if isinstance(kop.werkgebied, Werkgebied):
+        units = kop.werkgebied.politie_eenheden
         area = "; ".join(
             p
             for p in (
-                f"gemeenten {', '.join(municipality(c) for c in kop.werkgebied.gemeenten)}"
+                f"gemeenten {', '.join(labels(kop.werkgebied.gemeenten))}"
                 if kop.werkgebied.gemeenten
                 else "",
-                f"politie-eenheden {', '.join(kop.werkgebied.politie_eenheden)}"
-                if kop.werkgebied.politie_eenheden
+                f"{'politie-eenheid' if len(units) == 1 else 'politie-eenheden'} "
+                f"{', '.join(unit_name(u) for u in units)}, voor signalen zonder gemeente"
+                if units
                 else "",
             )
             if p
@@ -207,34 +210,6 @@ def _domains(ctx: AnnexContext) -> Section:
     )
 
 
-def _reidentifiers(ctx: AnnexContext) -> Section:
-    """Who may re-identify a reversible pseudonym, for whom, with which key."""
-    from pipeline.privacy.keyring import unb64
-    from pipeline.privacy.reidentification import key_id
-
-    kop = ctx.loaded.model.convenant
-    rows = tuple((h.naam, h.namens, key_id(unb64(h.publieke_sleutel))) for h in kop.herleiders)
-    if not rows:
-        return Section(
-            "Wie mag herleiden",
-            (
-                "Niemand: dit convenant noemt geen herleiders, dus geen herleidbaar pseudoniem "
-                "wordt via ketenstroom teruggebracht tot het BSN.",
-            ),
-        )
-    return Section(
-        "Wie mag herleiden",
-        (
-            "Alleen deze personen mogen een herleidbaar pseudoniem (pseudoniem-herleidbaar) laten "
-            "terugbrengen tot het BSN, alleen voor pseudoniemen die de partij namens wie zij "
-            "handelen heeft ontvangen, en alleen met een verzoek dat zij met hun eigen sleutel "
-            "ondertekenen, met een reden. Elke herleiding staat met het ondertekende verzoek in "
-            "het verantwoordingslog.",
-        ),
-        Table(("herleider", "namens", "sleutel"), rows),
-    )
-
-
 def _envelope(ctx: AnnexContext) -> Section:
     rows = (
         (
@@ -275,7 +250,7 @@ def _condition_words(rule: Regel, categories: dict[str, list[str]]) -> str:
             if marked
             else ""
         )
-        parts.append(cond.describe() + note)
+        parts.append(named_in(cond.describe()) + note)
     return "; ".join(parts)
 
 
@@ -410,11 +385,12 @@ SECTION_BUILDERS: list[SectionBuilder] = [
     lambda ctx: [
         _part(accountability.controllers(ctx.loaded, lambda p: _name(ctx, p), ctx.registry)),
         _bases(ctx),
-        _part(accountability.rights(ctx.loaded, lambda p: _name(ctx, p)), new_page=True),
+        _part(accountability.rights(ctx.loaded, lambda p: _name(ctx, p))),
         _part(accountability.security(ctx.loaded)),
-        _part(accountability.who_sees_what(ctx.loaded), new_page=True),
+        _part(accountability.who_sees_what(ctx.loaded)),
         _domains(ctx),
-        _reidentifiers(ctx),
+        _part(reidentification.herleiders(ctx.loaded)),
+        _part(reidentification.through_other_covenants(ctx.loaded, lambda p: _name(ctx, p), ctx.recipient)),
         _envelope(ctx),
     ],
     _recipients,

@@ -20,10 +20,16 @@ body { margin: 0 auto; max-width: 178mm; }
 h1 { font-size: 16pt; margin: 0 0 6pt; }
 h2 { font-size: 13pt; margin: 14pt 0 4pt; border-bottom: 1px solid #888; }
 h3 { font-size: 11pt; margin: 10pt 0 3pt; }
+h2, h3, h4 { break-after: avoid-page; page-break-after: avoid; }
+section.regel { break-inside: avoid-page; page-break-inside: avoid; }
 p { margin: 2pt 0 4pt; }
 table { border-collapse: collapse; width: 100%; table-layout: auto; margin: 3pt 0 8pt;
         page-break-inside: auto; }
 tr { page-break-inside: avoid; }
+thead { display: table-header-group; }
+table.velden { table-layout: fixed; }
+table.velden th:nth-child(1) { width: 40%; }
+table.velden th:nth-child(2) { width: 36%; }
 th, td { border: 1px solid #999; padding: 2pt 4pt; text-align: left; vertical-align: top;
          overflow-wrap: normal; word-break: normal; hyphens: manual; }
 td small.naam { display: block; font-family: "DejaVu Sans Mono", monospace; font-size: 7pt;
@@ -117,12 +123,18 @@ def _html_section(section: Section) -> list[str]:
     e = html.escape
     level = min(section.level, 4)
     opening = '<section class="pagina">' if section.new_page else "<section>"
+    table = section.table
+    if table is not None and table.technical and not section.new_page:
+        # one rule: its heading, its lines and its fields start on one page
+        opening = '<section class="regel">'
     out = [opening, f"<h{level}>{e(section.title)}</h{level}>"]
     out += [f"<p>{e(p)}</p>" for p in section.paragraphs]
-    table = section.table
     if table is not None:
-        out.append("<table>")
-        out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr>")
+        out.append('<table class="velden">' if table.technical else "<table>")
+        out.append(
+            "<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr></thead>"
+        )
+        out.append("<tbody>")
         for i, row in enumerate(table.rows):
             special = i < len(table.marked) and table.marked[i]
             name = table.technical[i] if i < len(table.technical) else ""
@@ -131,7 +143,7 @@ def _html_section(section: Section) -> list[str]:
             )
             cells = f"<td>{first}</td>" + "".join(f"<td>{e(c)}</td>" for c in row[1:])
             out.append(f'<tr class="bijzonder">{cells}</tr>' if special else f"<tr>{cells}</tr>")
-        out.append("</table>")
+        out.append("</tbody></table>")
     for part in section.parts:
         out += _html_section(part)
     out.append("</section>")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from pipeline.covenant.loader import LoadedCovenant
 
-TITLE = "Statistieken: alleen aantallen, na statistische beveiliging (docs/statistiek.md)"
+TITLE = "Statistieken: alleen aantallen, na statistische beveiliging"
 
 
 @dataclass(frozen=True)
@@ -30,51 +29,15 @@ def statistics_rows(covenants: list[LoadedCovenant]) -> list[StatisticsRow]:
             tables = "; ".join(" × ".join(d.value for d in t) for t in rule.tabellen)
             control = rule.beveiliging
             what = (
-                f"per {rule.periode.value} het aantal {', '.join(rule.signaaltypen)} van "
+                f"per {rule.periode.value} het aantal signalen ({', '.join(rule.signaaltypen)}) van "
                 f"{', '.join(rule.bronnen)}, in de tabellen {tables} (met totalen); aantallen "
                 f"onder {control.drempel} en cellen waaruit die terug te rekenen zijn, worden "
                 "niet getoond"
                 + ("" if control.nullen.value == "onderdrukken" else "; nullen wel")
                 + (f"; afgerond op {control.afronden}" if control.afronden else "")
             )
-            why = ", ".join(
-                p
-                for p in (
-                    f"{kop.id}@{kop.versie} {rule.id}",
-                    f"art. {rule.artikel}" if rule.artikel else "",
-                    rule.grondslag,
-                    rule.doel,
-                )
-                if p
-            )
+            article = f", artikel {rule.artikel}" if rule.artikel else ""
+            why = f"regel {rule.id}{article}; grondslag {rule.grondslag}; doel {rule.doel}"
             for recipient in rule.ontvangers:
                 rows.append(StatisticsRow(recipient, kop.id, rule.id, what, why))
     return sorted(rows, key=lambda r: (r.recipient, r.covenant, r.rule))
-
-
-def statistics_markdown(rows: list[StatisticsRow]) -> str:
-    """The rows as a Markdown section (empty when there are none)."""
-    if not rows:
-        return ""
-    lines = ["", f"## {TITLE}", "", "| ontvanger | wat | waarom |", "| --- | --- | --- |"]
-    for row in rows:
-        cells = [c.replace("|", "\\|") for c in (row.recipient, row.what, row.why)]
-        lines.append(f"| {' | '.join(cells)} |")
-    return "\n".join(lines) + "\n"
-
-
-def statistics_html(rows: list[StatisticsRow]) -> str:
-    """The rows as an HTML section (empty when there are none)."""
-    if not rows:
-        return ""
-    e = html.escape
-    parts = [
-        f"<h2>{e(TITLE)}</h2>",
-        "<table><tr><th>ontvanger</th><th>wat</th><th>waarom</th></tr>",
-        *(
-            f"<tr><td>{e(r.recipient)}</td><td>{e(r.what)}</td><td>{e(r.why)}</td></tr>"
-            for r in rows
-        ),
-        "</table>",
-    ]
-    return "\n".join(parts) + "\n"

@@ -1,15 +1,18 @@
 """Changes of a covenant as a whole, from its compiled heading: added or removed, version,
 validity, area (municipalities by code and name), parties, purposes and legal bases as
-declared, and who may re-identify."""
+declared, and who may re-identify (herleiders); and per recipient, a ``herleidbaar_via``
+statement that undoes (or restores) what the covenant protects for it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from pipeline.covenant.reidentifiers import herleider_changes
 from pipeline.language import Text
+from pipeline.officer.comparison.engine import Kind
 from pipeline.officer.comparison.facts import Area, Heading, PolicyFacts
-from pipeline.places.municipalities import labels
+from pipeline.places.areas import place_labels
 
 
 def _date(day: dt.date | None) -> str:
@@ -19,7 +22,7 @@ def _date(day: dt.date | None) -> str:
 def _places(area: Area | None) -> set[str]:
     if area is None:
         return {"landelijk"}
-    return {*labels(area.municipalities), *(f"politie-eenheid {u}" for u in area.police_units)}
+    return set(place_labels(area.municipalities, area.police_units))
 
 
 def _changed_entries(
@@ -99,4 +102,44 @@ def covenant_changes(before: PolicyFacts, after: PolicyFacts) -> list[Text]:
             out.append(Text(f"convenant {cid} is weg", f"covenant {cid} is gone"))
         else:
             out += _heading_changes(cid, was, now)
+    return out
+
+
+@dataclass(frozen=True)
+class StatementChange:
+    """A ``herleidbaar_via`` statement of ``covenant`` for ``recipient`` through ``through``
+    that is new (what the covenant protects is undone for that recipient: less protected),
+    gone (protected again), or given another reason."""
+
+    kind: Kind
+    covenant: str
+    recipient: str
+    through: str
+    reason_before: str | None
+    reason_after: str | None
+    since: dt.date
+
+
+def _statements(heading: Heading | None) -> dict[tuple[str, str], str]:
+    if heading is None:
+        return {}
+    return {
+        (s.ontvanger, s.convenant): " ".join(s.reden.split()) for s in heading.kop.herleidbaar_via
+    }
+
+
+def statement_changes(before: PolicyFacts, after: PolicyFacts) -> list[StatementChange]:
+    """Every herleidbaar_via statement added, removed or given another reason, per covenant."""
+    out = []
+    for cid in sorted(set(before.headings) | set(after.headings)):
+        was_heading, now_heading = before.headings.get(cid), after.headings.get(cid)
+        was, now = _statements(was_heading), _statements(now_heading)
+        heading = now_heading or was_heading
+        since = heading.valid_from if heading is not None else dt.date.min
+        for key in sorted(set(was) | set(now)):
+            old, new = was.get(key), now.get(key)
+            if old == new:
+                continue
+            kind = Kind.WEAKER if old is None else Kind.STRONGER if new is None else Kind.GROUNDS
+            out.append(StatementChange(kind, cid, key[0], key[1], old, new, since))
     return out

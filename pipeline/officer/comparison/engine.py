@@ -37,7 +37,8 @@ from pipeline.officer.comparison.scopes import (
     direction,
     merged,
 )
-from pipeline.places.municipalities import labels
+from pipeline.places.areas import place_labels
+from pipeline.places.municipalities import named_in
 
 
 class Naming(Enum):
@@ -266,9 +267,7 @@ def _period(scope: Scope) -> str:
 def _area_words(scope: Scope) -> frozenset[str]:
     if scope.area is None:
         return frozenset({"landelijk"})
-    return frozenset(
-        {*labels(scope.area.municipalities), *(f"politie-eenheid {u}" for u in scope.area.police_units)}
-    )
+    return frozenset(place_labels(scope.area.municipalities, scope.area.police_units))
 
 
 def _describe(aspect: Aspect, was: list[Scope], now: list[Scope]) -> tuple[str, str]:
@@ -276,7 +275,10 @@ def _describe(aspect: Aspect, was: list[Scope], now: list[Scope]) -> tuple[str, 
     if aspect is Aspect.CONDITION:
 
         def conditions(scopes: list[Scope]) -> str:
-            texts = {"; ".join(sorted(c.text for c in s.conditions)) or "zonder voorwaarde" for s in scopes}
+            texts = {
+                "; ".join(sorted(named_in(c.text) for c in s.conditions)) or "zonder voorwaarde"
+                for s in scopes
+            }
             return " | ".join(sorted(texts))
 
         return conditions(was), conditions(now)

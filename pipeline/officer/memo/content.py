@@ -13,7 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.language import Text
-from pipeline.officer.comparison.covenants import covenant_changes
+from pipeline.officer.comparison.covenants import (
+    StatementChange,
+    covenant_changes,
+    statement_changes,
+)
 from pipeline.officer.comparison.engine import (
     SEVERITY,
     Comparison,
@@ -87,17 +91,21 @@ class TableEntry:
 
 @dataclass(frozen=True)
 class RecipientMemo:
-    """Everything that changes for one recipient (or, between regions, one kind of partner)."""
+    """Everything that changes for one recipient (or, between regions, one kind of partner):
+    fields, statistics tables, and whether it may newly (or no longer) re-identify what a
+    covenant protects through another covenant (``herleidbaar_via``)."""
 
     party: str
     name: str
     entries: tuple[Entry, ...]
     tables: tuple[TableEntry, ...]
+    statements: tuple[StatementChange, ...] = ()
 
     @property
     def kinds(self) -> list[Kind]:
         """The kinds of change for this recipient, most serious first."""
         found = {e.kind for e in self.entries} | {t.kind for t in self.tables}
+        found |= {s.kind for s in self.statements}
         return sorted(found, key=SEVERITY.index)
 
 
@@ -156,9 +164,10 @@ def _since(covers: Iterable[FieldCover | TableCover]) -> dt.date:
     return max((c.scope.valid_from for c in covers), default=dt.date.min)
 
 
-def _signature(covers: tuple[FieldCover, ...]) -> frozenset[tuple[object, ...]]:
-    """What makes two fields' changes read alike: treatment and rule, without the field."""
-    return frozenset((c.treatment, grounding(c)) for c in covers)
+def _signature(covers: tuple[FieldCover, ...]) -> frozenset[Grounding]:
+    """What makes two fields' changes read alike: the rules behind them, without the field
+    (each field's treatment is said inside the entry, so one rule reads as one entry)."""
+    return frozenset(grounding(c) for c in covers)
 
 
 def _shown(changes: list[FieldChange]) -> list[FieldChange]:
@@ -239,6 +248,11 @@ def build_memo(
         parties.setdefault(change.party, ([], []))[0].append(change)
     for table in comparison.tables:
         parties.setdefault(table.party, ([], []))[1].append(table)
+    statements: dict[str, list[StatementChange]] = {}
+    if comparison.naming is Naming.PARTNER:  # two regions side by side: nothing changes
+        for statement in statement_changes(before, after):
+            statements.setdefault(statement.recipient, []).append(statement)
+            parties.setdefault(statement.recipient, ([], []))
     names = {**before.names, **after.names}
     memos = []
     for party, (fields, tables) in sorted(parties.items()):
@@ -246,7 +260,13 @@ def build_memo(
             continue
         name = names.get(party, party) if comparison.naming is Naming.PARTNER else party
         memos.append(
-            RecipientMemo(party, name, _entries(fields), tuple(map(_table_entry, tables)))
+            RecipientMemo(
+                party,
+                name,
+                _entries(fields),
+                tuple(map(_table_entry, tables)),
+                tuple(statements.get(party, ())),
+            )
         )
     general = (
         tuple(covenant_changes(before, after)) if comparison.naming is Naming.PARTNER else ()

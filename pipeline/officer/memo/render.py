@@ -4,11 +4,14 @@ an FG of a partner reads without the covenant files, for the terminal, Markdown 
 from __future__ import annotations
 
 from pipeline.covenant.model import Behandeling
+from pipeline.messages import combinations as combination_msg
 from pipeline.messages import comparison as msg
 from pipeline.officer.annex.content import duration_words, treatment_words
+from pipeline.officer.comparison.covenants import StatementChange
 from pipeline.officer.comparison.engine import Difference, Kind, Naming
 from pipeline.officer.document import PAGE, Document, h, p, ul
 from pipeline.officer.memo.content import Entry, Grounding, Memo, RecipientMemo, Side, TableEntry
+from pipeline.places.municipalities import named_in
 
 
 def kind_label(memo: Memo, kind: Kind, by: tuple[str, ...] = ()) -> str:
@@ -37,7 +40,9 @@ def rule_words(rule: Grounding) -> str:
         parts.append(f"bewaren: {duration_words(rule.retention)}")
     parts.append(f"van {', '.join(rule.sources)}")
     parts.append(
-        "alleen als " + "; ".join(rule.conditions) if rule.conditions else "zonder voorwaarde"
+        "alleen als " + named_in("; ".join(rule.conditions))
+        if rule.conditions
+        else "zonder voorwaarde"
     )
     until = f" tot {rule.valid_until.isoformat()}" if rule.valid_until else ""
     parts.append(f"geldig vanaf {rule.valid_from.isoformat()}{until}")
@@ -58,7 +63,7 @@ def _difference(diff: Difference) -> str:
     return f"{name}: {diff.before} → {diff.after}"
 
 
-def _since(memo: Memo, entry: Entry | TableEntry) -> str:
+def _since(memo: Memo, entry: Entry | TableEntry | StatementChange) -> str:
     if memo.naming is Naming.KIND:  # two regions side by side: no change takes effect
         return ""
     return " " + msg.since(entry.since.isoformat(), entry.since > memo.today).nl + "."
@@ -94,6 +99,15 @@ def _table(memo: Memo, entry: TableEntry, doc: Document) -> None:
     doc.add(ul(lines + [rule_words(r) for r in entry.rules]))
 
 
+def _statement(memo: Memo, change: StatementChange, doc: Document) -> None:
+    title = combination_msg.memo_statement_title(change.through).nl
+    doc.add(h(3, f"{kind_label(memo, change.kind)}: {title}"))
+    text = combination_msg.memo_statement(
+        change.covenant, change.recipient, change.through, change.reason_before, change.reason_after
+    )
+    doc.add(p(f"{text.nl.rstrip('.')}.{_since(memo, change)}"))
+
+
 def summary_lines(memo: Memo, party: RecipientMemo) -> list[str]:
     """Per kind of change: the signal types and how many fields, and the tables."""
     lines = []
@@ -106,6 +120,11 @@ def summary_lines(memo: Memo, party: RecipientMemo) -> list[str]:
         tables = [" × ".join(t.table) for t in party.tables if t.kind is kind]
         if tables:
             parts.append(f"tabel {', '.join(tables)}")
+        parts += [
+            combination_msg.memo_statement_title(s.through).nl
+            for s in party.statements
+            if s.kind is kind
+        ]
         by = {a for e in party.entries if e.kind is kind for a in e.by}
         by |= {a for t in party.tables if t.kind is kind for a in t.by}
         lines.append(f"{kind_label(memo, kind, tuple(sorted(by)))}: {'; '.join(parts)}")
@@ -147,4 +166,6 @@ def memo_document(memo: Memo) -> Document:
             _entry(memo, party, entry, doc)
         for table in party.tables:
             _table(memo, table, doc)
+        for change in party.statements:
+            _statement(memo, change, doc)
     return doc
