@@ -23,7 +23,7 @@ $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
 	@rm -f $(SCHEMAS_NPM)/node_modules/.installed-*
 	@touch $@
 
-# The covenant annex is checked in headless Chromium (tests/unit/test_annex_browser.py) and
+# The covenant annex and the live page (convenant bekijk) are checked in headless Chromium, and
 # `convenant explain --format pdf` prints through it: Debian's package, installed when missing.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -47,9 +47,11 @@ def chromium() -> str:
 
 
 @contextlib.contextmanager
-def running_page(directory: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`ketenstroom convenant bekijk DIRECTORY` in its own process, without a screen (so it
-    opens no browser); yields its URL, stops it afterwards and shows its output on failure."""
+def running_page(
+    directory: Path, *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Iterator[str]:
+    """`ketenstroom convenant bekijk DIRECTORY` in its own process (in ``cwd``), without a
+    screen (so it opens no browser); yields its URL, stops it afterwards, shows its output."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -61,7 +63,7 @@ def running_page(directory: Path, *args: str, env: dict[str, str] | None = None)
             [sys.executable, "-m", "pipeline", "convenant", "bekijk", str(directory), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=cwd,
             env={**clean, **(env or {})},
         )
     try:

@@ -91,8 +91,13 @@ def convenant_bekijk(
     path: Annotated[
         Path | None, typer.Argument(help=said(msg.folder_help()), show_default=False)
     ] = None,
-    port: Annotated[int, typer.Option("--poort", help=said(msg.port_help()), min=0, max=65535)] = 0,
-    address: Annotated[str, typer.Option("--adres", help=said(msg.address_help()))] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option("--poort", help=said(msg.port_help()), min=0, max=65535, show_default=False),
+    ] = 0,
+    address: Annotated[
+        str, typer.Option("--adres", help=said(msg.address_help()), show_default=False)
+    ] = "127.0.0.1",
     outside: Annotated[
         bool, typer.Option("--ook-van-buiten", help=said(msg.outside_help()))
     ] = False,

@@ -228,9 +228,12 @@ def test_the_command_refuses_an_address_beyond_this_computer_without_the_flag(tm
     assert done.returncode == 1 and "op elk adres" in done.stderr
     done = run_cli("convenant", "bekijk", str(tmp_path / "nergens"), env=env)
     assert done.returncode == 1 and "nergens" in done.stderr
-    done = run_cli("convenant", "bekijk", "--help", env={})
-    assert done.returncode == 0
+    done = run_cli("convenant", "bekijk", "--help", env={"KETENSTROOM_TAAL": "nl", "COLUMNS": "200"})
+    assert done.returncode == 0 and "Gebruik: python -m pipeline convenant bekijk" in done.stdout
     assert "Alleen op deze" in done.stdout and "--ook-van-buiten" in done.stdout
+    assert "Usage" not in done.stdout and "[default" not in done.stdout
+    english = run_cli("convenant", "bekijk", "--help", env={"KETENSTROOM_TAAL": "en", "COLUMNS": "200"}).stdout
+    assert "Only reachable on this" in english and "Gebruik" not in english
 
 
 # --- the server over HTTP ---------------------------------------------------------------------

@@ -51,7 +51,8 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(folder: Path) -> Iterator[str]:
-    with running_page(folder) as address:
+    # started beside the folder, as an officer would: the page names it "convenanten"
+    with running_page(folder, cwd=folder.parent, env={"KETENSTROOM_KEYRING": "sleutelring.json"}) as address:
         yield address
 
 
@@ -183,6 +184,8 @@ def test_a_mistake_appears_with_its_line_and_the_fix_changes_the_matrix(officer,
     assert place.inner_text() == f"{COVENANT}, regel {LINE}, kolom 30"
     officer.until_status("Controle: 1 fout gevonden")
     assert "Niet bijgewerkt" in officer.part("wie-ziet-wat")  # the last good matrix, marked so
+    page.evaluate("window.scrollTo(0, 0)")
+    officer.shot("02-fout-bovenaan")  # the picture in README.md and LEESMIJ.md (docs/bekijk.png)
     officer.shot("02-fout", '[data-deel="controle"]')
     assert officer.axe() == []
 
@@ -215,7 +218,10 @@ def test_a_mistake_appears_with_its_line_and_the_fix_changes_the_matrix(officer,
     assert "de laatste vastgelegde versie in git (HEAD)" in memo
     assert "slachtoffer.achternaam" in memo and "Openbaar Ministerie" in memo
     officer.shot("06-wijzigingen", "#wijzigingen")
-    officer.shot("07-bijlage", "#bijlage iframe")
+    page.evaluate("document.querySelector('#bijlage iframe').scrollIntoView()")
+    annex = page.frame_locator("#bijlage iframe").locator("h1")
+    assert annex.inner_text().startswith("Bijlage bij Convenant gegevensdeling")
+    officer.shot("07-bijlage")
     assert officer.axe() == []
     _save(path, original)
     officer.until_checked()
