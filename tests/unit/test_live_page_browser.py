@@ -115,6 +115,8 @@ class Officer:
         return target
 
     def axe(self) -> list[str]:
+        if not AXE.exists():
+            pytest.fail("axe-core is missing: `make test` installs it (npm ci in tests/deploy_schemas)")
         self.page.evaluate(AXE.read_text())  # through the debugger: the page's CSP stays as it is
         return list(self.page.evaluate(AXE_RUN))
 

@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from pipeline.officer.page.stages import (
     annex_page,
     compile_baseline,
     run_check,
+    run_compile,
 )
 from pipeline.officer.sides import Compiled
 from pipeline.yaml_files.source import shown
@@ -175,6 +177,7 @@ class Live:
     async def _update(self) -> None:
         self.busy = True
         self._tell()
+        started = time.perf_counter()
         snapshot = await asyncio.to_thread(take_snapshot, self.sources.directory)
         if snapshot.exists:
             await asyncio.to_thread(write_snapshot, snapshot, self._work)
@@ -185,6 +188,17 @@ class Live:
         now = dt.datetime.now().strftime("%H:%M:%S")
         self._show("controle", part)
         self._tell()  # the check first: with thirty covenants the rest takes seconds
+        checked_after = time.perf_counter() - started
+        if checked.covenants and not checked.problems:
+            compiled = await asyncio.to_thread(
+                _dutch, run_compile, places, checked, self.sources.store
+            )
+            if compiled.problems:  # what only the compiler finds
+                part = await asyncio.to_thread(
+                    _dutch, parts.check_part, snapshot, compiled, self.folder
+                )
+                self._show("controle", part)
+            checked = self.checked = compiled
         if checked.ok and checked.side is not None:
             self.good, self.good_texts, self.good_at = checked, texts, now
             await self._derived(places, checked.side)
@@ -199,6 +213,11 @@ class Live:
         self.status = str(msg.updated(now, checked.summary.rstrip("."), examples))
         self.busy = self._dirty.is_set()
         self._tell()
+        log.info(
+            "page updated: check on the page after %.2f s, all parts after %.2f s",
+            checked_after,
+            time.perf_counter() - started,
+        )
 
     def _check(self, snapshot: Snapshot, places: Places) -> tuple[Checked, parts.Rendered]:
         if snapshot.exists:

@@ -10,6 +10,7 @@ would print it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ class Checked:
     summary: str
     covenants: tuple[LoadedCovenant, ...] = ()
     side: Compiled | None = None
+    registry: Registry | None = None
 
     @property
     def ok(self) -> bool:
@@ -122,7 +124,8 @@ def run_check(
     places: Places, store: SchemaStore, keyed: frozenset[str] | None, keyring: Path
 ) -> Checked:
     """The folder checked in full, as `convenant check` does: every problem of every file,
-    also those behind a structural mistake; the warnings when there is no problem."""
+    also those behind a structural mistake; the warnings when there is no problem. Not yet
+    compiled (``run_compile``): the check is on the page first."""
     try:
         registered = read_registry(places.work)
         reading = read_covenants(places.work)
@@ -131,15 +134,12 @@ def run_check(
             + reading.problems
             + check(reading.checkable, registered.registry, store, [])
         )
-        side = None
-        if not problems and reading.covenants:
-            side = compiled("map", reading.covenants, registered.registry, store)
     except CovenantError as exc:
         problems = exc.problems
     if problems:
         located = tuple(places.locate(p) for p in problems)
         return Checked(located, (), str(page_msg.problems_found(len(problems))))
-    if side is None:
+    if not reading.covenants:
         return Checked((), (), str(page_msg.no_covenant()))
     covenants = reading.covenants
     found = warnings(covenants, registered.registry, [])
@@ -147,7 +147,21 @@ def run_check(
     summary = _summary(covenants)
     if found:
         summary += ". " + str(tools_msg.warning_count(len(found)))
-    return Checked((), tuple(places.locate(w) for w in found), summary, tuple(covenants), side)
+    located = tuple(places.locate(w) for w in found)
+    return Checked((), located, summary, tuple(covenants), registry=registered.registry)
+
+
+def run_compile(places: Places, checked: Checked, store: SchemaStore) -> Checked:
+    """The checked covenants compiled, as every later stage reads them; a problem only the
+    compiler finds becomes a problem of the check."""
+    if checked.problems or checked.registry is None:
+        return checked
+    try:
+        side = compiled("map", list(checked.covenants), checked.registry, store)
+    except CovenantError as exc:
+        located = tuple(places.locate(p) for p in exc.problems)
+        return Checked(located, (), str(page_msg.problems_found(len(located))))
+    return dataclasses.replace(checked, side=side)
 
 
 def _summary(covenants: list[LoadedCovenant]) -> str:
