@@ -240,3 +240,25 @@ def refused_request(method: str, path: str, host: str, reason: str) -> Text:
         f"geweigerd: {method} {path} (Host {host}): {reason}",
         f"refused: {method} {path} (Host {host}): {reason}",
     )
+
+
+def check_verdict(covenants: int, problems: int, warnings: int) -> Text:
+    """The check in a few words, for the overview and the status line (which a screen reader
+    says at every save: never the whole list of covenants)."""
+    if problems:
+        return problems_found(problems)
+    named_nl = f"{covenants} {'convenant' if covenants == 1 else 'convenanten'} in orde"
+    named_en = f"{covenants} covenant{'' if covenants == 1 else 's'} in order"
+    if not warnings:
+        return Text(named_nl, named_en)
+    return Text(
+        f"{named_nl}, {warnings} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}",
+        f"{named_en}, {warnings} warning{'' if warnings == 1 else 's'}",
+    )
+
+
+def examples_verdict(passed: int, failed: int) -> Text:
+    """The example tests in a few words (none: said as such)."""
+    if not passed + failed:
+        return Text("geen voorbeeldtests", "no example tests")
+    return Text(f"{passed} geslaagd, {failed} mislukt", f"{passed} passed, {failed} failed")

@@ -203,10 +203,13 @@ def test_a_mistake_appears_with_its_line_and_the_fix_changes_the_matrix(officer,
     officer.until("controle", "slachtoffer.achternam;")
 
     # the fix: R1 no longer gives the OM the surname; the matrix, the examples and the memo follow
+    page.locator('[data-deel="controle"] .melding__plek a').first.focus()  # a keyboard user is there
     del lines[LINE - 1]
     _save(path, "".join(lines))
     page.wait_for_function("(args) => (" + CELL + ")(args) === ''", arg=matrix)
     officer.until_checked()
+    # the link went with the mistake: focus stays in the part (on its heading), not lost
+    assert page.evaluate("document.activeElement.id") == "kop-controle"
     page.evaluate(
         "([caption]) => [...document.querySelectorAll('#wie-ziet-wat h3')]"
         ".find(h => h.textContent.trim() === caption).scrollIntoView()",
@@ -365,7 +368,7 @@ def test_a_careless_officer_half_saves_writes_no_yaml_and_moves_the_folder(offic
     finally:
         moved.rename(folder)
     officer.until_checked()
-    officer.until_status("Controle: in orde")
+    officer.until_status("Controle: 1 convenant in orde, 1 waarschuwing. Voorbeeldtests: 5 geslaagd, 0 mislukt.")
 
 
 def test_thirty_covenants_stay_responsive(browser, tmp_path):

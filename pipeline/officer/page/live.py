@@ -210,7 +210,7 @@ class Live:
                     self._summaries[key] = (parts.WAITING, str(msg.wait_for_check()))
         tested = self._summaries.get("voorbeelden")
         examples = tested[1] if checked.ok and tested else None
-        self.status = str(msg.updated(now, checked.summary.rstrip("."), examples))
+        self.status = str(msg.updated(now, self._summaries["controle"][1].rstrip("."), examples))
         self.busy = self._dirty.is_set()
         self._tell()
         log.info(

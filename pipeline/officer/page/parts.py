@@ -47,7 +47,12 @@ def check_part(snapshot: Snapshot, checked: Checked, folder: str) -> Rendered:
     )
     wrong = checked.problems or not snapshot.exists
     state = WRONG if wrong else NOTE if checked.warnings or snapshot.refused else GOOD
-    return Rendered(html, state, checked.summary)
+    if not snapshot.exists or not (checked.problems or checked.covenants):
+        return Rendered(html, state, checked.summary)
+    verdict = msg.check_verdict(
+        len(checked.covenants), len(checked.problems), len(checked.warnings)
+    )
+    return Rendered(html, state, str(verdict))
 
 
 def examples_part(places: Places, side: Compiled) -> Rendered:
@@ -56,7 +61,10 @@ def examples_part(places: Places, side: Compiled) -> Rendered:
     failed = sum(not r.passed for r in examples.results)
     state = WRONG if failed or examples.problems else GOOD if examples.results else NOTE
     html = render.section("voorbeelden", waiting="", examples=examples, state=state)
-    return Rendered(html, state, examples.summary)
+    if examples.problems:
+        return Rendered(html, state, examples.summary)
+    verdict = msg.examples_verdict(len(examples.results) - failed, failed)
+    return Rendered(html, state, str(verdict))
 
 
 def analysis_parts(side: Compiled, today: dt.date) -> tuple[str, str]:
