@@ -49,6 +49,7 @@ def _update(live: Live) -> None:
         run.cancel()
 
     asyncio.run(main())
+    live.close()  # the work folder goes; the parts stay readable
 
 
 def test_the_memo_compares_with_the_newest_trusted_publication(broker, tmp_path):

@@ -4,6 +4,7 @@
 
 (function () {
   const status = document.getElementById("status");
+  const busy = document.getElementById("bezig");
   const parts = new Map();
   document.querySelectorAll("[data-deel]").forEach((el) => parts.set(el.dataset.deel, el));
 
@@ -64,7 +65,9 @@
   let shown = "";
   async function onState(event) {
     const state = JSON.parse(event.data);
-    document.body.setAttribute("aria-busy", state.bezig ? "true" : "false");
+    // never aria-busy on the page: some screen readers then hide all of it while it updates
+    document.body.dataset.bezig = state.bezig ? "ja" : "nee";
+    busy.hidden = !state.bezig;
     for (const [key, stand] of Object.entries(state.delen)) {
       try {
         await refresh(key, stand);
