@@ -84,7 +84,7 @@ class Live:
         self.folder = shown(sources.directory)
         waiting = str(msg.reading())
         self.parts = {
-            key: render.Part(key, f'<p class="melding-balk">{waiting}</p>', "0")
+            key: render.Part(key, render.waiting(waiting), "0")
             for key, _ in render.SECTIONS
         }
         self.status = waiting

@@ -125,6 +125,11 @@ def section(key: str, **context: Any) -> str:
     return template.render(**context)
 
 
+def waiting(text: str) -> str:
+    """A part before its first result."""
+    return _env.get_template("wacht.html.j2").render(text=text)
+
+
 def stale(note: str, inner: str) -> str:
     """A part whose last good content stays visible under a note that it is not current."""
     return _env.get_template("verouderd.html.j2").render(note=note, inner=Markup(inner))
