@@ -27,7 +27,7 @@ $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
 	@rm -f $(SCHEMAS_NPM)/node_modules/.installed-*
 	@touch $@
 
-# The covenant annex is checked in headless Chromium (tests/unit/test_annex_browser.py) and
+# The covenant annex and the live page (convenant bekijk) are checked in headless Chromium, and
 # `convenant explain --format pdf` prints through it; the printed pages are read back with
 # poppler's pdftotext (tests/integration/test_officer_scenario.py): Debian's packages,
 # installed when missing.

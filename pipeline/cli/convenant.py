@@ -20,11 +20,13 @@ from rich.markup import escape
 
 from pipeline.cli.covenant_analysis import convenant_analyse
 from pipeline.cli.covenant_dry_run import convenant_proef
+from pipeline.cli.covenant_page import convenant_bekijk
 from pipeline.cli.officer import OfficerCommand, officer_app, said
 from pipeline.cli.output import console, errors
 from pipeline.errors import CovenantError, KetenstroomError
 from pipeline.language import officer_language, use
 from pipeline.messages import help as h
+from pipeline.messages import page as page_msg
 from pipeline.messages import tools as msg
 from pipeline.settings import Settings, load_settings
 
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 convenant_app = officer_app(h.convenant_group())
 convenant_app.command("analyse", help=said(h.analyse()), cls=OfficerCommand)(convenant_analyse)
 convenant_app.command("proef", help=said(h.proef()), cls=OfficerCommand)(convenant_proef)
+convenant_app.command("bekijk", help=said(page_msg.help_text()), cls=OfficerCommand)(
+    convenant_bekijk
+)
 
 CovenantPath = Annotated[
     Path | None,

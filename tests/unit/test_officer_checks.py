@@ -294,7 +294,9 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 commands = [[g] for g in ("convenant", "verantwoording", "reidentify")] + [
     ["convenant", c]
-    for c in ("check", "test", "explain", "diff", "analyse", "proef", "publish", "status")
+    for c in (
+        "check", "test", "explain", "diff", "analyse", "proef", "bekijk", "publish", "status"
+    )
 ] + [["verantwoording", c] for c in ("inzage", "overzicht", "register", "export")] + [
     ["reidentify", c] for c in ("verzoek", "uitvoeren")
 ] + [["keys", c] for c in ("ondertekening", "herleider")]
@@ -324,7 +326,7 @@ def _help_pages(env: dict[str, str]) -> dict[str, str]:
 def test_every_officer_help_page_is_dutch_by_default_and_english_on_request():
     dutch = _help_pages({})
     english = _help_pages({"KETENSTROOM_TAAL": "en"})
-    assert len(dutch) == len(english) == 19
+    assert len(dutch) == len(english) == 20
     for command, page in dutch.items():
         assert page.lstrip().startswith(f"Gebruik: ketenstroom {command}"), page
         assert "Toon deze uitleg en stop." in page, command
