@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import pprint
 import sys
 import sysconfig
 import time
@@ -32,8 +33,8 @@ MANIFEST_FILE = HERE / "pipeline" / "_compiled_manifest.py"
 MANIFEST_TEXT = '''"""What the compiled core was built from; written by setup.py at install, not in git."""
 
 PYTHON = {python!r}
-MODULES: tuple[str, ...] = {modules!r}
-SOURCES: dict[str, str] = {sources!r}
+MODULES: tuple[str, ...] = {modules}
+SOURCES: dict[str, str] = {sources}
 #: why the install left the modules interpreted ("" when it compiled them)
 REASON = {reason!r}
 '''
@@ -49,7 +50,12 @@ def _say(message: str) -> None:
 def _write_manifest(modules: tuple[str, ...], reason: str) -> None:
     sources = {p: compiled.digest(HERE / p) for p in compiled.sources(HERE, modules)}
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    text = MANIFEST_TEXT.format(python=python, modules=modules, sources=sources, reason=reason)
+    text = MANIFEST_TEXT.format(
+        python=python,
+        modules=pprint.pformat(modules, width=96),
+        sources=pprint.pformat(sources, width=96),
+        reason=reason,
+    )
     MANIFEST_FILE.write_text(text, encoding="utf-8")
 
 
