@@ -70,6 +70,12 @@ def _remove_old_build() -> None:
             _say(f"could not remove {old.relative_to(HERE)} ({exc}); the import guard refuses it")
 
 
+def _briefly(exc: BaseException) -> str:
+    """An error in one short line (a compiler's error repeats its whole command line)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}{'...' if len(text) > 200 else ''}"
+
+
 def _switched_off() -> bool:
     return os.environ.get(compiled.SWITCH, "").strip().lower() in ("0", "false", "no", "off")
 
@@ -85,7 +91,9 @@ class BuildCompiledCore(build_ext):
     def finalize_options(self) -> None:
         self.reason = "switched off (KETENSTROOM_COMPILE=0)" if _switched_off() else ""
         self.reason = self.reason or compiled.compiler_missing() or ""
-        names = [] if self.reason else [f"{compiled.GROUP}__mypyc", *compiled.MODULES, MANIFEST]
+        names = [f"{compiled.GROUP}__mypyc", *compiled.MODULES, MANIFEST]
+        if self.reason:  # build_ext must run all the same: to write down why, clear an old build
+            names = [MANIFEST]
         self.distribution.ext_modules = [Extension(name, sources=[]) for name in names]
         super().finalize_options()
 
@@ -97,14 +105,16 @@ class BuildCompiledCore(build_ext):
             try:
                 self._generate()
             except (Exception, SystemExit) as exc:  # mypyc exits on a type error
-                self.reason = f"mypyc failed ({type(exc).__name__}: {exc})"
+                self.reason = f"mypyc failed ({_briefly(exc)})"
         if self.reason:
             self._fall_back()
         started = time.monotonic()
         try:
             super().run()
         except Exception as exc:  # the C compiler or linker failed: nothing was copied in place
-            self.reason = f"the C build failed ({type(exc).__name__}: {exc})"
+            self.reason = f"the C build failed ({_briefly(exc)})"
+            for ext in self.extensions:  # nor may the wheel carry those that were built
+                Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
             self._fall_back()
         else:
             if self.extensions:

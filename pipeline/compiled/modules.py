@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import shutil
 import sysconfig
 from collections.abc import Iterable
@@ -103,8 +104,8 @@ def digest(path: Path) -> str:
 
 def compiler_missing() -> str | None:
     """Why this Python cannot compile an extension here, or None when it looks like it can:
-    the C compiler it was built with on PATH, and its headers (Python.h) present."""
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    the C compiler (``CC``, else the one Python was built with) on PATH, and Python.h."""
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         return f"no C compiler ({compiler} is not on PATH)"
     headers = Path(sysconfig.get_paths()["include"], "Python.h")

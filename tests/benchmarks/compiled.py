@@ -242,6 +242,9 @@ def worker_rounds(signals: int, rounds: int, pure: Path) -> dict[str, Any]:
                     os.chdir(home)
                 assert worker.process is not None
                 try:
+                    maps = Path(f"/proc/{worker.process.pid}/maps").read_text()
+                    if ("_compiled__mypyc" in maps) != (side == "compiled"):
+                        raise RuntimeError(f"the {side} worker does not run {side}")
                     before = _cpu_seconds(worker.process.pid)
                     produce(bootstrap, topics.inbound("politie"), inputs)
                     url = f"http://127.0.0.1:{port}/metrics"
@@ -265,6 +268,23 @@ def _cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_compiled(signals: int = 2000, rounds: int = 8) -> dict[str, Any]:
+    """For ``make bench``: route()'s CPU per signal compiled and interpreted (or why not)."""
+    from pipeline import compiled
+
+    found = compiled.status()
+    if not found.compiled:
+        return {"skipped": found.reason, "summary": f"not measured: {found.reason}"}
+    with pure_copy() as pure:
+        measured = route_rounds(signals, rounds, pure)
+    us = measured["us_per_signal"]
+    measured["summary"] = (
+        f"route() {us['compiled']:,.0f} µs per signal compiled, {us['interpreted']:,.0f} "
+        f"interpreted ({measured['ratio']:.2f}x)"
+    )
+    return measured
 
 
 def main() -> None:

@@ -85,3 +85,86 @@ def test_compiled_and_interpreted_modules_give_identical_bytes(tmp_path, registr
         if name == REASON_HEADER
     }
     assert len(reasons) >= 8, reasons
+
+
+# ---- the import guard: a careless operator's compiled build never runs stale code ----
+
+PROBE = """
+import importlib, json, sys
+from pipeline import compiled
+module = importlib.import_module(sys.argv[1])
+found = compiled.status()
+print(json.dumps({"compiled": found.compiled, "reason": found.reason, "file": module.__file__}))
+"""
+
+
+@pytest.fixture
+def copy(tmp_path) -> Path:
+    """The package as built here, compiled modules included, in a directory of its own."""
+    _compiled_or_skip()
+    ignored = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline", ignore=ignored)
+    return tmp_path
+
+
+def _probe(root: Path, module: str = "pipeline.router.core") -> tuple[dict, str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, module],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout), done.stderr
+
+
+def _check(root: Path) -> int:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = [sys.executable, "-m", "pipeline.compiled", "--check"]
+    return subprocess.run(command, env=env, cwd=root, capture_output=True, timeout=60).returncode
+
+
+def test_a_copy_of_the_build_runs_compiled(copy):
+    found, stderr = _probe(copy)
+    assert found["compiled"] and found["file"].endswith(compiled.extension_suffix())
+    assert "StaleBuildWarning" not in stderr and _check(copy) == 0
+
+
+def test_an_edited_source_runs_interpreted_with_a_warning(copy):
+    """An edit (or a git pull) to any file the build read: every module runs interpreted, even
+    those not edited (compiled code would call the stale compiled one), until it is rebuilt."""
+    scope = copy / "pipeline" / "covenant" / "scope.py"
+    scope.write_text(scope.read_text() + "\n# edited after the build\n")
+    found, stderr = _probe(copy)
+    assert not found["compiled"] and found["file"].endswith("core.py")
+    assert "StaleBuildWarning" in stderr and "pipeline/covenant/scope.py" in stderr
+    assert _check(copy) == 3  # make rebuilds it
+
+
+def test_an_edit_the_build_did_not_read_keeps_it_compiled(copy):
+    cli = copy / "pipeline" / "cli" / "main.py"
+    cli.write_text(cli.read_text() + "\n# edited after the build\n")
+    assert _probe(copy)[0]["compiled"]
+
+
+def test_a_compiled_module_the_build_does_not_name_is_never_loaded(copy):
+    """Left over from an older build (a module no longer compiled), or planted: its source
+    runs; without a source it does not load at all."""
+    suffix = compiled.extension_suffix()
+    shim = copy / "pipeline" / "router" / f"core{suffix}"
+    shutil.copy(shim, copy / "pipeline" / f"topics{suffix}")
+    assert _probe(copy, "pipeline.topics")[0]["file"].endswith("topics.py")
+    shutil.copy(shim, copy / "pipeline" / f"ghost{suffix}")
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _probe(copy, "pipeline.ghost")
+    assert "without its source" in refused.value.stderr
+
+
+def test_a_build_without_its_manifest_runs_interpreted(copy):
+    (copy / "pipeline" / f"_compiled_manifest{compiled.extension_suffix()}").unlink()
+    found, _ = _probe(copy)
+    assert not found["compiled"] and found["file"].endswith("core.py")
+    assert _check(copy) == 3
