@@ -212,17 +212,4 @@ def source_encoder(schema: dict[str, Any]) -> Encoder:
     source = "\n".join(line for body in generator.functions.values() for line in body)
     namespace: dict[str, Any] = {**_HELPERS, **generator.constants}
     exec(compile(source, f"<encoder {schema['name']}>", "exec"), namespace)
-    write = namespace[top]
-    label = schema["name"]
-
-    def encode(datum: dict[str, Any]) -> bytes:
-        out: list[bytes] = []
-        try:
-            write(datum, out)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise CodecError(
-                "encode_failed", f"record does not fit schema {label}: {type(exc).__name__}"
-            ) from exc
-        return b"".join(out)
-
-    return encode
+    return plans.refusing_misfits(namespace[top], schema["name"])

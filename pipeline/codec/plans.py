@@ -10,6 +10,7 @@ errors: a property test holds both to fastavro's.
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 from collections.abc import Callable
 from typing import Any, Final
@@ -234,12 +235,19 @@ def plan_encoder(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bytes]:
     ``codec.generated.generate_encoder`` makes one (the same bytes, the same errors), written
     by the plan of ``schema``."""
     record = _Planner().record(schema)
-    label = schema["name"]
+    return refusing_misfits(functools.partial(_write_record, record), schema["name"])
+
+
+def refusing_misfits(
+    write: Callable[[Any, list[bytes]], None], label: str
+) -> Callable[[dict[str, Any]], bytes]:
+    """An encoder from ``write`` (which appends a record's parts to a list): the parts joined;
+    a record that does not fit schema ``label`` raises CodecError (encode_failed)."""
 
     def encode(datum: dict[str, Any]) -> bytes:
         out: list[bytes] = []
         try:
-            _write_record(record, datum, out)
+            write(datum, out)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise CodecError(
                 "encode_failed", f"record does not fit schema {label}: {type(exc).__name__}"

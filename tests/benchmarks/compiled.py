@@ -138,12 +138,18 @@ def route_rounds(signals: int, rounds: int, pure: Path) -> dict[str, Any]:
             if child.stdin is not None:
                 child.stdin.close()
             child.wait(60)
+    return _medians(per_round, "us_per_signal", signals, rounds)
+
+
+def _medians(
+    per_round: dict[str, list[float]], measure: str, signals: int, rounds: int
+) -> dict[str, Any]:
     medians = {side: statistics.median(v) for side, v in per_round.items()}
     return {
         "signals": signals,
         "rounds": rounds,
-        "us_per_signal": medians,
-        "us_per_signal_rounds": per_round,
+        measure: medians,
+        f"{measure}_rounds": per_round,
         "ratio": medians["compiled"] / medians["interpreted"],
     }
 
@@ -254,14 +260,7 @@ def worker_rounds(signals: int, rounds: int, pure: Path) -> dict[str, Any]:
                 finally:
                     worker.stop()
                 per_round[side].append(used / len(inputs) * 1e6)
-    medians = {side: statistics.median(v) for side, v in per_round.items()}
-    return {
-        "signals": signals,
-        "rounds": rounds,
-        "cpu_us_per_signal": medians,
-        "cpu_us_per_signal_rounds": per_round,
-        "ratio": medians["compiled"] / medians["interpreted"],
-    }
+    return _medians(per_round, "cpu_us_per_signal", signals, rounds)
 
 
 def _cpu_seconds(pid: int) -> float:
