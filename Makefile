@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SCHEMAS_NPM := tests/deploy_schemas
 NPM_STAMP   := $(SCHEMAS_NPM)/node_modules/.installed-$(shell cksum $(SCHEMAS_NPM)/package-lock.json | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit integration bench clean chromium
+.PHONY: demo test lint typecheck unit integration bench clean chromium compiled
 
 # pip's own progress (a line per package) instead of minutes of silence on a fresh machine
 $(STAMP): pyproject.toml
@@ -18,7 +18,16 @@ $(STAMP): pyproject.toml
 	@touch $@
 	@echo "installed; next time this step is skipped until pyproject.toml changes"
 
-demo: $(STAMP)
+# The compiled core (pipeline/compiled/): the install compiles the pure modules with mypyc when a
+# C compiler is present. After a source it was built from changed (an edit, a git pull) the
+# interpreted modules run, with a warning, until this rebuilds it (about a minute).
+compiled: $(STAMP)
+	@$(BIN)/python -m pipeline.compiled --check >/dev/null 2>&1 || { \
+	  echo "rebuilding the compiled core: a source it was built from changed"; \
+	  $(BIN)/python -m pip install --disable-pip-version-check --quiet --no-deps -e . ; }
+	@$(BIN)/python -m pipeline.compiled
+
+demo: $(STAMP) compiled
 	$(BIN)/ketenstroom demo
 
 $(NPM_STAMP): $(SCHEMAS_NPM)/package-lock.json
@@ -38,25 +47,26 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null \
 	    || { echo "could not install chromium and poppler-utils: run 'apt-get install chromium poppler-utils' as root"; exit 1; }; }
 
-test: $(STAMP) $(NPM_STAMP) lint typecheck chromium
+test: $(STAMP) $(NPM_STAMP) lint typecheck chromium compiled
 	$(BIN)/ketenstroom convenant check
 	$(BIN)/ketenstroom convenant test
 	$(BIN)/python -m pytest tests --ignore=tests/benchmarks -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff check pipeline tests setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
 
-unit: $(STAMP) $(NPM_STAMP)
+unit: $(STAMP) $(NPM_STAMP) compiled
 	$(BIN)/python -m pytest tests/unit tests/property -q
 
-integration: $(STAMP)
+integration: $(STAMP) compiled
 	$(BIN)/python -m pytest tests/integration -q
 
-bench: $(STAMP)
+bench: $(STAMP) compiled
 	$(BIN)/python -m tests.benchmarks.run
 
 clean:
-	rm -rf $(VENV) $(SCHEMAS_NPM)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(SCHEMAS_NPM)/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info build
+	find pipeline -name '*.so' -delete; rm -f pipeline/_compiled_manifest.py

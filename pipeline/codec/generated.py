@@ -11,99 +11,38 @@ source only as ``repr()`` literals: a schema cannot inject code.
 
 from __future__ import annotations
 
-import datetime as dt
-import struct
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from pipeline.codec import plans
+from pipeline.codec.avro_binary import (
+    SMALL,
+    days,
+    encode_bytes,
+    encode_long,
+    encode_text,
+    encode_uuid,
+    micros,
+    millis,
+    pack_double,
+    pack_float,
+)
 from pipeline.errors import CodecError
 
 Encoder = Callable[[dict[str, Any]], bytes]
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_EPOCH_DATE = dt.date(1970, 1, 1)
-_DOUBLE = struct.Struct("<d").pack
-_FLOAT = struct.Struct("<f").pack
-
-
-def _varint(n: int) -> bytes:
-    """A long as Avro writes it: zig-zag, then base-128 little-endian."""
-    z = (n << 1) ^ (n >> 63)
-    if z < 0x80:
-        return bytes((z,))
-    out = bytearray()
-    while z >= 0x80:
-        out.append((z & 0x7F) | 0x80)
-        z >>= 7
-    out.append(z)
-    return bytes(out)
-
-
-#: Precomputed encodings of small longs (lengths, array counts, enum indexes ...).
-_SMALL = [_varint(n) for n in range(256)]
-
-
-def _long(n: int) -> bytes:
-    if 0 <= n < 256:
-        return _SMALL[n]
-    if not -(2**63) <= n < 2**63:
-        raise ValueError(f"{n} does not fit an Avro long")
-    return _varint(n)
-
-
-def _text(value: str) -> bytes:
-    raw = value.encode()
-    return _long(len(raw)) + raw
-
-
-def _bytes(value: bytes) -> bytes:
-    return _long(len(value)) + value
-
-
-def _since_epoch(value: dt.datetime) -> dt.timedelta:
-    # as fastavro does: a moment without a time zone is read as UTC
-    return value - (_EPOCH if value.tzinfo is not None else _EPOCH.replace(tzinfo=None))
-
-
-def _millis(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    delta = _since_epoch(value)
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
-
-
-def _micros(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    delta = _since_epoch(value)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _days(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, dt.datetime):
-        raise ValueError("a date, not a moment")
-    days: int = (value - _EPOCH_DATE).days
-    return days
-
-
-def _uuid(value: Any) -> bytes:
-    return _text(str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value)))
-
 
 _HELPERS: dict[str, Any] = {
-    "_long": _long,
-    "_text": _text,
-    "_bytes": _bytes,
-    "_millis": _millis,
-    "_micros": _micros,
-    "_days": _days,
-    "_uuid": _uuid,
-    "_DOUBLE": _DOUBLE,
-    "_FLOAT": _FLOAT,
-    "_SMALL": _SMALL,
+    "_long": encode_long,
+    "_text": encode_text,
+    "_bytes": encode_bytes,
+    "_millis": millis,
+    "_micros": micros,
+    "_days": days,
+    "_uuid": encode_uuid,
+    "_DOUBLE": pack_double,
+    "_FLOAT": pack_float,
+    "_SMALL": SMALL,
     "ValueError": ValueError,
     "isinstance": isinstance,
     "bool": bool,
@@ -170,7 +109,7 @@ class _Generator:
             return [f"{self.record(schema)}({var}, out)"]
         if kind == "enum":
             self._types[schema["name"]] = schema
-            index = self.constant({s: _long(i) for i, s in enumerate(schema["symbols"])})
+            index = self.constant({s: encode_long(i) for i, s in enumerate(schema["symbols"])})
             return [f"append({index}[{var}])"]
         if kind == "array":
             item = self._fresh("i")
@@ -243,8 +182,8 @@ class _Generator:
     def union(self, branches: list[Any], var: str) -> list[str]:
         others = [b for b in branches if b != "null"]
         if "null" in branches and len(others) == 1:
-            null = _long(branches.index("null"))
-            value = _long(branches.index(others[0]))
+            null = encode_long(branches.index("null"))
+            value = encode_long(branches.index(others[0]))
             lines = [
                 f"if {var} is None:",
                 f"    append({null!r})",
@@ -258,23 +197,19 @@ class _Generator:
 def generate_encoder(schema: dict[str, Any]) -> Encoder:
     """An encoder of record bodies for an expanded record ``schema`` (every named type defined
     at its first use, as fastavro's ``expand=True`` gives). Raises CodecError for a type it
-    does not generate; the encoder itself raises CodecError (encode_failed) for a misfit."""
+    does not generate; the encoder itself raises CodecError (encode_failed) for a misfit.
+
+    Compiled (pipeline/compiled/), the same encoder as a plan (codec.plans): faster there."""
+    if plans.COMPILED:
+        return plans.plan_encoder(schema)
+    return source_encoder(schema)
+
+
+def source_encoder(schema: dict[str, Any]) -> Encoder:
+    """The encoder as generated source (what ``generate_encoder`` gives interpreted)."""
     generator = _Generator()
     top = generator.record(schema)
     source = "\n".join(line for body in generator.functions.values() for line in body)
     namespace: dict[str, Any] = {**_HELPERS, **generator.constants}
     exec(compile(source, f"<encoder {schema['name']}>", "exec"), namespace)
-    write = namespace[top]
-    label = schema["name"]
-
-    def encode(datum: dict[str, Any]) -> bytes:
-        out: list[bytes] = []
-        try:
-            write(datum, out)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise CodecError(
-                "encode_failed", f"record does not fit schema {label}: {type(exc).__name__}"
-            ) from exc
-        return b"".join(out)
-
-    return encode
+    return plans.refusing_misfits(namespace[top], schema["name"])

@@ -37,6 +37,7 @@ from pipeline.signals.prepare import prepare
 from pipeline.statistics.facts import facts_of
 from pipeline.synthetic.generator import SignalFactory
 from tests.benchmarks.cluster import fresh_cluster
+from tests.benchmarks.compiled import bench_compiled
 from tests.benchmarks.latency import bench_latency
 from tests.benchmarks.memory_run import bench_memory_run
 from tests.benchmarks.peer_job import OUTPUTS_PER_SIGNAL
@@ -225,6 +226,9 @@ def main() -> None:
             f"+{long_run['growth_b_per_signal_second_half']:,.0f} B/signal over the second half"
         )
     results = summarise(rounds, core, latency, long_run)
+    # the compiled core against the interpreted modules (tests/benchmarks/compiled.py)
+    results["compiled_core"] = bench_compiled(rounds=4 if QUICK else 8)
+    console.log(f"compiled core: {results['compiled_core']['summary']}")
     results["machine"] = {
         "cpus": os.cpu_count(),
         "load_average_at_start": load_at_start,

@@ -1,6 +1,7 @@
 """Generated encoders (codec.generated) write exactly the bytes fastavro writes, for random
 records of every schema the router meets: views, the disclosure log and its register, signals,
-statistics. And a record that does not fit is refused, never written half."""
+statistics. And a record that does not fit is refused, never written half. Both forms: the
+generated source (interpreted) and the plans (codec.plans, what the compiled core runs)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.codec.generated import generate_encoder
+from pipeline.codec.generated import source_encoder
+from pipeline.codec.plans import plan_encoder
 from pipeline.errors import CodecError
 
+FORMS = pytest.mark.parametrize("make", [source_encoder, plan_encoder], ids=["source", "plan"])
 CHECK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
@@ -86,17 +89,19 @@ def schemas(policy):
     return chosen
 
 
+@FORMS
 @CHECK
 @given(data=st.data())
-def test_generated_bytes_equal_fastavros_for_every_schema(schemas, data):
+def test_generated_bytes_equal_fastavros_for_every_schema(schemas, make, data):
     entry = data.draw(st.sampled_from(schemas), label="schema")
     datum = data.draw(records_of(entry.expanded), label="record")
-    assert generate_encoder(entry.expanded)(datum) == _fastavro(entry, datum)
+    assert make(entry.expanded)(datum) == _fastavro(entry, datum)
 
 
+@FORMS
 @CHECK
 @given(data=st.data())
-def test_a_record_that_does_not_fit_is_refused(schemas, data):
+def test_a_record_that_does_not_fit_is_refused(schemas, make, data):
     entry = data.draw(st.sampled_from(schemas), label="schema")
     datum = dict(data.draw(records_of(entry.expanded), label="record"))
     field = data.draw(st.sampled_from(sorted(datum)), label="field")
@@ -108,4 +113,4 @@ def test_a_record_that_does_not_fit_is_refused(schemas, data):
     else:
         datum[field] = object()
     with pytest.raises(CodecError, match="does not fit"):
-        generate_encoder(entry.expanded)(datum)
+        make(entry.expanded)(datum)
