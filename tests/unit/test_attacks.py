@@ -49,7 +49,9 @@ def _two_covenants(tmp_path: Path) -> Path:
     directory = tmp_path / "twee"
     shutil.copytree(CONVENANTEN, directory)
     text = (directory / "midden-nederland.yaml").read_text()
-    (directory / "tweede.yaml").write_text(text.replace("id: midden-nederland", "id: tweede", 1))
+    copy = text.replace("id: midden-nederland", "id: tweede", 1)
+    copy = copy.replace("verwerkingen/midden-nederland", "verwerkingen/tweede")  # its own register
+    (directory / "tweede.yaml").write_text(copy)
     return directory
 
 
@@ -523,3 +525,40 @@ def test_a_recording_time_in_the_future_is_an_invalid_record(store, policy, fact
     datum["envelope"]["recorded_at"] = recorded
     result = route(inbound("politie", encode(entry, datum)), policy, NOW)
     assert reason(result) == "invalid_record"
+
+
+# -- The merged system (issues 25-31): where features meet ----------------------------------
+
+
+def test_two_rules_never_share_a_processing_activity_id(tmp_path, store):
+    """Broke before: a processing-activity id is the covenant's `verwerkingsregister`, the rule
+    id and the `versie`. A second region that copied the first's covenant as its template (and
+    kept its `verwerkingsregister`), or a rule named `herleiding` beside the covenant's
+    herleiders, gave one id two meanings; `check` said "in orde", and the register kept only
+    the last entry: every log line of the other rule then read in inzage and overzicht as that
+    entry (another covenant's fields and legal basis, or a re-identification with no fields)."""
+    copied = _two_covenants(tmp_path)
+    text = (copied / "midden-nederland.yaml").read_text()
+    template = text.replace("id: midden-nederland", "id: tweede", 1)  # its register kept
+    (copied / "tweede.yaml").write_text(template)
+    problems = _problems_of(copied, store)
+    taken = [p for p in problems if "/verwerkingen/midden-nederland/R4/2025.1" in p]
+    assert len(taken) == 1 and "tweede" in taken[0] and "verwerkingsregister" in taken[0]
+    # with a register of its own (as _two_covenants makes it), the copy compiles
+    (copied / "tweede.yaml").write_text(template.replace("verwerkingen/midden-", "verwerkingen/"))
+    policy = _compile(copied, store)
+    assert policy.register[
+        "https://register.ketenstroom.example/verwerkingen/midden-nederland/R4/2025.1"
+    ].record["convenant_id"] == "midden-nederland"
+
+    renamed = tmp_path / "herleiding"
+    shutil.copytree(CONVENANTEN, renamed)
+    _edit(renamed, "  - id: R4\n", "  - id: herleiding\n")
+    (problem,) = [p for p in _problems_of(renamed, store) if "/herleiding/2025.1" in p]
+    assert "herleiding" in problem.split("2025.1", 1)[1] and "midden-nederland.yaml:2" in problem
+
+
+def _problems_of(directory: Path, store) -> list[str]:
+    with pytest.raises(CovenantError) as refused:
+        _compile(directory, store)
+    return refused.value.problems

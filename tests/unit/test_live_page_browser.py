@@ -382,6 +382,7 @@ def test_thirty_covenants_stay_responsive(browser, tmp_path):
     for index in range(30):
         own = text[:start] + f"  werkgebied:\n    gemeenten: [{places[index]}]\n" + text[end:]
         own = own.replace("id: midden-nederland", f"id: regio-{index:02d}", 1)
+        own = own.replace("verwerkingen/midden-nederland", f"verwerkingen/regio-{index:02d}")
         (folder / f"regio-{index:02d}.yaml").write_text(own)
     with running_page(folder) as address:
         tab = Officer(browser, address)
