@@ -562,3 +562,55 @@ def _problems_of(directory: Path, store) -> list[str]:
     with pytest.raises(CovenantError) as refused:
         _compile(directory, store)
     return refused.value.problems
+
+
+#: Changes under a used `versie` that no register entry shows (issue 25 refuses them at publish).
+UNREGISTERED_EDITS = {
+    "validity": ("tot: 2030-03-01", "tot: 2040-03-01"),
+    "herleider": ("publieke_sleutel: 6y6Xl", "publieke_sleutel: AAAXl"),
+    "ook_zonder_locatie": ("    velden:\n", "    ook_zonder_locatie: true\n    velden:\n"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(UNREGISTERED_EDITS))
+def test_a_worker_refuses_a_changed_text_under_a_used_versie_that_no_register_entry_shows(
+    edit, policy, registry, store, keyring
+):
+    """Broke before: a worker judged a bundle against the register and the schemas only, so a
+    bundle that the officer's key signed by hand (bypassing `publish`, which refuses it) and
+    that changed a published version's validity, herleiders or `ook_zonder_locatie` under the
+    same `versie` was adopted: the same processing activities then disclosed more (signals
+    without a location), for longer, or let another key re-identify. Refused now, running and
+    at start (where the older bundle with that text stays in force), and so are files on disk."""
+    from pipeline.codec.schema_store import SchemaStore
+    from pipeline.publication.adoption import PolicyHolder
+    from pipeline.publication.bundle import Bundle
+    from pipeline.publication.precedent import Precedent
+    from tests.unit.test_evidence import OFFICER, PROD, TEXT, TRUSTED
+
+    old, new = UNREGISTERED_EDITS[edit]
+    changed = TEXT.replace(old, new, 1)
+    assert changed != TEXT
+    first = OFFICER.sign(Bundle({"m.yaml": TEXT}, "2026-01-01", 2, PROD).to_bytes())
+    second = OFFICER.sign(Bundle({"m.yaml": changed}, "2026-01-02", 3, PROD).to_bytes())
+
+    def holder() -> PolicyHolder:
+        precedent = Precedent(dict(policy.register), SchemaStore(policy.store))
+        return PolicyHolder(
+            policy, registry, store, keyring, TRUSTED, installation=PROD, precedent=precedent
+        )
+
+    running = holder()
+    assert running.apply(first).outcome == "adopted"
+    refused = running.apply(second)
+    assert refused.outcome == "refused" and "2025.1" in refused.reason
+    assert running.version == 2
+    starting = holder()
+    (reported,) = starting.start([first, second])
+    assert starting.version == 2 and reported.outcome == "refused" and reported.version == 3
+    # a worker started from such files (no bundle in force) refuses them too
+    on_disk = holder()
+    on_disk.start([first])
+    on_disk.disk = tuple(c.model for c in Bundle({"m.yaml": changed}, "x", 1, PROD).covenants())
+    assert on_disk.refuse_disk()
+
