@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,7 +103,39 @@ def read_yaml_lenient(path: Path) -> YamlSource:
         raise CovenantError([f"{shown(path)}: {yaml_msg.not_utf8()}"]) from exc
     parsed = yaml_syntax.parse(text)
     problems = tuple(f"{shown(path)}:{f.line}:{f.column}: {f.text}" for f in parsed.findings)
+    problems += tuple(
+        f"{shown(path)}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: "
+        f"{yaml_msg.hidden_character(f'U+{ord(char):04X}')}"
+        for node, char in _hidden_characters(parsed.root)
+    )
     return YamlSource(path=path, data=parsed.data, root=parsed.root, problems=problems)
+
+
+#: Characters that change how the text around them shows (Unicode's bidirectional controls).
+_DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden(char: str) -> bool:
+    """A control character (an escape such as ``"\\e"`` makes one: a terminal obeys it) other
+    than a line break or tab, or a direction control (it reorders what a reader sees)."""
+    return (unicodedata.category(char) == "Cc" and char not in "\n\t") or char in _DIRECTION
+
+
+def _hidden_characters(node: yaml.Node | None) -> Iterator[tuple[yaml.Node, str]]:
+    """Every scalar (key or value) under ``node`` that holds a hidden character, and the first
+    such character. Covenant texts end up on terminals, in memos and in annexes: an escape
+    sequence in a rule's description could erase the lines above it (a widening in the memo)."""
+    if isinstance(node, yaml.ScalarNode):
+        found = next((c for c in str(node.value) if _hidden(c)), None)
+        if found is not None:
+            yield node, found
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _hidden_characters(key)
+            yield from _hidden_characters(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _hidden_characters(item)
 
 
 def read_yaml(path: Path) -> YamlSource:

@@ -25,7 +25,7 @@ from pipeline.statistics.facts import Fact
 from pipeline.statistics.release import decide, outputs
 from pipeline.statistics.state import FactState, PublicationLedger, Status
 from tests.conftest import CONVENANTEN, NOW
-from tests.helpers import in_utrecht, inbound, log_entries, reason, signal_bytes
+from tests.helpers import in_utrecht, inbound, log_entries, reason, run_cli, signal_bytes
 from tests.record_batches import RawBatch, RawRecord
 from tests.unit.test_covenant_check import _compile, _edit
 
@@ -613,4 +613,49 @@ def test_a_worker_refuses_a_changed_text_under_a_used_versie_that_no_register_en
     on_disk.start([first])
     on_disk.disk = tuple(c.model for c in Bundle({"m.yaml": changed}, "x", 1, PROD).covenants())
     assert on_disk.refuse_disk()
+
+
+#: R3 gives gemeente-utrecht the BSN in the clear instead of a reversible pseudonym (a widening).
+WIDENING = (
+    "      slachtoffer.bsn: pseudoniem-herleidbaar   # koppelen",
+    "      slachtoffer.bsn: doorgeven   # koppelen",
+)
+
+
+def _describe_r3(directory: Path, quoted: str) -> int:
+    """Give rule R3 the description ``quoted`` (a YAML double-quoted text); its line."""
+    path = directory / "midden-nederland.yaml"
+    text = path.read_text()
+    start = text.index("    omschrijving: >\n      De gemeente Utrecht")
+    end = text.index("    bronnen:", start)
+    path.write_text(f"{text[:start]}    omschrijving: {quoted}\n{text[end:]}")
+    return text[:start].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "\\e[8A\\e[J",  # cursor up eight lines, erase to the end: the summary is gone
+        "\\r\\e[2K",  # back to the start of the line and erase it
+        "\\u202e",  # right-to-left override: what follows reads reversed
+        "\\x9b2J",  # the one-byte form of an escape sequence (C1 CSI)
+    ],
+)
+def test_a_covenant_text_cannot_hide_a_widening_on_the_officers_terminal(tmp_path, hidden):
+    """Broke before: a covenant's texts reached the terminal as written, escape sequences
+    included (YAML writes ESC as "\\e"). A rule description of the new version that moved the
+    cursor up and erased the screen wiped "minder beschermd" from `convenant diff` (and from
+    `check`, `analyse`, `explain`) on the terminal of whoever read it, and raw in the Markdown
+    memo. A hidden character is a check error now, at its line, so no tool shows such a text."""
+    before, after = tmp_path / "voor", tmp_path / "na"
+    shutil.copytree(CONVENANTEN, before)
+    shutil.copytree(CONVENANTEN, after)
+    _edit(after, *WIDENING)
+    line = _describe_r3(after, '"Geen identiteit, zoals altijd.' + hidden + 'Geen wijziging."')
+    for command in (("check", str(after)), ("diff", str(before), str(after))):
+        done = run_cli("convenant", *command, env={"KETENSTROOM_TAAL": "nl"})
+        assert done.returncode == 1, done.stdout
+        shown = done.stdout + done.stderr
+        assert f"midden-nederland.yaml:{line}:" in shown and "onzichtbaar teken (U+" in shown
+        assert not any(ch in shown for ch in "\x1b\r\u202e\x9b")
 
