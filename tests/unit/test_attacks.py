@@ -6,6 +6,8 @@ reason and the proposed fix, for the lead."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -659,3 +661,31 @@ def test_a_covenant_text_cannot_hide_a_widening_on_the_officers_terminal(tmp_pat
         assert f"midden-nederland.yaml:{line}:" in shown and "onzichtbaar teken (U+" in shown
         assert not any(ch in shown for ch in "\x1b\r\u202e\x9b")
 
+
+def test_the_markdown_memo_shows_a_widening_whatever_the_covenant_texts_say(tmp_path):
+    """Broke before: the Markdown memo (`convenant diff --format markdown`, the one an FG of a
+    partner attaches and reads rendered) carried the covenants' texts as Markdown. A `versie`
+    of `2025.2 <!--` opened an HTML comment that hid the whole memo after it, the summary
+    "minder beschermd" included, until a `-->` in a later description brought back what the
+    author chose; a description could also add headings, links and lists of its own. Every text
+    is escaped now, and renders (markdown-it, CommonMark) as exactly what it says."""
+    from markdown_it import MarkdownIt
+
+    before, after = tmp_path / "voor", tmp_path / "na"
+    shutil.copytree(CONVENANTEN, before)
+    shutil.copytree(CONVENANTEN, after)
+    _edit(after, *WIDENING)
+    _edit(after, 'versie: "2025.1"', 'versie: "2025.2 <!--"')
+    _describe_r3(after, '"--> \\n\\n# Geen wijzigingen\\n\\n[Akkoord](https://example.test/) *niets* |"')
+    memo = tmp_path / "notitie.md"
+    done = run_cli(
+        "convenant", "diff", str(before), str(after), "--format", "markdown", "--uit", str(memo),
+        env={"KETENSTROOM_TAAL": "nl"},
+    )
+    assert done.returncode == 0, done.stderr
+    rendered = MarkdownIt("commonmark").render(memo.read_text())
+    assert "<!--" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    assert rendered.count("<h1>") == 1  # the memo's title only
+    visible = re.sub(r"<[^>]+>", "", rendered)
+    assert "minder beschermd" in visible and "pseudoniem-herleidbaar → doorgeven" in visible
+    assert "2025.2 <!--" in html.unescape(visible) and "[Akkoord](https://example.test/)" in visible
