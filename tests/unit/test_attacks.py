@@ -689,3 +689,76 @@ def test_the_markdown_memo_shows_a_widening_whatever_the_covenant_texts_say(tmp_
     visible = re.sub(r"<[^>]+>", "", rendered)
     assert "minder beschermd" in visible and "pseudoniem-herleidbaar → doorgeven" in visible
     assert "2025.2 <!--" in html.unescape(visible) and "[Akkoord](https://example.test/)" in visible
+
+
+def test_the_overlap_of_an_area_of_police_units_and_one_of_municipalities_is_named(
+    tmp_path, store, factory
+):
+    """Broke before: Midden-Nederland by its police unit alone, and a Rotterdam covenant by
+    GM0599. A Rotterdam victim met by the Utrecht police (gemeentecode GM0599, politie_eenheid
+    MIDDEN_NEDERLAND) lies in both, and comensha got a view under each; but `check` said the
+    areas overlap "in het hele land" and `analyse` "in " (nothing): the overlap was computed
+    as if a police unit only ever recorded signals of its own municipalities."""
+    from pipeline.covenant.scope import Area, overlap_of
+
+    directory = tmp_path / "gebieden"
+    shutil.copytree(CONVENANTEN, directory)
+    _edit(directory, "    gemeenten: [GM0307", "    onbekend: [GM0307")
+    text = (directory / "midden-nederland.yaml").read_text()
+    start = text.index("    onbekend: [GM0307")
+    end = text.index("    politie_eenheden:", start)
+    (directory / "midden-nederland.yaml").write_text(text[:start] + text[end:])
+    (directory / "rotterdam.yaml").write_text(ROTTERDAM)
+    policy = _compile(directory, store)
+    signal = factory.make("politie", "Signaal").document
+    signal["slachtoffer"]["adres"]["gemeentecode"] = "GM0599"
+    signal["politie_eenheid"] = "MIDDEN_NEDERLAND"
+    to_comensha = [t for t, _ in _views(_route(policy, store, signal, "politie"), policy)]
+    assert to_comensha.count("inbox.comensha") == 2  # under each covenant: the overlap is real
+
+    units = Area(frozenset(), frozenset({"MIDDEN_NEDERLAND"}))
+    places = Area(frozenset({"GM0599"}), frozenset())
+    assert overlap_of(units, places).municipalities == {"GM0599"}
+    assert overlap_of(places, units).municipalities == {"GM0599"}
+    found = warnings(load_covenants(directory), load_registry(directory))
+    (warning,) = [w for w in found if "midden-nederland" in w and "rotterdam (" in w]
+    assert "GM0599 Rotterdam" in warning and "whole country" not in warning
+    done = run_cli("convenant", "analyse", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert "overlap midden-nederland en rotterdam in GM0599 Rotterdam" in done.stdout, done.stdout
+
+
+#: A covenant for Rotterdam that gives comensha the victim's BSN as a pseudonym only, and says
+#: that comensha may re-identify it through Midden-Nederland (which gives it names).
+ROTTERDAM = """\
+convenant:
+  id: rotterdam
+  titel: Convenant Rotterdam
+  versie: "1"
+  geldig:
+    van: 2025-03-01
+  werkgebied:
+    gemeenten: [GM0599]
+  partijen: [politie, comensha]
+  doelen:
+    registratie: Registratie van mogelijke slachtoffers
+  herleidbaar_via:
+    - ontvanger: comensha
+      convenant: midden-nederland
+      reden: CoMensha krijgt onder Midden-Nederland de naam; zo bedoeld voor de registratie
+  grondslagen:
+    wpg-16:
+      omschrijving: Wet politiegegevens, artikel 16
+      staat_toe: [bijzonder, strafrechtelijk]
+      kader: wpg
+regels:
+  - id: RR1
+    bronnen: [politie]
+    signaaltype: Signaal
+    ontvangers: [comensha]
+    doel: registratie
+    grondslag: wpg-16
+    bewaartermijn: P1Y
+    velden:
+      uitbuitingsvorm: doorgeven
+      slachtoffer.bsn: pseudoniem
+"""
