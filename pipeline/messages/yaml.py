@@ -163,3 +163,14 @@ def hidden_character(code: str) -> Text:
         "reverses the reading direction. On a terminal, in the change memo and in the annex it "
         "can hide text or show it in another order than written: remove it",
     )
+
+
+def alias() -> Text:
+    """An anchor (&name) that an alias (*name) repeats."""
+    return Text(
+        "hier staat een anker (`&naam`) dat elders wordt herhaald (`*naam`). Een convenant "
+        "schrijft elke waarde uit; een herhaling van een herhaling kan uitgroeien tot miljarden "
+        "waarden. Schrijf de waarden op elke plaats zelf",
+        "an anchor (`&name`) that an alias (`*name`) repeats elsewhere: write every value out "
+        "(aliases of aliases grow to billions of values)",
+    )

@@ -762,3 +762,26 @@ regels:
       uitbuitingsvorm: doorgeven
       slachtoffer.bsn: pseudoniem
 """
+
+
+def test_a_covenant_file_of_aliases_of_aliases_is_refused_before_anything_reads_it(tmp_path):
+    """Broke before: YAML lets a value repeat another (`&a` ... `*a`), and a repetition of
+    repetitions: nine short lines are a billion values. `convenant check` (and diff, analyse,
+    the live page, a worker reading a bundle) printed the offending value in its message and
+    ran out of time and memory (a 9-level file: no answer within 120 s, gigabytes). A file
+    with an alias is refused at the anchor now, before any tool walks or prints its values.
+    Here with three levels (a thousand values), so that the old code answers too."""
+    directory = tmp_path / "ankers"
+    shutil.copytree(CONVENANTEN, directory)
+    lines = ['  a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level, previous in zip("bc", "ab", strict=True):
+        lines.append(f"  {level}: &{level} [{', '.join([f'*{previous}'] * 10)}]")
+    text = (directory / "midden-nederland.yaml").read_text()
+    anchors = "convenant:\n  ankers:\n" + "\n".join(f"  {line}" for line in lines) + "\n"
+    bomb = text.replace("convenant:\n", anchors, 1)
+    bomb = re.sub(r"(?m)^  titel: .*$", "  titel: *c", bomb, count=1)  # a value that is printed
+    (directory / "midden-nederland.yaml").write_text(bomb)
+    done = run_cli("convenant", "check", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert done.returncode == 1
+    assert "midden-nederland.yaml:" in done.stderr and "anker (`&naam`)" in done.stderr
+    assert "'x', 'x'" not in done.stderr and len(done.stderr) < 5000
