@@ -785,3 +785,47 @@ def test_a_covenant_file_of_aliases_of_aliases_is_refused_before_anything_reads_
     assert done.returncode == 1
     assert "midden-nederland.yaml:" in done.stderr and "anker (`&naam`)" in done.stderr
     assert "'x', 'x'" not in done.stderr and len(done.stderr) < 5000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Design: a linkage domain (and so a pseudonym) is per covenant, not per versie, and "
+    "the memo compares each version's fields only. Proposed fix: in the comparison engine "
+    "(officer/comparison), when a change withdraws a readable identifier (naam, bsn) from a "
+    "recipient for a signal type while the recipient keeps a pseudonym of that person in the "
+    "same linkage domain, add a finding to the memo ('wat <ontvanger> eerder bij naam kreeg, "
+    "blijft via het pseudoniem herkenbaar; een nieuw koppeldomein geeft nieuwe pseudoniemen'), "
+    "classified as less protected than it looks, in the memo, the analysis and the live page.",
+)
+def test_a_withdrawn_name_beside_a_kept_pseudonym_is_said_to_stay_recognisable(covenant_dir):
+    """Works: version 1 gives comensha the victim's name and a pseudonym of the BSN (R4), the
+    new version withdraws the name and keeps the pseudonym. The memo says "niet meer gedeeld:
+    slachtoffer.voornamen, slachtoffer.achternaam", and the FG signs a narrowing; but the
+    pseudonym is the same in both versions (one domain per covenant), so comensha names every
+    later signal about anyone it received under version 1, from the table it built then."""
+    from pipeline.language import Language, speaking
+    from pipeline.officer.comparison.engine import compare
+    from pipeline.officer.document import to_markdown
+    from pipeline.officer.memo.content import build_memo
+    from pipeline.officer.memo.render import memo_document
+    from tests.helpers import covenant_facts
+
+    both = "      slachtoffer.achternaam: doorgeven\n      slachtoffer.bsn: pseudoniem\n"
+    head, r4, rest = (covenant_dir / "midden-nederland.yaml").read_text().partition("  - id: R4\n")
+    rest = rest.replace("      slachtoffer.achternaam: doorgeven\n", both, 1)
+    (covenant_dir / "midden-nederland.yaml").write_text(head + r4 + rest)
+    before = covenant_facts(covenant_dir)
+    after_dir = covenant_dir.parent / "na"
+    shutil.copytree(covenant_dir, after_dir)
+    _edit(after_dir, 'versie: "2025.1"', 'versie: "2025.2"')
+    text = (after_dir / "midden-nederland.yaml").read_text()
+    head, r4, rest = text.partition("  - id: R4\n")
+    rest = rest.replace("      slachtoffer.voornamen: doorgeven\n", "", 1)
+    rest = rest.replace("      slachtoffer.achternaam: doorgeven\n", "", 1)
+    (after_dir / "midden-nederland.yaml").write_text(head + r4 + rest)
+    after = covenant_facts(after_dir)
+    with speaking(Language.NL):
+        memo = build_memo(compare(before, after), before, after, "2025.1", "2025.2", NOW.date())
+        said = to_markdown(memo_document(memo))
+    assert "slachtoffer.voornamen" in said  # the withdrawal itself is in the memo
+    assert "herkenbaar" in said  # that it does not hold for whom comensha saw before: not said
