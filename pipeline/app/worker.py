@@ -80,13 +80,15 @@ def start_policy(settings: Settings, bootstrap: str) -> PolicyHolder:
     published = load_schema_topic(settings, bootstrap)
     store = with_history(load_store(settings.schemas_dir), published)
     keyring = load_keyring(settings)
-    policy = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keyring)
+    disk = load_covenants(settings.convenanten_dir)
+    policy = compile_policy(disk, registry, store, keyring)
     on_topic = read_register(settings, bootstrap, store)
     # copies: the precedent learns every adopted policy, the topics' snapshots must not
     precedent = Precedent(dict(on_topic), SchemaStore(published))
     holder = newest_policy(
         settings, bootstrap, policy, registry, store, keyring, dead_letter_key, precedent
     )
+    holder.disk = tuple(c.model for c in disk)  # judged like a bundle's texts
     if holder.version == 0:
         problems = holder.refuse_disk()
         if problems:

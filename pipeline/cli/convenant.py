@@ -333,10 +333,11 @@ def convenant_explain(
 
 
 def _signed_publications(settings: Settings) -> list[SignedPublication] | None:
-    """Every signed bundle on the control topic with its signer's name, or None when no broker
-    is configured or it does not answer within the connect timeout (the annex says concept)."""
+    """Every bundle signed for this installation on the control topic with its signer's name,
+    or None when no broker is configured or it does not answer within the connect timeout (the
+    annex says concept). A bundle for another installation was never vastgesteld here."""
     from pipeline.broker.reachability import require_reachable
-    from pipeline.client.covenant_topic import read_control
+    from pipeline.client.covenant_topic import read_control, this_installation
     from pipeline.officer.annex.publication import SignedPublication
     from pipeline.publication.bundle import Bundle
     from pipeline.publication.signing import read_signing_key, read_trusted_signers, verify
@@ -349,6 +350,7 @@ def _signed_publications(settings: Settings) -> list[SignedPublication] | None:
         if settings.signing_key.exists():
             trusted = trusted.with_signer(read_signing_key(settings.signing_key).signer())
         values, _ = read_control(settings, settings.bootstrap_servers)
+        here = this_installation(settings, settings.bootstrap_servers)
     except KetenstroomError:
         return None
     found = []
@@ -358,6 +360,8 @@ def _signed_publications(settings: Settings) -> list[SignedPublication] | None:
             bundle = Bundle.from_bytes(inner)
         except KetenstroomError:
             continue  # unsigned or untrusted: never adopted, so never vastgesteld
+        if bundle.installation != here:
+            continue  # another installation's: never adopted here
         found.append(
             SignedPublication(bundle.version, bundle.published_at, signer.naam, bundle.files)
         )

@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 
 
 def _published_reader(settings: Settings) -> Published | None:
-    """The trusted publications on the control topic and the workers' copies, or None when the
-    broker does not answer within a few seconds (the memo then compares with git)."""
+    """The trusted publications for this installation on the control topic and the workers'
+    copies, or None when the broker does not answer within a few seconds (the memo then
+    compares with git)."""
     from pipeline.broker.reachability import require_reachable
-    from pipeline.client.covenant_topic import read_control, read_status
+    from pipeline.client.covenant_topic import read_control, read_status, this_installation
     from pipeline.officer.page.published import trusted_publications
     from pipeline.publication.signing import read_signing_key, read_trusted_signers
     from pipeline.publication.status import copies
@@ -50,9 +51,10 @@ def _published_reader(settings: Settings) -> Published | None:
             trusted = trusted.with_signer(read_signing_key(settings.signing_key).signer())
         control, _ = read_control(settings, settings.bootstrap_servers)
         status, _ = read_status(settings, settings.bootstrap_servers)
+        here = this_installation(settings, settings.bootstrap_servers)
     except KetenstroomError:
         return None
-    return trusted_publications([*copies(status), *control], trusted)
+    return trusted_publications([*copies(status), *control], trusted, here)
 
 
 def _has_screen() -> bool:

@@ -164,11 +164,13 @@ def _verified(
 
 
 def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
-    """The covenants in force: the newest bundle a trusted key signed for this installation
-    (on the control or the status topic), so the herleiders are the ones the FG published
-    here; without any such bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the files on
-    disk, as a worker does. Another installation's bundle (acceptance, another region) never
-    names a herleider here, however validly signed."""
+    """The covenants in force: the newest bundle a worker of this installation adopted (its
+    copy on the status topic, which only the router writes), so the herleiders and the
+    validity are the ones the workers route with. A bundle a trusted key signed but no worker
+    adopted (refused: another text under a published `versie`, or one that does not compile)
+    names no herleider; nor does another installation's (acceptance, another region), however
+    validly signed. Without an adopted bundle (and no KETENSTROOM_COVENANT_MIN_VERSION), the
+    files on disk, as a worker without one routes with them."""
     from pipeline.client.covenant_topic import read_control, read_status, this_installation
     from pipeline.covenant.loader import load_covenant_texts, load_covenants
     from pipeline.publication.bundle import Bundle
@@ -179,9 +181,10 @@ def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
     control, _ = read_control(settings, bootstrap)
     status, _ = read_status(settings, bootstrap)
     here = this_installation(settings, bootstrap)
-    newest: Bundle | None = None
-    foreign = False
-    for raw in [*copies(status), *(v for v in control if v)]:
+    adopted: Bundle | None = None
+    foreign = ours = False
+    signed = [(raw, True) for raw in copies(status)] + [(v, False) for v in control if v]
+    for raw, copied in signed:
         try:
             bundle = Bundle.from_bytes(verify(raw, trusted)[0])
         except KetenstroomError:
@@ -189,21 +192,24 @@ def _covenants(settings: Settings, bootstrap: str) -> list[LoadedCovenant]:
         if bundle.installation != here:
             foreign = True  # signed for another installation: no worker here adopts it
             continue
-        if newest is None or bundle.version > newest.version:
-            newest = bundle
-    if foreign and newest is None:
+        ours = True
+        if copied and (adopted is None or bundle.version > adopted.version):
+            adopted = bundle
+    if foreign and not ours:
         # signed bundles, none for this installation: a wrong KETENSTROOM_INSTALLATIE, or
         # another installation's bundle written here; the files on disk are no fallback then
         raise ConfigurationError(str(msg.only_foreign_bundles(here.describe())))
     if foreign:
         errors.print(escape(str(msg.foreign_bundle_only(here.describe()))), highlight=False)
-    if newest is not None and newest.version >= settings.covenant_min_version:
-        return load_covenant_texts(newest.files, f"bundel {newest.version}")
+    if adopted is not None and adopted.version >= settings.covenant_min_version:
+        return load_covenant_texts(adopted.files, f"bundel {adopted.version}")
     if settings.covenant_min_version:
         raise ConfigurationError(
-            f"no signed covenant bundle of version {settings.covenant_min_version} or higher "
-            "is published; nothing can be re-identified"
+            f"no covenant bundle of version {settings.covenant_min_version} or higher is "
+            "adopted by a worker; nothing can be re-identified"
         )
+    if ours:
+        errors.print(escape(str(msg.no_adopted_bundle())), highlight=False)
     return load_covenants(settings.convenanten_dir)
 
 

@@ -151,13 +151,22 @@ def _municipalities_of(area: Area | None) -> frozenset[str]:
 
 
 def overlap_of(first: Area | None, second: Area | None) -> Overlap:
-    """Where two areas (None: the whole country) overlap; empty when they do not."""
+    """Where two areas (None: the whole country) overlap; empty when they do not.
+
+    Where one area names municipalities and the other only police units, the second judges a
+    signal by its police unit even when it has a municipality (Area._judge): a signal in any
+    municipality of the first, recorded by a police unit of the second, lies in both, wherever
+    that municipality is (a victim from Rotterdam met by the Utrecht police)."""
     if first is None and second is None:
         return Overlap(frozenset(municipalities()), frozenset(), everywhere=True)
     if first is None or second is None:
         units = (second or first).eenheden  # type: ignore[union-attr]  # one is an Area
-    else:
-        units = first.eenheden & second.eenheden
+        return Overlap(_municipalities_of(first) & _municipalities_of(second), units)
+    units = first.eenheden & second.eenheden
+    named = first.gemeenten or second.gemeenten
+    if named and not (first.gemeenten and second.gemeenten):
+        by_unit = second if first.gemeenten else first
+        return Overlap(named if by_unit.eenheden else frozenset(), units)
     return Overlap(_municipalities_of(first) & _municipalities_of(second), units)
 
 

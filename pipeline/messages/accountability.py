@@ -86,6 +86,17 @@ def foreign_bundle_only(installation: str) -> Text:
     )
 
 
+def no_adopted_bundle() -> Text:
+    """Bundles are published for this installation, but no worker adopted one."""
+    return Text(
+        "let op: geen worker heeft een gepubliceerde convenantbundel overgenomen (geweigerd, of "
+        "er draaide nog geen); de herleiders en de geldigheid komen uit de convenantbestanden "
+        "waarmee de workers dan werken",
+        "note: no worker adopted a published covenant bundle (refused, or none ran yet); the "
+        "herleiders and the validity come from the covenant files the workers then route with",
+    )
+
+
 def only_foreign_bundles(installation: str) -> Text:
     """Only another installation's bundles are published here: nobody is re-identified."""
     return Text(

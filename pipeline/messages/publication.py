@@ -99,3 +99,30 @@ def history_compared(versions: int) -> Text:
         f"compared with {versions} published bundle(s), the register and the schemas: no "
         "published version changes",
     )
+
+
+
+def activity_taken(activity: str, this: str, other: str, other_where: str) -> Text:
+    """Two rules (or a rule and re-identification) that would share one processing-activity id."""
+    return Text(
+        f"de verwerking {activity} van {this} zou ook die van {other} ({other_where}) zijn. Het "
+        "verantwoordingslog noemt een verwerking alleen bij dit kenmerk, en het register houdt "
+        "er één regel voor: de verstrekkingen van de een stonden dan in inzage en overzicht als "
+        "die van de ander. Geef elk convenant een eigen `verwerkingsregister`, of de regel een "
+        "ander id (`herleiding` is het kenmerk van het herleiden onder een convenant)",
+        f"processing activity {activity} of {this} would also be that of {other} "
+        f"({other_where}). A log line names an activity by this id alone and the register keeps "
+        "one entry for it, so the disclosures of one would show as the other's in inzage and "
+        "overzicht. Give each covenant its own `verwerkingsregister`, or the rule another id "
+        "(`herleiding` is the id of re-identification under a covenant)",
+    )
+
+
+def activity_of_rule(rule: str, covenant: str) -> Text:
+    """One side of a shared processing-activity id: a rule."""
+    return Text(f"regel {rule} van {covenant}", f"rule {rule} of {covenant}")
+
+
+def activity_of_reidentification(covenant: str) -> Text:
+    """One side of a shared processing-activity id: re-identification under a covenant."""
+    return Text(f"het herleiden onder {covenant}", f"re-identification under {covenant}")

@@ -150,3 +150,27 @@ def gave_up() -> Text:
         "te veel fouten in de opbouw om verder te lezen; verbeter eerst deze",
         "too many syntax errors to read on; fix these first",
     )
+
+
+def hidden_character(code: str) -> Text:
+    """An invisible control or direction character in a text (U+001B, U+202E, ...)."""
+    return Text(
+        f"in deze tekst staat een onzichtbaar teken ({code}): een stuurteken of een teken dat "
+        "de leesrichting omdraait. Op het scherm, in de wijzigingsnotitie en in de bijlage kan "
+        "het tekst verbergen of in een andere volgorde tonen dan er staat; haal het weg (typ "
+        "de tekst opnieuw als u het niet ziet)",
+        f"this text holds an invisible character ({code}): a control character or one that "
+        "reverses the reading direction. On a terminal, in the change memo and in the annex it "
+        "can hide text or show it in another order than written: remove it",
+    )
+
+
+def alias() -> Text:
+    """An anchor (&name) that an alias (*name) repeats."""
+    return Text(
+        "hier staat een anker (`&naam`) dat elders wordt herhaald (`*naam`). Een convenant "
+        "schrijft elke waarde uit; een herhaling van een herhaling kan uitgroeien tot miljarden "
+        "waarden. Schrijf de waarden op elke plaats zelf",
+        "an anchor (`&name`) that an alias (`*name`) repeats elsewhere: write every value out "
+        "(aliases of aliases grow to billions of values)",
+    )

@@ -66,25 +66,37 @@ class Document:
         self.blocks.extend(blocks)
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+#: Characters Markdown gives a meaning anywhere in a line: written with a backslash, they stay
+#: the characters (CommonMark: any ASCII punctuation may be escaped so).
+_INLINE = re.compile(r"[\\`*\[\]<>|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+#: What starts a block when it opens a line: a heading, quote, list item or rule.
+_BLOCK_START = re.compile(r"^(?:[#>+=-]|\d+[.)])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that shows exactly it: one line, every character that would make
+    markup (a heading, a list, a link, an HTML comment that hides all after it) escaped. The
+    texts come from covenant files, and a memo is read as rendered Markdown."""
+    one_line = " ".join(text.split("\n")).strip()
+    escaped = _INLINE.sub(lambda m: "\\" + m.group(0), one_line)
+    return _BLOCK_START.sub(lambda m: "\\" + m.group(0), escaped)
 
 
 def to_markdown(doc: Document) -> str:
     """The document as Markdown (hover texts become a footnote-free parenthesis)."""
-    lines = [f"# {doc.title}", ""]
+    lines = [f"# {markdown_text(doc.title)}", ""]
     for block in doc.blocks:
         if block.tag.startswith("h"):
-            lines += [f"{'#' * int(block.tag[1])} {block.text}", ""]
+            lines += [f"{'#' * int(block.tag[1])} {markdown_text(block.text)}", ""]
         elif block.tag == "p":
-            lines += [block.text, ""]
+            lines += [markdown_text(block.text), ""]
         elif block.tag == "ul":
-            lines += [f"- {item}" for item in block.items] + [""]
+            lines += [f"- {markdown_text(item)}" for item in block.items] + [""]
         elif block.tag == "table":
-            lines.append("| " + " | ".join(_md(x) for x in block.header) + " |")
+            lines.append("| " + " | ".join(markdown_text(x) for x in block.header) + " |")
             lines.append("|" + " --- |" * len(block.header))
             for row in block.rows:
-                lines.append("| " + " | ".join(_md(c.text) for c in row) + " |")
+                lines.append("| " + " | ".join(markdown_text(c.text) for c in row) + " |")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

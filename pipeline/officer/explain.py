@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Behandeling
+from pipeline.officer.document import markdown_text
 
 
 @dataclass(frozen=True, order=True)
@@ -110,7 +111,13 @@ def to_markdown(rows: list[MatrixRow], title: str) -> str:
                 "| recipient | field | treatment | from: why |",
                 "| --- | --- | --- | --- |",
             ]
-        cells = [c.replace("|", "\\|") for c in (recipient, f"`{field}`", treatment, why)]
+        # a field is a schema path; the rest comes from covenant files: shown as written
+        cells = [
+            markdown_text(recipient),
+            f"`{field}`",
+            markdown_text(treatment),
+            markdown_text(why),
+        ]
         lines.append(f"| {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.model import Convenant
 from pipeline.covenant.policy import Policy
 from pipeline.errors import ConfigurationError, CovenantError, KetenstroomError
 from pipeline.language import Text
@@ -87,8 +89,11 @@ class PolicyHolder:
         dead_letter_key: DeadLetterPublicKey | None = None,
         installation: Installation = UNBOUND,
         precedent: Precedent | None = None,
+        disk: Sequence[Convenant] = (),
     ) -> None:
         self.installation = installation
+        #: The covenant texts of the files on disk (``policy``), judged like a bundle's.
+        self.disk = tuple(disk)
         #: What is in use already: the register and the schema topic, and every policy adopted.
         self.precedent = precedent or Precedent()
         self.registry = registry
@@ -114,7 +119,7 @@ class PolicyHolder:
             outcome = self._check_order(candidate.bundle)
             if outcome is not None:
                 return outcome
-            policy = self._compiled(candidate.bundle)
+            policy, models = self._compiled(candidate.bundle)
         except Refusal as exc:
             return self._refused(raw, exc.text)
         except KetenstroomError as exc:
@@ -122,22 +127,24 @@ class PolicyHolder:
         except Exception as exc:  # a hostile bundle must never stop routing
             log.exception("covenant bundle refused, keeping %s", self.policy.version)
             return self._refused(raw, f"{type(exc).__name__} while reading the bundle", logged=True)
-        self._adopt(candidate, policy)
+        self._adopt(candidate, policy, models)
         return Adoption(
             "adopted", candidate.bundle.version, candidate.bundle.digest, signed=signed_digest(raw)
         )
 
-    def _compiled(self, bundle: Bundle) -> Policy:
-        """The bundle's policy, if it redefines nothing in use; Refusal otherwise."""
-        policy = bundle.compile(self.registry, self.store, self.keyring)
-        problems = self.precedent.problems(policy)
+    def _compiled(self, bundle: Bundle) -> tuple[Policy, list[Convenant]]:
+        """The bundle's policy and texts, if it redefines nothing in use; Refusal otherwise."""
+        loaded = bundle.covenants()
+        policy = compile_policy(loaded, self.registry, self.store, self.keyring)
+        models = [c.model for c in loaded]
+        problems = self.precedent.problems(policy, models)
         if problems:
             raise Refusal(join(problems))
-        return policy
+        return policy, models
 
     def refuse_disk(self) -> list[Text]:
         """Why the files on disk (the policy in force at version 0) may not be routed with."""
-        return self.precedent.problems(self.policy)
+        return self.precedent.problems(self.policy, self.disk)
 
     def start(
         self,
@@ -171,6 +178,7 @@ class PolicyHolder:
                     unreadable.append((position, raw, str(exc)))
                 continue
             found.setdefault(candidate.bundle.version, candidate)
+        self._published(found)
         if tombstones:
             log.warning(
                 "the covenant control topic holds %d deletion(s) (tombstones): ignored", tombstones
@@ -184,18 +192,19 @@ class PolicyHolder:
             try:
                 if disk_digest is not None and candidate.bundle.digest == disk_digest:
                     policy = self.policy  # the files on disk, compiled already
-                    problems = self.precedent.problems(policy)
+                    models = [c.model for c in candidate.bundle.covenants()]
+                    problems = self.precedent.problems(policy, models)
                     if problems:
                         raise Refusal(join(problems))
                 else:
-                    policy = self._compiled(candidate.bundle)
+                    policy, models = self._compiled(candidate.bundle)
             except Refusal as exc:
                 reported.append(self._refused(candidate.raw, exc.text))
                 continue
             except KetenstroomError as exc:
                 reported.append(self._refused(candidate.raw, str(exc)))
                 continue
-            self._adopt(candidate, policy)
+            self._adopt(candidate, policy, models)
             chosen = candidate
             break
         if chosen is None and self.min_version > 0:
@@ -213,6 +222,16 @@ class PolicyHolder:
                 reported.append(self._refused(raw, reason))
         self.start_refusals = reported
         return reported
+
+    def _published(self, found: dict[int, _Candidate]) -> None:
+        """Count the texts of every bundle signed for this installation as published, lowest
+        version first (as `convenant publish` does): a later bundle that changes a version's
+        text is refused, whichever of them is newest."""
+        for version in sorted(found):
+            try:
+                self.precedent.publish([c.model for c in found[version].bundle.covenants()])
+            except KetenstroomError:
+                continue  # a bundle that does not load was never routed with
 
     def _verified(self, raw: bytes, position: int | None) -> _Candidate:
         inner, signer = verify(raw, self.trusted)
@@ -251,7 +270,7 @@ class PolicyHolder:
             )
         return None
 
-    def _adopt(self, candidate: _Candidate, policy: Policy) -> None:
+    def _adopt(self, candidate: _Candidate, policy: Policy, models: Sequence[Convenant]) -> None:
         bundle = candidate.bundle
         log.info(
             "covenant policy switched: %s (version %d) -> %s (version %d, signed by %s)",
@@ -262,7 +281,7 @@ class PolicyHolder:
             candidate.signer.naam,
         )
         self.policy = self._sealing(policy)
-        self.precedent.learn(policy)
+        self.precedent.learn(policy, models)
         self.version, self.digest, self.signed = bundle.version, bundle.digest, candidate.raw
 
     def _refused(self, raw: bytes, reason: str | Text, logged: bool = False) -> Adoption:

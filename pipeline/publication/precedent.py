@@ -1,10 +1,12 @@
 """What this installation published before, against which a new policy may not redefine
-anything: the register of processing activities and the schemas on the schema topic.
+anything: the covenant texts of its signed bundles, the register of processing activities and
+the schemas on the schema topic.
 
 A log line names a processing activity by id, a view carries its schema's fingerprint: both
-are evidence for years. A worker refuses a bundle (and does not start from files on disk) whose
-register entries or schemas would give an id or a fingerprint already in use another meaning.
-Pure: filled by whoever reads the topics.
+are evidence for years. A worker refuses a bundle (and does not start from files on disk) that
+changes the text of a covenant version published before, or whose register entries or schemas
+would give an id or a fingerprint already in use another meaning. Pure: filled by whoever reads
+the topics.
 """
 
 from __future__ import annotations
@@ -23,26 +25,33 @@ from pipeline.messages import publication as msg
 
 @dataclass
 class Precedent:
-    """The register entries and schemas in use: read from their topics at start, and every
-    policy adopted since."""
+    """The register entries, schemas and covenant texts in use: read from their topics at
+    start, and every policy adopted since."""
 
     register: dict[str, Activity] = field(default_factory=dict)
     schemas: SchemaStore = field(default_factory=SchemaStore)
+    #: The text of every covenant version published here (its first publication counts): a
+    #: register entry does not hold everything a text says (its validity, its herleiders,
+    #: ``ook_zonder_locatie``), so a text is compared as a whole (covenant.versions).
+    covenants: dict[VersionKey, Convenant] = field(default_factory=dict)
 
-    def problems(self, policy: Policy) -> list[Text]:
-        """Why ``policy`` may not be routed with here (empty: it redefines nothing)."""
-        found = [
-            msg.register_redefined(r.id, r.covenant, r.versie, ", ".join(r.parts))
-            for r in redefinitions(self.register, policy.register)
-        ]
-        return found + [msg.schema_redefined(c) for c in clashes(policy.store, self.schemas)]
+    def problems(self, policy: Policy, models: Sequence[Convenant] = ()) -> list[Text]:
+        """Why ``policy`` (compiled from ``models``) may not be routed with here (empty: it
+        redefines nothing)."""
+        return publication_problems(self.covenants, models, policy, self)
 
-    def learn(self, policy: Policy) -> None:
-        """Take an adopted policy's entries and schemas in: from now on they are in use."""
+    def learn(self, policy: Policy, models: Sequence[Convenant] = ()) -> None:
+        """Take an adopted policy's entries, schemas and texts in: from now on they are in use."""
         add(self.register, policy.register)
         for entry in policy.store:
             if self.schemas.get(entry.fingerprint) is None:
                 self.schemas.add(entry)
+        self.publish(models)
+
+    def publish(self, models: Sequence[Convenant]) -> None:
+        """Count these texts as published (a version's first text is the one that counts)."""
+        for model in models:
+            self.covenants.setdefault(key_of(model), model)
 
 
 def add(register: dict[str, Activity], entries: Mapping[str, Activity]) -> None:

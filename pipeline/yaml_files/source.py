@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,62 @@ def read_yaml_lenient(path: Path) -> YamlSource:
         raise CovenantError([f"{shown(path)}: {yaml_msg.not_utf8()}"]) from exc
     parsed = yaml_syntax.parse(text)
     problems = tuple(f"{shown(path)}:{f.line}:{f.column}: {f.text}" for f in parsed.findings)
+    scan = _scan(parsed.root)
+    if scan.repeated is not None:
+        # read no further: a value that repeats one that repeats another (aliases of aliases)
+        # is a billion values to every tool that walks or prints it
+        mark = scan.repeated.start_mark
+        problem = f"{shown(path)}:{mark.line + 1}:{mark.column + 1}: {yaml_msg.alias()}"
+        return YamlSource(path=path, data=None, root=None, problems=(*problems, problem))
+    problems += tuple(
+        f"{shown(path)}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: "
+        f"{yaml_msg.hidden_character(f'U+{ord(char):04X}')}"
+        for node, char in scan.hidden
+    )
     return YamlSource(path=path, data=parsed.data, root=parsed.root, problems=problems)
+
+
+#: Characters that change how the text around them shows (Unicode's bidirectional controls).
+_DIRECTION = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden(char: str) -> bool:
+    """A control character (an escape such as ``"\\e"`` makes one: a terminal obeys it) other
+    than a line break or tab, or a direction control (it reorders what a reader sees)."""
+    return (unicodedata.category(char) == "Cc" and char not in "\n\t") or char in _DIRECTION
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What a walk over a file's nodes found: scalars with a hidden character (and the first
+    one), and the first node met twice (an anchor ``&a`` that an alias ``*a`` repeats)."""
+
+    hidden: tuple[tuple[yaml.Node, str], ...]
+    repeated: yaml.Node | None
+
+
+def _scan(root: yaml.Node | None) -> _Scan:
+    """Walk every node once. Covenant texts end up on terminals, in memos and in annexes: an
+    escape sequence in a rule's description could erase the lines above it (a widening in the
+    memo). An alias repeats a node: a file has no need for one, and nine lines of aliases of
+    aliases are a billion values to whoever prints them (a check that never ends)."""
+    seen: set[int] = set()
+    hidden: list[tuple[yaml.Node, str]] = []
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return _Scan(tuple(hidden), node)
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            found = next((c for c in str(node.value) if _hidden(c)), None)
+            if found is not None:
+                hidden.append((node, found))
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in reversed(node.value) for part in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(reversed(node.value))
+    return _Scan(tuple(hidden), None)
 
 
 def read_yaml(path: Path) -> YamlSource:

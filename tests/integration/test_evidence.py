@@ -181,7 +181,10 @@ def test_a_published_version_is_frozen_and_what_was_disclosed_stays_so(cluster, 
     def refused_by_worker() -> bool:
         events = [e for s in covenant_statuses(env).values() for e in s["events"]]
         return any(
-            e["outcome"] == "refused" and "verwerkingsregister" in e["reason"] for e in events
+            e["outcome"] == "refused"
+            and "versie 2025.1" in e["reason"]
+            and ("regel R4" in e["reason"] or "verwerkingsregister" in e["reason"])
+            for e in events
         )
 
     assert until(refused_by_worker), worker.output()[-3000:]
@@ -454,6 +457,31 @@ def test_a_bundle_belongs_to_one_installation(cluster, worker, officer, tmp_path
     assert "al gepubliceerd" in again.stdout and "Overgenomen" in again.stdout
     assert "Geweigerd" not in again.stdout
     assert read_to_end(cluster, bootstrap, topics.inbox("gemeente-utrecht"))
+
+    # red team: past `publish`, the officer's key signs by hand the ended version 2025.4 with
+    # its validity extended. The worker refuses it (a published text never changes), and
+    # `reidentify uitvoeren` took the newest signed bundle, adopted or not: it showed the BSN
+    # again. It trusts only a bundle a worker here adopted now.
+    in_force = max(s["active"]["version"] for s in covenant_statuses(env).values() if s["alive"])
+    files = Bundle.from_directory(officer["dir"]).files
+    reopened = Bundle(
+        {n: f.replace(f"tot: {yesterday}", "tot: 2030-03-01") for n, f in files.items()},
+        dt.datetime.now(dt.UTC).isoformat(),
+        in_force + 1,
+        this_installation(cluster, bootstrap),
+    )
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer.send(
+        topics.COVENANTS,
+        key=bundle_key(reopened.version),
+        value=officer_key.sign(reopened.to_bytes()),
+    ).get(timeout=10)
+    producer.close()
+    assert until(lambda: said("versie 2025.4, is al gepubliceerd")), worker.output()[-2000:]
+    reopened_late = run_cli("reidentify", "uitvoeren", str(request), env=env)
+    assert reopened_late.returncode == 1, reopened_late.stdout
+    assert BSN not in reopened_late.stdout + reopened_late.stderr
+    assert f"tot {yesterday}, niet vandaag" in " ".join(reopened_late.stderr.split())
 
 
 def test_the_cluster_id_is_read_without_creating_a_topic():

@@ -64,7 +64,9 @@ def _next_version(cluster) -> int:
 def _with_fairwork(version: int, installation: Installation) -> Bundle:
     bundle = Bundle.from_directory(CONVENANTEN, installation)
     ((name, text),) = bundle.files.items()
-    text = text.replace('versie: "2025.1"', 'versie: "2025.2"').replace(
+    # a versie of its own: the module's first test published 2025.2 with the shipped rules, and
+    # a published version's text never changes (issue 25)
+    text = text.replace('versie: "2025.1"', 'versie: "2025.4"').replace(
         "    - veilig-thuis-utrecht\n", "    - veilig-thuis-utrecht\n    - fairwork\n"
     )
     return Bundle({name: text + NEW_RULE}, bundle.published_at, version, installation)
@@ -149,7 +151,7 @@ def test_live_switch_and_refusal(cluster, worker, registry, store, keyring, poli
         if d["recipient"] == "fairwork"
         for activity in activity_ids(d)
     }
-    assert versions == {"2025.2"}
+    assert versions == {"2025.4"}
 
     # on the control topic: a broken bundle signed by the officer, a bundle that withdraws
     # fairwork's rule unsigned and signed by an untrusted key, and garbage; all of a higher

@@ -11,17 +11,19 @@ import shutil
 import time
 from pathlib import Path
 
+from pipeline.app.process import settings_env
 from pipeline.broker.admin import provision_topics
 from pipeline.broker.embedded import EmbeddedBroker, free_port
 from pipeline.cli.covenant_page import _published_reader
-from pipeline.client.covenant_topic import publish_bundle
+from pipeline.client.covenant_topic import publish_bundle, this_installation
 from pipeline.codec.schema_store import load_store
 from pipeline.officer.page.live import Live, Sources
-from pipeline.publication.bundle import Bundle
+from pipeline.publication.bundle import Bundle, Installation
 from pipeline.publication.signing import create_signing_key
 from pipeline.registry import load_registry
 from pipeline.settings import Settings
 from tests.conftest import CONVENANTEN, SCHEMAS
+from tests.helpers import run_cli
 
 FIELD = "      slachtoffer.achternaam: doorgeven\n"  # R1: the OM gets the victim's surname
 
@@ -60,14 +62,21 @@ def test_the_memo_compares_with_the_newest_trusted_publication(broker, tmp_path)
     folder = tmp_path / "convenanten"
     shutil.copytree(CONVENANTEN, folder)
     text = (folder / "midden-nederland.yaml").read_text()
+    here = this_installation(officer, bootstrap)
     # the control topic is shared with other test modules: versions of this test's own range
     version = random.randint(10_000, 1_000_000)
-    older = Bundle({"midden-nederland.yaml": text.replace(FIELD, "")}, "2026-04-01T09:00:00+00:00")
+    older = Bundle({"midden-nederland.yaml": text.replace(FIELD, "")}, "2026-04-01T09:00:00+00:00", installation=here)
     publish_bundle(officer, bootstrap, older.numbered(version))
-    published = Bundle({"midden-nederland.yaml": text}, "2026-05-01T09:00:00+00:00")
+    published = Bundle({"midden-nederland.yaml": text}, "2026-05-01T09:00:00+00:00", installation=here)
     publish_bundle(officer, bootstrap, published.numbered(version + 1))
-    hostile = Bundle({"midden-nederland.yaml": text.replace(FIELD, "")}, "2026-06-01T09:00:00+00:00")
+    hostile = Bundle({"midden-nederland.yaml": text.replace(FIELD, "")}, "2026-06-01T09:00:00+00:00", installation=here)
     publish_bundle(stranger, bootstrap, hostile.numbered(version + 2))  # not a trusted key
+    # red team: the officer's own key signed the edit below for acceptance (issue 26, attack
+    # 2), and someone wrote it here. No worker here adopts it; the page took it for the last
+    # publication: the memo said "no change" for the edit, and the annex "vastgesteld"
+    elsewhere = Installation("acceptatie", "acceptatie-cluster")
+    foreign = Bundle({"midden-nederland.yaml": text.replace(FIELD, "")}, "2026-06-02T09:00:00+00:00", installation=elsewhere)
+    publish_bundle(officer, bootstrap, foreign.numbered(version + 3))
 
     reading = _published_reader(officer)
     assert reading is not None
@@ -85,6 +94,13 @@ def test_the_memo_compares_with_the_newest_trusted_publication(broker, tmp_path)
     # this very text was published once, as the older version; the newer one has another text
     assert f"vastgesteld: publicatie {version} van 2026-04-01, ondertekend door fg" in annex
     assert f"sinds publicatie {version + 1} geldt een andere tekst" in annex
+    # the printed annex (`convenant explain`) reads the publications itself: the same status
+    printed = run_cli(
+        "convenant", "explain", str(folder / "midden-nederland.yaml"), "--format", "html",
+        env={**settings_env(officer), "KETENSTROOM_TAAL": "nl"},
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert f"sinds publicatie {version + 1} geldt een andere tekst" in printed.stdout
 
     # back to the published text: no change, and the annex names the publication and its signer
     (folder / "midden-nederland.yaml").write_text(text)

@@ -6,6 +6,8 @@ reason and the proposed fix, for the lead."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from pipeline.statistics.facts import Fact
 from pipeline.statistics.release import decide, outputs
 from pipeline.statistics.state import FactState, PublicationLedger, Status
 from tests.conftest import CONVENANTEN, NOW
-from tests.helpers import in_utrecht, inbound, log_entries, reason, signal_bytes
+from tests.helpers import in_utrecht, inbound, log_entries, reason, run_cli, signal_bytes
 from tests.record_batches import RawBatch, RawRecord
 from tests.unit.test_covenant_check import _compile, _edit
 
@@ -49,7 +51,9 @@ def _two_covenants(tmp_path: Path) -> Path:
     directory = tmp_path / "twee"
     shutil.copytree(CONVENANTEN, directory)
     text = (directory / "midden-nederland.yaml").read_text()
-    (directory / "tweede.yaml").write_text(text.replace("id: midden-nederland", "id: tweede", 1))
+    copy = text.replace("id: midden-nederland", "id: tweede", 1)
+    copy = copy.replace("verwerkingen/midden-nederland", "verwerkingen/tweede")  # its own register
+    (directory / "tweede.yaml").write_text(copy)
     return directory
 
 
@@ -523,3 +527,305 @@ def test_a_recording_time_in_the_future_is_an_invalid_record(store, policy, fact
     datum["envelope"]["recorded_at"] = recorded
     result = route(inbound("politie", encode(entry, datum)), policy, NOW)
     assert reason(result) == "invalid_record"
+
+
+# -- The merged system (issues 25-31): where features meet ----------------------------------
+
+
+def test_two_rules_never_share_a_processing_activity_id(tmp_path, store):
+    """Broke before: a processing-activity id is the covenant's `verwerkingsregister`, the rule
+    id and the `versie`. A second region that copied the first's covenant as its template (and
+    kept its `verwerkingsregister`), or a rule named `herleiding` beside the covenant's
+    herleiders, gave one id two meanings; `check` said "in orde", and the register kept only
+    the last entry: every log line of the other rule then read in inzage and overzicht as that
+    entry (another covenant's fields and legal basis, or a re-identification with no fields)."""
+    copied = _two_covenants(tmp_path)
+    text = (copied / "midden-nederland.yaml").read_text()
+    template = text.replace("id: midden-nederland", "id: tweede", 1)  # its register kept
+    (copied / "tweede.yaml").write_text(template)
+    problems = _problems_of(copied, store)
+    taken = [p for p in problems if "/verwerkingen/midden-nederland/R4/2025.1" in p]
+    assert len(taken) == 1 and "tweede" in taken[0] and "verwerkingsregister" in taken[0]
+    # with a register of its own (as _two_covenants makes it), the copy compiles
+    (copied / "tweede.yaml").write_text(template.replace("verwerkingen/midden-", "verwerkingen/"))
+    policy = _compile(copied, store)
+    assert policy.register[
+        "https://register.ketenstroom.example/verwerkingen/midden-nederland/R4/2025.1"
+    ].record["convenant_id"] == "midden-nederland"
+
+    renamed = tmp_path / "herleiding"
+    shutil.copytree(CONVENANTEN, renamed)
+    _edit(renamed, "  - id: R4\n", "  - id: herleiding\n")
+    (problem,) = [p for p in _problems_of(renamed, store) if "/herleiding/2025.1" in p]
+    assert "herleiding" in problem.split("2025.1", 1)[1] and "midden-nederland.yaml:2" in problem
+
+
+def _problems_of(directory: Path, store) -> list[str]:
+    with pytest.raises(CovenantError) as refused:
+        _compile(directory, store)
+    return refused.value.problems
+
+
+#: Changes under a used `versie` that no register entry shows (issue 25 refuses them at publish).
+UNREGISTERED_EDITS = {
+    "validity": ("tot: 2030-03-01", "tot: 2040-03-01"),
+    "herleider": ("publieke_sleutel: 6y6Xl", "publieke_sleutel: AAAXl"),
+    "ook_zonder_locatie": ("    velden:\n", "    ook_zonder_locatie: true\n    velden:\n"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(UNREGISTERED_EDITS))
+def test_a_worker_refuses_a_changed_text_under_a_used_versie_that_no_register_entry_shows(
+    edit, policy, registry, store, keyring
+):
+    """Broke before: a worker judged a bundle against the register and the schemas only, so a
+    bundle that the officer's key signed by hand (bypassing `publish`, which refuses it) and
+    that changed a published version's validity, herleiders or `ook_zonder_locatie` under the
+    same `versie` was adopted: the same processing activities then disclosed more (signals
+    without a location), for longer, or let another key re-identify. Refused now, running and
+    at start (where the older bundle with that text stays in force), and so are files on disk."""
+    from pipeline.codec.schema_store import SchemaStore
+    from pipeline.publication.adoption import PolicyHolder
+    from pipeline.publication.bundle import Bundle
+    from pipeline.publication.precedent import Precedent
+    from tests.unit.test_evidence import OFFICER, PROD, TEXT, TRUSTED
+
+    old, new = UNREGISTERED_EDITS[edit]
+    changed = TEXT.replace(old, new, 1)
+    assert changed != TEXT
+    first = OFFICER.sign(Bundle({"m.yaml": TEXT}, "2026-01-01", 2, PROD).to_bytes())
+    second = OFFICER.sign(Bundle({"m.yaml": changed}, "2026-01-02", 3, PROD).to_bytes())
+
+    def holder() -> PolicyHolder:
+        precedent = Precedent(dict(policy.register), SchemaStore(policy.store))
+        return PolicyHolder(
+            policy, registry, store, keyring, TRUSTED, installation=PROD, precedent=precedent
+        )
+
+    running = holder()
+    assert running.apply(first).outcome == "adopted"
+    refused = running.apply(second)
+    assert refused.outcome == "refused" and "2025.1" in refused.reason
+    assert running.version == 2
+    starting = holder()
+    (reported,) = starting.start([first, second])
+    assert starting.version == 2 and reported.outcome == "refused" and reported.version == 3
+    # a worker started from such files (no bundle in force) refuses them too
+    on_disk = holder()
+    on_disk.start([first])
+    on_disk.disk = tuple(c.model for c in Bundle({"m.yaml": changed}, "x", 1, PROD).covenants())
+    assert on_disk.refuse_disk()
+
+
+#: R3 gives gemeente-utrecht the BSN in the clear instead of a reversible pseudonym (a widening).
+WIDENING = (
+    "      slachtoffer.bsn: pseudoniem-herleidbaar   # koppelen",
+    "      slachtoffer.bsn: doorgeven   # koppelen",
+)
+
+
+def _describe_r3(directory: Path, quoted: str) -> int:
+    """Give rule R3 the description ``quoted`` (a YAML double-quoted text); its line."""
+    path = directory / "midden-nederland.yaml"
+    text = path.read_text()
+    start = text.index("    omschrijving: >\n      De gemeente Utrecht")
+    end = text.index("    bronnen:", start)
+    path.write_text(f"{text[:start]}    omschrijving: {quoted}\n{text[end:]}")
+    return text[:start].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "\\e[8A\\e[J",  # cursor up eight lines, erase to the end: the summary is gone
+        "\\r\\e[2K",  # back to the start of the line and erase it
+        "\\u202e",  # right-to-left override: what follows reads reversed
+        "\\x9b2J",  # the one-byte form of an escape sequence (C1 CSI)
+    ],
+)
+def test_a_covenant_text_cannot_hide_a_widening_on_the_officers_terminal(tmp_path, hidden):
+    """Broke before: a covenant's texts reached the terminal as written, escape sequences
+    included (YAML writes ESC as "\\e"). A rule description of the new version that moved the
+    cursor up and erased the screen wiped "minder beschermd" from `convenant diff` (and from
+    `check`, `analyse`, `explain`) on the terminal of whoever read it, and raw in the Markdown
+    memo. A hidden character is a check error now, at its line, so no tool shows such a text."""
+    before, after = tmp_path / "voor", tmp_path / "na"
+    shutil.copytree(CONVENANTEN, before)
+    shutil.copytree(CONVENANTEN, after)
+    _edit(after, *WIDENING)
+    line = _describe_r3(after, '"Geen identiteit, zoals altijd.' + hidden + 'Geen wijziging."')
+    for command in (("check", str(after)), ("diff", str(before), str(after))):
+        done = run_cli("convenant", *command, env={"KETENSTROOM_TAAL": "nl"})
+        assert done.returncode == 1, done.stdout
+        shown = done.stdout + done.stderr
+        assert f"midden-nederland.yaml:{line}:" in shown and "onzichtbaar teken (U+" in shown
+        assert not any(ch in shown for ch in "\x1b\r\u202e\x9b")
+
+
+def test_the_markdown_memo_shows_a_widening_whatever_the_covenant_texts_say(tmp_path):
+    """Broke before: the Markdown memo (`convenant diff --format markdown`, the one an FG of a
+    partner attaches and reads rendered) carried the covenants' texts as Markdown. A `versie`
+    of `2025.2 <!--` opened an HTML comment that hid the whole memo after it, the summary
+    "minder beschermd" included, until a `-->` in a later description brought back what the
+    author chose; a description could also add headings, links and lists of its own. Every text
+    is escaped now, and renders (markdown-it, CommonMark) as exactly what it says."""
+    from markdown_it import MarkdownIt
+
+    before, after = tmp_path / "voor", tmp_path / "na"
+    shutil.copytree(CONVENANTEN, before)
+    shutil.copytree(CONVENANTEN, after)
+    _edit(after, *WIDENING)
+    _edit(after, 'versie: "2025.1"', 'versie: "2025.2 <!--"')
+    _describe_r3(after, '"--> \\n\\n# Geen wijzigingen\\n\\n[Akkoord](https://example.test/) *niets* |"')
+    memo = tmp_path / "notitie.md"
+    done = run_cli(
+        "convenant", "diff", str(before), str(after), "--format", "markdown", "--uit", str(memo),
+        env={"KETENSTROOM_TAAL": "nl"},
+    )
+    assert done.returncode == 0, done.stderr
+    rendered = MarkdownIt("commonmark").render(memo.read_text())
+    assert "<!--" not in rendered and "<a " not in rendered and "<em>" not in rendered
+    assert rendered.count("<h1>") == 1  # the memo's title only
+    visible = re.sub(r"<[^>]+>", "", rendered)
+    assert "minder beschermd" in visible and "pseudoniem-herleidbaar → doorgeven" in visible
+    assert "2025.2 <!--" in html.unescape(visible) and "[Akkoord](https://example.test/)" in visible
+
+
+def test_the_overlap_of_an_area_of_police_units_and_one_of_municipalities_is_named(
+    tmp_path, store, factory
+):
+    """Broke before: Midden-Nederland by its police unit alone, and a Rotterdam covenant by
+    GM0599. A Rotterdam victim met by the Utrecht police (gemeentecode GM0599, politie_eenheid
+    MIDDEN_NEDERLAND) lies in both, and comensha got a view under each; but `check` said the
+    areas overlap "in het hele land" and `analyse` "in " (nothing): the overlap was computed
+    as if a police unit only ever recorded signals of its own municipalities."""
+    from pipeline.covenant.scope import Area, overlap_of
+
+    directory = tmp_path / "gebieden"
+    shutil.copytree(CONVENANTEN, directory)
+    _edit(directory, "    gemeenten: [GM0307", "    onbekend: [GM0307")
+    text = (directory / "midden-nederland.yaml").read_text()
+    start = text.index("    onbekend: [GM0307")
+    end = text.index("    politie_eenheden:", start)
+    (directory / "midden-nederland.yaml").write_text(text[:start] + text[end:])
+    (directory / "rotterdam.yaml").write_text(ROTTERDAM)
+    policy = _compile(directory, store)
+    signal = factory.make("politie", "Signaal").document
+    signal["slachtoffer"]["adres"]["gemeentecode"] = "GM0599"
+    signal["politie_eenheid"] = "MIDDEN_NEDERLAND"
+    to_comensha = [t for t, _ in _views(_route(policy, store, signal, "politie"), policy)]
+    assert to_comensha.count("inbox.comensha") == 2  # under each covenant: the overlap is real
+
+    units = Area(frozenset(), frozenset({"MIDDEN_NEDERLAND"}))
+    places = Area(frozenset({"GM0599"}), frozenset())
+    assert overlap_of(units, places).municipalities == {"GM0599"}
+    assert overlap_of(places, units).municipalities == {"GM0599"}
+    found = warnings(load_covenants(directory), load_registry(directory))
+    (warning,) = [w for w in found if "midden-nederland" in w and "rotterdam (" in w]
+    assert "GM0599 Rotterdam" in warning and "whole country" not in warning
+    done = run_cli("convenant", "analyse", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert "overlap midden-nederland en rotterdam in GM0599 Rotterdam" in done.stdout, done.stdout
+
+
+#: A covenant for Rotterdam that gives comensha the victim's BSN as a pseudonym only, and says
+#: that comensha may re-identify it through Midden-Nederland (which gives it names).
+ROTTERDAM = """\
+convenant:
+  id: rotterdam
+  titel: Convenant Rotterdam
+  versie: "1"
+  geldig:
+    van: 2025-03-01
+  werkgebied:
+    gemeenten: [GM0599]
+  partijen: [politie, comensha]
+  doelen:
+    registratie: Registratie van mogelijke slachtoffers
+  herleidbaar_via:
+    - ontvanger: comensha
+      convenant: midden-nederland
+      reden: CoMensha krijgt onder Midden-Nederland de naam; zo bedoeld voor de registratie
+  grondslagen:
+    wpg-16:
+      omschrijving: Wet politiegegevens, artikel 16
+      staat_toe: [bijzonder, strafrechtelijk]
+      kader: wpg
+regels:
+  - id: RR1
+    bronnen: [politie]
+    signaaltype: Signaal
+    ontvangers: [comensha]
+    doel: registratie
+    grondslag: wpg-16
+    bewaartermijn: P1Y
+    velden:
+      uitbuitingsvorm: doorgeven
+      slachtoffer.bsn: pseudoniem
+"""
+
+
+def test_a_covenant_file_of_aliases_of_aliases_is_refused_before_anything_reads_it(tmp_path):
+    """Broke before: YAML lets a value repeat another (`&a` ... `*a`), and a repetition of
+    repetitions: nine short lines are a billion values. `convenant check` (and diff, analyse,
+    the live page, a worker reading a bundle) printed the offending value in its message and
+    ran out of time and memory (a 9-level file: no answer within 120 s, gigabytes). A file
+    with an alias is refused at the anchor now, before any tool walks or prints its values.
+    Here with three levels (a thousand values), so that the old code answers too."""
+    directory = tmp_path / "ankers"
+    shutil.copytree(CONVENANTEN, directory)
+    lines = ['  a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level, previous in zip("bc", "ab", strict=True):
+        lines.append(f"  {level}: &{level} [{', '.join([f'*{previous}'] * 10)}]")
+    text = (directory / "midden-nederland.yaml").read_text()
+    anchors = "convenant:\n  ankers:\n" + "\n".join(f"  {line}" for line in lines) + "\n"
+    bomb = text.replace("convenant:\n", anchors, 1)
+    bomb = re.sub(r"(?m)^  titel: .*$", "  titel: *c", bomb, count=1)  # a value that is printed
+    (directory / "midden-nederland.yaml").write_text(bomb)
+    done = run_cli("convenant", "check", str(directory), env={"KETENSTROOM_TAAL": "nl"})
+    assert done.returncode == 1
+    assert "midden-nederland.yaml:" in done.stderr and "anker (`&naam`)" in done.stderr
+    assert "'x', 'x'" not in done.stderr and len(done.stderr) < 5000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Design: a linkage domain (and so a pseudonym) is per covenant, not per versie, and "
+    "the memo compares each version's fields only. Proposed fix: in the comparison engine "
+    "(officer/comparison), when a change withdraws a readable identifier (naam, bsn) from a "
+    "recipient for a signal type while the recipient keeps a pseudonym of that person in the "
+    "same linkage domain, add a finding to the memo ('wat <ontvanger> eerder bij naam kreeg, "
+    "blijft via het pseudoniem herkenbaar; een nieuw koppeldomein geeft nieuwe pseudoniemen'), "
+    "classified as less protected than it looks, in the memo, the analysis and the live page.",
+)
+def test_a_withdrawn_name_beside_a_kept_pseudonym_is_said_to_stay_recognisable(covenant_dir):
+    """Works: version 1 gives comensha the victim's name and a pseudonym of the BSN (R4), the
+    new version withdraws the name and keeps the pseudonym. The memo says "niet meer gedeeld:
+    slachtoffer.voornamen, slachtoffer.achternaam", and the FG signs a narrowing; but the
+    pseudonym is the same in both versions (one domain per covenant), so comensha names every
+    later signal about anyone it received under version 1, from the table it built then."""
+    from pipeline.language import Language, speaking
+    from pipeline.officer.comparison.engine import compare
+    from pipeline.officer.document import to_markdown
+    from pipeline.officer.memo.content import build_memo
+    from pipeline.officer.memo.render import memo_document
+    from tests.helpers import covenant_facts
+
+    both = "      slachtoffer.achternaam: doorgeven\n      slachtoffer.bsn: pseudoniem\n"
+    head, r4, rest = (covenant_dir / "midden-nederland.yaml").read_text().partition("  - id: R4\n")
+    rest = rest.replace("      slachtoffer.achternaam: doorgeven\n", both, 1)
+    (covenant_dir / "midden-nederland.yaml").write_text(head + r4 + rest)
+    before = covenant_facts(covenant_dir)
+    after_dir = covenant_dir.parent / "na"
+    shutil.copytree(covenant_dir, after_dir)
+    _edit(after_dir, 'versie: "2025.1"', 'versie: "2025.2"')
+    text = (after_dir / "midden-nederland.yaml").read_text()
+    head, r4, rest = text.partition("  - id: R4\n")
+    rest = rest.replace("      slachtoffer.voornamen: doorgeven\n", "", 1)
+    rest = rest.replace("      slachtoffer.achternaam: doorgeven\n", "", 1)
+    (after_dir / "midden-nederland.yaml").write_text(head + r4 + rest)
+    after = covenant_facts(after_dir)
+    with speaking(Language.NL):
+        memo = build_memo(compare(before, after), before, after, "2025.1", "2025.2", NOW.date())
+        said = to_markdown(memo_document(memo))
+    assert "slachtoffer.voornamen" in said  # the withdrawal itself is in the memo
+    assert "herkenbaar" in said  # that it does not hold for whom comensha saw before: not said

@@ -18,6 +18,7 @@ OFFICER = SigningKey.generate("privacy officer")
 INTRUDER = SigningKey.generate("intruder")
 TRUSTED = TrustedSigners(ondertekenaars=[OFFICER.signer()])
 V2 = ('versie: "2025.1"', 'versie: "2025.2"')
+V3 = ('versie: "2025.1"', 'versie: "2025.3"')
 #: Version 2 withdraws the OM's BSN in the clear (rule R1 gives it a pseudonym instead).
 NO_CLEAR_BSN = ("      slachtoffer.bsn: doorgeven\n", "      slachtoffer.bsn: pseudoniem\n")
 
@@ -190,7 +191,7 @@ def test_non_numbers_and_huge_numbers_as_version_are_malformed(
 def test_a_starting_worker_adopts_the_newest_valid_bundle_and_is_silent_about_older_ones(
     policy, registry, store, keyring, caplog
 ):
-    v1, v2, v3 = _bundle(1), _bundle(2, V2), _bundle(3, V2, NO_CLEAR_BSN)
+    v1, v2, v3 = _bundle(1), _bundle(2, V2), _bundle(3, V3, NO_CLEAR_BSN)
     control = [
         _signed(v1),
         b"garbage from long ago",

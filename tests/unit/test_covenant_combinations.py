@@ -198,6 +198,7 @@ def test_a_copy_of_the_covenant_under_another_id_gives_no_finding(covenant_dir):
     """Held: the same rules twice give every recipient the same form of each field twice, so
     neither covenant protects what the other discloses."""
     text = (covenant_dir / "midden-nederland.yaml").read_text()
+    text = text.replace("verwerkingen/midden-nederland", "verwerkingen/tweede")
     (covenant_dir / "tweede.yaml").write_text(text.replace("id: midden-nederland", "id: tweede", 1))
     assert reidentifiable_across(load_covenants(covenant_dir)) == []
 

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -350,3 +351,29 @@ def test_no_covenant_in_the_folder_is_said_not_crashed_on(tmp_path):
 
     asyncio.run(main())
     assert load_covenants(CONVENANTEN)  # the repository's folder itself was never touched
+
+
+def test_a_website_cannot_write_to_the_officers_terminal(tmp_path, caplog):
+    """Broke before (red team, the merged system): every refused request is said on the
+    terminal the officer started `convenant bekijk` in, with its path and Host as sent. Any
+    website open in another tab (an <img> to each port on 127.0.0.1 finds the page) sent
+    escape sequences in the path: the terminal cleared its screen, took colours and a window
+    title of the website's choosing. The path and Host are now shown with such characters
+    written as their codes, and cut after SHOWN_AT_MOST characters."""
+    from pipeline.officer.page.guard import SHOWN_AT_MOST
+
+    folder = _covenants(tmp_path)
+    cross_site = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+
+    async def scenario(live: Live, base: str, client: aiohttp.ClientSession) -> None:
+        for path in ("/%1b%5b2J%1b%5d0;pwned%07%e2%80%ae%c2%9b", "/" + "a" * 5000):
+            async with client.get(URL(base + path, encoded=True), headers=cross_site) as answer:
+                assert answer.status == 403
+
+    with caplog.at_level(logging.WARNING):
+        _serve(folder, scenario)
+    said = [r.getMessage() for r in caplog.records if "GET /" in r.getMessage()]
+    assert len(said) == 2
+    assert not any(ch in line for line in said for ch in "\x1b\x07\u202e\x9b")
+    assert "\\x1b[2J" in said[0] and "\\u202e" in said[0]
+    assert len(said[1]) < SHOWN_AT_MOST + 300

@@ -304,7 +304,7 @@ def test_a_symlink_out_of_the_folder_and_traversal_show_nothing_outside(officer,
     officer.until_checked()
 
 
-def test_another_website_can_neither_rebind_nor_read_the_page(browser, officer):
+def test_another_website_can_neither_rebind_nor_read_the_page(browser, officer, folder):
     port = urlsplit(officer.url).port
     context = browser.new_context()
     try:
@@ -312,6 +312,11 @@ def test_another_website_can_neither_rebind_nor_read_the_page(browser, officer):
         # DNS rebinding: the attacker's own name, now pointing at 127.0.0.1
         answer = page.goto(f"http://rebind.test:{port}/")
         assert answer is not None and answer.status == 421
+        # ... which chooses the paths too: escape sequences for the officer's terminal, where
+        # every refusal is said (Chromium keeps other websites from 127.0.0.1 altogether, other
+        # browsers do not)
+        escapes = page.goto(f"http://rebind.test:{port}/%1b[2J%1b]0;overgenomen%07%e2%80%ae")
+        assert escapes is not None and escapes.status == 421
         assert "Convenanten in" not in page.content() and "midden-nederland" not in page.content()
         # a page of another website, open in the officer's browser, tries to read the page
         attack = f"""<!doctype html><title>x</title><script>
@@ -338,6 +343,15 @@ def test_another_website_can_neither_rebind_nor_read_the_page(browser, officer):
         assert result["events"] == "blocked", result
     finally:
         context.close()
+    # the refusal is said on the officer's terminal: with the escapes as codes, never obeyed
+    # (red team: they cleared the screen and set the window title before)
+    terminal = folder.parent / f"bekijk-{folder.name}.log"
+    deadline = time.monotonic() + 10
+    while "\\x1b[2J" not in terminal.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    said = terminal.read_text()
+    assert "\\x1b[2J" in said and "\\u202e" in said
+    assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said
     # what a rebinding or cross-site request gets from the server itself, whatever the browser
     assert _get(officer.url, "/", {"Host": f"rebind.test:{port}"})[0] == 421
     cross = {"Origin": "http://aanvaller.test", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
@@ -382,6 +396,7 @@ def test_thirty_covenants_stay_responsive(browser, tmp_path):
     for index in range(30):
         own = text[:start] + f"  werkgebied:\n    gemeenten: [{places[index]}]\n" + text[end:]
         own = own.replace("id: midden-nederland", f"id: regio-{index:02d}", 1)
+        own = own.replace("verwerkingen/midden-nederland", f"verwerkingen/regio-{index:02d}")
         (folder / f"regio-{index:02d}.yaml").write_text(own)
     with running_page(folder) as address:
         tab = Officer(browser, address)

@@ -120,6 +120,7 @@ def test_overlapping_areas_for_the_same_kind_of_recipient_are_a_warning(
 
     second = (covenant_dir / "midden-nederland.yaml").read_text()
     second = second.replace("id: midden-nederland", "id: utrecht-stad", 1)
+    second = second.replace("verwerkingen/midden-nederland", "verwerkingen/utrecht-stad")
     second = second.replace("zorgketen:", "zorgketen-stad:", 1)
     (covenant_dir / "utrecht-stad.yaml").write_text(second)
     (warning,) = [w for w in warnings(load_covenants(covenant_dir), registry) if "werkgebied" in w]
@@ -218,6 +219,7 @@ def test_domains_belong_to_one_covenant(covenant_dir, store, factory, now):
     """Two covenants that both name a domain 'zorgketen' do not share its pseudonyms."""
     second = (covenant_dir / "midden-nederland.yaml").read_text()
     second = second.replace("id: midden-nederland", "id: tweede", 1)
+    second = second.replace("verwerkingen/midden-nederland", "verwerkingen/tweede")
     (covenant_dir / "tweede.yaml").write_text(second)
     policy = _compile(covenant_dir, store)
     minor = in_utrecht(factory.make("politie", "Signaal").document)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.checks.activities import activity_collisions
 from pipeline.covenant.checks.combinations import combination_problems, combination_warnings
 from pipeline.covenant.checks.consistency import (
     IDENTIFYING,
@@ -379,6 +380,7 @@ def check(
         problems += heading_problems(loaded, registry)
         problems += treatment_conflicts(loaded)
     problems += domain_problems(covenants)
+    problems += activity_collisions(covenants, others or ())
     if combinations:
         problems += combination_problems(covenants, others)
     return problems

@@ -28,6 +28,8 @@ HEADERS = {
 }
 READING = frozenset({"GET", "HEAD"})
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+#: Most characters of a request's path or Host said on the officer's terminal.
+SHOWN_AT_MOST = 160
 
 
 def is_loopback(address: str) -> bool:
@@ -87,6 +89,18 @@ class Guard:
             if not followed:
                 return Refusal(403, "Een andere website mag deze pagina niet lezen.")
         return None
+
+
+def shown(text: str) -> str:
+    """A request's path, Host or method as the terminal may print it: what a website sent is
+    not the officer's, so every character a terminal would obey (an escape sequence clears
+    the screen, rewrites lines or the window title) or that hides or reorders text is written
+    as its code, and a long value is cut."""
+    out = "".join(
+        c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text[:SHOWN_AT_MOST]
+    )
+    return out + ("…" if len(text) > SHOWN_AT_MOST else "")
 
 
 def style_hashes(html: str) -> str:

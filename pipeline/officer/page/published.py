@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pipeline.errors import KetenstroomError
 from pipeline.officer.annex.publication import SignedPublication
-from pipeline.publication.bundle import Bundle
+from pipeline.publication.bundle import Bundle, Installation
 from pipeline.publication.signing import TrustedSigners, verify
 
 
@@ -25,10 +25,17 @@ class Published:
         return list(self.newest_first)
 
 
-def trusted_publications(raw_values: Iterable[bytes | None], trusted: TrustedSigners) -> Published:
+def trusted_publications(
+    raw_values: Iterable[bytes | None],
+    trusted: TrustedSigners,
+    installation: Installation | None = None,
+) -> Published:
     """The publications among ``raw_values`` (control topic values and workers' copies, a
-    tombstone as None) that a trusted key signed; the first one seen per version counts, as a
-    worker adopts it."""
+    tombstone as None) that a trusted key signed for ``installation`` (when given: the one the
+    broker belongs to); the first one seen per version counts, as a worker adopts it. A bundle
+    the same key signed for another installation (acceptance, another region) is no version
+    here: no worker here adopts it, and a memo against it would compare with a text that
+    never applied."""
     found: dict[int, SignedPublication] = {}
     for raw in raw_values:
         if not raw:
@@ -38,6 +45,8 @@ def trusted_publications(raw_values: Iterable[bytes | None], trusted: TrustedSig
             bundle = Bundle.from_bytes(inner)
         except KetenstroomError:
             continue  # unsigned, untrusted or malformed: no worker adopts it
+        if installation is not None and bundle.installation != installation:
+            continue
         found.setdefault(
             bundle.version,
             SignedPublication(bundle.version, bundle.published_at, signer.naam, bundle.files),

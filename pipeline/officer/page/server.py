@@ -21,7 +21,7 @@ from aiohttp_sse import sse_response
 
 from pipeline.messages import page as msg
 from pipeline.officer.page import render
-from pipeline.officer.page.guard import HEADERS, PAGE_POLICY, Guard, annex_policy
+from pipeline.officer.page.guard import HEADERS, PAGE_POLICY, Guard, annex_policy, shown
 from pipeline.officer.page.live import Live, watch
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,9 @@ def _html(text: str, status: int = 200) -> web.Response:
 async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
     refusal = request.app[GUARD].refusal(request.method, request.headers)
     if refusal is not None:
-        said = msg.refused_request(request.method, request.path, request.host, refusal.reason)
+        said = msg.refused_request(
+            shown(request.method), shown(request.path), shown(request.host), refusal.reason
+        )
         log.warning("%s", said)
         response = _html(render.error_page("Geweigerd", refusal.reason), refusal.status)
         if refusal.status == 405:
