@@ -101,6 +101,7 @@ CREATE TABLE IF NOT EXISTS resume (
     partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL, last_key BLOB NOT NULL,
     last_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -117,6 +118,14 @@ class EventIndex:
 
     Written claims become durable at ``flush``; ``close`` without it drops them, so a claim
     whose record Kafka never acknowledged is not kept (it is read from the topic otherwise).
+
+    **Which claims are known.** A claim lies on the claims partition that its event id's hash
+    gives (``placement``, Kafka's murmur2). A worker reads only the partitions its batches
+    need (app.event_ids); ``covered`` names those read to their end for the batch under way
+    (None: all of them). An id not found here whose partition is not covered is not known to
+    be new: ``get`` says None and adds the partition to ``missing``, and the caller reads that
+    partition and asks again (app.claims_routing). An id found here is found, whatever its
+    partition: the first claim wins, and a later one cannot change it.
     """
 
     def __init__(
@@ -140,6 +149,12 @@ class EventIndex:
         #: The id last looked up in SQLite and what it held: routing looks an id up, then
         #: learns it; the second question needs no second query.
         self._looked_up: tuple[str, Claim | None] = ("", None)
+        #: Claims partitions read to their end for the batch under way (None: all of them).
+        self.covered: frozenset[int] | None = None
+        #: The claims partition of an event id (set together with ``covered``).
+        self.placement: Callable[[str], int] | None = None
+        #: Partitions that a lookup needed and that were not covered (see the class).
+        self.missing: set[int] = set()
 
     def get(self, event_id: str) -> Claim | None:
         """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
@@ -154,6 +169,11 @@ class EventIndex:
         found = None
         if row is not None:
             found = _unpack(row[0])
+        elif self.covered is not None and self.placement is not None:
+            partition = self.placement(event_id)
+            if partition not in self.covered:
+                self.missing.add(partition)  # unknown here: not (yet) known to be new
+                return None
         self._looked_up = (event_id, found)
         return found
 
@@ -222,7 +242,27 @@ class EventIndex:
         self._looked_up = ("", None)
         self._db.execute("DELETE FROM claims")
         self._db.execute("DELETE FROM resume")
+        self._db.execute("DELETE FROM meta")
         self._db.commit()
+
+    def cover(
+        self, partitions: frozenset[int] | None, placement: Callable[[str], int] | None = None
+    ) -> None:
+        """From now on, the claims partitions read to their end are ``partitions`` (None: all),
+        and ``placement`` gives an id's partition."""
+        self.covered = partitions
+        self.placement = placement
+        self.missing = set()
+        self._looked_up = ("", None)  # a "not found" may have been for a partition not read
+
+    def meta(self, name: str) -> int | None:
+        """A number the follower keeps with the index (e.g. the claims topic's partitions)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_meta(self, name: str, value: int) -> None:
+        """Keep ``value`` under ``name``; durable at the next ``flush``."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def close(self) -> None:
         """Close the file; claims learnt since the last ``flush`` are dropped."""
