@@ -112,7 +112,9 @@ class ClaimsReader:
         self._admin = AdminClient(config)
         self._partition = partitioner()
         self.partitions = 0  # the claims topic's, as this reader reads it
-        self._seen_partitions = 0  # the count the latest metadata gave (BrokerWatch)
+        #: How often the claims topic's partition count is asked for (before a batch).
+        self.check_every = settings.health_interval_s
+        self._checked = 0.0
         self._resume: Resume = {}
         #: The next offset to read per partition (also where no claim was read yet: empty).
         self._next: dict[int, int] = {}
@@ -131,7 +133,8 @@ class ClaimsReader:
         """Connect, check the index file against the topic, and read every partition if the
         index was read under another layout (or ``read_all``: a dry run's full index)."""
         count = await self._topic_partitions()
-        self.partitions = self._seen_partitions = count
+        self.partitions = count
+        self._checked = self._clock()
         resume = self.index.resume()
         verdict = await self._same_topic(resume) if resume else GONE
         if verdict == OTHER:
@@ -165,19 +168,17 @@ class ClaimsReader:
             self.index.flush(self._resume)
         log.debug("event-id index loaded: %d partitions of %d read", len(self._resume), count)
 
-    def noticed_partitions(self, count: int) -> None:
-        """The latest metadata of the claims topic says it has ``count`` partitions (called
-        from the broker watch's thread; acted on before the next batch)."""
-        self._seen_partitions = count
-
     async def before_batch(self, held: Collection[int] | None) -> None:
         """Make the claims of the batches before durable, read the claims partitions a batch
         on inbound partitions ``held`` needs (None: all) to their end, and tell the index
         which ones it may answer for."""
-        if self._seen_partitions > self.partitions:  # partitions are only ever added
-            self._layout_changed(self.partitions, self._seen_partitions)
-            self.partitions = self._seen_partitions
-            self.index.set_meta(PARTITIONS_META, self.partitions)
+        if self._clock() - self._checked > self.check_every:
+            self._checked = self._clock()
+            count = await self._topic_partitions()
+            if count > self.partitions:  # partitions are only ever added
+                self._layout_changed(self.partitions, count)
+                self.partitions = count
+                self.index.set_meta(PARTITIONS_META, count)
         wanted = None if held is None or self.reads_all() else frozenset(held)
         if wanted is not None and len(wanted) >= self.partitions:
             wanted = None
@@ -287,6 +288,13 @@ class ClaimsReader:
         such claim can come any more."""
         until = max(stamp_ms, 0) + LAYOUT_GRACE_MS
         if until > self._read_all_until:
+            if not self.reads_all() and until > self._clock() * 1000:
+                log.warning(
+                    "a claim on %s lies where another partition count put it: every partition "
+                    "is read before each batch for the next %.0f minutes",
+                    topics.EVENT_IDS,
+                    (until - self._clock() * 1000) / 60_000,
+                )
             self._read_all_until = until
             self.index.set_meta(READ_ALL_UNTIL_META, until)
 

@@ -99,6 +99,10 @@ class InboundConsumer:
         self._next: dict[Partition, int] = {}  # the next offset to route, per partition
         self._progress: dict[Partition, float] = {}
         self._touched: set[Partition] = set()
+        #: High watermarks of the latest fetches, read between fetches (librdkafka's call
+        #: waits for a consume under way in another thread): for lag and stuck partitions.
+        self._high: dict[Partition, int] = {}
+        self._high_read = 0.0
 
     @property
     def assigned(self) -> frozenset[Partition]:
@@ -164,9 +168,20 @@ class InboundConsumer:
         out: list[Inbound] = []
         for message in messages:
             await self._admit(message, out)
-        if len(messages) < most:  # librdkafka's queue is empty: is a partition stuck?
-            await self._unstick(out)
+        if self._clock() - self._high_read >= 1.0:
+            self._read_high_watermarks()
+            if len(messages) < most:  # librdkafka's queue is empty: is a partition stuck?
+                await self._unstick(out)
         return out
+
+    def _read_high_watermarks(self) -> None:
+        high = {}
+        for key in self._assigned:
+            _, found = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+            if found is not None and found >= 0:
+                high[key] = found
+        self._high = high
+        self._high_read = self._clock()
 
     async def _admit(self, message: Any, out: list[Inbound]) -> None:
         error = message.error()
@@ -237,7 +252,7 @@ class InboundConsumer:
             expected = self._next.get(key)
             if expected is None or now - self._progress.get(key, now) < STALL_AFTER_S:
                 continue
-            _, high = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
+            high = self._high.get(key)
             if high is not None and high > expected:
                 log.debug("inbound %s/%d stuck at %d (high watermark %d)", *key, expected, high)
                 await self._read(key, expected, out)
@@ -258,13 +273,14 @@ class InboundConsumer:
         self._touched.clear()
 
     def lag(self) -> dict[Partition, int]:
-        """Per held partition: the high watermark of the latest fetch minus the next offset."""
+        """Per held partition: the high watermark of a fetch in the last second or so minus the
+        next offset to route (any thread)."""
         lag = {}
+        high, expected = self._high, self._next  # replaced, not changed, by the loop
         for key in self._assigned:
-            expected = self._next.get(key)
-            _, high = self._consumer.get_watermark_offsets(TopicPartition(*key), cached=True)
-            if expected is not None and high is not None and high >= 0:
-                lag[key] = max(high - expected, 0)
+            top, next_offset = high.get(key), expected.get(key)
+            if top is not None and next_offset is not None:
+                lag[key] = max(top - next_offset, 0)
         return lag
 
     async def close(self) -> None:

@@ -82,7 +82,7 @@ def main() -> None:
         _, policy = load_policy(with_dev_keys(Settings(), workdir))
         inputs, logs = make_inputs(policy, signals)
         with (
-            fresh_cluster(workdir) as (bootstrap, settings),
+            fresh_cluster(workdir) as (bootstrap, settings, _),
             ready_workers(settings, workdir, 1, "profiled") as (worker,),
         ):
             assert worker.process is not None
