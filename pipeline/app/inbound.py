@@ -90,6 +90,7 @@ class InboundConsumer:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.topics = inbound_topics
+        self.group = settings.router_group_id
         self.reader = reader
         self.timeout = settings.request_timeout_s
         self._clock = clock
@@ -188,7 +189,14 @@ class InboundConsumer:
         key = (message.topic(), message.partition())
         expected = self._next.get(key)
         if expected is None:  # revoked in the same fetch, or an error about no partition
-            if error is not None and error.code() != KafkaError._PARTITION_EOF:
+            if error is not None and error.code() == KafkaError.INCONSISTENT_GROUP_PROTOCOL:
+                log.error(
+                    "consumer group %r has members that assign partitions another way: workers "
+                    "of a version before 2026-12 (Faust's own consumer). Stop them; this worker "
+                    "joins once they are gone (docs/operations.md: upgrading)",
+                    self.group,
+                )
+            elif error is not None and error.code() != KafkaError._PARTITION_EOF:
                 log.warning("inbound consumer: %s", error.str())
             return
         offset = message.offset()

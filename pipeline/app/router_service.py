@@ -89,6 +89,7 @@ class Router(Service):
         self.claims: ClaimsReader | None = None
         self._lock: Any = None
         self._running: asyncio.Future[None] | None = None
+        self._warned = False
         self._phases = BatchClock()
 
     async def on_start(self) -> None:
@@ -170,7 +171,18 @@ class Router(Service):
         when an inbound topic's partition count is not the claims topic's)."""
         assert self.claims is not None
         counts = self.inbound.partition_counts()
-        if not counts or any(n != self.claims.partitions for n in counts.values()):
+        other = {t: n for t, n in counts.items() if n != self.claims.partitions}
+        if other and not self._warned:
+            self._warned = True
+            log.warning(
+                "%s has %d partitions, the inbound topics %s: every worker reads every claim "
+                "before each batch. Give the claims topic as many partitions as the inbound "
+                "topics (docs/operations.md)",
+                topics.EVENT_IDS,
+                self.claims.partitions,
+                ", ".join(sorted({str(n) for n in other.values()})),
+            )
+        if not counts or other:
             return None
         return frozenset(p for _, p in self.inbound.assigned)
 
