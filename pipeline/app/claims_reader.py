@@ -71,7 +71,7 @@ _BEYOND_END = frozenset(
     {confluent_kafka.KafkaError._PARTITION_EOF, confluent_kafka.KafkaError._AUTO_OFFSET_RESET}
 )
 #: Own claims remembered per partition until read past (more are read as anyone's would be).
-_OWN_KEPT = 100_000
+_OWN_KEPT = 20_000
 
 
 class Written(NamedTuple):
@@ -120,6 +120,7 @@ class ClaimsReader:
         self._next: dict[int, int] = {}
         self._own: dict[int, dict[int, tuple[bytes, int]]] = {}
         self._read_all_until = 0
+        self._reading: frozenset[int] | None = None  # partitions read before the last batch
 
     def placement(self, event_id: str) -> int:
         """The claims partition of ``event_id``'s claim."""
@@ -182,6 +183,7 @@ class ClaimsReader:
         wanted = None if held is None or self.reads_all() else frozenset(held)
         if wanted is not None and len(wanted) >= self.partitions:
             wanted = None
+        self._reading = wanted
         self.index.flush(self._resume)
         await self.catch_up(wanted)
         self.index.cover(wanted, None if wanted is None else self.placement)
@@ -196,8 +198,12 @@ class ClaimsReader:
             self.index.cover(covered | missing, self.placement)
 
     def written(self, claims: Iterable[Written]) -> None:
-        """Claims this worker's producer wrote: reading them back is skipped."""
+        """Claims this worker's producer wrote: reading them back is skipped (on the
+        partitions it reads before each batch; one on another is read as anyone's would be)."""
+        reading = self._reading
         for claim in claims:
+            if reading is not None and claim.partition not in reading:
+                continue
             own = self._own.setdefault(claim.partition, {})
             own[claim.offset] = (claim.key, claim.timestamp_ms)
             if len(own) > _OWN_KEPT:
@@ -391,7 +397,10 @@ class ClaimsReader:
         finally:
             await loop.run_in_executor(None, probe.close)
 
-    async def stop(self) -> None:
-        """Stop reading; claims learnt since the last ``before_batch`` are not kept."""
+    async def stop(self, delivered: bool = False) -> None:
+        """Stop reading. Claims learnt since the last ``before_batch`` are kept only if
+        ``delivered`` (every batch routed since was acknowledged)."""
+        if delivered:
+            self.index.flush(self._resume)
         await asyncio.get_running_loop().run_in_executor(None, self._consumer.close)
         self.index.close()

@@ -201,7 +201,7 @@ class Router(Service):
         self.outputs.close()
         await self.inbound.close()
         if self.claims is not None:
-            await self.claims.stop()
+            await self.claims.stop(delivered=True)  # a batch not delivered exits above
         if self._lock is not None:
             self._lock.close()
 
