@@ -48,7 +48,8 @@ PARTITIONS = 3
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[EmbeddedBroker]:
-    """A broker of this module's own: it adds partitions to the claims topic."""
+    """A broker of this module's own: it writes claims where another partition count would
+    (every worker that reads one reads every claims partition for ten minutes after)."""
     with EmbeddedBroker() as running:
         yield running
 
