@@ -35,7 +35,9 @@ COMPACTED = frozenset(
     }
 )
 #: Topics with exactly one partition: the compacted ones, and those whose total order counts.
-SINGLE_PARTITION = COMPACTED | {STATISTICS_CLAIMS}
+#: Not the event-id claims: they are partitioned as the inbound topics are, so that each worker
+#: reads only the claims of the signals it routes (pipeline/app/claims_reader.py).
+SINGLE_PARTITION = (COMPACTED - {EVENT_IDS}) | {STATISTICS_CLAIMS}
 
 
 def inbound(partner_id: str) -> str:

@@ -26,8 +26,18 @@ from pipeline.settings import Settings
 class OutputProducer:
     """Sends a batch's outputs and waits until Kafka acknowledged each of them."""
 
-    def __init__(self, settings: Settings, bootstrap: str, max_request_bytes: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bootstrap: str,
+        max_request_bytes: int,
+        reported: str | None = None,
+    ) -> None:
+        """``reported``: a topic whose records' places (partition, offset, key, timestamp)
+        are kept in ``delivered`` as Kafka acknowledges them (the worker's event-id claims)."""
         self.timeout = 2 * settings.request_timeout_s
+        self.reported = reported
+        self.delivered: list[tuple[int, int, bytes, int]] = []
         self._producer = confluent_kafka.Producer(
             {
                 **librdkafka_config(settings, bootstrap),
@@ -50,6 +60,9 @@ class OutputProducer:
         def report(error: Any, message: Any) -> None:
             if error is not None:
                 failed.append(error)
+            elif message.topic() == self.reported:
+                place = (message.partition(), message.offset(), message.key())
+                self.delivered.append((*place, message.timestamp()[1]))
 
         sent = 0
         for out in outputs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import NoReturn
 
 #: Exit status when a batch could not be finished, or the stop not completed in time (EX_SOFTWARE):
 #: start the worker again; nothing unacknowledged was committed (pipeline/cli/exit_codes.py).
@@ -44,3 +45,11 @@ class ShutdownDeadline:
         )
         logging.shutdown()
         os._exit(EXIT_WITHOUT_COMMIT)
+
+
+def exit_without_commit(why: str) -> NoReturn:
+    """A batch cannot be finished: exit at once, so that nothing more is committed; the batch
+    is routed again on restart (same output keys and event ids)."""
+    log.critical("%s; exiting without commit", why, exc_info=True)
+    logging.shutdown()
+    os._exit(EXIT_WITHOUT_COMMIT)

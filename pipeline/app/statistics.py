@@ -26,7 +26,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -354,16 +354,17 @@ async def _publish(
         await publisher.stop()
 
 
-def is_publisher(assignment: Callable[[], Any], topic: str) -> bool:
+def is_publisher(assignment: Callable[[], Iterable[tuple[str, int]]], topic: str) -> bool:
     """True if this worker holds partition 0 of ``topic`` (one member of the group does)."""
-    try:
-        return any(tp.topic == topic and tp.partition == 0 for tp in assignment())
-    except Exception:  # mid-rebalance: not now
-        return False
+    return (topic, 0) in set(assignment())
 
 
 def install(
-    app: Any, settings: Settings, client: dict[str, Any], policy: Callable[[], Policy]
+    app: Any,
+    settings: Settings,
+    client: dict[str, Any],
+    policy: Callable[[], Policy],
+    assignment: Callable[[], Iterable[tuple[str, int]]],
 ) -> None:
     """Add the publishing task to the router app: every ``statistics_interval_s`` the worker
     that holds partition 0 of the first inbound topic publishes the closed periods."""
@@ -376,9 +377,7 @@ def install(
             while True:
                 await asyncio.sleep(settings.statistics_interval_s)
                 current = policy()
-                if not current.statistics or not is_publisher(
-                    app.consumer.assignment, publisher_topic(current)
-                ):
+                if not current.statistics or not is_publisher(assignment, publisher_topic(current)):
                     continue
                 try:
                     if publisher is None:

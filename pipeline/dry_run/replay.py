@@ -16,13 +16,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import confluent_kafka
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from pipeline import topics
-from pipeline.app.event_ids import EventIdFollower, horizon
+from pipeline.app.claims_reader import ClaimsReader
+from pipeline.app.event_ids import horizon
 from pipeline.app.worker import load_keyring, newest_policy
-from pipeline.broker.connection import aiokafka_config, client_config
+from pipeline.broker.connection import client_config
 from pipeline.codec.schema_store import SchemaStore, load_store, with_history
 from pipeline.covenant.compiler import compile_policy
 from pipeline.covenant.loader import LoadedCovenant, load_covenant, load_covenants
@@ -102,7 +104,9 @@ def policies(
     disk = compile_policy(load_covenants(settings.convenanten_dir), registry, store, keys)
     holder = newest_policy(settings, bootstrap, disk, registry, store, keys)
     directory = proposed if proposed.is_dir() else proposed.parent
-    proposed_registry = load_registry(directory) if (directory / "deelnemers.yaml").exists() else registry
+    proposed_registry = (
+        load_registry(directory) if (directory / "deelnemers.yaml").exists() else registry
+    )
     new = compile_policy(_proposed(proposed, settings), proposed_registry, store, keys)
     return Policies(holder.policy, holder.version, new, router_keys), registry, store, keys
 
@@ -124,24 +128,18 @@ def load_index(settings: Settings, bootstrap: str, policy: Policy, folder: Path)
     remembered = horizon(settings, policy)
 
     async def follow() -> None:
-        follower = EventIdFollower(
-            aiokafka_config(settings, bootstrap),
-            EventIndex(path, remembered),
-            settings.request_timeout_s,
+        reader = ClaimsReader(
+            settings, bootstrap, EventIndex(path, remembered), settings.request_timeout_s
         )
         try:
-            await follower.start()
+            await reader.start(read_all=True)
         finally:
-            await follower.stop()
+            await reader.stop()
 
     try:
         asyncio.run(follow())
-    except KafkaError as exc:  # aiokafka's errors are not kafka-python's
+    except (BrokerError, confluent_kafka.KafkaException) as exc:
         raise BrokerError(str(msg.refused_by_kafka(topics.EVENT_IDS, str(exc)))) from exc
-    except Exception as exc:
-        if type(exc).__module__.startswith("aiokafka"):
-            raise BrokerError(str(msg.refused_by_kafka(topics.EVENT_IDS, str(exc)))) from exc
-        raise
     return EventIndex(path, remembered)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -56,12 +57,13 @@ class Claim:
 
     def to_bytes(self) -> bytes:
         # the bytes json.dumps({...}, sort_keys=True) gives, without building them through it
-        text = f'{{"origin": {json.dumps(self.origin)}'
+        text = f'{{"origin": {_json_string(self.origin)}'
         if self.scope is not None:
             text += f', "scope": {self.scope.json_text()}'
         text += f', "sha256": "{self.digest}"'
         if self.subjects:
-            text += f', "subjects": {json.dumps([list(s) for s in self.subjects])}'
+            pairs = ", ".join(f"[{_json_string(i)}, {_json_string(t)}]" for i, t in self.subjects)
+            text += f', "subjects": [{pairs}]'
         return (text + f', "v": {CLAIM_VERSION}}}').encode()
 
     @classmethod
@@ -72,6 +74,16 @@ class Claim:
         if body.get("v") == CLAIM_VERSION and body.get("scope") is not None:
             scope = Scope.from_json(body["scope"])
         return cls(str(body["origin"]), str(body["sha256"]), subjects, scope)
+
+
+#: Text that JSON writes as it is between quotes: printable ASCII but the quote and backslash
+#: (topic names, log ids and id types always are; anything else goes through json.dumps).
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
+
+
+def _json_string(text: str) -> str:
+    """``json.dumps(text)``, directly for plain text (a claim is written per signal)."""
+    return f'"{text}"' if _PLAIN.fullmatch(text) else json.dumps(text)
 
 
 def origin_of(record: Inbound) -> str:
@@ -101,6 +113,7 @@ CREATE TABLE IF NOT EXISTS resume (
     partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL, last_key BLOB NOT NULL,
     last_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -117,6 +130,14 @@ class EventIndex:
 
     Written claims become durable at ``flush``; ``close`` without it drops them, so a claim
     whose record Kafka never acknowledged is not kept (it is read from the topic otherwise).
+
+    **Which claims are known.** A claim lies on the claims partition that its event id's hash
+    gives (``placement``, Kafka's murmur2). A worker reads only the partitions its batches
+    need (app.event_ids); ``covered`` names those read to their end for the batch under way
+    (None: all of them). An id not found here whose partition is not covered is not known to
+    be new: ``get`` says None and adds the partition to ``missing``, and the caller reads that
+    partition and asks again (app.claims_routing). An id found here is found, whatever its
+    partition: the first claim wins, and a later one cannot change it.
     """
 
     def __init__(
@@ -131,6 +152,8 @@ class EventIndex:
         self._db = sqlite3.connect(":memory:" if path is None else str(path))
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache of the topic: no fsync per batch
+        # claims land on random pages: checkpoint the log to the file less often (~40 MB)
+        self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.executescript(_SCHEMA)
         self._db.commit()
         self.conflicts = 0
@@ -140,6 +163,12 @@ class EventIndex:
         #: The id last looked up in SQLite and what it held: routing looks an id up, then
         #: learns it; the second question needs no second query.
         self._looked_up: tuple[str, Claim | None] = ("", None)
+        #: Claims partitions read to their end for the batch under way (None: all of them).
+        self.covered: frozenset[int] | None = None
+        #: The claims partition of an event id (set together with ``covered``).
+        self.placement: Callable[[str], int] | None = None
+        #: Partitions that a lookup needed and that were not covered (see the class).
+        self.missing: set[int] = set()
 
     def get(self, event_id: str) -> Claim | None:
         """The first claim on ``event_id`` within the horizon (digest shortened to DIGEST_KEPT)."""
@@ -154,6 +183,11 @@ class EventIndex:
         found = None
         if row is not None:
             found = _unpack(row[0])
+        elif self.covered is not None and self.placement is not None:
+            partition = self.placement(event_id)
+            if partition not in self.covered:
+                self.missing.add(partition)  # unknown here: not (yet) known to be new
+                return None
         self._looked_up = (event_id, found)
         return found
 
@@ -222,7 +256,27 @@ class EventIndex:
         self._looked_up = ("", None)
         self._db.execute("DELETE FROM claims")
         self._db.execute("DELETE FROM resume")
+        self._db.execute("DELETE FROM meta")
         self._db.commit()
+
+    def cover(
+        self, partitions: frozenset[int] | None, placement: Callable[[str], int] | None = None
+    ) -> None:
+        """From now on, the claims partitions read to their end are ``partitions`` (None: all),
+        and ``placement`` gives an id's partition."""
+        self.covered = partitions
+        self.placement = placement
+        self.missing = set()
+        self._looked_up = ("", None)  # a "not found" may have been for a partition not read
+
+    def meta(self, name: str) -> int | None:
+        """A number the follower keeps with the index (e.g. the claims topic's partitions)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_meta(self, name: str, value: int) -> None:
+        """Keep ``value`` under ``name``; durable at the next ``flush``."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def close(self) -> None:
         """Close the file; claims learnt since the last ``flush`` are dropped."""

@@ -49,12 +49,13 @@ def bench_latency(
     inputs: list[Inbound],
     rate: float,
     workers: int = 1,
+    source: Path | None = None,
 ) -> dict[str, float]:
     """p50/p99 latency (ms) of ``inputs`` offered at ``rate`` signals/s to ``workers`` warmed-up
-    workers in one consumer group."""
+    workers in one consumer group (of the code in ``source``, if given: tests.benchmarks.before)."""
     bootstrap = settings.require_bootstrap()
     topic = topics.inbound("politie")
-    with ready_workers(settings, workdir, workers, "latency-worker") as group:
+    with ready_workers(settings, workdir, workers, "latency-worker", source) as group:
         _paced(bootstrap, topic, [warmup], rate)  # the group has joined once this is routed
         _wait_for_logs(settings, {warmup.key.decode()}, group)
         started = time.monotonic()

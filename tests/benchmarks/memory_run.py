@@ -59,7 +59,7 @@ def bench_memory_run(
     """Peak RSS, RSS at 10/50/100% of ``count`` signals, and bytes gained per signal over the
     second half of the run (the steady state)."""
     with (
-        fresh_cluster(workdir) as (bootstrap, settings),
+        fresh_cluster(workdir) as (bootstrap, settings, _),
         ready_workers(settings, workdir, 1, "memory-worker") as (worker,),
     ):
         assert worker.process is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pipeline import topics
 from pipeline.router.records import Inbound
 from tests.benchmarks.peer_job import PeerJob
-from tests.benchmarks.throughput import create_topics, produce, run_child
+from tests.benchmarks.throughput import Measured, create_topics, produce, run_child
 
 #: Peer name -> the module that runs it as a child process.
 PEERS = {
@@ -17,13 +17,15 @@ PEERS = {
 PREFIX = "peer."
 
 
-def bench_peer(bootstrap: str, inputs: list[Inbound], partitions: int, name: str) -> float:
-    """Signals/s of peer ``name`` working through a backlog of ``inputs`` on signalen.politie:
-    the span of its log records' CreateTime, one log record per signal (see ``count``).
-    Needs a broker of its own: it reads the topic from the start."""
+def bench_peer(
+    bootstrap: str, broker_pid: int, inputs: list[Inbound], partitions: int, name: str
+) -> Measured:
+    """Signals/s and CPU per signal of peer ``name`` working through a backlog of ``inputs``
+    on signalen.politie, over the span of its log records' CreateTime, one log record per
+    signal (see ``span``). Needs a broker of its own: it reads the topic from the start."""
     job = PeerJob(PREFIX)
     create_topics(bootstrap, job.topics, partitions)
     source = topics.inbound("politie")
     produce(bootstrap, source, inputs)
-    seconds = run_child(PEERS[name], [source, PREFIX], bootstrap, job.log_topic, len(inputs))
-    return (len(inputs) - 1) / seconds
+    args = [source, PREFIX]
+    return run_child(PEERS[name], args, bootstrap, job.log_topic, len(inputs), broker_pid)

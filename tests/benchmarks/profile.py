@@ -40,10 +40,11 @@ PARTS = (
     ("decoding and validating signals", ("framing.py", "validation.py", "fastavro")),
     ("the rest of route()", ("router/core.py",)),
     ("statistics facts", ("statistics/",)),
-    ("event-id index and claims (SQLite, follower)", ("event_index.py", "event_ids.py")),
+    ("event-id index and claims (SQLite, claims reader)", ("event_index.py", "claims_reader.py")),
     ("producing outputs (librdkafka)", ("output_producer.py",)),
-    ("consuming (Faust, aiokafka, fetch guard)", ("aiokafka", "fetch_guard.py", "faust/")),
+    ("consuming (librdkafka, wire reader)", ("inbound.py", "wire_reader.py", "fetch_guard.py")),
     ("metrics", ("metrics.py", "prometheus")),
+    ("Faust, mode, aiokafka", ("faust/", "mode/", "aiokafka")),
     ("asyncio loop", ("asyncio/",)),
 )
 
@@ -82,7 +83,7 @@ def main() -> None:
         _, policy = load_policy(with_dev_keys(Settings(), workdir))
         inputs, logs = make_inputs(policy, signals)
         with (
-            fresh_cluster(workdir) as (bootstrap, settings),
+            fresh_cluster(workdir) as (bootstrap, settings, _),
             ready_workers(settings, workdir, 1, "profiled") as (worker,),
         ):
             assert worker.process is not None

@@ -7,7 +7,7 @@ and writes transports-results.json. Medians of BENCH_REPEATS (3) interleaved rou
 - the pipeline's real outputs (route() of BENCH_SIGNALS politie signals: views, log records,
   claims) produced by an aiokafka producer and by a confluent-kafka producer: CPU µs per signal
   (the whole process, librdkafka's threads included) and signals/s;
-- the pipeline itself (Faust on the aiokafka transport, as shipped): signals/s;
+- the pipeline itself (one worker, as shipped): signals/s and CPU µs per signal;
 - the event-id index: bytes of memory per million ids, µs per lookup, restart (reopen) time,
   bytes on disk per id.
 """
@@ -38,7 +38,7 @@ from pipeline.router.core import route
 from pipeline.router.records import Outbound
 from tests.benchmarks.cluster import PARTITIONS, fresh_cluster
 from tests.benchmarks.run import make_inputs
-from tests.benchmarks.throughput import bench_noop, bench_pipeline
+from tests.benchmarks.throughput import bench_noop, bench_workers
 
 SIGNALS = int(os.environ.get("BENCH_SIGNALS", "5000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
@@ -182,7 +182,8 @@ def bench_index(ids: int) -> dict[str, float]:
 def main() -> None:
     """Run every contender and print and write the results."""
     results: dict[str, Any] = {"signals": SIGNALS, "repeats": REPEATS, "machine": "shared, 2 cores"}
-    with tempfile.TemporaryDirectory() as tmp, fresh_cluster(Path(tmp)) as (bootstrap, settings):
+    with tempfile.TemporaryDirectory() as tmp, fresh_cluster(Path(tmp)) as cluster:
+        bootstrap, settings, broker_pid = cluster
         _, policy = load_policy(settings)
         inputs, logs = make_inputs(policy, SIGNALS)
         now = dt.datetime.now(dt.UTC)
@@ -191,11 +192,15 @@ def main() -> None:
         noop: dict[str, list[float]] = {"aiokafka": [], "confluent-kafka": []}
         for _ in range(REPEATS):
             for client in noop:
-                noop[client].append(bench_noop(bootstrap, inputs * 4, PARTITIONS, client))
+                noop[client].append(
+                    bench_noop(bootstrap, broker_pid, inputs * 4, PARTITIONS, client)
+                )
         results["noop_forwarder_records_per_s"] = {c: statistics.median(v) for c, v in noop.items()}
         results["producing_pipeline_outputs"] = bench_producers(bootstrap, outputs, SIGNALS)
-        rate, _ = bench_pipeline(bootstrap, inputs, logs, settings, Path(tmp))
-        results["pipeline_signals_per_s_aiokafka_transport"] = rate
+    with tempfile.TemporaryDirectory() as tmp, fresh_cluster(Path(tmp)) as cluster:
+        worker = bench_workers(cluster, inputs, logs, Path(tmp), 1).measured
+        results["pipeline_signals_per_s"] = worker.rate
+        results["pipeline_cpu_us_per_signal"] = worker.cpu_us
     results["event_index"] = bench_index(IDS)
     results["max_rss_of_this_process_mb"] = (
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,10 +2,12 @@
 
 One bounded stream on the real broker, next to valid signals: random header bytes (keys that
 are not UTF-8 among them), every compression codec, records near Kafka's size limit, many and
-huge headers, extreme timestamps, null keys and values, and batches no client can parse (bad
-CRC, a payload that does not decompress, records that run past their batch). Produced by two
-real clients: confluent-kafka (librdkafka) where its API can express the bytes, and raw
-Produce requests over aiokafka's connection (tests/record_batches.py) where no client API can.
+huge headers, extreme timestamps, null keys and values, batches no client can parse (bad
+CRC, a payload that does not decompress, records that run past their batch), and a committed
+and an aborted transaction (their control batches are no input). Produced by three real
+clients: confluent-kafka (librdkafka) where its API can express the bytes, kafka-python's
+transactional producer, and raw Produce requests over aiokafka's connection
+(tests/record_batches.py) where no client API can.
 Afterwards every input is a view, a no-recipient entry or a dead letter (an unreadable batch's
 dead letter stands for all its offsets), and signals sent after all of it are still delivered.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import confluent_kafka
 import pytest
+from kafka import KafkaProducer
 
 from pipeline import topics
 from pipeline.app.process import WorkerProcess
@@ -169,6 +172,31 @@ def _raw_inputs(bootstrap: str, politie: Publisher, factory: SignalFactory, rng,
         offset += len(batch.records)
 
 
+def _transactional_inputs(bootstrap: str, politie: Publisher, factory: SignalFactory, sent: Sent):
+    """Signals in a committed and in an aborted transaction (kafka-python), on partition 1:
+    each transaction ends in a control batch, a marker librdkafka skips without a word. The
+    signals are routed (read_uncommitted: docs/garanties.md); the markers are no input and
+    become no dead letter. Returns the markers' offsets."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"tx-{uuid.uuid4()}")
+    producer.init_transactions()
+    markers = []
+    for commit in (True, False):
+        producer.begin_transaction()
+        futures = []
+        for _ in range(2):
+            encoded = politie.encode(factory.make("politie", "Signaal").document)
+            sending = producer.send(TOPIC, encoded.value, encoded.key, partition=1)
+            futures.append((sending, encoded.key.decode()))
+        producer.flush()
+        for future, event_id in futures:
+            metadata = future.get(timeout=10)
+            sent.add(metadata.partition, metadata.offset, event_id)
+        (producer.commit_transaction if commit else producer.abort_transaction)()
+        markers.append(metadata.offset + 1)
+    producer.close()
+    return markers
+
+
 def _end_offset(bootstrap: str, partition: int) -> int:
     consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": "probe"})
     try:
@@ -212,6 +240,7 @@ def test_any_bytes_on_the_wire_are_accounted_for_and_routing_goes_on(
             politie.publish_many([factory.make("politie", "Signaal").document for _ in range(5)])
             _confluent_inputs(bootstrap, politie, factory, rng, sent)
             _raw_inputs(bootstrap, politie, factory, rng, sent)
+            markers = _transactional_inputs(bootstrap, politie, factory, sent)
             later = [
                 p.event_id
                 for p in politie.publish_many(
@@ -235,6 +264,14 @@ def test_any_bytes_on_the_wire_are_accounted_for_and_routing_goes_on(
 
     # the valid signals among the hostile records were delivered, whatever their headers/codec
     assert set(sent.signals.values()) - ledger.no_recipient.keys() <= ledger.delivered_events()
+    # a transaction's marker is no input: no dead letter names its offset
+    named: set[int] = set()
+    for letter in ledger.dead_letters.values():
+        if letter.origin_topic == TOPIC and letter.origin_partition == 1:
+            last = header(letter.headers, ORIGIN_LAST_OFFSET_HEADER)
+            first = letter.origin_offset or 0
+            named |= set(range(first, int(last) + 1 if last is not None else first + 1))
+    assert not named & set(markers), sorted(named & set(markers))
     reasons = {d.reason for d in ledger.dead_letters.values() if d.origin_topic == TOPIC}
     assert {"unreadable_batch", "headers_too_large", "record_too_large", "empty_value"} <= reasons
     assert "Traceback" not in worker.output()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.app.event_ids import EMBEDDED_CLUSTER_ID, open_event_index, state_directory
 from pipeline.router.event_index import Claim, EventIndex, claim_record
@@ -111,3 +115,16 @@ def test_each_cluster_and_consumer_group_keeps_its_state_apart(tmp_path):
     assert tmp_path in state_directory(sneaky, "c/../..", "b:1").parents
     dots = router.model_copy(update={"router_group_id": ".."})
     assert state_directory(dots, "..", "b:1").parents[1] == tmp_path
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    origin=st.text(max_size=40),
+    subjects=st.lists(st.tuples(st.text(max_size=20), st.text(max_size=10)), max_size=3),
+)
+def test_a_claims_bytes_are_the_json_of_its_fields_whatever_their_text(origin, subjects):
+    """Claims are written without json.dumps for plain text (issue 32): byte for byte what
+    json.dumps(sort_keys=True) gives, for any text (old readers parse them as before)."""
+    claim = Claim(origin, DIGEST, tuple(subjects))
+    assert claim.to_bytes() == json.dumps(json.loads(claim.to_bytes()), sort_keys=True).encode()
+    assert Claim.from_bytes(claim.to_bytes()) == claim
