@@ -119,11 +119,16 @@ class Koppeldomein(BaseModel):
 
     ``herleidbaar_door``: members that also receive an identifier readably and so can
     re-identify the others' pseudonyms; allowed only when named here, each with its reason.
+
+    A domain of one party is allowed: it gives that party pseudonyms and references of its own
+    under a new name, unrelated to those it received under its default domain
+    (``<covenant>/<party>``): the way to make a withdrawn name not recognisable through the
+    pseudonyms it was received beside (pipeline.officer.comparison.recognition).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    partijen: tuple[str, ...] = Field(min_length=2)
+    partijen: tuple[str, ...] = Field(min_length=1)
     herleidbaar_door: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("herleidbaar_door")

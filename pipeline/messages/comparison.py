@@ -145,3 +145,38 @@ def no_difference_between(first: str, second: str) -> Text:
         f"{first} en {second} geven elke soort partner hetzelfde, op dezelfde gronden",
         f"{first} and {second} give every kind of partner the same, on the same grounds",
     )
+
+
+def still_recognisable_title(signal_type: str) -> Text:
+    """The heading of a withdrawal that does not hold for whom the recipient already saw."""
+    return Text(
+        f"let op, blijft herkenbaar: {signal_type}",
+        f"note, stays recognisable: {signal_type}",
+    )
+
+
+def still_recognisable(
+    recipient: str,
+    withdrawn: tuple[str, ...],
+    pseudonyms: tuple[str, ...],
+    domain: str,
+) -> Text:
+    """A readable identifier withdrawn while the pseudonym the recipient received beside it
+    stays in the same linkage domain."""
+    gone, kept = ", ".join(withdrawn), ", ".join(pseudonyms)
+    covenant, _, name = domain.partition("/")
+    return Text(
+        f"{recipient} krijgt {gone} niet meer, maar houdt {kept} als pseudoniem in hetzelfde "
+        f"koppeldomein ({name} van {covenant}). Die pseudoniemen kreeg {recipient} eerder naast "
+        f"{gone}: wie {recipient} toen zag, blijft herkenbaar aan het pseudoniem, ook in elk "
+        f"later signaal. De beperking geldt dus alleen voor personen die {recipient} nog niet "
+        f"eerder zag. Wilt u dat ook eerder geziene personen niet meer herkenbaar zijn, zet "
+        f"{recipient} dan in een koppeldomein met een nieuwe naam (onder koppeldomeinen): dat "
+        f"geeft nieuwe pseudoniemen, die niet aan de oude te koppelen zijn. Let op: {recipient} "
+        f"kan dan ook zijn eigen oude en nieuwe signalen over dezelfde persoon niet meer "
+        f"koppelen.",
+        f"{recipient} no longer receives {gone} but keeps {kept} as a pseudonym in the same "
+        f"linkage domain ({domain}); it received those pseudonyms beside {gone} before, so whom "
+        f"it saw then stays recognisable in every later signal. A linkage domain of a new name "
+        f"gives new pseudonyms.",
+    )

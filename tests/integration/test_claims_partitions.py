@@ -208,16 +208,40 @@ def test_two_workers_find_every_duplicate_and_reference_across_their_partitions(
                 time.sleep(0.01)
         originals = {e.event_id for e in burst}
 
+        def raced() -> set[str]:
+            """Event ids two workers routed at the same moment: both delivered, and the second
+            claim logged as an error when read (the limit docs/garanties.md names)."""
+            said = "".join(w.output() for w in (a, b, c) if w is not None)
+            return {e for e in pairs.values() if f"event id {e} was routed from two records" in said}
+
         def settled() -> Ledger | None:
             ledger = read_ledger(settings, bootstrap, store)
+            both = raced()
             done = originals <= ledger.delivered_events() and all(
-                (k in ledger.dead_letters) != (e in ledger.dead_letters) for k, e in pairs.items()
+                (k in ledger.dead_letters) != (e in ledger.dead_letters)
+                or (e in both and k not in ledger.dead_letters and e not in ledger.dead_letters)
+                for k, e in pairs.items()
             )
             return ledger if done else None
 
-        _until(
-            lambda: settled() is not None, 120, "the burst routed, one of each pair a dead letter"
-        )
+        try:
+            _until(
+                lambda: settled() is not None, 120, "the burst routed, one of each pair a dead letter"
+            )
+        except AssertionError:
+            seen = read_ledger(settings, bootstrap, store)
+            missing = originals - seen.delivered_events() - set(seen.dead_letters)
+            pairs_off = {
+                k: (k in seen.dead_letters, e in seen.dead_letters, e in raced())
+                for k, e in pairs.items()
+                if (k in seen.dead_letters) == (e in seen.dead_letters)
+            }
+            raise AssertionError(
+                f"{len(missing)} originals neither delivered nor dead ({sorted(missing)[:5]}); "
+                f"pairs not settled (copy dead, original dead, raced): {pairs_off}; "
+                f"dead letters among originals: "
+                f"{ {e: seen.dead_letters[e].reason for e in originals & set(seen.dead_letters)} }"
+            ) from None
         ledger = settled()
         assert ledger is not None
         c.wait_ready(60)  # it did join

@@ -146,7 +146,7 @@ def test_a_replayed_old_bundle_never_changes_what_anyone_receives(
     second = _worker(cluster, tmp_path / "w2.log")
     try:
         assert _om_bsn(cluster, store, compiled, second, 3).startswith("PS1.")
-        assert "older than" not in second.output()  # superseded bundles: not a word at start
+        assert "older than version" not in second.output()  # superseded: not a word at start
     finally:
         second.stop()
 

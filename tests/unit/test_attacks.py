@@ -787,16 +787,6 @@ def test_a_covenant_file_of_aliases_of_aliases_is_refused_before_anything_reads_
     assert "'x', 'x'" not in done.stderr and len(done.stderr) < 5000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Design: a linkage domain (and so a pseudonym) is per covenant, not per versie, and "
-    "the memo compares each version's fields only. Proposed fix: in the comparison engine "
-    "(officer/comparison), when a change withdraws a readable identifier (naam, bsn) from a "
-    "recipient for a signal type while the recipient keeps a pseudonym of that person in the "
-    "same linkage domain, add a finding to the memo ('wat <ontvanger> eerder bij naam kreeg, "
-    "blijft via het pseudoniem herkenbaar; een nieuw koppeldomein geeft nieuwe pseudoniemen'), "
-    "classified as less protected than it looks, in the memo, the analysis and the live page.",
-)
 def test_a_withdrawn_name_beside_a_kept_pseudonym_is_said_to_stay_recognisable(covenant_dir):
     """Works: version 1 gives comensha the victim's name and a pseudonym of the BSN (R4), the
     new version withdraws the name and keeps the pseudonym. The memo says "niet meer gedeeld:
@@ -828,4 +818,31 @@ def test_a_withdrawn_name_beside_a_kept_pseudonym_is_said_to_stay_recognisable(c
         memo = build_memo(compare(before, after), before, after, "2025.1", "2025.2", NOW.date())
         said = to_markdown(memo_document(memo))
     assert "slachtoffer.voornamen" in said  # the withdrawal itself is in the memo
-    assert "herkenbaar" in said  # that it does not hold for whom comensha saw before: not said
+    # ... and that it does not hold for whom comensha saw before, with the way out
+    assert "blijft herkenbaar: Signaal" in said
+    assert "slachtoffer.bsn als pseudoniem" in said and "koppeldomein met een nieuwe naam" in said
+
+
+def test_a_withdrawn_name_in_a_new_linkage_domain_is_not_said_to_stay_recognisable(covenant_dir):
+    """The way out the memo names: comensha in a koppeldomein of a new name gets new
+    pseudonyms, so nothing it learnt under the old version reads the new ones."""
+    from pipeline.officer.comparison.recognition import still_recognisable
+    from tests.helpers import covenant_facts
+
+    both = "      slachtoffer.achternaam: doorgeven\n      slachtoffer.bsn: pseudoniem\n"
+    path = covenant_dir / "midden-nederland.yaml"
+    head, r4, rest = path.read_text().partition("  - id: R4\n")
+    path.write_text(head + r4 + rest.replace("      slachtoffer.achternaam: doorgeven\n", both, 1))
+    before = covenant_facts(covenant_dir)
+    after_dir = covenant_dir.parent / "na"
+    shutil.copytree(covenant_dir, after_dir)
+    text = (after_dir / "midden-nederland.yaml").read_text()
+    head, r4, rest = text.partition("  - id: R4\n")
+    rest = rest.replace("      slachtoffer.voornamen: doorgeven\n", "", 1)
+    rest = rest.replace("      slachtoffer.achternaam: doorgeven\n", "", 1)
+    (after_dir / "midden-nederland.yaml").write_text(head + r4 + rest)
+    kept = still_recognisable(before, covenant_facts(after_dir))
+    assert [(f.recipient, f.domain) for f in kept] == [("comensha", "midden-nederland/comensha")]
+    assert kept[0].withdrawn == ("slachtoffer.achternaam", "slachtoffer.voornamen")
+    _edit(after_dir, "  koppeldomeinen:\n", "  koppeldomeinen:\n    opvang-2026:\n      partijen: [comensha]\n")
+    assert not still_recognisable(before, covenant_facts(after_dir))

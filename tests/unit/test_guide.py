@@ -49,10 +49,11 @@ def test_the_rule_example_passes_the_checks_under_the_shipped_heading(registry, 
 def test_the_linkage_domain_examples_validate():
     shipped = load_covenants(CONVENANTEN)[0].model.convenant.model_dump(by_alias=True)
     domains = _yaml("koppeldomeinen:")
-    assert len(domains) == 2
-    for block in domains:
-        kop = Kop.model_validate({**shipped, **block})  # type: ignore[dict-item]
-        assert "zorgketen" in kop.koppeldomeinen
+    assert len(domains) == 3
+    kops = [Kop.model_validate({**shipped, **block}) for block in domains]  # type: ignore[dict-item]
+    assert all("zorgketen" in kop.koppeldomeinen for kop in kops[:2])
+    # the way out of "blijft herkenbaar": a domain of one party under a new name
+    assert kops[2].koppeldomeinen["comensha-2026"].partijen == ("comensha",)
 
 
 def test_the_herleidbaar_via_example_validates_and_names_a_party(registry):

@@ -28,6 +28,7 @@ from pipeline.officer.comparison.engine import (
     TableChange,
 )
 from pipeline.officer.comparison.facts import FieldCover, PolicyFacts, TableCover
+from pipeline.officer.comparison.recognition import StillRecognisable, still_recognisable
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class RecipientMemo:
     entries: tuple[Entry, ...]
     tables: tuple[TableEntry, ...]
     statements: tuple[StatementChange, ...] = ()
+    #: Withdrawn names or BSNs whose pseudonym the recipient keeps: not a narrowing for whom
+    #: it already saw (pipeline.officer.comparison.recognition).
+    recognisable: tuple[StillRecognisable, ...] = ()
 
     @property
     def kinds(self) -> list[Kind]:
@@ -249,10 +253,14 @@ def build_memo(
     for table in comparison.tables:
         parties.setdefault(table.party, ([], []))[1].append(table)
     statements: dict[str, list[StatementChange]] = {}
+    recognisable: dict[str, list[StillRecognisable]] = {}
     if comparison.naming is Naming.PARTNER:  # two regions side by side: nothing changes
         for statement in statement_changes(before, after):
             statements.setdefault(statement.recipient, []).append(statement)
             parties.setdefault(statement.recipient, ([], []))
+        for found in still_recognisable(before, after):
+            recognisable.setdefault(found.recipient, []).append(found)
+            parties.setdefault(found.recipient, ([], []))
     names = {**before.names, **after.names}
     memos = []
     for party, (fields, tables) in sorted(parties.items()):
@@ -266,6 +274,7 @@ def build_memo(
                 _entries(fields),
                 tuple(map(_table_entry, tables)),
                 tuple(statements.get(party, ())),
+                tuple(recognisable.get(party, ())),
             )
         )
     general = (

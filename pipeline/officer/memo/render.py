@@ -9,6 +9,7 @@ from pipeline.messages import comparison as msg
 from pipeline.officer.annex.content import duration_words, treatment_words
 from pipeline.officer.comparison.covenants import StatementChange
 from pipeline.officer.comparison.engine import Difference, Kind, Naming
+from pipeline.officer.comparison.recognition import StillRecognisable
 from pipeline.officer.document import PAGE, Document, h, p, ul
 from pipeline.officer.memo.content import Entry, Grounding, Memo, RecipientMemo, Side, TableEntry
 from pipeline.places.municipalities import named_in
@@ -108,6 +109,12 @@ def _statement(memo: Memo, change: StatementChange, doc: Document) -> None:
     doc.add(p(f"{text.nl.rstrip('.')}.{_since(memo, change)}"))
 
 
+def _recognisable(memo: Memo, found: StillRecognisable, doc: Document) -> None:
+    doc.add(h(3, msg.still_recognisable_title(found.signal_type).nl))
+    text = msg.still_recognisable(found.recipient, found.withdrawn, found.pseudonyms, found.domain)
+    doc.add(p(text.nl, "let-op"))
+
+
 def summary_lines(memo: Memo, party: RecipientMemo) -> list[str]:
     """Per kind of change: the signal types and how many fields, and the tables."""
     lines = []
@@ -128,6 +135,7 @@ def summary_lines(memo: Memo, party: RecipientMemo) -> list[str]:
         by = {a for e in party.entries if e.kind is kind for a in e.by}
         by |= {a for t in party.tables if t.kind is kind for a in t.by}
         lines.append(f"{kind_label(memo, kind, tuple(sorted(by)))}: {'; '.join(parts)}")
+    lines += [msg.still_recognisable_title(r.signal_type).nl for r in party.recognisable]
     return lines
 
 
@@ -168,4 +176,6 @@ def memo_document(memo: Memo) -> Document:
             _table(memo, table, doc)
         for change in party.statements:
             _statement(memo, change, doc)
+        for found in party.recognisable:
+            _recognisable(memo, found, doc)
     return doc

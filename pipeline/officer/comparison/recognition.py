@@ -1,0 +1,104 @@
+"""What a change cannot take back: a recipient that received a person's name or BSN beside a
+pseudonym of that person has learnt which pseudonym is whom. When a new version withdraws the
+name and keeps the pseudonym in the same linkage domain, every later signal about anyone it
+saw before still names that person for it: the memo must not read as a narrowing that holds
+for them.
+
+A pseudonym is keyed to its linkage domain, and a domain belongs to a covenant, not to one of
+its versions (``<covenant>/<koppeldomein>``, pipeline.covenant.rules.domain_name): only a
+domain of another name gives new pseudonyms. Pure: reads two PolicyFacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.covenant.checks.consistency import IDENTIFYING
+from pipeline.covenant.model import Behandeling
+from pipeline.officer.comparison.facts import FieldCover, PolicyFacts
+from pipeline.privacy.normalise import identifier_type
+
+_READABLE = frozenset({Behandeling.DOORGEVEN.value, Behandeling.VERSLEUTELD.value})
+_PSEUDONYMS = frozenset({Behandeling.PSEUDONIEM.value, Behandeling.PSEUDONIEM_HERLEIDBAAR.value})
+
+
+@dataclass(frozen=True)
+class StillRecognisable:
+    """For ``recipient``, signals of ``signal_type``: the new version no longer gives the
+    readable identifiers ``withdrawn`` of one person (the fields under ``person``), but keeps the
+    pseudonyms ``pseudonyms`` of that person in ``domain``, which it received beside them
+    before."""
+
+    recipient: str
+    signal_type: str
+    person: str
+    withdrawn: tuple[str, ...]
+    pseudonyms: tuple[str, ...]
+    domain: str
+    since: dt.date
+
+
+@dataclass
+class _Person:
+    """What one recipient receives of one person (the fields under one parent path) in one
+    signal type."""
+
+    readable: set[str]
+    #: pseudonym field -> (kind of identifier, linkage domain)
+    pseudonyms: dict[str, tuple[str, str]]
+    since: dt.date
+
+
+def _people(covers: Iterable[FieldCover]) -> dict[tuple[str, str, str], _Person]:
+    people: dict[tuple[str, str, str], _Person] = {}
+    for cover in covers:
+        person, _, _leaf = cover.field.rpartition(".")
+        kind = identifier_type(cover.field)
+        key = (cover.recipient, cover.signal_type, person)
+        seen = people.setdefault(key, _Person(set(), {}, cover.scope.valid_from))
+        seen.since = max(seen.since, cover.scope.valid_from)
+        if cover.treatment in _READABLE and kind in IDENTIFYING:
+            seen.readable.add(cover.field)
+        elif cover.treatment in _PSEUDONYMS:
+            seen.pseudonyms[cover.field] = (kind, cover.domain)
+    return people
+
+
+def still_recognisable(before: PolicyFacts, after: PolicyFacts) -> list[StillRecognisable]:
+    """Every person (per recipient and signal type) whose readable identifiers a change
+    withdraws while a pseudonym the recipient already learnt to read stays."""
+    was, now = _people(before.fields), _people(after.fields)
+    # (recipient, kind, domain): pseudonyms the recipient received beside a readable identifier
+    # of the same person, so it can tell whom each such pseudonym stands for
+    learnt = {
+        (recipient, kind, domain)
+        for (recipient, _type, _person), seen in was.items()
+        if seen.readable
+        for kind, domain in seen.pseudonyms.values()
+    }
+    found = []
+    for key, seen in sorted(now.items()):
+        old = was.get(key)
+        if old is None or not old.readable or seen.readable:
+            continue
+        recipient, signal_type, person = key
+        kept = {
+            path: domain
+            for path, (kind, domain) in seen.pseudonyms.items()
+            if (recipient, kind, domain) in learnt
+        }
+        for domain in sorted(set(kept.values())):
+            found.append(
+                StillRecognisable(
+                    recipient,
+                    signal_type,
+                    person,
+                    tuple(sorted(old.readable)),
+                    tuple(sorted(p for p, d in kept.items() if d == domain)),
+                    domain,
+                    seen.since,
+                )
+            )
+    return found
