@@ -44,6 +44,9 @@ PARTS = (
     ("producing outputs (librdkafka)", ("output_producer.py",)),
     ("consuming (librdkafka, wire reader)", ("inbound.py", "wire_reader.py", "fetch_guard.py")),
     ("metrics", ("metrics.py", "prometheus")),
+    # compiled (pipeline/compiled): route() and everything it calls in C is one frame to
+    # py-spy, its caller's; an interpreted install (KETENSTROOM_COMPILE=0) shows the parts above
+    ("the compiled core (route(), seen as one frame)", ("batch_routing.py",)),
     ("Faust, mode, aiokafka", ("faust/", "mode/", "aiokafka")),
     ("asyncio loop", ("asyncio/",)),
 )
