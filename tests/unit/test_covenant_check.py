@@ -197,3 +197,14 @@ def test_a_registry_recipient_without_inbox_cannot_receive(covenant_dir, store):
     )
     problems = _problems(covenant_dir, store)
     assert any("'om' in rule R1: the registry says ontvangt: false" in p for p in problems)
+
+
+def test_a_linkage_domain_of_one_party_gives_it_pseudonyms_of_their_own(covenant_dir, store):
+    """The way out of "blijft herkenbaar" (the memo): a koppeldomein of one party under a new
+    name. The OM receives names readably (R1), which would refuse it in a shared domain; alone
+    in its domain there is no one else whose pseudonyms it could read."""
+    before = _compile(covenant_dir, store)
+    _edit(covenant_dir, "  koppeldomeinen:\n", "  koppeldomeinen:\n    om-2026:\n      partijen: [om]\n")
+    after = _compile(covenant_dir, store)
+    assert before.domains_of["om"] == {"midden-nederland/om"}
+    assert after.domains_of["om"] == {"midden-nederland/om-2026"}

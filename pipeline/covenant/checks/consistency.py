@@ -86,6 +86,8 @@ def domain_problems(covenants: list[LoadedCovenant]) -> list[str]:
     for loaded in covenants:
         kop = loaded.model.convenant
         for name, domain in kop.koppeldomeinen.items():
+            if len(domain.partijen) < 2:  # a domain of one party: no one else to re-identify
+                continue
             for i, member in enumerate(domain.partijen):
                 if member in domain.herleidbaar_door:
                     continue

@@ -195,7 +195,7 @@ def _domains(ctx: AnnexContext) -> Section:
             rows.append((recipient, "eigen domein", "niemand anders"))
             continue
         domain = kop.koppeldomeinen[name]
-        others = ", ".join(p for p in domain.partijen if p != recipient)
+        others = ", ".join(p for p in domain.partijen if p != recipient) or "niemand anders"
         reason = domain.herleidbaar_door.get(recipient)
         note = f"; kan herleiden, omdat: {' '.join(reason.split())}" if reason else ""
         rows.append((recipient, f"koppeldomein {name}", f"{others}{note}"))

@@ -46,8 +46,9 @@ class _Person:
     signal type."""
 
     readable: set[str]
-    #: pseudonym field -> (kind of identifier, linkage domain)
-    pseudonyms: dict[str, tuple[str, str]]
+    #: pseudonym field -> (kind of identifier, treatment, linkage domain): the three that decide
+    #: its value (pipeline.privacy.pseudonyms; a reversible one is another value)
+    pseudonyms: dict[str, tuple[str, str, str]]
     since: dt.date
 
 
@@ -62,7 +63,7 @@ def _people(covers: Iterable[FieldCover]) -> dict[tuple[str, str, str], _Person]
         if cover.treatment in _READABLE and kind in IDENTIFYING:
             seen.readable.add(cover.field)
         elif cover.treatment in _PSEUDONYMS:
-            seen.pseudonyms[cover.field] = (kind, cover.domain)
+            seen.pseudonyms[cover.field] = (kind, cover.treatment, cover.domain)
     return people
 
 
@@ -70,13 +71,13 @@ def still_recognisable(before: PolicyFacts, after: PolicyFacts) -> list[StillRec
     """Every person (per recipient and signal type) whose readable identifiers a change
     withdraws while a pseudonym the recipient already learnt to read stays."""
     was, now = _people(before.fields), _people(after.fields)
-    # (recipient, kind, domain): pseudonyms the recipient received beside a readable identifier
-    # of the same person, so it can tell whom each such pseudonym stands for
+    # (recipient, kind, treatment, domain): pseudonyms the recipient received beside a readable
+    # identifier of the same person, so it can tell whom each such pseudonym stands for
     learnt = {
-        (recipient, kind, domain)
+        (recipient, *made)
         for (recipient, _type, _person), seen in was.items()
         if seen.readable
-        for kind, domain in seen.pseudonyms.values()
+        for made in seen.pseudonyms.values()
     }
     found = []
     for key, seen in sorted(now.items()):
@@ -85,9 +86,9 @@ def still_recognisable(before: PolicyFacts, after: PolicyFacts) -> list[StillRec
             continue
         recipient, signal_type, person = key
         kept = {
-            path: domain
-            for path, (kind, domain) in seen.pseudonyms.items()
-            if (recipient, kind, domain) in learnt
+            path: made[-1]
+            for path, made in seen.pseudonyms.items()
+            if (recipient, *made) in learnt
         }
         for domain in sorted(set(kept.values())):
             found.append(
