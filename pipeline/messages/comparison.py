@@ -165,16 +165,21 @@ def still_recognisable(
     stays in the same linkage domain."""
     gone, kept = ", ".join(withdrawn), ", ".join(pseudonyms)
     covenant, _, name = domain.partition("/")
+    where = (
+        f"het eigen domein van {recipient} onder {covenant}"
+        if name == recipient
+        else f"koppeldomein {name} van {covenant}"
+    )
     return Text(
-        f"{recipient} krijgt {gone} niet meer, maar houdt {kept} als pseudoniem in hetzelfde "
-        f"koppeldomein ({name} van {covenant}). Die pseudoniemen kreeg {recipient} eerder naast "
+        f"{recipient} krijgt {gone} niet meer, maar houdt {kept} als pseudoniem, in hetzelfde "
+        f"domein als voorheen ({where}). Die pseudoniemen kreeg {recipient} eerder naast "
         f"{gone}: wie {recipient} toen zag, blijft herkenbaar aan het pseudoniem, ook in elk "
         f"later signaal. De beperking geldt dus alleen voor personen die {recipient} nog niet "
-        f"eerder zag. Wilt u dat ook eerder geziene personen niet meer herkenbaar zijn, zet "
-        f"{recipient} dan in een koppeldomein met een nieuwe naam (onder koppeldomeinen): dat "
-        f"geeft nieuwe pseudoniemen, die niet aan de oude te koppelen zijn. Let op: {recipient} "
-        f"kan dan ook zijn eigen oude en nieuwe signalen over dezelfde persoon niet meer "
-        f"koppelen.",
+        f"eerder zag. Wilt u dat ook eerder geziene personen niet meer herkenbaar zijn, geef "
+        f"{recipient} dan een koppeldomein met een nieuwe naam (onder koppeldomeinen in de kop; "
+        f"dat mag een domein met alleen {recipient} zijn): dat geeft nieuwe pseudoniemen, die "
+        f"niet aan de oude te koppelen zijn. Let op: {recipient} kan dan ook zijn eigen oude en "
+        f"nieuwe signalen over dezelfde persoon niet meer koppelen.",
         f"{recipient} no longer receives {gone} but keeps {kept} as a pseudonym in the same "
         f"linkage domain ({domain}); it received those pseudonyms beside {gone} before, so whom "
         f"it saw then stays recognisable in every later signal. A linkage domain of a new name "
