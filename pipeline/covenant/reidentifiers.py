@@ -34,7 +34,8 @@ def herleider_problems(loaded: LoadedCovenant) -> list[tuple[tuple[str | int, ..
 
 
 def herleider_warnings(covenants: Iterable[LoadedCovenant]) -> list[str]:
-    """Herleiders for a party that no rule gives a reversible pseudonym: nothing to re-identify."""
+    """Herleiders for a party that no rule gives a reversible pseudonym (nothing to re-identify),
+    and reversible pseudonyms for a party that no herleider acts for (no one may)."""
     found = []
     for loaded in covenants:
         kop = loaded.model.convenant
@@ -50,6 +51,17 @@ def herleider_warnings(covenants: Iterable[LoadedCovenant]) -> list[str]:
                 found.append(
                     f"{where}: {msg.reidentifier_without_pseudonyms(person.naam, person.namens)}"
                 )
+        # the other way round: a reversible pseudonym that no one may re-identify is a weaker
+        # pseudoniem (the router's key reverses it) for nothing
+        for index, rule in enumerate(loaded.model.regels):
+            for path, treatment in rule.velden.items():
+                if treatment is not Behandeling.PSEUDONIEM_HERLEIDBAAR:
+                    continue
+                for party in rule.ontvangers:
+                    if not entitled(kop, domain_name(kop, party)):
+                        where = loaded.source.where(("regels", index, "velden", path))
+                        text = msg.reversible_without_reidentifier(rule.id, path, party)
+                        found.append(f"{where}: {text}")
     return found
 
 

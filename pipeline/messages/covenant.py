@@ -444,6 +444,18 @@ def reidentifier_without_pseudonyms(name: str, party: str) -> Text:
     )
 
 
+def reversible_without_reidentifier(rule: str, path: str, party: str) -> Text:
+    """A reversible pseudonym for a party no herleider acts for."""
+    return Text(
+        f"regel {rule} geeft {party} {path} als pseudoniem-herleidbaar, maar geen herleider in "
+        f"de kop handelt namens {party}: niemand mag het herleiden, terwijl wie de sleutel van de "
+        f"router heeft het wel kan. Kies pseudoniem (niet terug te rekenen), of noem onder "
+        f"herleiders wie namens {party} mag herleiden",
+        f"rule {rule} gives {party} {path} as a reversible pseudonym, but no re-identifier acts "
+        f"for {party}: use pseudoniem, or name a herleider",
+    )
+
+
 def herleider_added(covenant: str, name: str, party: str) -> Text:
     """convenant diff: a new herleider."""
     return Text(

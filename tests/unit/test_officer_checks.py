@@ -525,3 +525,22 @@ def test_the_new_heading_elements_are_checked(tmp_path, store):
     assert any(
         "het convenant zegt niets over wie verwerkingsverantwoordelijke is" in w for w in found
     )
+
+
+def test_a_reversible_pseudonym_that_no_one_may_re_identify_is_a_warning(covenant_dir):
+    """pseudoniem-herleidbaar for a party no herleider acts for: no one may re-identify it,
+    yet the router's key can; the warning names the rule's line and both ways out."""
+    path = covenant_dir / "midden-nederland.yaml"
+    text = path.read_text()
+    start = text.index("  herleiders:\n")
+    end = text.index("publieke_sleutel:", start)
+    end = text.index("\n", end) + 1
+    path.write_text(text[:start] + text[end:])  # gemeente-utrecht's only herleider goes
+    with speaking(Language.NL):
+        found = warnings(load_covenants(covenant_dir), load_registry(covenant_dir))
+        shipped = warnings(load_covenants(CONVENANTEN), load_registry(CONVENANTEN))
+    (warning,) = [w for w in found if "geen herleider in de kop" in w]
+    assert warning.startswith(f"{path}:{line_of(path, 'slachtoffer.bsn: pseudoniem-herleidbaar')}:")
+    assert "gemeente-utrecht slachtoffer.bsn als pseudoniem-herleidbaar" in warning
+    assert "Kies pseudoniem" in warning and "herleiders" in warning
+    assert not [w for w in shipped if "geen herleider in de kop" in w]  # it has one
