@@ -208,3 +208,19 @@ def test_a_linkage_domain_of_one_party_gives_it_pseudonyms_of_their_own(covenant
     after = _compile(covenant_dir, store)
     assert before.domains_of["om"] == {"midden-nederland/om"}
     assert after.domains_of["om"] == {"midden-nederland/om-2026"}
+
+
+def test_a_statistics_category_of_no_municipality_is_named_with_its_likely_code(
+    covenant_dir, store
+):
+    """`indeling: gemeente: [GM344]` would count nothing there (every signal to OVERIG)."""
+    path = _edit(
+        covenant_dir,
+        "      - [leeftijdscategorie]\n",
+        "      - [leeftijdscategorie]\n      - [gemeente]\n"
+        "    indeling:\n      gemeente: [GM0344, GM344]\n",
+    )
+    problems = [p for p in _problems(covenant_dir, store) if "GM344" in p]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}:{_line_of(path, 'gemeente: [GM0344, GM344]')}:")
+    assert "gemeente GM344 bestaat niet" in problems[0] and "GM0344 (Utrecht)" in problems[0]

@@ -24,7 +24,9 @@ from pipeline.covenant.statistics import (
     resolve,
 )
 from pipeline.registry import Registry
-from pipeline.statistics.dimensions import Dimension
+from pipeline.messages import covenant as msg
+from pipeline.places import municipalities
+from pipeline.statistics.dimensions import Dimensie, Dimension
 from pipeline.yaml_files.source import YamlSource
 
 Report = Callable[[YamlSource, tuple[str | int, ...], str], None]
@@ -109,6 +111,15 @@ def _check_rule(
                 (*at, "indeling", name.value),
                 f"{rule.id} heeft een indeling voor {name.value}, maar geen tabel telt daarop",
             )
+    # a code of no municipality would count nothing: every signal there goes to OVERIG
+    area = area_of(kop)
+    nearby = tuple(area.gemeenten) if area is not None else ()
+    for i, code in enumerate(rule.indeling.get(Dimensie.GEMEENTE, ())):
+        if municipalities.known(code) is None:
+            guess = municipalities.closest(code, nearby)
+            hint = msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
+            text = msg.unknown_municipality(code, municipalities.DIVISION, hint)
+            problem(source, (*at, "indeling", Dimensie.GEMEENTE.value, i), text.nl)
     for t, table in enumerate(rule.tabellen):
         if len(table) > MAX_TABLE_DIMENSIONS:
             problem(
