@@ -23,9 +23,9 @@ from pipeline.covenant.statistics import (
     categories_of_field,
     resolve,
 )
-from pipeline.registry import Registry
 from pipeline.messages import covenant as msg
 from pipeline.places import municipalities
+from pipeline.registry import Registry
 from pipeline.statistics.dimensions import Dimensie, Dimension
 from pipeline.yaml_files.source import YamlSource
 
