@@ -296,3 +296,21 @@ def test_a_herleidbaar_via_statement_is_classified_for_its_recipient(tmp_path):
     same = build_memo(compare(after, other), after, other, "b", "c", TODAY)
     assert not same.empty and same.recipients[0].entries == ()
     assert "op andere gronden: herleiden via convenant midden-nederland" in to_markdown(memo_document(same))
+
+
+def test_a_basis_described_otherwise_under_its_key_shows_both_descriptions(original, covenant_dir):
+    """The same key (wpg-16), another text: the memo shows the two texts, not "wpg-16 → wpg-16"."""
+    path = covenant_dir / "midden-nederland.yaml"
+    text = path.read_text()
+    start = text.index("    wpg-16:\n")
+    old = text[start : text.index("\n", text.index("omschrijving:", start)) + 1]
+    line = old.splitlines()[1]
+    new = old.replace(line, line.split(":", 1)[0] + ": Wet politiegegevens, artikel 16 lid 1 onder a")
+    path.write_text(text.replace(old, new, 1))
+    after = covenant_facts(covenant_dir)
+    with speaking(Language.NL):
+        memo = build_memo(compare(original, after), original, after, "oud", "nieuw", TODAY)
+        said = to_markdown(memo_document(memo))
+    assert "grondslag: wpg-16: Wet politiegegevens, artikel 16 (" in said
+    assert "→ wpg-16: Wet politiegegevens, artikel 16 lid 1 onder a" in said
+    assert "wpg-16 → wpg-16" not in said

@@ -227,11 +227,11 @@ def _grounds_differences(
     bases_before = {left.basis(g): g.basis for g in was}
     bases_after = {right.basis(g): g.basis for g in now}
     if set(bases_before) != set(bases_after):
-        out.append(
-            Difference(
-                Kind.GROUNDS, "grondslag", _names(bases_before.values()), _names(bases_after.values())
-            )
-        )
+        old, new = _names(bases_before.values()), _names(bases_after.values())
+        if old == new:  # the same key, described otherwise: the descriptions are the change
+            old = _names(f"{g.basis}: {g.basis_text}" for g in was)
+            new = _names(f"{g.basis}: {g.basis_text}" for g in now)
+        out.append(Difference(Kind.GROUNDS, "grondslag", old, new))
     if {g.purpose for g in was} != {g.purpose for g in now}:
         out.append(
             Difference(
