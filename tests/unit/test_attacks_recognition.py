@@ -75,20 +75,13 @@ _REFERRALS_TO_COMENSHA = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recognition.still_recognisable looks for the learnt pseudonym only in the signal "
-    "type (and person) whose name was withdrawn. Proposed fix: a withdrawal of readable "
-    "identifiers of a recipient is also 'blijft herkenbaar' when the new version gives that "
-    "recipient, in any signal type without a readable identifier there, a pseudonym of the "
-    "(kind, treatment, domain) it learnt; the finding then names that signal type.",
-)
 def test_a_name_withdrawn_while_the_learnt_pseudonym_moves_to_another_signal_type(covenant_dir):
-    """Works: version 1 gives comensha name and BSN pseudonym in Signaal (R4). The new version
-    takes both out of Signaal and gives comensha referrals (Verwijzing, R8) with only the BSN
-    pseudonym: the same value (one domain), so comensha names the person of every referral
-    about anyone it saw under version 1. The memo lists a withdrawal and a new pseudonym,
-    not that the pseudonym still names people."""
+    """Broke before: version 1 gives comensha name and BSN pseudonym in Signaal (R4). The new
+    version takes both out of Signaal and gives comensha referrals (Verwijzing, R8) with only
+    the BSN pseudonym: the same value (one domain), so comensha names the person of every
+    referral about anyone it saw under version 1. The memo listed a withdrawal and a new
+    pseudonym, not that the pseudonym still names people: the finding looked for the learnt
+    pseudonym only where the name was withdrawn."""
     _names_beside_pseudonym(covenant_dir)
     after = _version(covenant_dir, "na", "2025.2")
     for field in ("voornamen", "achternaam", "bsn"):
@@ -97,7 +90,10 @@ def test_a_name_withdrawn_while_the_learnt_pseudonym_moves_to_another_signal_typ
     _edit(after, "  - id: R5\n", _REFERRALS_TO_COMENSHA.lstrip("\n") + "\n  - id: R5\n")
     kept = still_recognisable(covenant_facts(covenant_dir), covenant_facts(after))
     assert [(f.recipient, f.domain) for f in kept] == [("comensha", "midden-nederland/comensha")]
-    assert "blijft herkenbaar" in _memo(covenant_dir, after)
+    assert kept[0].pseudonyms == ("slachtoffer.bsn (Verwijzing)",)
+    said = _memo(covenant_dir, after)
+    assert "blijft herkenbaar: Signaal" in said
+    assert "houdt slachtoffer.bsn (Verwijzing) als pseudoniem" in said
 
 
 @pytest.mark.xfail(
