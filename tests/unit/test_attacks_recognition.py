@@ -185,3 +185,58 @@ def test_a_one_party_domain_name_given_to_another_party_later_links_the_two(
         return str(view["slachtoffer"]["bsn"])
 
     assert pseudonym(covenant_dir, "comensha") != pseudonym(v2, "riec-midden-nederland")
+
+
+_REFERRALS_WITH_REFERENCE = _REFERRALS_TO_COMENSHA.replace(
+    "      dossiertype: doorgeven\n", "      signaal_ref: doorgeven\n      dossiertype: doorgeven\n"
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="recognition counts a pseudonym as learnt only when it came in the same signal "
+    "type as a readable identifier; a follow-up that carries the recipient's reference to a "
+    "signal it got by name teaches the pairing as well. Proposed fix: PolicyFacts marks the "
+    "reference fields a rule gives (Verwijzing.signaal_ref, Statusupdate.ref_id, "
+    "Controle.gekoppelde_signalen); a pseudonym received in a type whose reference field the "
+    "recipient also receives counts as learnt when the recipient gets a readable identifier "
+    "of the referred type (from the same sources) in the same domain.",
+)
+def test_a_name_withdrawn_where_a_referral_tied_the_pseudonym_to_it_through_the_reference(
+    covenant_dir, store, registry, keyring, factory
+):
+    """Works: comensha gets the victim's name in Signaal (R4, no pseudonym) and referrals with
+    only the BSN pseudonym and the reference to the signal (R8). The reference in the referral
+    is comensha's reference of that signal, so comensha pairs each pseudonym with the name.
+    A new version withdraws the name from R4: comensha still names everyone it saw through the
+    referrals' pseudonyms; the memo says nothing."""
+    from pipeline.router.event_index import EventIndex
+
+    _edit(covenant_dir, "  - id: R5\n", _REFERRALS_WITH_REFERENCE.lstrip("\n") + "\n  - id: R5\n")
+    policy = compile_policy(load_covenants(covenant_dir), registry, store, keyring)
+    index = EventIndex()
+    signal = in_utrecht(factory.make("politie", "Signaal").document)
+    referral = in_utrecht(factory.follow_up("politie", "Verwijzing", "x").document)
+    referral["signaal_ref"] = signal["envelope"]["event_id"]
+    referral["slachtoffer"] = signal["slachtoffer"]  # the referral is about the same person
+    referral["naar"] = "comensha"  # a referral goes to the party it names
+    views = []
+    for offset, document in enumerate((signal, referral)):
+        _, raw = signal_bytes(store, document, "politie", NOW)
+        result = route(inbound("politie", raw, offset=offset), policy, NOW, index)
+        assert result.claimed is not None, result.dead_letter
+        index.learn(*result.claimed)
+        (view,) = [
+            decode(o.value, policy.store)[1]
+            for o in result.deliveries
+            if o.topic.endswith("comensha")
+        ]
+        views.append(view)
+    by_name, by_pseudonym = views
+    # the referral names comensha's reference of the signal it received by name
+    assert by_pseudonym["signaal_ref"] == by_name["envelope"]["event_ref"]
+    assert by_name["slachtoffer"]["achternaam"] and "bsn" not in by_name["slachtoffer"]
+    after = _version(covenant_dir, "na", "2025.2")
+    _r4(after, "      slachtoffer.voornamen: doorgeven\n", "")
+    _r4(after, "      slachtoffer.achternaam: doorgeven\n", "")
+    assert still_recognisable(covenant_facts(covenant_dir), covenant_facts(after))
