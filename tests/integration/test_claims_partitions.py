@@ -257,6 +257,73 @@ def test_two_workers_find_every_duplicate_and_reference_across_their_partitions(
                 assert worker.stop() == 0, worker.output()[-3000:]
 
 
+def test_a_controle_over_every_claims_partition_resolves_only_its_publishers_own_events(
+    settings, store, tmp_path
+):
+    """Red team (issue 32's worker): an NLA controle links NLA signals on every claims
+    partition, so the worker that routes it must read the partitions it does not hold, more
+    than one for one record; a controle that also names a politie event, and one that names an
+    event whose NLA copy was a dead letter (the claim is politie's), are dead letters
+    ``unknown_reference``: a follow-up never resolves against an event its publisher did not
+    publish, whichever worker holds that event's claim. The copy is sent with confluent-kafka,
+    as a partner with another client would."""
+    bootstrap = settings.require_bootstrap()
+    a = _start(settings, tmp_path / "a.log")
+    b = _start(settings, tmp_path / "b.log")
+    factory = SignalFactory(seed=3203)
+    try:
+        a.wait_ready(90)
+        b.wait_ready(90)
+        nla_topic = topics.inbound("nla")
+        _until(lambda: len(_held(a, nla_topic) | _held(b, nla_topic)) == 3, 30, "lag")
+        with (
+            Publisher(settings, bootstrap, "nla", store) as nla,
+            Publisher(settings, bootstrap, "politie", store) as politie,
+        ):
+            own = [_signal(nla, factory, p) for p in range(PARTITIONS)]
+            taken = _signal(politie, factory, 1)
+            nla.send_encoded(own)
+            politie.send_encoded([taken])
+            wait_for_ledger(
+                settings, bootstrap, store, {e.event_id for e in own} | {taken.event_id}, 60
+            )
+            # the NLA's copy of the politie event: a dead letter, its claim stays politie's
+            copy = in_utrecht(factory.make("nla", "Signaal").document)
+            copy["envelope"]["event_id"] = taken.event_id
+            copied = nla.encode(copy)
+            copy_key = _key(0)
+            producer = confluent_kafka.Producer({"bootstrap.servers": bootstrap})
+            producer.produce(nla_topic, copied.value, copy_key, headers=list(copied.headers))
+            assert producer.flush(10) == 0
+            _dead_letters(settings, store, [copy_key])
+
+            def controle(linked: list[str], partition: int) -> Encoded:
+                while True:
+                    document = in_utrecht(factory.make("nla", "Controle").document)
+                    document["gekoppelde_signalen"] = linked
+                    encoded = nla.encode(document)
+                    if python_partition(encoded.key, PARTITIONS) == partition:
+                        return encoded
+
+            ids = [e.event_id for e in own]
+            fine = controle(ids, 2)
+            mixed = controle([*ids[:2], taken.event_id], 0)
+            hijacked = controle([taken.event_id], 1)
+            nla.send_encoded([fine, mixed, hijacked])
+            wait_for_ledger(settings, bootstrap, store, {fine.event_id}, 60)
+            ledger = _dead_letters(settings, store, [mixed.key, hijacked.key])
+        assert fine.event_id in ledger.delivered_events(), ledger.dead_letters.get(fine.key.decode())
+        assert _reason(ledger, mixed.key) == "unknown_reference"
+        assert _reason(ledger, hijacked.key) == "unknown_reference"
+        assert mixed.event_id not in ledger.delivered_events()
+        assert hijacked.event_id not in ledger.delivered_events()
+        for worker in (a, b):
+            assert worker.alive and "Traceback" not in worker.output(), worker.output()[-3000:]
+    finally:
+        for worker in (a, b):
+            assert worker.stop() == 0, worker.output()[-3000:]
+
+
 def test_claims_placed_by_another_partition_count_are_found(settings, store, policy, tmp_path):
     """Kafka can add partitions to the claims topic (the embedded broker cannot: no
     CreatePartitions); claims written before lie where the old count put them. A worker whose

@@ -187,10 +187,11 @@ class _Side:
         """The linkage domain a recipient gets the view in: its own, or shared with others (who
         then hold the same pseudonyms and references). Across regions only that counts."""
         name = cover.domain.split("/", 1)[-1]
-        shared = name != cover.recipient
+        members = dict(self.facts.headings[cover.rule.covenant].domains).get(name, ())
+        # a koppeldomein of one party is the recipient's own, under a new name: shared with no one
+        shared = name != cover.recipient and len(members) > 1
         if self.naming is Naming.KIND:
             return Domain("gedeeld" if shared else "eigen", shared)
-        members = dict(self.facts.headings[cover.rule.covenant].domains).get(name, ())
         shown = f"{cover.domain} ({', '.join(members)})" if shared else cover.domain
         return Domain(shown, shared)
 

@@ -27,9 +27,10 @@ _PSEUDONYMS = frozenset({Behandeling.PSEUDONIEM.value, Behandeling.PSEUDONIEM_HE
 @dataclass(frozen=True)
 class StillRecognisable:
     """For ``recipient``, signals of ``signal_type``: the new version no longer gives the
-    readable identifiers ``withdrawn`` of one person (the fields under ``person``), but keeps the
-    pseudonyms ``pseudonyms`` of that person in ``domain``, which it received beside them
-    before."""
+    readable identifiers ``withdrawn`` of one person (the fields under ``person``), but keeps
+    pseudonyms ``pseudonyms`` in ``domain`` of the kind it received beside them before: of that
+    person, or anywhere else it gets one without a readable identifier (then named with the
+    signal type, when another: ``slachtoffer.bsn (Verwijzing)``)."""
 
     recipient: str
     signal_type: str
@@ -69,37 +70,55 @@ def _people(covers: Iterable[FieldCover]) -> dict[tuple[str, str, str], _Person]
 
 def still_recognisable(before: PolicyFacts, after: PolicyFacts) -> list[StillRecognisable]:
     """Every person (per recipient and signal type) whose readable identifiers a change
-    withdraws while a pseudonym the recipient already learnt to read stays."""
+    withdraws while a pseudonym the recipient already learnt to read stays, there or in any
+    other signal the recipient receives without a readable identifier."""
     was, now = _people(before.fields), _people(after.fields)
     # (recipient, kind, treatment, domain): pseudonyms the recipient received beside a readable
     # identifier of the same person, so it can tell whom each such pseudonym stands for
-    learnt = {
+    learnt: set[tuple[str, ...]] = {
         (recipient, *made)
         for (recipient, _type, _person), seen in was.items()
         if seen.readable
         for made in seen.pseudonyms.values()
     }
     found = []
-    for key, seen in sorted(now.items()):
-        old = was.get(key)
-        if old is None or not old.readable or seen.readable:
+    for key, old in sorted(was.items()):
+        seen = now.get(key)
+        if not old.readable or (seen is not None and seen.readable):
             continue
         recipient, signal_type, person = key
-        kept = {
-            path: made[-1]
-            for path, made in seen.pseudonyms.items()
-            if (recipient, *made) in learnt
-        }
-        for domain in sorted(set(kept.values())):
+        kept = _kept(now, key, learnt)
+        for domain in sorted({d for d, _ in kept.values()}):
             found.append(
                 StillRecognisable(
                     recipient,
                     signal_type,
                     person,
                     tuple(sorted(old.readable)),
-                    tuple(sorted(p for p, d in kept.items() if d == domain)),
+                    tuple(sorted(p for p, (d, _) in kept.items() if d == domain)),
                     domain,
-                    seen.since,
+                    max(since for d, since in kept.values() if d == domain),
                 )
             )
     return found
+
+
+def _kept(
+    now: dict[tuple[str, str, str], _Person],
+    withdrawn: tuple[str, str, str],
+    learnt: set[tuple[str, ...]],
+) -> dict[str, tuple[str, dt.date]]:
+    """The learnt pseudonyms the recipient of ``withdrawn`` still receives, -> (domain, since):
+    beside the withdrawn identifiers, and wherever else it receives one without a readable
+    identifier (another person, another signal type: the same value in the same domain), named
+    with that signal type when it is another."""
+    recipient, signal_type, _person = withdrawn
+    kept: dict[str, tuple[str, dt.date]] = {}
+    for key, seen in sorted(now.items(), key=lambda item: item[0] != withdrawn):
+        if key[0] != recipient or (key != withdrawn and seen.readable):
+            continue
+        for path, made in sorted(seen.pseudonyms.items()):
+            if (recipient, *made) in learnt:
+                label = path if key[1] == signal_type else f"{path} ({key[1]})"
+                kept.setdefault(label, (made[-1], seen.since))
+    return kept
