@@ -54,6 +54,21 @@ def register_redefined(activity: str, covenant: str, versie: str, parts: str) ->
     )
 
 
+def domain_reused(covenant: str, versie: str, domain: str, joined: str, left: str) -> Text:
+    """A koppeldomein that takes in a party after a former member left it."""
+    return Text(
+        f"convenant {covenant}, versie {versie}: koppeldomein {domain} neemt {joined} op, maar "
+        f"{left} zat eerder in dit domein en niet meer. Pseudoniemen en referenties horen bij de "
+        f"naam van het domein: {joined} zou dezelfde krijgen als {left} eerder kreeg, zodat die "
+        f"hun gegevens over dezelfde persoon kunnen koppelen, terwijl deze versie hen scheidt. "
+        f"Geef het domein een nieuwe naam (alle leden krijgen dan nieuwe pseudoniemen) en "
+        f"publiceer opnieuw",
+        f"covenant {covenant}, versie {versie}: linkage domain {domain} takes in {joined}, but "
+        f"{left} were in it before and are no longer: {joined} would get the pseudonyms and "
+        f"references {left} got. Give the domain a new name",
+    )
+
+
 def schema_redefined(reason: str) -> Text:
     """A view schema whose fingerprint the schema topic holds for another schema."""
     return Text(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.codec.schema_store import SchemaStore, clashes
+from pipeline.covenant.domain_history import domain_reuses
 from pipeline.covenant.model import Convenant
 from pipeline.covenant.policy import Policy
 from pipeline.covenant.register import Activity, redefinitions
@@ -67,10 +68,15 @@ def publication_problems(
     precedent: Precedent,
 ) -> list[Text]:
     """Why ``proposed`` (compiled: ``policy``) may not be published: a covenant version
-    published before with another text, else a register entry or a view schema that would
-    change. Empty when it changes nothing that was published."""
+    published before with another text, a linkage domain that takes in a party after a former
+    member left it, else a register entry or a view schema that would change. Empty when it
+    changes nothing that was published."""
     changed = frozen_violations(published, proposed)
     found = [msg.version_changed(c) for c in changed]
+    found += [
+        msg.domain_reused(r.covenant, r.versie, r.domain, ", ".join(r.joined), ", ".join(r.left))
+        for r in domain_reuses(published, proposed)
+    ]
     said = {(c.covenant, c.versie) for c in changed}
     for r in redefinitions(precedent.register, policy.register):
         if (r.covenant, r.versie) not in said:

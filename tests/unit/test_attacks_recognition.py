@@ -12,13 +12,16 @@ import pytest
 
 from pipeline.codec.framing import decode
 from pipeline.covenant.compiler import compile_policy
+from pipeline.covenant.domain_history import domain_reuses
 from pipeline.covenant.loader import load_covenants
+from pipeline.covenant.versions import key_of
 from pipeline.language import Language, speaking
 from pipeline.officer.comparison.engine import compare
 from pipeline.officer.comparison.recognition import still_recognisable
 from pipeline.officer.document import to_markdown
 from pipeline.officer.memo.content import build_memo
 from pipeline.officer.memo.render import memo_document
+from pipeline.publication.precedent import Precedent, publication_problems
 from pipeline.router.core import route
 from tests.conftest import NOW
 from tests.helpers import covenant_facts, in_utrecht, inbound, signal_bytes
@@ -148,15 +151,6 @@ _SIGNALS_TO_RIEC = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a domain's keys derive from <covenant>/<name> only, so a name given to other "
-    "parties in a later version hands them the earlier members' pseudonyms, and the memo "
-    "only says 'koppeldomein opvang-2026: comensha -> riec-midden-nederland'. Proposed fix: "
-    "`convenant check`/diff refuse a koppeldomein that, compared with the version before, "
-    "gains a party while a member leaves it (or derive the key from the name and the version "
-    "that first named it); at the least the memo names who becomes linkable with whom.",
-)
 def test_a_one_party_domain_name_given_to_another_party_later_links_the_two(
     covenant_dir, store, registry, keyring, factory
 ):
@@ -184,7 +178,32 @@ def test_a_one_party_domain_name_given_to_another_party_later_links_the_two(
         ]
         return str(view["slachtoffer"]["bsn"])
 
+    # the keys are the name's: the RIEC would get exactly what comensha got
+    assert pseudonym(covenant_dir, "comensha") == pseudonym(v2, "riec-midden-nederland")
+    # so v2 may not be published where v1 was: publish, check (with the history) and every
+    # worker (Precedent.problems) refuse it, naming the domain, who joins and who left
+    v1_models = [c.model for c in load_covenants(covenant_dir)]
+    published = {key_of(m): m for m in v1_models}
+    v2_models = [c.model for c in load_covenants(v2)]
+    v2_policy = compile_policy(load_covenants(v2), registry, store, keyring)
+    precedent = Precedent(covenants=dict(published))
+    with speaking(Language.NL):
+        said = [str(p) for p in publication_problems(published, v2_models, v2_policy, precedent)]
+        by_worker = [str(p) for p in precedent.problems(v2_policy, v2_models)]
+    (problem,) = [p for p in said if "koppeldomein opvang-2026" in p]
+    assert "neemt riec-midden-nederland op" in problem and "comensha zat eerder" in problem
+    assert "nieuwe naam" in problem
+    assert problem in by_worker
+    # under a new name the RIEC gets pseudonyms of its own, and the publication is accepted
+    _edit(v2, "    opvang-2026:\n", "    riec-opvang:\n")
+    renamed = [c.model for c in load_covenants(v2)]
+    renamed_policy = compile_policy(load_covenants(v2), registry, store, keyring)
+    assert not domain_reuses(published, renamed)
     assert pseudonym(covenant_dir, "comensha") != pseudonym(v2, "riec-midden-nederland")
+    assert not [
+        p for p in publication_problems(published, renamed, renamed_policy, precedent)
+        if "koppeldomein" in str(p)
+    ]
 
 
 _REFERRALS_WITH_REFERENCE = _REFERRALS_TO_COMENSHA.replace(
