@@ -4,9 +4,10 @@ the schemas on the schema topic.
 
 A log line names a processing activity by id, a view carries its schema's fingerprint: both
 are evidence for years. A worker refuses a bundle (and does not start from files on disk) that
-changes the text of a covenant version published before, or whose register entries or schemas
-would give an id or a fingerprint already in use another meaning. Pure: filled by whoever reads
-the topics.
+changes the text of a covenant version published before, that gives a linkage domain's name
+(and so its keys) to a party after a former member left it (covenant.domain_history), or whose
+register entries or schemas would give an id or a fingerprint already in use another meaning.
+Pure: filled by whoever reads the topics.
 """
 
 from __future__ import annotations
