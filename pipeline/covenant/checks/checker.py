@@ -15,7 +15,7 @@ from pipeline.covenant.checks.consistency import (
     treatment_conflicts,
 )
 from pipeline.covenant.checks.heading import heading_problems, heading_warnings
-from pipeline.covenant.checks.places import unknown_municipalities
+from pipeline.covenant.checks.places import likely_municipality, unknown_municipalities
 from pipeline.covenant.checks.statistics import check_statistics, statistics_warnings
 from pipeline.covenant.checks.usage import unused_definitions
 from pipeline.covenant.conditions import check_condition, value_kind_problem
@@ -42,7 +42,7 @@ from pipeline.covenant.model import (
 from pipeline.covenant.reidentifiers import herleider_problems, herleider_warnings
 from pipeline.language import Language, Text, current
 from pipeline.messages import covenant as msg
-from pipeline.places.municipalities import DIVISION, closest
+from pipeline.places.municipalities import DIVISION
 from pipeline.places.municipalities import known as known_municipality
 from pipeline.privacy.normalise import identifier_type
 from pipeline.privacy.treatments import applicable
@@ -292,8 +292,7 @@ class _Checker:
             return
         for i, code in enumerate(kop.werkgebied.gemeenten):
             if known_municipality(code) is None:
-                guess = closest(code)
-                hint = msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
+                hint = likely_municipality(code)
                 self.problem(
                     source,
                     ("convenant", "werkgebied", "gemeenten", i),

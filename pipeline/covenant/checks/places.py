@@ -39,7 +39,13 @@ def unknown_municipalities(
     for at, value in values:
         if not isinstance(value, str) or known(value) is not None:
             continue  # a value of the wrong kind is said by the value-kind check
-        guess = closest(value, nearby)
-        hint = msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
+        hint = likely_municipality(value, nearby)
         found.append((at, msg.condition_not_a_municipality(cond.veld, value, DIVISION, hint)))
     return found
+
+
+def likely_municipality(code: str, nearby: Iterable[str] = ()) -> Text:
+    """"Did you mean" the municipality ``code`` most likely stands for (preferring ``nearby``,
+    the covenant's own area), or nothing when none is close."""
+    guess = closest(code, nearby)
+    return msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)

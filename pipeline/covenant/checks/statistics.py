@@ -14,6 +14,7 @@ from collections.abc import Callable
 from itertools import combinations
 
 from pipeline.codec.schema_store import SchemaStore
+from pipeline.covenant.checks.places import likely_municipality
 from pipeline.covenant.loader import LoadedCovenant
 from pipeline.covenant.model import Categorie, Convenant, Statistiekregel
 from pipeline.covenant.scope import area_of
@@ -116,8 +117,7 @@ def _check_rule(
     nearby = tuple(area.gemeenten) if area is not None else ()
     for i, code in enumerate(rule.indeling.get(Dimensie.GEMEENTE, ())):
         if municipalities.known(code) is None:
-            guess = municipalities.closest(code, nearby)
-            hint = msg.did_you_mean(f"{guess.code} ({guess.name})" if guess else None)
+            hint = likely_municipality(code, nearby)
             text = msg.unknown_municipality(code, municipalities.DIVISION, hint)
             problem(source, (*at, "indeling", Dimensie.GEMEENTE.value, i), text.nl)
     for t, table in enumerate(rule.tabellen):

@@ -15,13 +15,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.covenant.checks.consistency import IDENTIFYING
+from pipeline.covenant.checks.consistency import IDENTIFYING, READABLE
 from pipeline.covenant.model import Behandeling
 from pipeline.officer.comparison.facts import FieldCover, PolicyFacts
 from pipeline.privacy.normalise import identifier_type
 
-_READABLE = frozenset({Behandeling.DOORGEVEN.value, Behandeling.VERSLEUTELD.value})
-_PSEUDONYMS = frozenset({Behandeling.PSEUDONIEM.value, Behandeling.PSEUDONIEM_HERLEIDBAAR.value})
+_PSEUDONYMS = frozenset({Behandeling.PSEUDONIEM, Behandeling.PSEUDONIEM_HERLEIDBAAR})
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def _people(covers: Iterable[FieldCover]) -> dict[tuple[str, str, str], _Person]
         key = (cover.recipient, cover.signal_type, person)
         seen = people.setdefault(key, _Person(set(), {}, cover.scope.valid_from))
         seen.since = max(seen.since, cover.scope.valid_from)
-        if cover.treatment in _READABLE and kind in IDENTIFYING:
+        if cover.treatment in READABLE and kind in IDENTIFYING:
             seen.readable.add(cover.field)
         elif cover.treatment in _PSEUDONYMS:
             seen.pseudonyms[cover.field] = (kind, cover.treatment, cover.domain)
