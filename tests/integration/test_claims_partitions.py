@@ -268,8 +268,8 @@ def test_a_controle_over_every_claims_partition_resolves_only_its_publishers_own
     publish, whichever worker holds that event's claim. The copy is sent with confluent-kafka,
     as a partner with another client would."""
     bootstrap = settings.require_bootstrap()
-    # a group of its own: the embedded broker keeps the last test's members in the router
-    # group until their session times out (45 s), and so held back this test's assignment
+    # a group of its own: the last test's workers stopped while their group rebalanced, which
+    # can leave the embedded broker's group stuck (docs/embedded-broker.md)
     settings = settings.model_copy(update={"router_group_id": f"controle-{uuid.uuid4().hex[:8]}"})
     a = _start(settings, tmp_path / "a.log")
     b = _start(settings, tmp_path / "b.log")
